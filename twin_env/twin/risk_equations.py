@@ -1,0 +1,101 @@
+"""The published risk equations as hazards over the latent state.
+
+QRISK3-2017 and QDiabetes-2018 (model A) give a 10-year cumulative hazard H10 from a patient's
+current risk factors. The twin turns it into an annual hazard at age ``a`` as
+``H10(age = a - offset) / 10``: a hazard that keeps rising with age then integrates over ten years to
+QRISK3's own prediction (the offset is derived by :mod:`twin_env.twin.calibration`). Outside the
+licensed ages 25-84 the hazard is extrapolated log-linearly from the boundary.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.equations.qdiabetes import qdiabetes2018_cumulative_hazard_10y
+from twin_env.equations.qrisk3 import qrisk3_cumulative_hazard_10y
+from twin_env.twin.parameters import TwinParameters
+from twin_env.twin.state import PatientState
+
+_BMI_RANGE = (20.0, 40.0)  # the range QRISK3 and QDiabetes were developed on
+_TOWNSEND_RANGE = (-7.0, 11.0)
+_RATIO_RANGE = (1.0, 12.0)
+_SBP_RANGE = (70.0, 210.0)
+
+
+def _clipped_age(age_years: np.ndarray, params: TwinParameters) -> tuple[np.ndarray, np.ndarray]:
+    """Age clipped to the licensed range and the log-hazard extrapolation beyond it."""
+    lo, hi = params["risk_equation_age_min_years"], params["risk_equation_age_max_years"]
+    clipped = np.clip(age_years, lo, hi)
+    log_shift = np.where(
+        age_years < lo,
+        params["hazard_log_slope_below_age_25"] * (age_years - lo),
+        params["hazard_log_slope_above_age_84"] * np.maximum(age_years - hi, 0.0),
+    )
+    return clipped, log_shift
+
+
+def qrisk3_hazard_10y(state: PatientState, params: TwinParameters, age_years: np.ndarray) -> np.ndarray:
+    """QRISK3 10-year cumulative hazard (N,) of first CVD on the untreated risk factors.
+
+    Uses the untreated SBP and total/HDL ratio with ``treated_hypertension`` false: treatment acts
+    on the hazard through the achieved falls (Ettehad 2016, CTT 2010), not through QRISK3's marker.
+    """
+    age, log_shift = _clipped_age(age_years, params)
+    hazard = qrisk3_cumulative_hazard_10y(
+        female=state.female,
+        age=age,
+        ethnicity=state.ethnicity,
+        smoking=state.smoking,
+        bmi=np.clip(state.bmi_kg_m2, *_BMI_RANGE),
+        chol_hdl_ratio=np.clip(state.total_chol_untreated_mmol_l / state.hdl_mmol_l, *_RATIO_RANGE),
+        sbp=np.clip(state.sbp_untreated_mmhg, *_SBP_RANGE),
+        sbp_sd=state.sbp_visit_sd_mmhg,
+        townsend=np.clip(state.townsend, *_TOWNSEND_RANGE),
+        atrial_fibrillation=state.atrial_fibrillation,
+        atypical_antipsychotics=state.atypical_antipsychotics,
+        corticosteroids=state.corticosteroids,
+        erectile_dysfunction=state.erectile_dysfunction,
+        migraine=state.migraine,
+        rheumatoid_arthritis=state.rheumatoid_arthritis,
+        ckd_3_5=state.ckd_3_5,
+        severe_mental_illness=state.severe_mental_illness,
+        sle=state.sle,
+        treated_hypertension=np.zeros(state.n, dtype=bool),
+        type1_diabetes=state.type1_diabetes,
+        type2_diabetes=state.type2_diabetes,
+        family_history_cvd=state.family_history_cvd,
+    )
+    return hazard * np.exp(log_shift)
+
+
+def qdiabetes_hazard_10y(state: PatientState, params: TwinParameters, age_years: np.ndarray) -> np.ndarray:
+    """QDiabetes-2018 model A 10-year cumulative hazard (N,) of type 2 diabetes.
+
+    The statin term is a prescribing marker in QDiabetes, not a cause, so it is off here; statins
+    act through their own relative risk (Sattar 2010). ``treated_hypertension`` is taken as
+    "on any antihypertensive".
+    """
+    age, log_shift = _clipped_age(age_years, params)
+    on_bp_drug = np.zeros(state.n, dtype=bool)
+    for name in ("acei", "arb", "ccb", "thiazide", "beta_blocker", "alpha_blocker", "spironolactone"):
+        on_bp_drug |= state.columns[f"dose_{name}"] > 0
+    hazard = qdiabetes2018_cumulative_hazard_10y(
+        model="A",
+        female=state.female,
+        age=age,
+        ethnicity=state.ethnicity,
+        smoking=state.smoking,
+        bmi=state.bmi_kg_m2,
+        townsend=np.clip(state.townsend, *_TOWNSEND_RANGE),
+        atypical_antipsychotics=state.atypical_antipsychotics,
+        corticosteroids=state.corticosteroids,
+        cvd=state.chd | state.stroke_tia,
+        gestational_diabetes=state.gestational_diabetes,
+        learning_disability=state.learning_disability,
+        schizophrenia_or_bipolar=state.severe_mental_illness,
+        pcos=state.pcos,
+        statins=np.zeros(state.n, dtype=bool),
+        treated_hypertension=on_bp_drug,
+        family_history_diabetes=state.family_history_diabetes,
+    )
+    return hazard * np.exp(log_shift)

@@ -1,0 +1,222 @@
+"""The batched natural-history simulator: one implementation for 1 or 100,000 patients."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.twin import random_streams as rs
+from twin_env.twin.baseline_conditions import af_hazard_ratio, hf_hazard_ratio
+from twin_env.twin.events import EventKind, StepEvents
+from twin_env.twin.parameters import TwinParameters
+from twin_env.twin.population import update_age_dependent_levels
+from twin_env.twin.random_streams import Channel
+from twin_env.twin.risk_equations import qdiabetes_hazard_10y, qrisk3_hazard_10y
+from twin_env.twin.state import TREATMENT_FIELDS, PatientState
+from twin_env.twin.treatment_effects import apply_treatment_effects
+
+_N_KINDS = len(EventKind)
+_STOP_PARAMETER = {
+    **{field: "stop_per_year_antihypertensive" for field in TREATMENT_FIELDS if field.startswith("dose_")},
+    "statin_ldl_reduction": "stop_per_year_statin",
+    "metformin_mg_day": "stop_per_year_metformin",
+    "sglt2": "stop_per_year_sglt2",
+}
+MAX_DT_YEARS = 0.25
+
+
+class TwinSimulator:
+    """Advance the latent state of N patients by a time step ``dt_years``.
+
+    Each step, in order: competing event hazards are computed from the current state; at most one
+    event per patient is drawn (death, MI, angina, stroke, TIA, heart failure, AF onset or type 2
+    diabetes onset), with case fatality for acute events; drugs may be stopped; then the patient
+    ages, risk factors drift, eGFR declines, and hypertension / CKD onsets are detected.
+
+    Hazards (per year):
+
+    - first CVD: QRISK3 10-year cumulative hazard / 10 at age ``a - offset`` on untreated risk
+      factors, times Ettehad 2016 relative risks for the achieved SBP fall (CHD 0.83, stroke 0.73
+      per 10 mmHg) and the CTT 2010 relative risk for the achieved LDL-C fall (0.78 per mmol/L);
+      split into MI / angina / stroke / TIA by fixed fractions;
+    - recurrent CVD: a fixed rate rising with age, with the same relative risks;
+    - heart failure and AF onset: age-specific incidence times hazard ratios;
+    - type 2 diabetes: QDiabetes-2018 model A hazard at age ``a - offset``;
+    - non-CVD death: ONS life-table hazard times (1 - CVD share of deaths at that age);
+      CVD deaths come from acute case fatality and heart failure.
+
+    Args:
+        params: parameter set (default: the packaged data).
+
+    Shapes: ``step`` reads and updates every field of a :class:`PatientState` of N patients in
+    place and returns :class:`StepEvents` with (N,) arrays. Dead patients do not change.
+    """
+
+    def __init__(self, params: TwinParameters | None = None) -> None:
+        self.params = params if params is not None else TwinParameters.default()
+        p = self.params
+        self._first_cvd_split = np.array(
+            [
+                p["first_cvd_fraction_chd"] * p["chd_fraction_myocardial_infarction"],
+                p["first_cvd_fraction_chd"] * (1.0 - p["chd_fraction_myocardial_infarction"]),
+                p["first_cvd_fraction_stroke"],
+                p["first_cvd_fraction_tia"],
+            ]
+        )
+        self._stop_rates = np.array([p[_STOP_PARAMETER[f]] for f in TREATMENT_FIELDS])
+
+    def event_hazards(self, state: PatientState) -> np.ndarray:
+        """Annual hazards (len(EventKind), N) of each competing event; row 0 (NONE) is unused."""
+        p = self.params
+        age = state.age_years
+        hazards = np.zeros((_N_KINDS, state.n))
+        life = p.life_table.annual_hazard(age, state.female)
+        hazards[EventKind.DEATH_NON_CVD] = life * (1.0 - p.cvd_death_fraction(age))
+        hazards[EventKind.DEATH_HEART_FAILURE] = state.heart_failure * p["heart_failure_excess_death_rate_per_year"]
+
+        sbp_fall_10 = (state.sbp_untreated_mmhg - state.sbp_mmhg) / 10.0
+        ldl_fall = state.ldl_untreated_mmol_l - state.ldl_mmol_l
+        rr_ldl = p["ctt_rr_major_vascular_per_mmol_l_ldl"] ** ldl_fall
+        rr_chd = p["ettehad_rr_chd_per_10mmhg"] ** sbp_fall_10 * rr_ldl
+        rr_stroke = p["ettehad_rr_stroke_per_10mmhg"] ** sbp_fall_10 * rr_ldl
+        established = state.has_cvd
+        first = qrisk3_hazard_10y(state, p, age - p["qrisk3_age_offset_years"]) / 10.0
+        recurrent = p["recurrent_cvd_rate_per_year"] * np.exp(p["recurrent_cvd_log_slope_per_year_age"] * (age - 65.0))
+        cvd = np.where(established, recurrent, first)
+        split = self._first_cvd_split
+        hazards[EventKind.MYOCARDIAL_INFARCTION] = cvd * split[0] * rr_chd
+        hazards[EventKind.ANGINA] = np.where(established, 0.0, cvd * split[1] * rr_chd)
+        hazards[EventKind.STROKE] = cvd * split[2] * rr_stroke
+        hazards[EventKind.TIA] = cvd * split[3] * rr_stroke
+
+        hf = p.hf_incidence_per_year(age) * hf_hazard_ratio(state, p) * p["ettehad_rr_heart_failure_per_10mmhg"] ** sbp_fall_10
+        hf *= np.where(state.sglt2 > 0, p["sglt2_rr_heart_failure"], 1.0)
+        hazards[EventKind.HEART_FAILURE] = np.where(state.heart_failure, 0.0, hf)
+        af = p.af_incidence_per_year(age) * af_hazard_ratio(state, p)
+        hazards[EventKind.ATRIAL_FIBRILLATION] = np.where(state.atrial_fibrillation, 0.0, af)
+        at_risk_t2d = ~(state.type2_diabetes | state.type1_diabetes) & (age >= p["adult_age_years"])
+        t2d = qdiabetes_hazard_10y(state, p, age - p["qdiabetes_age_offset_years"]) / 10.0
+        t2d *= np.where(state.statin_ldl_reduction > 0, p["statin_rr_type2_diabetes"], 1.0)
+        hazards[EventKind.TYPE2_DIABETES] = np.where(at_risk_t2d, t2d, 0.0)
+        return hazards
+
+    def step(self, state: PatientState, dt_years: float = 1.0 / 12.0) -> StepEvents:
+        """Advance every living patient by ``dt_years`` (0 < dt <= 0.25); returns the step's events."""
+        if not 0.0 < dt_years <= MAX_DT_YEARS:
+            raise ValueError(f"dt_years must be in (0, {MAX_DT_YEARS}] years, got {dt_years!r}")
+        p = self.params
+        keys, counter = state.patient_key, state.step_index
+        alive_before = state.alive.copy()
+        age_before = state.age_years.copy()
+
+        kind = self._draw_events(state, keys, counter, dt_years)
+        fatal = self._case_fatality(kind, keys, counter)
+        self._apply_events(state, kind, fatal, keys, counter)
+        stopped = self._draw_treatment_stops(state, keys, counter, dt_years)
+
+        alive = state.alive
+        adult = state.age_years >= p["adult_age_years"]
+        state.age_years = state.age_years + dt_years * alive
+        state.sbp_offset_mmhg = state.sbp_offset_mmhg + (
+            p["sbp_longitudinal_extra_drift_mmhg_per_year"] * dt_years * (alive & (state.age_years >= 40.0))
+        )
+        update_age_dependent_levels(state, p)
+        self._progress_glycaemia_and_kidneys(state, dt_years)
+
+        hypertensive_bp = (state.sbp_untreated_mmhg >= 140.0) | (state.dbp_untreated_mmhg >= 90.0)
+        htn_onset = alive & adult & hypertensive_bp & ~state.hypertension
+        ckd_onset = alive & adult & (state.egfr_ml_min_1_73m2 < 60.0) & ~state.ckd_3_5
+        state.hypertension = state.hypertension | htn_onset
+        state.ckd_3_5 = state.ckd_3_5 | ckd_onset
+        apply_treatment_effects(state, p)
+        state.step_index = state.step_index + alive_before
+        return StepEvents(
+            kind=kind,
+            fatal=fatal,
+            died=alive_before & ~state.alive,
+            hypertension_onset=htn_onset,
+            ckd_onset=ckd_onset,
+            treatment_stopped=stopped,
+            age_years=age_before,
+        )
+
+    def _draw_events(self, state: PatientState, keys: np.ndarray, counter: np.ndarray, dt: float) -> np.ndarray:
+        hazards = self.event_hazards(state)
+        total = hazards.sum(axis=0) * state.alive
+        occurs = rs.uniform(keys, counter, Channel.EVENT_OCCURS) < -np.expm1(-total * dt)
+        kind = np.zeros(state.n, dtype=np.int8)
+        if occurs.any():
+            rows = np.flatnonzero(occurs)
+            u = rs.uniform(keys[rows], counter[rows], Channel.EVENT_KIND) * total[rows]
+            kind[rows] = (u >= np.cumsum(hazards[:, rows], axis=0)).sum(axis=0)
+            kind[rows] = np.minimum(kind[rows], _N_KINDS - 1)
+        return kind
+
+    def _case_fatality(self, kind: np.ndarray, keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
+        p = self.params
+        probability = np.zeros(_N_KINDS)
+        probability[EventKind.MYOCARDIAL_INFARCTION] = p["case_fatality_mi"]
+        probability[EventKind.STROKE] = p["case_fatality_stroke"]
+        probability[EventKind.HEART_FAILURE] = p["case_fatality_heart_failure"]
+        fatal = np.zeros(len(kind), dtype=bool)
+        rows = np.flatnonzero(probability[kind] > 0)
+        if rows.size:
+            fatal[rows] = rs.uniform(keys[rows], counter[rows], Channel.CASE_FATALITY) < probability[kind[rows]]
+        return fatal
+
+    def _apply_events(
+        self, state: PatientState, kind: np.ndarray, fatal: np.ndarray, keys: np.ndarray, counter: np.ndarray
+    ) -> None:
+        p = self.params
+        is_ = {k: kind == k for k in (EventKind.MYOCARDIAL_INFARCTION, EventKind.ANGINA, EventKind.STROKE, EventKind.TIA)}
+        new_cvd = (
+            is_[EventKind.MYOCARDIAL_INFARCTION] | is_[EventKind.ANGINA] | is_[EventKind.STROKE] | is_[EventKind.TIA]
+        )
+        state.first_cvd_age_years = np.where(new_cvd & np.isnan(state.first_cvd_age_years), state.age_years, state.first_cvd_age_years)
+        state.myocardial_infarction = state.myocardial_infarction | is_[EventKind.MYOCARDIAL_INFARCTION]
+        state.chd = state.chd | is_[EventKind.MYOCARDIAL_INFARCTION] | is_[EventKind.ANGINA]
+        state.stroke_tia = state.stroke_tia | is_[EventKind.STROKE] | is_[EventKind.TIA]
+        state.heart_failure = state.heart_failure | (kind == EventKind.HEART_FAILURE)
+        state.atrial_fibrillation = state.atrial_fibrillation | (kind == EventKind.ATRIAL_FIBRILLATION)
+        onset = np.flatnonzero(kind == EventKind.TYPE2_DIABETES)
+        if onset.size:
+            state.type2_diabetes[onset] = True
+            z = rs.standard_normal(keys[onset], counter[onset], Channel.ONSET_LEVEL)
+            state.hba1c_untreated_mmol_mol[onset] = np.maximum(
+                p["hba1c_at_onset_mean_mmol_mol"] + p["hba1c_at_onset_sd_mmol_mol"] * z, 48.0
+            )
+        died = fatal | (kind == EventKind.DEATH_NON_CVD) | (kind == EventKind.DEATH_HEART_FAILURE)
+        state.alive = state.alive & ~died
+
+    def _draw_treatment_stops(self, state: PatientState, keys: np.ndarray, counter: np.ndarray, dt: float) -> np.ndarray:
+        total = np.zeros(state.n)
+        for field, rate in zip(TREATMENT_FIELDS, self._stop_rates):
+            total += (state.columns[field] > 0) * rate
+        total *= state.alive
+        stopped = np.full(state.n, -1, dtype=np.int8)
+        rows = np.flatnonzero(rs.uniform(keys, counter, Channel.TREATMENT_STOP) < -np.expm1(-total * dt))
+        if rows.size:
+            rates = np.stack([state.columns[f][rows] > 0 for f in TREATMENT_FIELDS], axis=1) * self._stop_rates
+            u = rs.uniform(keys[rows], counter[rows], Channel.TREATMENT_STOP_KIND) * total[rows]
+            which = np.minimum((u[:, None] >= np.cumsum(rates, axis=1)).sum(axis=1), len(TREATMENT_FIELDS) - 1)
+            stopped[rows] = which
+            for index in np.unique(which):
+                state.columns[TREATMENT_FIELDS[index]][rows[which == index]] = 0.0
+        return stopped
+
+    def _progress_glycaemia_and_kidneys(self, state: PatientState, dt: float) -> None:
+        p = self.params
+        alive = state.alive
+        diabetic = state.type2_diabetes | state.type1_diabetes
+        drift = np.where(diabetic, p["hba1c_diabetic_drift_mmol_mol_per_year"], p["hba1c_nondiabetic_slope_per_year"])
+        hba1c = state.hba1c_untreated_mmol_mol + drift * dt * alive
+        state.hba1c_untreated_mmol_mol = np.where(diabetic, hba1c, np.minimum(hba1c, 47.0))
+
+        decline = (
+            p["egfr_decline_per_year_after_40"] * (state.age_years > 40.0)
+            + p["egfr_diabetes_extra_decline_per_year"] * diabetic
+            + p["egfr_sbp_extra_decline_per_10mmhg_above_140"] * np.maximum(state.sbp_mmhg - 140.0, 0.0) / 10.0
+        )
+        raas = ((state.dose_acei > 0) | (state.dose_arb > 0)) & (state.acr_mg_mmol >= 3.0)
+        decline *= np.where(raas, p["egfr_raas_decline_multiplier_albuminuria"], 1.0)
+        decline *= np.where(state.sglt2 > 0, p["egfr_sglt2_decline_multiplier"], 1.0)
+        state.egfr_ml_min_1_73m2 = np.maximum(state.egfr_ml_min_1_73m2 - decline * dt * alive, 3.0)
