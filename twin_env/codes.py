@@ -15,6 +15,12 @@ Domains are the CSV's ``domain`` column without its sort prefix (``B.condition``
 Systems are short keys (``snomed``, ``dmd``, ``icd10``, ``loinc``, ...; see :data:`SYSTEMS`).
 Rows that document a format convention rather than a code (domain ``identifier`` and the DG1
 ICD-10 format note) and rows with no code are kept in the CSV for provenance but not loaded.
+
+Also here: :attr:`Code.display` (the term to write, UK preferred term where the table has one),
+:data:`LOINC_FOR_OBSERVABLE` (the SNOMED CT -> LOINC equivalents renderers add),
+:data:`UCUM_UNITS`, :func:`icd10_hospital_format` and :func:`verhoeff_valid`. Every SNOMED CT
+and dm+d id in the table passes the Verhoeff check (a test guards it); a code that fails must be
+removed from the table, not worked around.
 """
 
 from __future__ import annotations
@@ -60,7 +66,9 @@ SYSTEMS: Mapping[str, str] = MappingProxyType(
         "NHS Data Dictionary Admission Method "
         "(https://fhir.hl7.org.uk/CodeSystem/UKCore-AdmissionMethodEngland v1.0.1)": "nhsdd-admission-method",
         "NHS DD Discharge Method (UKCore-DischargeMethodEngland v1.1.0)": "nhsdd-discharge-method",
-        "NHS DD Discharge Destination (UKCore-DischargeDestinationEngland v1.0.1)": "nhsdd-discharge-destination",
+        "NHS DD Discharge Destination (UKCore-DischargeDestinationEngland v1.0.1)": (
+            "nhsdd-discharge-destination"
+        ),
         "NHS DD Source of Admission (UKCore-SourceOfAdmissionEngland v1.0.1)": "nhsdd-source-of-admission",
         "HL7 v2 Table 0004 (PV1-2 Patient Class)": "hl7v2-0004",
         "HL7 v2 Table 0007 (PV1-4 Admission Type)": "hl7v2-0007",
@@ -231,7 +239,7 @@ def _close(word: str, candidates: Iterable[str]) -> str:
 class CodeTable:
     """A frozen, indexed view of the code rows."""
 
-    __slots__ = ("_by_concept", "_by_code", "_uncoded", "_dmd_current", "_rows")
+    __slots__ = ("_by_code", "_by_concept", "_dmd_current", "_rows", "_uncoded")
 
     def __init__(self, rows: tuple[Code, ...], uncoded: Mapping[tuple[str, str], str]) -> None:
         by_concept: dict[tuple[str, str], list[Code]] = {}
@@ -325,7 +333,9 @@ class CodeTable:
 def _previous_target(row: Code, current: Mapping[str, str]) -> str:
     match = _PREVIOUS_VPID.search(row.term)
     if match is None or match.group(1) not in current:
-        raise ValueError(f"previous dm+d id {row.code} ({row.concept}) does not name a current VMP in the table")
+        raise ValueError(
+            f"previous dm+d id {row.code} ({row.concept}) does not name a current VMP in the table"
+        )
     return match.group(1)
 
 

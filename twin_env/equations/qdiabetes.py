@@ -65,7 +65,7 @@ class QDiabetesEquation:
 @functools.cache
 def qdiabetes2018_equation(model: str, female: bool) -> QDiabetesEquation:
     """Load one model's equation for one sex from the packaged coefficient file (once)."""
-    text = resources.files("twin_env").joinpath("data", COEFFICIENTS_FILE).read_text("utf-8")
+    text = (resources.files("twin_env") / "data" / COEFFICIENTS_FILE).read_text("utf-8")
     sex = "female" if female else "male"
     rows = {
         row["term"].replace(" * ", "*"): float(row["value"])

@@ -68,7 +68,7 @@ class Qrisk3Equation:
 @functools.cache
 def qrisk3_equation(female: bool) -> Qrisk3Equation:
     """Load one sex's equation from the packaged coefficient file (once)."""
-    text = resources.files("twin_env").joinpath("data", COEFFICIENTS_FILE).read_text("utf-8")
+    text = (resources.files("twin_env") / "data" / COEFFICIENTS_FILE).read_text("utf-8")
     column = "female" if female else "male"
     rows = {
         row["term"]: float(row[column])

@@ -36,6 +36,7 @@ __all__ = [
     "NAMESPACE",
     "PROFILES",
     "DateLike",
+    "Resource",
     "audit_event",
     "blood_pressure",
     "bundle",
@@ -135,7 +136,9 @@ _REQUEST_STATUS = frozenset({"draft", "active", "on-hold", "revoked", "completed
 _MEDICATION_REQUEST_STATUS = frozenset(
     {"active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped", "draft"}
 )
-_REPORT_STATUS = frozenset({"registered", "partial", "preliminary", "final", "amended", "corrected", "cancelled"})
+_REPORT_STATUS = frozenset(
+    {"registered", "partial", "preliminary", "final", "amended", "corrected", "cancelled"}
+)
 # HL7 v2 table 0074 diagnostic service sections used by the twin.
 _REPORT_CATEGORY = MappingProxyType(
     {"LAB": "Laboratory", "RAD": "Radiology", "EC": "Electrocardiac", "CUS": "Cardiac Ultrasound"}
@@ -143,6 +146,7 @@ _REPORT_CATEGORY = MappingProxyType(
 # DICOM modalities used by the twin's imaging and diagnostics.
 _MODALITY = MappingProxyType({"DX": "Digital Radiography", "US": "Ultrasound", "ECG": "Electrocardiography"})
 _IMAGING_STATUS = frozenset({"registered", "available", "cancelled"})
+_DOCUMENT_STATUS = frozenset({"current", "superseded", "entered-in-error"})
 _AUDIT_ACTION = frozenset({"C", "R", "U", "D", "E"})
 _AUDIT_OUTCOME = frozenset({"0", "4", "8", "12"})
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -171,13 +175,12 @@ def _choice(value: str, allowed: Iterable[str], field: str) -> str:
     return value
 
 
-def _date(value: DateLike) -> str:
-    """FHIR ``date``."""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return dt.date.fromisoformat(value).isoformat()
+def _parse(value: str) -> dt.date:
+    """An ISO 8601 date (``YYYY-MM-DD``) or date-time string as a date or datetime."""
+    try:
+        return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected an ISO 8601 date or date-time, got {value!r}") from None
 
 
 def _aware(value: dt.datetime) -> str:
@@ -186,19 +189,21 @@ def _aware(value: dt.datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
+def _date(value: DateLike) -> str:
+    """FHIR ``date``."""
+    value = _parse(value) if isinstance(value, str) else value
+    return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+
+
 def _datetime(value: DateLike) -> str:
     """FHIR ``dateTime``: a date stays a date; a time gets a time zone (UTC if naive)."""
-    if isinstance(value, dt.datetime):
-        return _aware(value)
-    if isinstance(value, dt.date) or len(value) == 10:
-        return _date(value)
-    return _aware(dt.datetime.fromisoformat(value))
+    value = _parse(value) if isinstance(value, str) else value
+    return _aware(value) if isinstance(value, dt.datetime) else value.isoformat()
 
 
 def _instant(value: DateLike) -> str:
     """FHIR ``instant``: always a full time with zone; a date means midnight UTC."""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+    value = _parse(value) if isinstance(value, str) else value
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
     return _aware(value)
@@ -270,7 +275,9 @@ def patient(
         res["extension"] = [{"url": _EXT_ETHNIC, "valueCodeableConcept": _concept(ethnic)}]
     res["identifier"] = [
         {
-            "extension": [{"url": _EXT_VERIFICATION, "valueCodeableConcept": {"coding": [_coding(verified)]}}],
+            "extension": [
+                {"url": _EXT_VERIFICATION, "valueCodeableConcept": {"coding": [_coding(verified)]}}
+            ],
             "system": _NHS_NUMBER_SYSTEM,
             "value": nhs_number,
         }
@@ -281,7 +288,9 @@ def patient(
     res["gender"] = _choice(gender, _GENDERS, "gender")
     res["birthDate"] = _date(birth_date)
     _put(res, "deceasedDateTime", None if deceased is None else _datetime(deceased))
-    _put(res, "generalPractitioner", None if general_practice_id is None else [reference(general_practice_id)])
+    _put(
+        res, "generalPractitioner", None if general_practice_id is None else [reference(general_practice_id)]
+    )
     return res
 
 
@@ -322,7 +331,9 @@ def encounter(
         "display": _ENCOUNTER_CLASS[encounter_class],
     }
     res["subject"] = reference(patient_id)
-    _put(res, "participant", None if practitioner_id is None else [{"individual": reference(practitioner_id)}])
+    _put(
+        res, "participant", None if practitioner_id is None else [{"individual": reference(practitioner_id)}]
+    )
     period = {"start": _datetime(start)}
     _put(period, "end", None if end is None else _datetime(end))
     res["period"] = period
@@ -358,7 +369,9 @@ def condition(
         _choice(verification_status, _CONDITION_VERIFICATION, "verification_status"),
         verification_status.capitalize(),
     )
-    res["category"] = [_fixed_concept(_TERMINOLOGY + "condition-category", category, _CONDITION_CATEGORY[category])]
+    res["category"] = [
+        _fixed_concept(_TERMINOLOGY + "condition-category", category, _CONDITION_CATEGORY[category])
+    ]
     res["code"] = _concept(row)
     res["subject"] = reference(patient_id)
     _put(res, "encounter", _ref(encounter_id))
@@ -474,8 +487,14 @@ def medication_request(
     res = _base("MedicationRequest", id, "MedicationRequest")
     res["status"] = _choice(status, _MEDICATION_REQUEST_STATUS, "status")
     res["intent"] = "order"
-    therapy = ("continuous", "Continuous long term therapy") if repeat else ("acute", "Short course (acute) therapy")
-    res["courseOfTherapyType"] = _fixed_concept(_TERMINOLOGY + "medicationrequest-course-of-therapy", *therapy)
+    therapy = (
+        ("continuous", "Continuous long term therapy")
+        if repeat
+        else ("acute", "Short course (acute) therapy")
+    )
+    res["courseOfTherapyType"] = _fixed_concept(
+        _TERMINOLOGY + "medicationrequest-course-of-therapy", *therapy
+    )
     res["medicationCodeableConcept"] = _concept(row)
     res["subject"] = reference(patient_id)
     _put(res, "encounter", _ref(encounter_id))
@@ -539,7 +558,10 @@ def diagnostic_report(
     if code is None:
         res["code"] = {"text": title}
     else:
-        res["code"] = {**_concept(_table_code("snomed", code, ("procedure", "observable"), "code")), "text": title}
+        res["code"] = {
+            **_concept(_table_code("snomed", code, ("procedure", "observable"), "code")),
+            "text": title,
+        }
     res["subject"] = reference(patient_id)
     res["effectiveDateTime"] = _datetime(effective)
     res["issued"] = _instant(issued)
@@ -600,7 +622,7 @@ def document_reference(
     """UK Core DocumentReference holding a plain-text letter or report as a base64 attachment."""
     row = _table_code("snomed", type_code, ("document",), "DocumentReference.type")
     res = _base("DocumentReference", id, "DocumentReference")
-    res["status"] = _choice(status, ("current", "superseded", "entered-in-error"), "status")
+    res["status"] = _choice(status, _DOCUMENT_STATUS, "status")
     res["type"] = _concept(row)
     res["subject"] = reference(patient_id)
     res["date"] = _instant(date)
@@ -641,7 +663,9 @@ def risk_assessment(
     res = _base("RiskAssessment", id, "RiskAssessment")
     res["status"] = "final"
     _put(res, "method", None if method is None else {"text": method})
-    _put(res, "code", None if code is None else _concept(_table_code("snomed", code, ("observable",), "code")))
+    _put(
+        res, "code", None if code is None else _concept(_table_code("snomed", code, ("observable",), "code"))
+    )
     res["subject"] = reference(patient_id)
     res["occurrenceDateTime"] = _datetime(occurrence)
     _put(res, "performer", _ref(performer_id))
@@ -696,7 +720,7 @@ def provenance(
     source_ids: Sequence[str] = (),
     activity: str | None = None,
 ) -> Resource:
-    """UK Core Provenance: ``agent_id`` recorded ``target_ids``, derived from ``source_ids`` (e.g. a letter)."""
+    """UK Core Provenance: ``agent_id`` recorded ``target_ids`` from ``source_ids`` (e.g. a letter)."""
     if not target_ids:
         raise ValueError("provenance needs at least one target")
     res = _base("Provenance", id, "Provenance")

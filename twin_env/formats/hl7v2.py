@@ -46,10 +46,18 @@ __all__ = [
 ]
 
 VERSION = "2.4"
+_MAX_CONTROL_ID = 20  # MSH-10 length in v2.4
 _ENCODING_CHARACTERS = "^~\\&"
 _SEXES = frozenset({"F", "M", "U", "O", "A", "N"})  # HL7 table 0001
 _ABNORMAL_FLAGS = frozenset({"", "L", "H", "LL", "HH", "N", "A"})  # HL7 table 0078 (subset)
-_ESCAPES = (("\\", "\\E\\"), ("|", "\\F\\"), ("^", "\\S\\"), ("&", "\\T\\"), ("~", "\\R\\"), ("\n", "\\.br\\"))
+_ESCAPES = (
+    ("\\", "\\E\\"),
+    ("|", "\\F\\"),
+    ("^", "\\S\\"),
+    ("&", "\\T\\"),
+    ("~", "\\R\\"),
+    ("\n", "\\.br\\"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +193,10 @@ def _nhsdd(system: str, code: str) -> str:
 
 
 def _msh(header: MessageHeader, message_type: str) -> str:
+    if not 0 < len(header.control_id) <= _MAX_CONTROL_ID:
+        raise ValueError(
+            f"control_id must be 1-{_MAX_CONTROL_ID} characters (MSH-10), got {header.control_id!r}"
+        )
     return "|".join(
         [
             "MSH",
@@ -205,10 +217,13 @@ def _msh(header: MessageHeader, message_type: str) -> str:
 
 def _pid(patient: Hl7Patient) -> str:
     if not is_synthetic_nhs_number(patient.nhs_number):
-        raise ValueError(f"nhs_number must be a valid NHS number in the 999 test range, got {patient.nhs_number!r}")
+        raise ValueError(
+            f"nhs_number must be a valid NHS number in the 999 test range, got {patient.nhs_number!r}"
+        )
+    hospital_number = f"{escape(patient.hospital_number)}^^^{escape(patient.trust_code)}^MR"
     fields = {
         1: "1",
-        3: f"{patient.nhs_number}^^^NHS^NH~{escape(patient.hospital_number)}^^^{escape(patient.trust_code)}^MR",
+        3: f"{patient.nhs_number}^^^NHS^NH~{hospital_number}",
         5: f"{escape(patient.family)}^{escape(patient.given)}^^^{escape(patient.title)}".rstrip("^"),
         7: _ts(patient.birth_date),
         8: _check(patient.sex, _SEXES, "sex"),
@@ -254,7 +269,12 @@ def _dg1(diagnoses: Sequence[str], diagnosis_type: str) -> list[str]:
 
 
 def _adt(
-    header: MessageHeader, patient: Hl7Patient, visit: AdtVisit, event: str, structure: str, diagnosis_type: str
+    header: MessageHeader,
+    patient: Hl7Patient,
+    visit: AdtVisit,
+    event: str,
+    structure: str,
+    diagnosis_type: str,
 ) -> str:
     event_time = visit.discharge_time if event == "A03" else visit.admit_time
     segments = [

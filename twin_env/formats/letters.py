@@ -96,6 +96,7 @@ class DischargeSummary:
     admission_date: dt.date
     discharge_date: dt.date
     admission_method: str
+    discharge_destination: str
     diagnoses: tuple[str, ...]
     clinical_summary: str
     investigations: tuple[str, ...]
@@ -104,7 +105,6 @@ class DischargeSummary:
     gp_actions: tuple[str, ...]
     author: str
     letter_date: dt.date
-    discharge_destination: str = "Usual place of residence"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +140,11 @@ def _bullets(items: Sequence[str]) -> list[str]:
     return [f"- {item}" for item in items] if items else ["None."]
 
 
-def _medication(med: MedicationChange) -> str:
-    line = f"- {med.name}, {med.dose}: {med.change.upper()}"
-    return f"{line} ({med.reason})" if med.reason else line
+def _medications(meds: Sequence[MedicationChange]) -> list[str]:
+    lines = [
+        f"- {m.name}, {m.dose}: {m.change.upper()}" + (f" ({m.reason})" if m.reason else "") for m in meds
+    ]
+    return lines or ["None."]
 
 
 def _demographics(patient: LetterPatient) -> list[str]:
@@ -153,21 +155,24 @@ def _demographics(patient: LetterPatient) -> list[str]:
     ]
 
 
+def _practice(patient: LetterPatient) -> list[str]:
+    return [f"{patient.practice_name} ({patient.practice_code})"]
+
+
 def _plan(plan: Sequence[str], gp_actions: Sequence[str]) -> list[str]:
     return ["Plan:", *_bullets(plan), "", "Actions for GP:", *_bullets(gp_actions)]
 
 
-def _render(title: str, trust_name: str, sections: Sequence[tuple[str, list[str]]]) -> str:
-    header = f"{title}\n{trust_name}\n"
-    return "\n".join([header, *(_section(h, lines) for h, lines in sections)])
+def _render(title: str, trust_name: str, headings: Sequence[str], bodies: Sequence[list[str]]) -> str:
+    sections = (_section(h, lines) for h, lines in zip(headings, bodies, strict=True))
+    return "\n".join([f"{title}\n{trust_name}\n", *sections])
 
 
 def render_discharge_summary(letter: DischargeSummary) -> str:
     """The discharge summary as plain text under :data:`DISCHARGE_SUMMARY_HEADINGS`."""
-    p = letter.patient
     body = (
-        _demographics(p),
-        [f"{p.practice_name} ({p.practice_code})"],
+        _demographics(letter.patient),
+        _practice(letter.patient),
         [
             f"Date of admission: {_date(letter.admission_date)}",
             f"Method of admission: {letter.admission_method}",
@@ -181,29 +186,28 @@ def render_discharge_summary(letter: DischargeSummary) -> str:
         _bullets(letter.diagnoses),
         [letter.clinical_summary],
         _bullets(letter.investigations),
-        [_medication(m) for m in letter.medications] or ["None."],
+        _medications(letter.medications),
         _plan(letter.plan, letter.gp_actions),
         [letter.author, f"Date: {_date(letter.letter_date)}"],
     )
-    return _render("DISCHARGE SUMMARY", letter.trust_name, list(zip(DISCHARGE_SUMMARY_HEADINGS, body, strict=True)))
+    return _render("DISCHARGE SUMMARY", letter.trust_name, DISCHARGE_SUMMARY_HEADINGS, body)
 
 
 def render_clinic_letter(letter: ClinicLetter) -> str:
     """The outpatient clinic letter as plain text under :data:`OUTPATIENT_LETTER_HEADINGS`."""
-    p = letter.patient
     referral = [f"Reason for referral: {letter.referral_reason}"]
     if letter.referral_date is not None:
         referral.append(f"Date of referral: {_date(letter.referral_date)}")
     body = (
-        _demographics(p),
-        [f"{p.practice_name} ({p.practice_code})"],
+        _demographics(letter.patient),
+        _practice(letter.patient),
         referral,
         [f"Seen in {letter.specialty} clinic on {_date(letter.clinic_date)} by {letter.clinician}"],
         _bullets(letter.diagnoses),
         [letter.clinical_summary],
         _bullets(letter.investigations),
-        [_medication(m) for m in letter.medications] or ["None."],
+        _medications(letter.medications),
         _plan(letter.plan, letter.gp_actions),
         [letter.author, f"Date: {_date(letter.letter_date)}"],
     )
-    return _render("OUTPATIENT CLINIC LETTER", letter.trust_name, list(zip(OUTPATIENT_LETTER_HEADINGS, body, strict=True)))
+    return _render("OUTPATIENT CLINIC LETTER", letter.trust_name, OUTPATIENT_LETTER_HEADINGS, body)

@@ -29,7 +29,7 @@ def nhs_number_check_digit(first9: str) -> int | None:
     """The Modulus 11 check digit for nine digits, or None if no valid number starts with them."""
     if len(first9) != 9 or not first9.isascii() or not first9.isdigit():
         raise ValueError(f"expected exactly nine digits, got {first9!r}")
-    check = 11 - sum(w * int(d) for w, d in zip(_WEIGHTS, first9)) % 11
+    check = 11 - sum(w * int(d) for w, d in zip(_WEIGHTS, first9, strict=True)) % 11
     if check == 10:
         return None
     return 0 if check == 11 else check

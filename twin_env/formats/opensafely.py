@@ -38,7 +38,7 @@ _STRING_TYPES = frozenset({"str", "CTV3Code", "ICD10MultiCodeString", "OPCS4Mult
 class TableSchema:
     """Columns (name -> ehrQL type) of one table; ``patient_table`` if it has one row per patient."""
 
-    __slots__ = ("name", "columns", "patient_table")
+    __slots__ = ("columns", "name", "patient_table")
 
     def __init__(self, name: str, columns: Mapping[str, str], patient_table: bool) -> None:
         self.name = name
@@ -72,7 +72,9 @@ def schema(table_name: str) -> TableSchema:
 
 
 def _is_null(value: Any) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+    return (
+        value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+    )
 
 
 def _date(value: Any) -> str:
@@ -169,5 +171,5 @@ def write_table(path: str | Path, table_name: str, rows: pd.DataFrame) -> Path:
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(table.columns)
-        writer.writerows(zip(*text.values()))
+        writer.writerows(zip(*text.values(), strict=True))
     return target

@@ -53,10 +53,11 @@ def recorded_prevalence_percent(n: int, seed: int, params: TwinParameters) -> di
     return result
 
 
-def calibrate_baseline(n: int = 200_000, seed: int = 20_200_401, iterations: int = 22) -> dict[str, float]:
-    """Bisection on each calibration parameter so recorded prevalence matches QOF (two passes)."""
+def calibrate_baseline(n: int = 200_000, seed: int = 20_200_401, iterations: int = 22, passes: int = 3) -> dict[str, float]:
+    """Bisection on each calibration parameter so recorded prevalence matches QOF (conditions
+    depend on each other, so the sweep is repeated ``passes`` times)."""
     params = TwinParameters.default()
-    for _ in range(2):
+    for _ in range(passes):
         for name, condition, _, _ in PREVALENCE_TARGETS:
             target = params.qof_prevalence_percent[condition]
             lo, hi = _SEARCH_RANGE.get(name, (0.0, 5.0))

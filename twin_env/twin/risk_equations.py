@@ -14,7 +14,7 @@ import numpy as np
 from twin_env.equations.qdiabetes import qdiabetes2018_cumulative_hazard_10y
 from twin_env.equations.qrisk3 import qrisk3_cumulative_hazard_10y
 from twin_env.twin.parameters import TwinParameters
-from twin_env.twin.state import PatientState
+from twin_env.twin.state import BP_DRUG_CLASSES, PatientState, RowsView
 
 _BMI_RANGE = (20.0, 40.0)  # the range QRISK3 and QDiabetes were developed on
 _TOWNSEND_RANGE = (-7.0, 11.0)
@@ -34,7 +34,7 @@ def _clipped_age(age_years: np.ndarray, params: TwinParameters) -> tuple[np.ndar
     return clipped, log_shift
 
 
-def qrisk3_hazard_10y(state: PatientState, params: TwinParameters, age_years: np.ndarray) -> np.ndarray:
+def qrisk3_hazard_10y(state: PatientState | RowsView, params: TwinParameters, age_years: np.ndarray) -> np.ndarray:
     """QRISK3 10-year cumulative hazard (N,) of first CVD on the untreated risk factors.
 
     Uses the untreated SBP and total/HDL ratio with ``treated_hypertension`` false: treatment acts
@@ -68,7 +68,7 @@ def qrisk3_hazard_10y(state: PatientState, params: TwinParameters, age_years: np
     return hazard * np.exp(log_shift)
 
 
-def qdiabetes_hazard_10y(state: PatientState, params: TwinParameters, age_years: np.ndarray) -> np.ndarray:
+def qdiabetes_hazard_10y(state: PatientState | RowsView, params: TwinParameters, age_years: np.ndarray) -> np.ndarray:
     """QDiabetes-2018 model A 10-year cumulative hazard (N,) of type 2 diabetes.
 
     The statin term is a prescribing marker in QDiabetes, not a cause, so it is off here; statins
@@ -77,8 +77,8 @@ def qdiabetes_hazard_10y(state: PatientState, params: TwinParameters, age_years:
     """
     age, log_shift = _clipped_age(age_years, params)
     on_bp_drug = np.zeros(state.n, dtype=bool)
-    for name in ("acei", "arb", "ccb", "thiazide", "beta_blocker", "alpha_blocker", "spironolactone"):
-        on_bp_drug |= state.columns[f"dose_{name}"] > 0
+    for name in BP_DRUG_CLASSES:
+        on_bp_drug |= getattr(state, f"dose_{name}") > 0
     hazard = qdiabetes2018_cumulative_hazard_10y(
         model="A",
         female=state.female,

@@ -62,9 +62,34 @@ class TwinSimulator:
                 p["first_cvd_fraction_tia"],
             ]
         )
+        self._log_rr = {
+            "ldl": np.log(p["ctt_rr_major_vascular_per_mmol_l_ldl"]),
+            "chd": np.log(p["ettehad_rr_chd_per_10mmhg"]),
+            "stroke": np.log(p["ettehad_rr_stroke_per_10mmhg"]),
+            "heart_failure": np.log(p["ettehad_rr_heart_failure_per_10mmhg"]),
+        }
         self._stop_rates = np.array([p[_STOP_PARAMETER[f]] for f in TREATMENT_FIELDS])
 
-    def event_hazards(self, state: PatientState) -> np.ndarray:
+    def _refresh_risk_equations(self, state: PatientState, dt_years: float) -> None:
+        """Re-evaluate QRISK3 and QDiabetes for patients whose held values are due or invalid.
+
+        The equations are the costliest part of a step and change slowly (age, BMI, lipids) or at
+        events (which invalidate the held values), so each patient's are re-evaluated every
+        ``risk_equation_refresh_steps`` steps (staggered by patient) at the middle of the holding
+        period.
+        """
+        p = self.params
+        period = int(p["risk_equation_refresh_steps"])
+        phase = (state.patient_key >> np.uint64(56)).astype(np.int64)  # a per-patient stagger
+        rows = np.flatnonzero(((state.step_index + phase) % period == 0) | np.isnan(state.qrisk3_h10))
+        if rows.size == 0:
+            return
+        sub = state.view(rows)
+        midpoint = sub.age_years + period * dt_years / 2.0
+        state.qrisk3_h10[rows] = qrisk3_hazard_10y(sub, p, midpoint - p["qrisk3_age_offset_years"])
+        state.qdiabetes_h10[rows] = qdiabetes_hazard_10y(sub, p, midpoint - p["qdiabetes_age_offset_years"])
+
+    def event_hazards(self, state: PatientState, dt_years: float) -> np.ndarray:
         """Annual hazards (len(EventKind), N) of each competing event; row 0 (NONE) is unused."""
         p = self.params
         age = state.age_years
@@ -74,12 +99,12 @@ class TwinSimulator:
         hazards[EventKind.DEATH_HEART_FAILURE] = state.heart_failure * p["heart_failure_excess_death_rate_per_year"]
 
         sbp_fall_10 = (state.sbp_untreated_mmhg - state.sbp_mmhg) / 10.0
-        ldl_fall = state.ldl_untreated_mmol_l - state.ldl_mmol_l
-        rr_ldl = p["ctt_rr_major_vascular_per_mmol_l_ldl"] ** ldl_fall
-        rr_chd = p["ettehad_rr_chd_per_10mmhg"] ** sbp_fall_10 * rr_ldl
-        rr_stroke = p["ettehad_rr_stroke_per_10mmhg"] ** sbp_fall_10 * rr_ldl
+        log_rr_ldl = self._log_rr["ldl"] * (state.ldl_untreated_mmol_l - state.ldl_mmol_l)
+        rr_chd = np.exp(self._log_rr["chd"] * sbp_fall_10 + log_rr_ldl)
+        rr_stroke = np.exp(self._log_rr["stroke"] * sbp_fall_10 + log_rr_ldl)
         established = state.has_cvd
-        first = qrisk3_hazard_10y(state, p, age - p["qrisk3_age_offset_years"]) / 10.0
+        self._refresh_risk_equations(state, dt_years)
+        first = state.qrisk3_h10 / 10.0
         recurrent = p["recurrent_cvd_rate_per_year"] * np.exp(p["recurrent_cvd_log_slope_per_year_age"] * (age - 65.0))
         cvd = np.where(established, recurrent, first)
         split = self._first_cvd_split
@@ -88,13 +113,13 @@ class TwinSimulator:
         hazards[EventKind.STROKE] = cvd * split[2] * rr_stroke
         hazards[EventKind.TIA] = cvd * split[3] * rr_stroke
 
-        hf = p.hf_incidence_per_year(age) * hf_hazard_ratio(state, p) * p["ettehad_rr_heart_failure_per_10mmhg"] ** sbp_fall_10
+        hf = p.hf_incidence_per_year(age) * hf_hazard_ratio(state, p) * np.exp(self._log_rr["heart_failure"] * sbp_fall_10)
         hf *= np.where(state.sglt2 > 0, p["sglt2_rr_heart_failure"], 1.0)
         hazards[EventKind.HEART_FAILURE] = np.where(state.heart_failure, 0.0, hf)
         af = p.af_incidence_per_year(age) * af_hazard_ratio(state, p)
         hazards[EventKind.ATRIAL_FIBRILLATION] = np.where(state.atrial_fibrillation, 0.0, af)
         at_risk_t2d = ~(state.type2_diabetes | state.type1_diabetes) & (age >= p["adult_age_years"])
-        t2d = qdiabetes_hazard_10y(state, p, age - p["qdiabetes_age_offset_years"]) / 10.0
+        t2d = state.qdiabetes_h10 / 10.0
         t2d *= np.where(state.statin_ldl_reduction > 0, p["statin_rr_type2_diabetes"], 1.0)
         hazards[EventKind.TYPE2_DIABETES] = np.where(at_risk_t2d, t2d, 0.0)
         return hazards
@@ -127,6 +152,7 @@ class TwinSimulator:
         ckd_onset = alive & adult & (state.egfr_ml_min_1_73m2 < 60.0) & ~state.ckd_3_5
         state.hypertension = state.hypertension | htn_onset
         state.ckd_3_5 = state.ckd_3_5 | ckd_onset
+        state.qrisk3_h10[ckd_onset] = np.nan
         apply_treatment_effects(state, p)
         state.step_index = state.step_index + alive_before
         return StepEvents(
@@ -140,7 +166,7 @@ class TwinSimulator:
         )
 
     def _draw_events(self, state: PatientState, keys: np.ndarray, counter: np.ndarray, dt: float) -> np.ndarray:
-        hazards = self.event_hazards(state)
+        hazards = self.event_hazards(state, dt)
         total = hazards.sum(axis=0) * state.alive
         occurs = rs.uniform(keys, counter, Channel.EVENT_OCCURS) < -np.expm1(-total * dt)
         kind = np.zeros(state.n, dtype=np.int8)
@@ -184,6 +210,9 @@ class TwinSimulator:
             state.hba1c_untreated_mmol_mol[onset] = np.maximum(
                 p["hba1c_at_onset_mean_mmol_mol"] + p["hba1c_at_onset_sd_mmol_mol"] * z, 48.0
             )
+        changed = np.flatnonzero(kind != EventKind.NONE)
+        state.qrisk3_h10[changed] = np.nan  # a new condition changes the risk equations' inputs
+        state.qdiabetes_h10[changed] = np.nan
         died = fatal | (kind == EventKind.DEATH_NON_CVD) | (kind == EventKind.DEATH_HEART_FAILURE)
         state.alive = state.alive & ~died
 

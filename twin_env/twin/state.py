@@ -91,6 +91,9 @@ _FIELDS: dict[str, type] = {
     "metformin_mg_day": np.float32,
     "sglt2": np.float32,  # 1 if taking an SGLT2 inhibitor
     "adherence": np.float32,  # fraction of the trial effect achieved
+    # risk-equation hazards held between re-evaluations (NaN = evaluate at the next step)
+    "qrisk3_h10": np.float64,
+    "qdiabetes_h10": np.float64,
 }
 
 #: Treatment fields, in the order used for treatment-stop draws.
@@ -140,9 +143,10 @@ class PatientState:
 
     @classmethod
     def empty(cls, n: int) -> PatientState:
-        """N patients with every field zero (NaN for ``first_cvd_age_years``)."""
+        """N patients with every field zero (NaN for ``first_cvd_age_years`` and the hazard caches)."""
         columns = {name: np.zeros(n, dtype=dtype) for name, dtype in _FIELDS.items()}
-        columns["first_cvd_age_years"][:] = np.nan
+        for name in ("first_cvd_age_years", "qrisk3_h10", "qdiabetes_h10"):
+            columns[name][:] = np.nan
         return cls(columns)
 
     @property
@@ -166,6 +170,10 @@ class PatientState:
         """A new state holding the selected patients (copies)."""
         return PatientState({k: np.array(v[index]) for k, v in self.columns.items()})
 
+    def view(self, index: np.ndarray) -> RowsView:
+        """A read-only view of the selected patients that gathers a field only when it is read."""
+        return RowsView(self, index)
+
     def put(self, index: np.ndarray | slice, other: PatientState) -> None:
         """Overwrite the selected patients with the rows of ``other``."""
         for k, v in self.columns.items():
@@ -177,6 +185,25 @@ class PatientState:
     def equals(self, other: PatientState) -> bool:
         """Bitwise equality of every field (NaN equals NaN)."""
         return all(np.array_equal(v, other.columns[k], equal_nan=v.dtype.kind == "f") for k, v in self.columns.items())
+
+
+class RowsView:
+    """Selected rows of a :class:`PatientState`, read field by field (for hot-loop subsets)."""
+
+    def __init__(self, state: PatientState, index: np.ndarray) -> None:
+        self._columns = state.columns
+        self._index = index
+        self.n = len(index)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self._columns[name][self._index]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def has_cvd(self) -> np.ndarray:
+        return self.chd | self.stroke_tia
 
 
 FIELDS = _FIELDS

@@ -1,0 +1,83 @@
+"""The drugs the care layer can prescribe: each maps a dose to a twin treatment field and a dm+d product.
+
+Doses: blood-pressure drugs in multiples of the standard dose (0.5, 1, 2); atorvastatin in mg;
+metformin in mg per day; dapagliflozin in mg.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from types import MappingProxyType
+
+from twin_env.record.concepts import Concept
+from twin_env.twin.parameters import TwinParameters
+
+
+@dataclasses.dataclass(frozen=True)
+class Drug:
+    """A prescribable drug. ``products`` maps each allowed dose to its dm+d concept."""
+
+    name: str
+    field: str  # twin treatment field it sets
+    dose_unit: str
+    products: MappingProxyType[float, Concept]
+
+    def twin_value(self, dose: float, params: TwinParameters) -> float:
+        """The value of the twin treatment field for ``dose``."""
+        if self.field == "statin_ldl_reduction":
+            return params.statin_ldl_reduction[(self.name, int(dose))]
+        if self.field == "sglt2":
+            return 1.0
+        return float(dose)
+
+    def check_dose(self, dose: float) -> None:
+        if dose not in self.products:
+            raise ValueError(f"dose {dose!r} of {self.name}: allowed {sorted(self.products)} ({self.dose_unit})")
+
+
+def _drug(name: str, field: str, unit: str, products: dict[float, Concept]) -> Drug:
+    return Drug(name, field, unit, MappingProxyType(products))
+
+
+_STD = "standard dose"
+DRUGS: MappingProxyType[str, Drug] = MappingProxyType(
+    {
+        d.name: d
+        for d in (
+            _drug("ramipril", "dose_acei", _STD, {0.5: Concept.RAMIPRIL_2_5MG, 1.0: Concept.RAMIPRIL_5MG, 2.0: Concept.RAMIPRIL_10MG}),
+            _drug("losartan", "dose_arb", _STD, {0.5: Concept.LOSARTAN_50MG, 1.0: Concept.LOSARTAN_50MG, 2.0: Concept.LOSARTAN_50MG}),
+            _drug("amlodipine", "dose_ccb", _STD, {0.5: Concept.AMLODIPINE_5MG, 1.0: Concept.AMLODIPINE_5MG, 2.0: Concept.AMLODIPINE_10MG}),
+            _drug("indapamide", "dose_thiazide", _STD, {1.0: Concept.INDAPAMIDE_2_5MG}),
+            _drug("bisoprolol", "dose_beta_blocker", _STD, {0.5: Concept.BISOPROLOL_5MG, 1.0: Concept.BISOPROLOL_5MG, 2.0: Concept.BISOPROLOL_5MG}),
+            _drug("doxazosin", "dose_alpha_blocker", _STD, {1.0: Concept.DOXAZOSIN_4MG, 2.0: Concept.DOXAZOSIN_4MG}),
+            _drug("spironolactone", "dose_spironolactone", _STD, {1.0: Concept.SPIRONOLACTONE_25MG}),
+            _drug("atorvastatin", "statin_ldl_reduction", "mg", {
+                10.0: Concept.ATORVASTATIN_10MG, 20.0: Concept.ATORVASTATIN_20MG,
+                40.0: Concept.ATORVASTATIN_40MG, 80.0: Concept.ATORVASTATIN_80MG,
+            }),
+            _drug("metformin", "metformin_mg_day", "mg/day", {
+                500.0: Concept.METFORMIN_500MG, 1000.0: Concept.METFORMIN_500MG,
+                1500.0: Concept.METFORMIN_500MG, 2000.0: Concept.METFORMIN_500MG,
+            }),
+            _drug("dapagliflozin", "sglt2", "mg", {10.0: Concept.DAPAGLIFLOZIN_10MG}),
+        )
+    }
+)
+#: The drug prescribed for each twin treatment field (baseline treatments are mapped with it).
+DRUG_FOR_FIELD: MappingProxyType[str, Drug] = MappingProxyType({d.field: d for d in DRUGS.values()})
+
+
+def baseline_dose(drug: Drug, twin_value: float, params: TwinParameters) -> float:
+    """The prescribed dose that gives a twin field value present at baseline."""
+    if drug.field == "statin_ldl_reduction":
+        return float(min(drug.products, key=lambda mg: abs(params.statin_ldl_reduction[("atorvastatin", int(mg))] - twin_value)))
+    if drug.field == "sglt2":
+        return 10.0
+    return float(twin_value)
+
+
+def get_drug(name: str) -> Drug:
+    try:
+        return DRUGS[name]
+    except KeyError:
+        raise ValueError(f"unknown drug {name!r}; allowed: {sorted(DRUGS)}") from None

@@ -1,0 +1,200 @@
+"""The clinical concepts the care layer and the record use, each tied to a row of the code table.
+
+A :class:`Concept` is a small integer stored in the ledger and the system stores (``concept``
+column). :func:`concept_code` gives its :class:`twin_env.codes.Code` (SNOMED CT for GP problems,
+observations, procedures, referrals and documents; dm+d for prescriptions; ICD-10 for hospital
+diagnoses; NHS Data Dictionary for admission/discharge methods). Concepts with no code in the
+table (a GP consultation, a death) carry ``None``: no code is invented for them.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from types import MappingProxyType
+
+import numpy as np
+
+from twin_env.codes import Code, lookup, lookup_code
+
+
+class Concept(enum.IntEnum):
+    """Every concept a ledger event or a recorded item can carry."""
+
+    NONE = 0
+    # observations (SNOMED CT observables; UCUM units)
+    SBP = 1
+    DBP = 2
+    HBA1C = 3
+    TOTAL_CHOLESTEROL = 4
+    HDL_CHOLESTEROL = 5
+    LDL_CHOLESTEROL = 6
+    EGFR = 7
+    POTASSIUM = 8
+    URINE_ACR = 9
+    # conditions (SNOMED CT)
+    ESSENTIAL_HYPERTENSION = 20
+    HYPERTENSIVE_DISORDER = 21  # coding variant of hypertension
+    TYPE2_DIABETES = 22
+    CKD_STAGE_3 = 23
+    ACUTE_MI = 24
+    MYOCARDIAL_INFARCTION = 25  # history of MI (baseline)
+    ANGINA = 26
+    STROKE = 27
+    TIA = 28
+    HEART_FAILURE = 29
+    ATRIAL_FIBRILLATION = 30
+    # hospital diagnoses (ICD-10)
+    ICD10_MI = 40
+    ICD10_STROKE = 41
+    ICD10_HEART_FAILURE = 42
+    # prescriptions (dm+d VMPs)
+    RAMIPRIL_2_5MG = 50
+    RAMIPRIL_5MG = 51
+    RAMIPRIL_10MG = 52
+    LOSARTAN_50MG = 53
+    AMLODIPINE_5MG = 54
+    AMLODIPINE_10MG = 55
+    INDAPAMIDE_2_5MG = 56
+    BISOPROLOL_5MG = 57
+    DOXAZOSIN_4MG = 58
+    SPIRONOLACTONE_25MG = 59
+    ATORVASTATIN_10MG = 60
+    ATORVASTATIN_20MG = 61
+    ATORVASTATIN_40MG = 62
+    ATORVASTATIN_80MG = 63
+    METFORMIN_500MG = 64
+    DAPAGLIFLOZIN_10MG = 65
+    # procedures and imaging (SNOMED CT)
+    ECG = 70
+    ECHOCARDIOGRAM = 71
+    CHEST_XRAY = 72
+    # referrals (SNOMED CT)
+    REFERRAL_CARDIOLOGY = 80
+    REFERRAL_NEPHROLOGY = 81
+    REFERRAL_DIABETOLOGY = 82
+    REFERRAL_HYPERTENSION_CLINIC = 83
+    REFERRAL_SMOKING_CESSATION = 84
+    REFERRAL_WEIGHT_MANAGEMENT = 85
+    # administrative (SNOMED CT)
+    HYPERTENSION_REVIEW = 90
+    DIABETES_REVIEW = 91
+    MEDICATION_REVIEW = 92
+    DISCHARGE_SUMMARY = 93
+    CLINIC_LETTER = 94
+    # hospital episode attributes (NHS Data Dictionary)
+    EMERGENCY_ADMISSION = 100  # admission method 21: emergency via A&E
+    DISCHARGE_USUAL_RESIDENCE = 101  # discharge destination 19
+    # uncoded: encounters, death and laboratory test requests (the table has no codes for them)
+    CONSULTATION = 110
+    DEATH = 111
+    TEST_HBA1C = 112
+    TEST_LIPIDS = 113
+    TEST_RENAL = 114  # urea and electrolytes with eGFR and potassium
+    TEST_ACR = 115
+
+
+_OBSERVATIONS = {
+    Concept.SBP: ("observable", "systolic BP", "mm[Hg]"),
+    Concept.DBP: ("observable", "diastolic BP", "mm[Hg]"),
+    Concept.HBA1C: ("observable", "HbA1c (IFCC, mmol/mol)", "mmol/mol"),
+    Concept.TOTAL_CHOLESTEROL: ("observable", "total cholesterol", "mmol/L"),
+    Concept.HDL_CHOLESTEROL: ("observable", "HDL cholesterol", "mmol/L"),
+    Concept.LDL_CHOLESTEROL: ("observable", "LDL cholesterol (calculated)", "mmol/L"),
+    Concept.EGFR: ("observable", "eGFR (CKD-EPI creatinine, per 1.73m2)", "mL/min/{1.73_m2}"),
+    Concept.POTASSIUM: ("observable", "serum potassium", "mmol/L"),
+    Concept.URINE_ACR: ("observable", "urine ACR", "mg/mmol"),
+}
+_BY_CONCEPT_NAME = {
+    Concept.ESSENTIAL_HYPERTENSION: ("condition", "essential hypertension"),
+    Concept.HYPERTENSIVE_DISORDER: ("condition", "hypertensive disorder"),
+    Concept.TYPE2_DIABETES: ("condition", "type 2 diabetes mellitus"),
+    Concept.CKD_STAGE_3: ("condition", "CKD stage 3"),
+    Concept.ACUTE_MI: ("condition", "acute myocardial infarction"),
+    Concept.MYOCARDIAL_INFARCTION: ("condition", "myocardial infarction"),
+    Concept.ANGINA: ("condition", "angina"),
+    Concept.STROKE: ("condition", "stroke (cerebrovascular accident)"),
+    Concept.TIA: ("condition", "transient ischaemic attack"),
+    Concept.HEART_FAILURE: ("condition", "heart failure"),
+    Concept.ATRIAL_FIBRILLATION: ("condition", "atrial fibrillation"),
+    Concept.RAMIPRIL_2_5MG: ("dmd", "ramipril 2.5 mg capsules"),
+    Concept.RAMIPRIL_5MG: ("dmd", "ramipril 5 mg capsules"),
+    Concept.RAMIPRIL_10MG: ("dmd", "ramipril 10 mg capsules"),
+    Concept.LOSARTAN_50MG: ("dmd", "losartan 50 mg tablets"),
+    Concept.AMLODIPINE_5MG: ("dmd", "amlodipine 5 mg tablets"),
+    Concept.AMLODIPINE_10MG: ("dmd", "amlodipine 10 mg tablets"),
+    Concept.INDAPAMIDE_2_5MG: ("dmd", "indapamide 2.5 mg tablets"),
+    Concept.BISOPROLOL_5MG: ("dmd", "bisoprolol 5 mg tablets"),
+    Concept.DOXAZOSIN_4MG: ("dmd", "doxazosin 4 mg tablets"),
+    Concept.SPIRONOLACTONE_25MG: ("dmd", "spironolactone 25 mg tablets"),
+    Concept.ATORVASTATIN_10MG: ("dmd", "atorvastatin 10 mg tablets"),
+    Concept.ATORVASTATIN_20MG: ("dmd", "atorvastatin 20 mg tablets"),
+    Concept.ATORVASTATIN_40MG: ("dmd", "atorvastatin 40 mg tablets"),
+    Concept.ATORVASTATIN_80MG: ("dmd", "atorvastatin 80 mg tablets"),
+    Concept.METFORMIN_500MG: ("dmd", "metformin 500 mg tablets"),
+    Concept.DAPAGLIFLOZIN_10MG: ("dmd", "dapagliflozin 10 mg tablets"),
+    Concept.ECG: ("procedure", "ECG (12 lead)"),
+    Concept.ECHOCARDIOGRAM: ("procedure", "transthoracic echocardiogram"),
+    Concept.CHEST_XRAY: ("procedure", "chest X-ray"),
+    Concept.REFERRAL_CARDIOLOGY: ("referral", "referral to cardiology"),
+    Concept.REFERRAL_NEPHROLOGY: ("referral", "referral to nephrologist"),
+    Concept.REFERRAL_DIABETOLOGY: ("referral", "referral to diabetologist"),
+    Concept.REFERRAL_HYPERTENSION_CLINIC: ("referral", "referral to hypertension clinic"),
+    Concept.REFERRAL_SMOKING_CESSATION: ("referral", "referral to stop-smoking clinic"),
+    Concept.REFERRAL_WEIGHT_MANAGEMENT: ("referral", "referral to weight management programme"),
+    Concept.HYPERTENSION_REVIEW: ("admin", "hypertension annual review"),
+    Concept.DIABETES_REVIEW: ("admin", "diabetes annual review"),
+    Concept.MEDICATION_REVIEW: ("admin", "medication review done"),
+    Concept.DISCHARGE_SUMMARY: ("document", "discharge summary (document type)"),
+    Concept.CLINIC_LETTER: ("document", "clinical/outpatient letter (document type)"),
+}
+_BY_SYSTEM_CODE = {
+    Concept.ICD10_MI: ("icd10", "I21.9"),
+    Concept.ICD10_STROKE: ("icd10", "I63.9"),
+    Concept.ICD10_HEART_FAILURE: ("icd10", "I50.9"),
+    Concept.EMERGENCY_ADMISSION: ("nhsdd-admission-method", "21"),
+    Concept.DISCHARGE_USUAL_RESIDENCE: ("nhsdd-discharge-destination", "19"),
+}
+
+#: Observation concepts (lab analytes and BP), in the column order of latest-value tables.
+OBSERVATIONS: tuple[Concept, ...] = tuple(_OBSERVATIONS)
+#: UCUM unit of each observation concept.
+UNITS: MappingProxyType[Concept, str] = MappingProxyType({c: unit for c, (_, _, unit) in _OBSERVATIONS.items()})
+#: Column of each concept in latest-value tables (-1 if not an observation), indexable by concept code.
+OBSERVATION_COLUMN: np.ndarray = np.full(max(Concept) + 1, -1, dtype=np.int16)
+OBSERVATION_COLUMN[list(OBSERVATIONS)] = np.arange(len(OBSERVATIONS))
+
+
+@functools.cache
+def concept_code(concept: Concept) -> Code | None:
+    """The code-table row of ``concept`` (None for uncoded concepts such as a consultation)."""
+    if concept in _OBSERVATIONS:
+        domain, name, _ = _OBSERVATIONS[concept]
+        return lookup(domain, name)
+    if concept in _BY_CONCEPT_NAME:
+        return lookup(*_BY_CONCEPT_NAME[concept])
+    if concept in _BY_SYSTEM_CODE:
+        return lookup_code(*_BY_SYSTEM_CODE[concept])
+    return None
+
+
+def unit_of(concept: Concept) -> str:
+    """UCUM unit of an observation concept, or ``""``."""
+    return UNITS.get(Concept(concept), "")
+
+#: The SNOMED CT problem a GP codes for a hospital ICD-10 diagnosis read in a letter.
+SNOMED_FOR_ICD10: MappingProxyType[Concept, Concept] = MappingProxyType(
+    {
+        Concept.ICD10_MI: Concept.ACUTE_MI,
+        Concept.ICD10_STROKE: Concept.STROKE,
+        Concept.ICD10_HEART_FAILURE: Concept.HEART_FAILURE,
+    }
+)
+#: ``SNOMED_FOR_ICD10`` as a lookup array indexed by concept code (0 where there is none).
+SNOMED_FOR_ICD10_ARRAY: np.ndarray = np.zeros(max(Concept) + 1, dtype=np.int16)
+SNOMED_FOR_ICD10_ARRAY[list(SNOMED_FOR_ICD10)] = list(SNOMED_FOR_ICD10.values())
+
+
+def is_icd10(concept: np.ndarray) -> np.ndarray:
+    """Mask (k,) of the ICD-10 hospital diagnosis concepts among ``concept`` (k,)."""
+    return SNOMED_FOR_ICD10_ARRAY[concept] > 0

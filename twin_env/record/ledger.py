@@ -1,0 +1,186 @@
+"""The ledger: an append-only, columnar log of every true event in the simulation.
+
+One row per event, stored as chunks of NumPy arrays (one chunk per :meth:`Ledger.append` call)
+and concatenated on read. Columns:
+
+- ``patient`` int32: patient id (the population index, stable across batch sizes);
+- ``seq`` int32: the event's number within its patient (0, 1, 2, ...), so the event id
+  ``f"{patient}-{seq}"`` is deterministic and independent of other patients;
+- ``day`` int32: event date as days since 1970-01-01 (``datetime64[D]`` via :meth:`dates`);
+- ``kind`` int8: :class:`LedgerKind`;
+- ``concept`` int16: :class:`twin_env.record.concepts.Concept` (the code);
+- ``value`` float64: measured value, dose, length of stay... (NaN if none; unit from the concept);
+- ``link`` int32: ``seq`` of the related event of the same patient (the consultation a reading
+  was taken at, the admission a discharge closes, the referral an attendance follows), or -1.
+
+About 27 bytes per event.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+import pandas as pd
+
+from twin_env.record.concepts import Concept, unit_of
+
+COLUMNS: dict[str, type] = {
+    "patient": np.int32,
+    "seq": np.int32,
+    "day": np.int32,
+    "kind": np.int8,
+    "concept": np.int16,
+    "value": np.float64,
+    "link": np.int32,
+}
+
+
+class LedgerKind(enum.IntEnum):
+    """What kind of true event a ledger row is."""
+
+    BASELINE_DIAGNOSIS = 1  # diagnosed before the simulation start (history; day = start date)
+    BASELINE_PRESCRIPTION = 2  # drug taken at the start (value: dose)
+    ONSET = 3  # a chronic condition truly begins (not seen by any system)
+    ACUTE_EVENT = 4  # MI, stroke, TIA, angina, heart failure presentation
+    DEATH = 5  # value: 1 if the death was cardiovascular
+    DIAGNOSIS = 6  # a clinician makes a diagnosis (link: the encounter)
+    CONSULTATION = 7  # GP consultation (concept CONSULTATION or a review)
+    OBSERVATION = 8  # clinic BP reading (link: the consultation)
+    TEST_ORDER = 9  # sample taken for a test panel (link: the encounter)
+    TEST_RESULT = 10  # analyte measured in the sample (value incl. analytic error; link: the order)
+    PRESCRIPTION = 11  # issue or 28-day repeat (value: dose in the drug's unit)
+    PRESCRIPTION_ENDED = 12  # clinician stops or replaces a drug
+    TREATMENT_STOPPED = 13  # the patient stops taking a drug (not seen by any system)
+    REFERRAL = 14
+    OUTPATIENT_ATTENDANCE = 15  # link: the referral
+    ADMISSION = 16  # emergency admission (value: length of stay in days)
+    DISCHARGE = 17  # link: the admission
+    IMAGING = 18  # ECG, echocardiogram, chest X-ray (link: the encounter)
+    HOSPITAL_PRESCRIPTION = 19  # drug started in hospital, supplied at discharge (link: the admission)
+
+
+class Ledger:
+    """Append-only columnar event log for ``n_patients`` patients with ids ``first_id ..``.
+
+    Shapes: every column is (E,) for E events; :meth:`append` takes equal-length (k,) arrays.
+    """
+
+    def __init__(self, n_patients: int, first_id: int = 0) -> None:
+        self.first_id = first_id
+        self._next_seq = np.zeros(n_patients, dtype=np.int32)
+        self._chunks: dict[str, list[np.ndarray]] = {name: [] for name in COLUMNS}
+        self._cache: dict[str, np.ndarray] | None = None
+        self._patient_order: np.ndarray | None = None
+        self._unread: list[dict[str, np.ndarray]] = []
+
+    def __len__(self) -> int:
+        return int(self._next_seq.sum())
+
+    def append(
+        self,
+        rows: np.ndarray,
+        kind: LedgerKind,
+        concept: np.ndarray | int,
+        day: np.ndarray | int,
+        value: np.ndarray | float = np.nan,
+        link: np.ndarray | int = -1,
+    ) -> np.ndarray:
+        """Log one event for each batch row in ``rows`` (k,); returns their ``seq`` (k,) int32.
+
+        A row may appear several times; its events get consecutive numbers in the given order.
+        """
+        rows = np.asarray(rows, dtype=np.intp)
+        k = rows.size
+        if k == 0:
+            return np.zeros(0, dtype=np.int32)
+        counts = np.bincount(rows, minlength=len(self._next_seq))
+        if counts.max() == 1:
+            seq = self._next_seq[rows].copy()
+        else:
+            order = np.argsort(rows, kind="stable")
+            sorted_rows = rows[order]
+            starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+            rank = np.arange(k) - np.repeat(starts, np.diff(np.r_[starts, k]))
+            seq = np.empty(k, dtype=np.int32)
+            seq[order] = self._next_seq[sorted_rows] + rank
+        self._next_seq += counts.astype(np.int32)
+        values = {
+            "patient": rows + self.first_id,
+            "seq": seq,
+            "day": day,
+            "kind": int(kind),
+            "concept": concept,
+            "value": value,
+            "link": link,
+        }
+        chunk = {name: np.broadcast_to(np.asarray(values[name], dtype=dtype), (k,)).copy() for name, dtype in COLUMNS.items()}
+        for name, array in chunk.items():
+            self._chunks[name].append(array)
+        self._unread.append(chunk)
+        self._cache = None
+        self._patient_order = None
+        return seq
+
+    def take_unread(self) -> dict[str, np.ndarray]:
+        """The events appended since the last call, as (k,) columns (for the systems of record)."""
+        chunks, self._unread = self._unread, []
+        return {name: np.concatenate([c[name] for c in chunks]) if chunks else np.zeros(0, dtype=dtype)
+                for name, dtype in COLUMNS.items()}
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every column as one (E,) array (concatenated once per batch of appends)."""
+        if self._cache is None:
+            self._cache = {
+                name: np.concatenate(chunks) if chunks else np.zeros(0, dtype=COLUMNS[name])
+                for name, chunks in self._chunks.items()
+            }
+            self._chunks = {name: [array] for name, array in self._cache.items()}
+        return self._cache
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the event columns, in bytes."""
+        return sum(a.nbytes for chunks in self._chunks.values() for a in chunks)
+
+    def dates(self) -> np.ndarray:
+        """Event dates (E,) as ``datetime64[D]``."""
+        return self.columns["day"].astype("datetime64[D]")
+
+    def rows_of(self, patient: int) -> np.ndarray:
+        """Row indices of one patient's events (by id), in ``seq`` order."""
+        cols = self.columns
+        if self._patient_order is None:
+            self._patient_order = np.lexsort((cols["seq"], cols["patient"]))
+        ordered = cols["patient"][self._patient_order]
+        lo, hi = np.searchsorted(ordered, [patient, patient + 1])
+        return self._patient_order[lo:hi]
+
+    def find(self, patient: np.ndarray, seq: np.ndarray) -> np.ndarray:
+        """Row indices (k,) of the events ``(patient, seq)``; raises ``KeyError`` if one is absent."""
+        cols = self.columns
+        if self._patient_order is None:
+            self._patient_order = np.lexsort((cols["seq"], cols["patient"]))
+        key = cols["patient"].astype(np.int64)[self._patient_order] << 32 | cols["seq"][self._patient_order]
+        wanted = np.asarray(patient, dtype=np.int64) << 32 | np.asarray(seq, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(key, wanted), max(len(key) - 1, 0))
+        if len(key) == 0 or not np.array_equal(key[pos], wanted):
+            raise KeyError("some (patient, seq) pairs are not in the ledger")
+        return self._patient_order[pos]
+
+    def to_frame(self, rows: np.ndarray | None = None) -> pd.DataFrame:
+        """The events (all, or the given rows) as a DataFrame with event ids, dates and units."""
+        cols = {name: (a if rows is None else a[rows]) for name, a in self.columns.items()}
+        frame = pd.DataFrame(cols)
+        frame.insert(0, "event_id", [f"{p}-{s}" for p, s in zip(cols["patient"], cols["seq"])])
+        frame["date"] = cols["day"].astype("datetime64[D]")
+        frame["kind"] = [LedgerKind(k).name for k in cols["kind"]]
+        frame["unit"] = [unit_of(c) for c in cols["concept"]]
+        frame["concept"] = [Concept(c).name for c in cols["concept"]]
+        return frame
+
+
+def event_ids(patient: np.ndarray, seq: np.ndarray) -> list[str]:
+    """Ledger event ids ``"<patient>-<seq>"`` for (k,) arrays."""
+    return [f"{p}-{s}" for p, s in zip(patient.tolist(), seq.tolist())]

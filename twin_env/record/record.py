@@ -1,0 +1,157 @@
+"""The multi-system record: the ledger, one store per system, the latest-value table, and readers."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+
+from twin_env.record.artefacts import ArtefactConfig, resolve_artefacts
+from twin_env.record.concepts import Concept
+from twin_env.record.latest import LatestObservations
+from twin_env.record.ledger import Ledger, LedgerKind
+from twin_env.record.store import SystemStore
+from twin_env.record.systems.gp import record_gp
+from twin_env.record.systems.imaging import record_imaging
+from twin_env.record.systems.letters import record_letters
+from twin_env.record.systems.pas import record_pas
+from twin_env.record.systems.pathology import record_pathology
+from twin_env.record.views import PatientView, build_items, to_date
+
+SYSTEMS: tuple[str, ...] = ("gp", "pas", "lab", "imaging", "letters")
+DateLike = dt.date | np.datetime64 | str
+
+
+def day_number(date: DateLike) -> int:
+    """Days since 1970-01-01 of a date given as ``datetime.date``, ``datetime64`` or ISO string."""
+    return int(np.datetime64(date, "D").astype(np.int64))
+
+
+@dataclasses.dataclass(frozen=True)
+class Letter:
+    """A letter's content: what the hospital wrote about one admission or attendance.
+
+    ``diagnoses`` are ICD-10 concepts; ``medications`` (concept, dose) started in hospital;
+    ``procedures`` imaging done. Dates: ``encounter_date`` (admission or clinic), ``written``.
+    """
+
+    event_id: str
+    document: Concept
+    encounter_event_id: str
+    encounter_date: dt.date
+    written: dt.date
+    diagnoses: tuple[Concept, ...]
+    medications: tuple[tuple[Concept, float], ...]
+    procedures: tuple[Concept, ...]
+
+
+class Record:
+    """Every system's record of N patients (ids ``first_id ..``), fed from one ledger.
+
+    Args:
+        patient_keys: (N,) uint64 random-stream keys of the patients (artefact draws).
+        first_id: id of the first patient.
+        artefacts: True (documented defaults), False (a record that agrees with the truth), or an
+            :class:`ArtefactConfig`.
+    """
+
+    def __init__(self, patient_keys: np.ndarray, first_id: int = 0, artefacts: bool | ArtefactConfig = True) -> None:
+        self.config = resolve_artefacts(artefacts)
+        self.first_id = first_id
+        self._keys = np.asarray(patient_keys, dtype=np.uint64)
+        n = len(self._keys)
+        self.ledger = Ledger(n, first_id)
+        self.stores = {name: SystemStore(name) for name in SYSTEMS}
+        self.latest = LatestObservations(n, first_id)
+
+    def ingest(self) -> None:
+        """Pass the ledger events logged since the last call to every system."""
+        batch = self.ledger.take_unread()
+        if len(batch["patient"]) == 0:
+            return
+        batch["key"] = self._keys[batch["patient"] - self.first_id]
+        cfg, s = self.config, self.stores
+        results = record_pathology(batch, cfg, s["lab"])
+        record_pas(batch, cfg, s["pas"])
+        record_imaging(batch, cfg, s["imaging"])
+        letters = record_letters(batch, cfg, s["letters"])
+        record_gp(batch, cfg, s["gp"], results, letters)
+        new = s["gp"].take_unread()
+        self.latest.add(new["patient"], new["concept"], new["value"], new["event_day"], new["available_day"])
+
+    def advance(self, date: DateLike) -> None:
+        """Make the latest-value table current for ``date`` (call once per step, dates ascending)."""
+        self.latest.advance(day_number(date))
+
+    def view(self, system: str, patient: int, as_of: DateLike) -> PatientView:
+        """What ``system`` shows for ``patient`` (id) as of ``as_of``: items available by then."""
+        if system not in self.stores:
+            raise ValueError(f"unknown system {system!r}; allowed: {list(SYSTEMS)}")
+        store = self.stores[system]
+        day = day_number(as_of)
+        rows = store.rows_of(patient, day)
+        cols = store.columns
+        links = self._links(cols["patient"][rows], cols["seq"][rows])
+        return PatientView(system, patient, to_date(day), build_items(cols, rows, links))
+
+    def gp_view(self, patient: int, as_of: DateLike) -> PatientView:
+        return self.view("gp", patient, as_of)
+
+    def pas_view(self, patient: int, as_of: DateLike) -> PatientView:
+        return self.view("pas", patient, as_of)
+
+    def lab_view(self, patient: int, as_of: DateLike) -> PatientView:
+        return self.view("lab", patient, as_of)
+
+    def imaging_view(self, patient: int, as_of: DateLike) -> PatientView:
+        return self.view("imaging", patient, as_of)
+
+    def letters_view(self, patient: int, as_of: DateLike) -> PatientView:
+        return self.view("letters", patient, as_of)
+
+    def letter(self, event_id: str) -> Letter:
+        """The content of the letter written for ledger event ``event_id`` (a discharge or attendance)."""
+        patient, seq = (int(x) for x in event_id.split("-"))
+        cols = self.ledger.columns
+        row = int(self.ledger.find(np.array([patient]), np.array([seq]))[0])
+        kind = LedgerKind(int(cols["kind"][row]))
+        if kind not in (LedgerKind.DISCHARGE, LedgerKind.OUTPATIENT_ATTENDANCE):
+            raise ValueError(f"event {event_id} is a {kind.name}, not a discharge or outpatient attendance")
+        encounter = int(cols["link"][row]) if kind == LedgerKind.DISCHARGE else seq
+        enc_row = int(self.ledger.find(np.array([patient]), np.array([encounter]))[0])
+        mine = self.ledger.rows_of(patient)
+        linked = mine[cols["link"][mine] == encounter] if kind == LedgerKind.DISCHARGE else mine[:0]
+        of_kind = {k: linked[cols["kind"][linked] == k] for k in (LedgerKind.DIAGNOSIS, LedgerKind.HOSPITAL_PRESCRIPTION, LedgerKind.IMAGING)}
+        return Letter(
+            event_id=event_id,
+            document=Concept.DISCHARGE_SUMMARY if kind == LedgerKind.DISCHARGE else Concept.CLINIC_LETTER,
+            encounter_event_id=f"{patient}-{encounter}",
+            encounter_date=to_date(int(cols["day"][enc_row])),
+            written=to_date(int(cols["day"][row])),
+            diagnoses=tuple(Concept(int(c)) for c in cols["concept"][of_kind[LedgerKind.DIAGNOSIS]]),
+            medications=tuple(
+                (Concept(int(c)), float(v))
+                for c, v in zip(cols["concept"][of_kind[LedgerKind.HOSPITAL_PRESCRIPTION]], cols["value"][of_kind[LedgerKind.HOSPITAL_PRESCRIPTION]])
+            ),
+            procedures=tuple(Concept(int(c)) for c in cols["concept"][of_kind[LedgerKind.IMAGING]]),
+        )
+
+    def latest_values(self, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
+        """Latest GP-recorded value (N,) and date (N,) of an observation as of the last :meth:`advance`."""
+        return self.latest.latest(concept)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the ledger, the stores and the latest-value table, in bytes."""
+        return (
+            self.ledger.nbytes
+            + sum(s.nbytes for s in self.stores.values())
+            + self.latest.value.nbytes
+            + self.latest.day.nbytes
+        )
+
+    def _links(self, patient: np.ndarray, seq: np.ndarray) -> np.ndarray:
+        if len(patient) == 0:
+            return np.zeros(0, dtype=np.int32)
+        return self.ledger.columns["link"][self.ledger.find(patient, seq)]

@@ -1,0 +1,147 @@
+"""A system of record's store: an append-only columnar table of recorded items.
+
+Columns (all (M,) arrays):
+
+- ``patient`` int32, ``seq`` int32: the ledger event the item came from (event id
+  ``f"{patient}-{seq}"``; a duplicate keeps its original's event id);
+- ``item`` int8: :class:`ItemType`;
+- ``concept`` int16: the :class:`~twin_env.record.concepts.Concept` the system coded;
+- ``value`` float64: the value as recorded (NaN if none; may differ from the ledger on error);
+- ``event_day`` int32: the clinically effective date (days since 1970-01-01);
+- ``available_day`` int32: the day the item is visible in this system (``NEVER`` if never);
+- ``flags`` int8: :class:`~twin_env.record.artefacts.Artefact` bits.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+import pandas as pd
+
+from twin_env.record.artefacts import Artefact
+from twin_env.record.concepts import Concept, unit_of
+
+#: ``available_day`` of an item that never becomes visible.
+NEVER = np.iinfo(np.int32).max
+
+STORE_COLUMNS: dict[str, type] = {
+    "patient": np.int32,
+    "seq": np.int32,
+    "item": np.int8,
+    "concept": np.int16,
+    "value": np.float64,
+    "event_day": np.int32,
+    "available_day": np.int32,
+    "flags": np.int8,
+}
+
+
+class ItemType(enum.IntEnum):
+    """Kinds of recorded item, across systems."""
+
+    ENCOUNTER = 1  # GP consultation or review
+    OBSERVATION = 2  # GP: BP or a filed lab result
+    PROBLEM = 3  # GP: coded diagnosis
+    MEDICATION = 4  # GP: prescription issue (value: dose)
+    MEDICATION_END = 5  # GP: prescription stopped
+    REFERRAL = 6  # GP: referral made
+    DOCUMENT = 7  # GP: a letter filed; letters store: a letter written
+    DEATH = 8  # GP: death notified
+    LAB_ORDER = 9  # pathology: sample received
+    LAB_RESULT = 10  # pathology: analyte reported
+    ADMISSION = 11  # PAS
+    DISCHARGE = 12  # PAS
+    DIAGNOSIS = 13  # PAS: ICD-10 coded diagnosis of an episode
+    ATTENDANCE = 14  # PAS: outpatient attendance
+    IMAGING_STUDY = 15  # imaging: study performed
+    IMAGING_REPORT = 16  # imaging: report verified
+
+
+class SystemStore:
+    """Append-only columnar store of one system's items (chunked, concatenated on read)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._chunks: dict[str, list[np.ndarray]] = {c: [] for c in STORE_COLUMNS}
+        self._cache: dict[str, np.ndarray] | None = None
+        self._order: np.ndarray | None = None
+        self._unread: list[dict[str, np.ndarray]] = []
+
+    def append(
+        self,
+        patient: np.ndarray,
+        seq: np.ndarray,
+        item: ItemType,
+        concept: np.ndarray | int,
+        event_day: np.ndarray,
+        available_day: np.ndarray | int | None = None,
+        value: np.ndarray | float = np.nan,
+        flags: np.ndarray | int = 0,
+    ) -> None:
+        """Record k items; ``patient``, ``seq`` and ``event_day`` are (k,), others (k,) or scalar."""
+        k = len(patient)
+        if k == 0:
+            return
+        columns = {
+            "patient": patient,
+            "seq": seq,
+            "item": int(item),
+            "concept": concept,
+            "value": value,
+            "event_day": event_day,
+            "available_day": event_day if available_day is None else available_day,
+            "flags": flags,
+        }
+        chunk = {n: np.broadcast_to(np.asarray(columns[n], dtype=d), (k,)).copy() for n, d in STORE_COLUMNS.items()}
+        for name, array in chunk.items():
+            self._chunks[name].append(array)
+        self._unread.append(chunk)
+        self._cache = None
+        self._order = None
+
+    def take_unread(self) -> dict[str, np.ndarray]:
+        """Items appended since the last call, as (k,) columns."""
+        chunks, self._unread = self._unread, []
+        return {n: np.concatenate([c[n] for c in chunks]) if chunks else np.zeros(0, dtype=d)
+                for n, d in STORE_COLUMNS.items()}
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        if self._cache is None:
+            self._cache = {
+                name: np.concatenate(chunks) if chunks else np.zeros(0, dtype=STORE_COLUMNS[name])
+                for name, chunks in self._chunks.items()
+            }
+            self._chunks = {name: [a] for name, a in self._cache.items()}
+        return self._cache
+
+    def __len__(self) -> int:
+        return sum(len(a) for a in self._chunks["patient"])
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for chunks in self._chunks.values() for a in chunks)
+
+    def rows_of(self, patient: int, as_of_day: int | None = None) -> np.ndarray:
+        """Row indices of one patient's items visible on ``as_of_day`` (all if None), by event date."""
+        cols = self.columns
+        if self._order is None:
+            self._order = np.lexsort((cols["seq"], cols["event_day"], cols["patient"]))
+        ordered = cols["patient"][self._order]
+        lo, hi = np.searchsorted(ordered, [patient, patient + 1])
+        rows = self._order[lo:hi]
+        if as_of_day is not None:
+            rows = rows[cols["available_day"][rows] <= as_of_day]
+        return rows
+
+    def to_frame(self, rows: np.ndarray | None = None) -> pd.DataFrame:
+        """Items (all or some rows) as a DataFrame with event ids, dates and names."""
+        cols = {k: (v if rows is None else v[rows]) for k, v in self.columns.items()}
+        frame = pd.DataFrame(cols)
+        frame.insert(0, "event_id", [f"{p}-{s}" for p, s in zip(cols["patient"].tolist(), cols["seq"].tolist())])
+        frame["item"] = [ItemType(i).name for i in cols["item"]]
+        frame["unit"] = [unit_of(c) for c in cols["concept"]]
+        frame["concept"] = [Concept(c).name for c in cols["concept"]]
+        frame["flags"] = [str(Artefact(int(f) & 0xFF)) for f in cols["flags"]]
+        return frame

@@ -1,0 +1,14 @@
+"""The systems of record. Each ``record_*`` function takes a batch of new ledger events (a dict of
+(k,) columns as in :mod:`twin_env.record.ledger` plus ``key``, the patients' random-stream keys)
+and appends what that system would see, with its artefacts, to its store."""
+
+from __future__ import annotations
+
+import numpy as np
+
+Batch = dict[str, np.ndarray]
+
+
+def select(batch: Batch, mask: np.ndarray) -> Batch:
+    """The rows of ``batch`` where ``mask`` (k,) is true."""
+    return {name: column[mask] for name, column in batch.items()}

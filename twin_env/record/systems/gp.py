@@ -1,0 +1,118 @@
+"""The GP system: the practice's own entries, results filed from the lab, letters and their coding.
+
+What the practice records, from the ledger batch:
+
+- consultations and reviews (ENCOUNTER); clinic BP readings (OBSERVATION), sometimes not coded
+  or typed with a 10 mmHg digit slip;
+- diagnoses it makes and baseline history (PROBLEM), sometimes left uncoded (readings without a
+  diagnosis) or coded with the variant hypertension concept;
+- its prescriptions and repeats (MEDICATION, dm+d), stops (MEDICATION_END), referrals, deaths;
+- lab results as the lab reports them (OBSERVATION at the lab's available day), sometimes never
+  filed, sometimes filed twice (a later manual entry with the same event id);
+- letters that arrive (DOCUMENT) and, for those coded, the letter's diagnoses (PROBLEM, FROM_LETTER).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.record.artefacts import Artefact, ArtefactConfig, RecordChannel, chance, delay_days
+from twin_env.record.concepts import SNOMED_FOR_ICD10_ARRAY, Concept, is_icd10
+from twin_env.record.ledger import LedgerKind
+from twin_env.record.store import NEVER, ItemType, SystemStore
+from twin_env.record.systems import Batch, select
+
+_DIRECT = {
+    LedgerKind.CONSULTATION: ItemType.ENCOUNTER,
+    LedgerKind.BASELINE_PRESCRIPTION: ItemType.MEDICATION,
+    LedgerKind.PRESCRIPTION: ItemType.MEDICATION,
+    LedgerKind.PRESCRIPTION_ENDED: ItemType.MEDICATION_END,
+    LedgerKind.REFERRAL: ItemType.REFERRAL,
+    LedgerKind.DEATH: ItemType.DEATH,
+}
+
+
+def record_gp(batch: Batch, config: ArtefactConfig, gp: SystemStore, lab_results: Batch, letters: Batch) -> None:
+    """Append the GP's items for one ledger batch (see the module docstring for the rules)."""
+    kind = batch["kind"]
+    for ledger_kind, item in _DIRECT.items():
+        rows = select(batch, kind == ledger_kind)
+        gp.append(rows["patient"], rows["seq"], item, rows["concept"], rows["day"], value=rows["value"])
+    _record_bp(select(batch, kind == LedgerKind.OBSERVATION), config, gp)
+    _record_problems(batch, config, gp)
+    _file_lab_results(lab_results, config, gp)
+    _file_letters(batch, letters, config, gp)
+
+
+def _record_bp(bp: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
+    keys, seq = bp["key"], bp["seq"]
+    kept = ~chance(keys, seq, RecordChannel.BP_MISSING, config.bp_not_recorded_probability)
+    error = chance(keys, seq, RecordChannel.BP_ERROR, config.bp_transcription_error_probability)
+    slip = np.where(chance(keys, seq, RecordChannel.BP_ERROR_DIRECTION, 0.5), 10.0, -10.0)
+    value = bp["value"] + error * slip
+    flags = error * int(Artefact.TRANSCRIPTION_ERROR)
+    gp.append(bp["patient"][kept], seq[kept], ItemType.OBSERVATION, bp["concept"][kept], bp["day"][kept],
+              value=value[kept], flags=flags[kept])
+
+
+def _hypertension_variant(keys: np.ndarray, seq: np.ndarray, concept: np.ndarray, config: ArtefactConfig) -> np.ndarray:
+    """Concepts (k,) with some essential-hypertension codes replaced by the variant concept."""
+    variant = (concept == Concept.ESSENTIAL_HYPERTENSION) & chance(
+        keys, seq, RecordChannel.DIAGNOSIS_VARIANT, config.hypertension_variant_code_probability
+    )
+    return np.where(variant, Concept.HYPERTENSIVE_DISORDER, concept)
+
+
+def _record_problems(batch: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
+    kind = batch["kind"]
+    own = (kind == LedgerKind.BASELINE_DIAGNOSIS) | ((kind == LedgerKind.DIAGNOSIS) & ~is_icd10(batch["concept"]))
+    dx = select(batch, own)
+    keys, seq = dx["key"], dx["seq"]
+    uncoded = (dx["kind"] == LedgerKind.DIAGNOSIS) & chance(
+        keys, seq, RecordChannel.DIAGNOSIS_UNCODED, config.gp_diagnosis_uncoded_probability
+    )
+    concept = _hypertension_variant(keys, seq, dx["concept"], config)
+    flags = (concept != dx["concept"]) * int(Artefact.VARIANT_CODE)
+    keep = ~uncoded
+    gp.append(dx["patient"][keep], seq[keep], ItemType.PROBLEM, concept[keep], dx["day"][keep], flags=flags[keep])
+
+
+def _file_lab_results(results: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
+    keys, seq = results["key"], results["seq"]
+    filed = ~chance(keys, seq, RecordChannel.LAB_MISSING, config.lab_result_missing_probability)
+    r = select(results, filed)
+    gp.append(r["patient"], r["seq"], ItemType.OBSERVATION, r["concept"], r["day"], r["available_day"], r["value"], r["flags"])
+    twice = select(r, chance(r["key"], r["seq"], RecordChannel.DUPLICATE, config.lab_duplicate_probability))
+    later = delay_days(
+        twice["key"], twice["seq"], RecordChannel.DUPLICATE_DELAY,
+        config.duplicate_delay_median_days, config.duplicate_delay_sigma_log,
+    )
+    gp.append(
+        twice["patient"], twice["seq"], ItemType.OBSERVATION, twice["concept"], twice["day"],
+        twice["available_day"] + later, twice["value"], twice["flags"] | int(Artefact.DUPLICATE),
+    )
+
+
+def _file_letters(batch: Batch, letters: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
+    arrived = select(letters, letters["arrival_day"] != NEVER)
+    flags = arrived["flags"] & int(Artefact.DELAYED)
+    gp.append(arrived["patient"], arrived["seq"], ItemType.DOCUMENT, arrived["concept"], arrived["day"],
+              arrived["arrival_day"], flags=flags)
+
+    # diagnoses written in a discharge summary: linked to the same admission as the discharge
+    dx = select(batch, (batch["kind"] == LedgerKind.DIAGNOSIS) & is_icd10(batch["concept"]))
+    discharges = select(letters, letters["kind"] == LedgerKind.DISCHARGE)
+    if len(dx["seq"]) == 0 or len(discharges["seq"]) == 0:
+        return
+    letter_key = discharges["patient"].astype(np.int64) << 32 | discharges["link"]
+    order = np.argsort(letter_key)
+    dx_key = dx["patient"].astype(np.int64) << 32 | dx["link"]
+    pos = np.minimum(np.searchsorted(letter_key[order], dx_key), len(order) - 1)
+    letter = order[pos]
+    found = letter_key[letter] == dx_key
+    coded_day = np.where(found, discharges["coded_day"][letter], NEVER)
+    coded = coded_day != NEVER
+    concept = _hypertension_variant(dx["key"], dx["seq"], SNOMED_FOR_ICD10_ARRAY[dx["concept"]], config)
+    flags = np.where(coded_day > dx["day"], Artefact.DELAYED, 0) | int(Artefact.FROM_LETTER)
+    gp.append(dx["patient"][coded], dx["seq"][coded], ItemType.PROBLEM, concept[coded], dx["day"][coded],
+              coded_day[coded], flags=flags[coded])
