@@ -142,6 +142,31 @@ def life_expectancy(start_age: float, n: int = 20_000, seed: int = 11, params: T
     return {"female": float(remaining[state.female].mean()), "male": float(remaining[~state.female].mean())}
 
 
+def calibration_report(params: TwinParameters) -> str:
+    """Markdown tables of every calibration check (the figures quoted in docs/twin.md)."""
+    lines = ["Recorded prevalence at baseline, 200,000 people of all ages (seed 1):", ""]
+    lines += ["| QOF register | simulated % | QOF 2019/20 % | relative difference |", "|---|---|---|---|"]
+    for condition, value in recorded_prevalence_percent(200_000, 1, params).items():
+        target = params.qof_prevalence_percent[condition]
+        lines.append(f"| {condition} | {value:.2f} | {target:.2f} | {value / target - 1:+.1%} |")
+    lines += ["", "Ten-year incidence in an untreated cohort aged 40-74 (50,000 sampled, seed 7):", ""]
+    lines += ["| outcome | at risk | simulated % | mean predicted % | ratio |", "|---|---|---|---|---|"]
+    for check in untreated_incidence(params=params):
+        lines.append(
+            f"| {check.outcome} | {check.n_at_risk:,} | {check.simulated_percent:.2f} | "
+            f"{check.predicted_percent:.2f} | {check.ratio:.3f} |"
+        )
+    lines += ["", "Life expectancy under baseline care (20,000 per start age, seed 11):", ""]
+    lines += ["| age | female simulated | female ONS | male simulated | male ONS |", "|---|---|---|---|---|"]
+    for age in (40, 60, 80):
+        le = life_expectancy(float(age), params=params)
+        table = params.life_table
+        lines.append(
+            f"| {age} | {le['female']:.2f} | {table.ex_female[age]:.2f} | {le['male']:.2f} | {table.ex_male[age]:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="re-derive and write baseline_calibration.csv")
@@ -152,18 +177,7 @@ def main() -> None:
         write_calibration(values)
         params = params.replace(**values)
         print("wrote baseline_calibration.csv:", values)
-    print("recorded prevalence (%): simulated vs QOF 2019/20")
-    for condition, value in recorded_prevalence_percent(200_000, 1, params).items():
-        print(f"  {condition:22s} {value:6.2f}  {params.qof_prevalence_percent[condition]:6.2f}")
-    for check in untreated_incidence(params=params):
-        print(f"{check.outcome}: simulated {check.simulated_percent:.2f}% predicted {check.predicted_percent:.2f}% ratio {check.ratio:.3f}")
-    for age in (40.0, 60.0, 80.0):
-        le = life_expectancy(age, params=params)
-        index = int(age)
-        print(
-            f"life expectancy at {age:.0f}: female {le['female']:.2f} (ONS {params.life_table.ex_female[index]:.2f}), "
-            f"male {le['male']:.2f} (ONS {params.life_table.ex_male[index]:.2f})"
-        )
+    print(calibration_report(params))
 
 
 if __name__ == "__main__":
