@@ -74,10 +74,15 @@ def main() -> None:
     print("targets:", {k: "met" if v else "NOT met" for k, v in meets.items()})
     path = write_results(
         "twin_throughput",
-        {"cartpole_steps_per_s": cartpole, "results": results, "targets": {
-            "patient_months_per_s_at_100k": TARGET_PATIENT_MONTHS_PER_S,
-            "state_bytes_per_patient": TARGET_BYTES_PER_PATIENT,
-        }, "meets": meets},
+        {
+            "cartpole_steps_per_s": cartpole,
+            "results": results,
+            "targets": {
+                "patient_months_per_s_at_100k": TARGET_PATIENT_MONTHS_PER_S,
+                "state_bytes_per_patient": TARGET_BYTES_PER_PATIENT,
+            },
+            "meets": meets,
+        },
     )
     print(f"wrote {path}")
 

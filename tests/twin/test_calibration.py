@@ -18,7 +18,9 @@ def test_life_expectancy_matches_ons(start_age: float) -> None:
     table = TwinParameters.default().life_table
     ons = {"female": table.ex_female[int(start_age)], "male": table.ex_male[int(start_age)]}
     for sex in ("female", "male"):
-        assert abs(simulated[sex] - ons[sex]) < 1.0, f"e{start_age:.0f} {sex}: {simulated[sex]:.2f} vs ONS {ons[sex]:.2f}"
+        assert abs(simulated[sex] - ons[sex]) < 1.0, (
+            f"e{start_age:.0f} {sex}: {simulated[sex]:.2f} vs ONS {ons[sex]:.2f}"
+        )
 
 
 def test_untreated_incidence_matches_risk_equations() -> None:
@@ -42,7 +44,13 @@ def test_ten_mmhg_lower_sbp_gives_ettehad_relative_risk() -> None:
     twin = TwinSimulator(params)
     apply_treatment_effects(treated, params)
     assert np.allclose(control.sbp_mmhg - treated.sbp_mmhg, 10.0)
-    major = (EventKind.MYOCARDIAL_INFARCTION, EventKind.ANGINA, EventKind.STROKE, EventKind.TIA, EventKind.HEART_FAILURE)
+    major = (
+        EventKind.MYOCARDIAL_INFARCTION,
+        EventKind.ANGINA,
+        EventKind.STROKE,
+        EventKind.TIA,
+        EventKind.HEART_FAILURE,
+    )
     events = {"control": np.zeros(control.n, bool), "treated": np.zeros(control.n, bool)}
     for _ in range(120):
         events["control"] |= np.isin(twin.step(control).kind, major)

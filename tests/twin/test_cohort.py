@@ -138,5 +138,7 @@ def test_bad_input_names_the_argument(kwargs: dict, name: str) -> None:
 
 def test_config_overrides_change_the_population() -> None:
     base = twin_env.sample_cohort(20_000, seed=5, min_age=40, max_age=74)
-    changed = twin_env.sample_cohort(20_000, seed=5, min_age=40, max_age=74, config={"baseline_treated_fraction_hypertension": 0.2})
+    changed = twin_env.sample_cohort(
+        20_000, seed=5, min_age=40, max_age=74, config={"baseline_treated_fraction_hypertension": 0.2}
+    )
     assert changed["on_antihypertensive"].mean() < base["on_antihypertensive"].mean()

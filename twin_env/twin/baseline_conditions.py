@@ -28,18 +28,8 @@ from twin_env.twin.risk_equations import qdiabetes_hazard_10y, qrisk3_hazard_10y
 from twin_env.twin.state import CONDITIONS, TREATMENT_FIELDS, PatientState
 from twin_env.twin.treatment_effects import apply_treatment_effects
 
-#: Conditions a GP practice records on a QOF register, reported by ``sample_cohort``.
-RECORDED_CONDITIONS: tuple[str, ...] = (
-    "hypertension",
-    "type2_diabetes",
-    "type1_diabetes",
-    "ckd_3_5",
-    "chd",
-    "myocardial_infarction",
-    "stroke_tia",
-    "atrial_fibrillation",
-    "heart_failure",
-)
+#: Conditions whose baseline diagnosis is reported by ``sample_cohort`` (all modelled conditions).
+RECORDED_CONDITIONS: tuple[str, ...] = CONDITIONS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,12 +98,20 @@ def sample_conditions(state: PatientState, params: TwinParameters) -> BaselineDi
 
     draw("type1_diabetes", np.full(state.n, params["type1_diabetes_prevalence_17_plus"]), 1.0)
     years_since_25 = np.maximum(age - 25.0, 0.0)
-    t2d_p = 1.0 - np.exp(-cal["prevalence_scale_type2_diabetes"] * qdiabetes_hazard_10y(state, params, age) * years_since_25 / 10)
-    draw("type2_diabetes", np.where(state.type1_diabetes, 0.0, t2d_p), params["baseline_diagnosed_fraction_type2_diabetes"])
+    t2d_p = 1.0 - np.exp(
+        -cal["prevalence_scale_type2_diabetes"] * qdiabetes_hazard_10y(state, params, age) * years_since_25 / 10
+    )
+    draw(
+        "type2_diabetes",
+        np.where(state.type1_diabetes, 0.0, t2d_p),
+        params["baseline_diagnosed_fraction_type2_diabetes"],
+    )
 
     z = rs.standard_normal(keys, 0, Channel.HBA1C)
     diabetic = state.type2_diabetes | state.type1_diabetes
-    nondiabetic_mean = params["hba1c_nondiabetic_mean_at_40_mmol_mol"] + params["hba1c_nondiabetic_slope_per_year"] * (age - 40.0)
+    nondiabetic_mean = params["hba1c_nondiabetic_mean_at_40_mmol_mol"] + params["hba1c_nondiabetic_slope_per_year"] * (
+        age - 40.0
+    )
     state.hba1c_untreated_mmol_mol = np.where(
         diabetic,
         np.maximum(params["hba1c_diabetic_untreated_mean_mmol_mol"] + params["hba1c_diabetic_sd_mmol_mol"] * z, 48.0),
@@ -129,7 +127,9 @@ def sample_conditions(state: PatientState, params: TwinParameters) -> BaselineDi
         + params["egfr_between_person_sd"] * rs.standard_normal(keys, 0, Channel.EGFR)
     )
     state.egfr_ml_min_1_73m2 = np.clip(egfr, 5.0, 130.0)
-    diagnosis_logit = cal["hypertension_diagnosis_logit_at_60"] + params["baseline_hypertension_diagnosis_age_slope"] * (age - 60.0)
+    diagnosis_logit = cal["hypertension_diagnosis_logit_at_60"] + params[
+        "baseline_hypertension_diagnosis_age_slope"
+    ] * (age - 60.0)
     draw("hypertension", hypertensive_bp.astype(float), 1.0 / (1.0 + np.exp(-diagnosis_logit)))
     draw("ckd_3_5", (state.egfr_ml_min_1_73m2 < 60.0).astype(float), cal["diagnosed_fraction_ckd_3_5"])
 
@@ -176,7 +176,9 @@ def start_baseline_treatments(state: PatientState, diagnoses: BaselineDiagnoses,
     cvd = dx["chd"] | dx["stroke_tia"]
     t2d = dx["type2_diabetes"]
 
-    treated_htn = dx["hypertension"] & (_treatment_uniform(keys, "dose_acei") < params["baseline_treated_fraction_hypertension"])
+    treated_htn = dx["hypertension"] & (
+        _treatment_uniform(keys, "dose_acei") < params["baseline_treated_fraction_hypertension"]
+    )
     steps = 1 + rs.categorical(
         _treatment_uniform(keys, "dose_ccb"),
         np.array([params[f"baseline_step_fraction_{k}"] for k in range(1, 5)]),
@@ -212,10 +214,14 @@ def start_baseline_treatments(state: PatientState, diagnoses: BaselineDiagnoses,
     )
 
     metformin_ok = t2d & (state.egfr_ml_min_1_73m2 >= 30.0)
-    on_metformin = metformin_ok & (_treatment_uniform(keys, "metformin_mg_day") < params["baseline_metformin_fraction_diabetes"])
+    on_metformin = metformin_ok & (
+        _treatment_uniform(keys, "metformin_mg_day") < params["baseline_metformin_fraction_diabetes"]
+    )
     high_dose = _treatment_uniform(keys, "metformin_mg_day", extra=1) < params["baseline_metformin_high_dose_fraction"]
     state.metformin_mg_day = np.where(on_metformin, np.where(high_dose, 2000.0, 1000.0), 0.0)
-    state.sglt2 = np.where(t2d & (_treatment_uniform(keys, "sglt2") < params["baseline_sglt2_fraction_diabetes"]), 1.0, 0.0)
+    state.sglt2 = np.where(
+        t2d & (_treatment_uniform(keys, "sglt2") < params["baseline_sglt2_fraction_diabetes"]), 1.0, 0.0
+    )
 
     state.adherence = np.clip(
         params["adherence_mean"] + params["adherence_sd"] * rs.standard_normal(keys, 0, Channel.ADHERENCE), 0.2, 1.0

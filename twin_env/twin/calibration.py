@@ -53,7 +53,9 @@ def recorded_prevalence_percent(n: int, seed: int, params: TwinParameters) -> di
     return result
 
 
-def calibrate_baseline(n: int = 200_000, seed: int = 20_200_401, iterations: int = 22, passes: int = 3) -> dict[str, float]:
+def calibrate_baseline(
+    n: int = 200_000, seed: int = 20_200_401, iterations: int = 22, passes: int = 3
+) -> dict[str, float]:
     """Bisection on each calibration parameter so recorded prevalence matches QOF (conditions
     depend on each other, so the sweep is repeated ``passes`` times)."""
     params = TwinParameters.default()
@@ -120,7 +122,12 @@ def untreated_incidence(
         had_cvd |= np.isin(events.kind, QRISK3_OUTCOMES)
         had_t2d |= events.kind == EventKind.TYPE2_DIABETES
     return (
-        IncidenceCheck("first CVD (QRISK3)", int(cvd_free.sum()), 100 * had_cvd[cvd_free].mean(), 100 * predicted_cvd[cvd_free].mean()),
+        IncidenceCheck(
+            "first CVD (QRISK3)",
+            int(cvd_free.sum()),
+            100 * had_cvd[cvd_free].mean(),
+            100 * predicted_cvd[cvd_free].mean(),
+        ),
         IncidenceCheck(
             "type 2 diabetes (QDiabetes-2018 A)",
             int(diabetes_free.sum()),
@@ -130,7 +137,9 @@ def untreated_incidence(
     )
 
 
-def life_expectancy(start_age: float, n: int = 20_000, seed: int = 11, params: TwinParameters | None = None) -> dict[str, float]:
+def life_expectancy(
+    start_age: float, n: int = 20_000, seed: int = 11, params: TwinParameters | None = None
+) -> dict[str, float]:
     """Simulated mean remaining years of life from ``start_age`` by sex, under baseline care only."""
     params = params or TwinParameters.default()
     state, _ = sample_population(n, seed, min_age=start_age, max_age=start_age, config=params)

@@ -71,8 +71,16 @@ class SexAgeTable:
         return np.concatenate([self.male_table._grid, self.female_table._grid])
 
     def __call__(self, female: np.ndarray, age_years: np.ndarray) -> np.ndarray:
+        return self.at(self.index(female, age_years))
+
+    def index(self, female: np.ndarray, age_years: np.ndarray) -> np.ndarray:
+        """Grid positions (N,) of (sex, age); share them between tables on the same grid."""
         index = _grid_index(age_years)
         index += female * len(self.male_table._grid)
+        return index
+
+    def at(self, index: np.ndarray) -> np.ndarray:
+        """Values at grid positions from :meth:`index`."""
         return self._grid.take(index)
 
 
@@ -165,7 +173,9 @@ def _load_default() -> TwinParameters:
         bands.append((lower, upper, float(row["persons"])))
     total = sum(b[2] for b in bands)
     ethnicity = np.array([float(r["persons"]) for r in read_data_csv("ethnicity_england_census2021_qrisk.csv")])
-    imd = np.array([float(r["registered_patients"]) for r in read_data_csv("imd2019_quintile_registered_population.csv")])
+    imd = np.array(
+        [float(r["registered_patients"]) for r in read_data_csv("imd2019_quintile_registered_population.csv")]
+    )
     rf = _with_child_levels(_columns("risk_factors_by_age_sex.csv"), scalars)
     smoking = _columns("smoking_by_age.csv")
     incidence = _columns("incidence_by_age.csv")
@@ -183,7 +193,10 @@ def _load_default() -> TwinParameters:
         ethnicity_share=ethnicity / ethnicity.sum(),
         imd_quintile_share=imd / imd.sum(),
         qof_prevalence_percent=MappingProxyType(
-            {r["condition"]: float(r["prevalence_percent"]) for r in read_data_csv("qof_prevalence_england_2019_20.csv")}
+            {
+                r["condition"]: float(r["prevalence_percent"])
+                for r in read_data_csv("qof_prevalence_england_2019_20.csv")
+            }
         ),
         sbp_mean=SexAgeTable(AgeTable(rf["age"], rf["sbp_female_mmhg"]), AgeTable(rf["age"], rf["sbp_male_mmhg"])),
         ratio_mean=SexAgeTable(

@@ -81,9 +81,7 @@ def _risk_flags(keys: np.ndarray, state: PatientState, params: TwinParameters) -
         "gestational_diabetes": (female & (age >= 20)) * params["gestational_diabetes_history_female"],
         "pcos": (female & adult) * params["pcos_prevalence_female"],
     }
-    return {
-        name: rs.uniform(keys, 0, Channel.FLAGS + i) < probability[name] for i, name in enumerate(RISK_FLAGS)
-    }
+    return {name: rs.uniform(keys, 0, Channel.FLAGS + i) < probability[name] for i, name in enumerate(RISK_FLAGS)}
 
 
 def sample_demographics_and_risk_factors(
@@ -102,15 +100,16 @@ def sample_demographics_and_risk_factors(
     state.ethnicity = 1 + rs.categorical(rs.uniform(keys, 0, Channel.ETHNICITY), params.ethnicity_share)
     state.imd_quintile = 1 + rs.categorical(rs.uniform(keys, 0, Channel.IMD), params.imd_quintile_share)
     townsend_means = np.array([params[f"townsend_mean_imd_quintile_{q}"] for q in range(1, 6)])
-    state.townsend = townsend_means[state.imd_quintile - 1] + params["townsend_sd_within_quintile"] * rs.standard_normal(
-        keys, 0, Channel.TOWNSEND
-    )
+    state.townsend = townsend_means[state.imd_quintile - 1] + params[
+        "townsend_sd_within_quintile"
+    ] * rs.standard_normal(keys, 0, Channel.TOWNSEND)
     state.smoking = _smoking(keys, state, params)
 
     south_asian = np.isin(state.ethnicity, SOUTH_ASIAN_ETHNICITIES)
-    state.bmi_offset_kg_m2 = params["bmi_between_person_sd_kg_m2"] * rs.standard_normal(
-        keys, 0, Channel.BMI
-    ) + params["bmi_south_asian_offset_kg_m2"] * south_asian
+    state.bmi_offset_kg_m2 = (
+        params["bmi_between_person_sd_kg_m2"] * rs.standard_normal(keys, 0, Channel.BMI)
+        + params["bmi_south_asian_offset_kg_m2"] * south_asian
+    )
 
     black = np.isin(state.ethnicity, BLACK_ETHNICITIES)
     state.sbp_offset_mmhg = (
@@ -131,9 +130,9 @@ def sample_demographics_and_risk_factors(
     hdl_mean = np.where(female, params["hdl_mean_female_mmol_l"], params["hdl_mean_male_mmol_l"])
     state.hdl_mmol_l = np.clip(hdl_mean + params["hdl_sd_mmol_l"] * rs.standard_normal(keys, 0, Channel.HDL), 0.6, 3.0)
 
-    state.potassium_base_mmol_l = params["potassium_mean_mmol_l"] + params[
-        "potassium_sd_mmol_l"
-    ] * rs.standard_normal(keys, 0, Channel.POTASSIUM)
+    state.potassium_base_mmol_l = params["potassium_mean_mmol_l"] + params["potassium_sd_mmol_l"] * rs.standard_normal(
+        keys, 0, Channel.POTASSIUM
+    )
     for name, flag in _risk_flags(keys, state, params).items():
         state.columns[name][:] = flag
     update_age_dependent_levels(state, params)
@@ -142,12 +141,14 @@ def sample_demographics_and_risk_factors(
 
 def update_age_dependent_levels(state: PatientState, params: TwinParameters) -> None:
     """Set untreated SBP, DBP, BMI and cholesterol from the age/sex means plus individual offsets."""
-    female, age = state.female, state.age_years
-    state.bmi_kg_m2 = np.maximum(params.bmi_mean(female, age) + state.bmi_offset_kg_m2, 13.0)
-    sbp = np.maximum(params.sbp_mean(female, age) + state.sbp_offset_mmhg, 75.0)
+    grid = params.sbp_mean.index(state.female, state.age_years)  # all three tables share the grid
+    state.bmi_kg_m2 = np.maximum(params.bmi_mean.at(grid) + state.bmi_offset_kg_m2, 13.0)
+    sbp = np.maximum(params.sbp_mean.at(grid) + state.sbp_offset_mmhg, 75.0)
     state.sbp_untreated_mmhg = sbp
-    state.dbp_untreated_mmhg = params["dbp_intercept_mmhg"] + params["dbp_slope_per_sbp_mmhg"] * sbp + state.dbp_offset_mmhg
-    ratio = params.ratio_mean(female, age) * np.exp(state.ratio_offset_log)
+    state.dbp_untreated_mmhg = (
+        params["dbp_intercept_mmhg"] + params["dbp_slope_per_sbp_mmhg"] * sbp + state.dbp_offset_mmhg
+    )
+    ratio = params.ratio_mean.at(grid) * np.exp(state.ratio_offset_log)
     total = ratio * state.hdl_mmol_l
     state.total_chol_untreated_mmol_l = total
     state.ldl_untreated_mmol_l = np.maximum(total - state.hdl_mmol_l - params["vldl_cholesterol_mmol_l"], 0.5)

@@ -113,7 +113,11 @@ class TwinSimulator:
         hazards[EventKind.STROKE] = cvd * split[2] * rr_stroke
         hazards[EventKind.TIA] = cvd * split[3] * rr_stroke
 
-        hf = p.hf_incidence_per_year(age) * hf_hazard_ratio(state, p) * np.exp(self._log_rr["heart_failure"] * sbp_fall_10)
+        hf = (
+            p.hf_incidence_per_year(age)
+            * hf_hazard_ratio(state, p)
+            * np.exp(self._log_rr["heart_failure"] * sbp_fall_10)
+        )
         hf *= np.where(state.sglt2 > 0, p["sglt2_rr_heart_failure"], 1.0)
         hazards[EventKind.HEART_FAILURE] = np.where(state.heart_failure, 0.0, hf)
         af = p.af_incidence_per_year(age) * af_hazard_ratio(state, p)
@@ -193,11 +197,15 @@ class TwinSimulator:
         self, state: PatientState, kind: np.ndarray, fatal: np.ndarray, keys: np.ndarray, counter: np.ndarray
     ) -> None:
         p = self.params
-        is_ = {k: kind == k for k in (EventKind.MYOCARDIAL_INFARCTION, EventKind.ANGINA, EventKind.STROKE, EventKind.TIA)}
+        is_ = {
+            k: kind == k for k in (EventKind.MYOCARDIAL_INFARCTION, EventKind.ANGINA, EventKind.STROKE, EventKind.TIA)
+        }
         new_cvd = (
             is_[EventKind.MYOCARDIAL_INFARCTION] | is_[EventKind.ANGINA] | is_[EventKind.STROKE] | is_[EventKind.TIA]
         )
-        state.first_cvd_age_years = np.where(new_cvd & np.isnan(state.first_cvd_age_years), state.age_years, state.first_cvd_age_years)
+        state.first_cvd_age_years = np.where(
+            new_cvd & np.isnan(state.first_cvd_age_years), state.age_years, state.first_cvd_age_years
+        )
         state.myocardial_infarction = state.myocardial_infarction | is_[EventKind.MYOCARDIAL_INFARCTION]
         state.chd = state.chd | is_[EventKind.MYOCARDIAL_INFARCTION] | is_[EventKind.ANGINA]
         state.stroke_tia = state.stroke_tia | is_[EventKind.STROKE] | is_[EventKind.TIA]
@@ -216,7 +224,9 @@ class TwinSimulator:
         died = fatal | (kind == EventKind.DEATH_NON_CVD) | (kind == EventKind.DEATH_HEART_FAILURE)
         state.alive = state.alive & ~died
 
-    def _draw_treatment_stops(self, state: PatientState, keys: np.ndarray, counter: np.ndarray, dt: float) -> np.ndarray:
+    def _draw_treatment_stops(
+        self, state: PatientState, keys: np.ndarray, counter: np.ndarray, dt: float
+    ) -> np.ndarray:
         total = np.zeros(state.n)
         for field, rate in zip(TREATMENT_FIELDS, self._stop_rates):
             total += (state.columns[field] > 0) * rate

@@ -19,12 +19,16 @@ def bp_falls_mmhg(state: PatientState, params: TwinParameters) -> tuple[np.ndarr
     """Systolic and diastolic falls (N,) in mmHg achieved by the drugs taken."""
     std_s, half_s = params["law_bp_fall_standard_dose_sbp_mmhg"], params["law_bp_fall_half_dose_sbp_mmhg"]
     std_d, half_d = params["law_bp_fall_standard_dose_dbp_mmhg"], params["law_bp_fall_half_dose_dbp_mmhg"]
-    extra_s = params["law_extra_fall_sbp_per_10mmhg_pretreatment"] * (
-        state.sbp_untreated_mmhg - params["law_reference_pretreatment_sbp_mmhg"]
-    ) / 10.0
-    extra_d = params["law_extra_fall_dbp_per_10mmhg_pretreatment"] * (
-        state.dbp_untreated_mmhg - params["law_reference_pretreatment_dbp_mmhg"]
-    ) / 10.0
+    extra_s = (
+        params["law_extra_fall_sbp_per_10mmhg_pretreatment"]
+        * (state.sbp_untreated_mmhg - params["law_reference_pretreatment_sbp_mmhg"])
+        / 10.0
+    )
+    extra_d = (
+        params["law_extra_fall_dbp_per_10mmhg_pretreatment"]
+        * (state.dbp_untreated_mmhg - params["law_reference_pretreatment_dbp_mmhg"])
+        / 10.0
+    )
     fall_s = np.zeros(state.n)
     fall_d = np.zeros(state.n)
     total_dose = sum(state.columns[f"dose_{name}"] for name in BP_DRUG_CLASSES)
