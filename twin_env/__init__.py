@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from twin_env.twin import TwinSimulator, sample_cohort, sample_population
 
+from twin_env.envs.registration import register_envs
+
 __version__ = "0.1.0"
+
+register_envs()
 
 __all__ = ["TwinSimulator", "__version__", "sample_cohort", "sample_population"]

@@ -208,6 +208,31 @@ class CareSimulation:
         """Book a practice-initiated review (consultation with BP) in the next step."""
         self._booked[self._living(rows)] = True
 
+    def reset_rows(self, rows: np.ndarray, state: PatientState, diagnoses: BaselineDiagnoses) -> None:
+        """Replace batch ``rows`` (k,) by new patients (k rows of ``state``) starting today.
+
+        The rows keep their patient ids and continue their ledger numbering (a rolling record);
+        their pending care (clinics, admissions, orders, repeats) is cancelled.
+        """
+        rows = np.asarray(rows, dtype=np.intp)
+        self.state.put(rows, state)
+        self.record._keys[rows] = state.patient_key
+        for name, flags in diagnoses.diagnosed.items():
+            self.diagnosed[name][rows] = flags
+        for table in (self._rx_concept, self._rx_dose):
+            for array in table.values():
+                array[rows] = 0
+        for array in (*self._next_issue.values(), *self._clinic_day.values()):
+            array[rows] = _NO
+        for array in self._clinic_link.values():
+            array[rows] = -1
+        self._next_review[rows], self._discharge_day[rows], self._admission[rows] = _NO, _NO, -1
+        self._admission_dx[rows], self._booked[rows] = 0, False
+        for array in self._ordered.values():
+            array[rows] = False
+        self._seed_baseline(rows)
+        self.record.ingest()
+
     # ----- the step ------------------------------------------------------------------------
     @property
     def date(self) -> np.datetime64:
@@ -271,18 +296,19 @@ class CareSimulation:
         self._rx_dose[field][rows] = dose
         self._next_issue[field][rows] = np.asarray(day, dtype=np.int32) + int(self.params["repeat_interval_days"])
 
-    def _seed_baseline(self) -> None:
+    def _seed_baseline(self, subset: np.ndarray | None = None) -> None:
         state = self.state
+        among = np.ones(state.n, dtype=bool) if subset is None else np.isin(np.arange(state.n), subset)
         for name, concept in _CONDITION_CONCEPT.items():
-            rows = np.flatnonzero(self.diagnosed[name])
+            rows = np.flatnonzero(self.diagnosed[name] & among)
             self.ledger.append(rows, LedgerKind.BASELINE_DIAGNOSIS, concept, self.day)
         chd = self.diagnosed["chd"]
         mi = self.diagnosed["myocardial_infarction"]
-        self.ledger.append(np.flatnonzero(mi), LedgerKind.BASELINE_DIAGNOSIS, Concept.MYOCARDIAL_INFARCTION, self.day)
-        self.ledger.append(np.flatnonzero(chd & ~mi), LedgerKind.BASELINE_DIAGNOSIS, Concept.ANGINA, self.day)
+        self.ledger.append(np.flatnonzero(mi & among), LedgerKind.BASELINE_DIAGNOSIS, Concept.MYOCARDIAL_INFARCTION, self.day)
+        self.ledger.append(np.flatnonzero(chd & ~mi & among), LedgerKind.BASELINE_DIAGNOSIS, Concept.ANGINA, self.day)
         stagger = rs.uniform(state.patient_key, 0, CareChannel.BASELINE_STAGGER)
         for field in TREATMENT_FIELDS:
-            rows = np.flatnonzero(state.columns[field] > 0)
+            rows = np.flatnonzero((state.columns[field] > 0) & among)
             drug = DRUG_FOR_FIELD[field]
             dose = np.array([baseline_dose(drug, v, self.simulator.params) for v in np.unique(state.columns[field][rows])])
             values = np.unique(state.columns[field][rows])
@@ -290,7 +316,7 @@ class CareSimulation:
             concept = np.array([drug.products[d] for d in dose_of_row], dtype=np.int16)
             self._issue(rows, field, concept, dose_of_row, LedgerKind.BASELINE_PRESCRIPTION, self.day)
             self._next_issue[field][rows] = self.day + (stagger[rows] * self.params["repeat_interval_days"]).astype(np.int32)
-        chronic = self._chronic_diagnosed()
+        chronic = self._chronic_diagnosed() & among
         self._next_review[chronic] = self.day + (stagger[chronic] * self.params["review_interval_days"]).astype(np.int32)
 
     def _chronic_diagnosed(self) -> np.ndarray:

@@ -49,6 +49,8 @@ class LatestObservations:
         later = ~ready
         self._pending = [(row[later], col[later], value[later], event_day[later], available[later])] if later.any() else []
         row, col, value, event_day = row[ready], col[ready], value[ready], event_day[ready]
+        if row.size == 0:
+            return
         order = np.lexsort((event_day, col, row))  # last of each (row, col) group = latest event
         row, col, value, event_day = row[order], col[order], value[order], event_day[order]
         last = np.r_[(row[1:] != row[:-1]) | (col[1:] != col[:-1]), True]

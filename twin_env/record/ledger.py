@@ -72,6 +72,7 @@ class Ledger:
         self._chunks: dict[str, list[np.ndarray]] = {name: [] for name in COLUMNS}
         self._cache: dict[str, np.ndarray] | None = None
         self._patient_order: np.ndarray | None = None
+        self._sorted_key: np.ndarray | None = None
         self._unread: list[dict[str, np.ndarray]] = []
 
     def __len__(self) -> int:
@@ -120,6 +121,7 @@ class Ledger:
         self._unread.append(chunk)
         self._cache = None
         self._patient_order = None
+        self._sorted_key = None
         return seq
 
     def take_unread(self) -> dict[str, np.ndarray]:
@@ -162,7 +164,9 @@ class Ledger:
         cols = self.columns
         if self._patient_order is None:
             self._patient_order = np.lexsort((cols["seq"], cols["patient"]))
-        key = cols["patient"].astype(np.int64)[self._patient_order] << 32 | cols["seq"][self._patient_order]
+        if self._sorted_key is None:  # cached: O(log E) per lookup
+            self._sorted_key = cols["patient"].astype(np.int64)[self._patient_order] << 32 | cols["seq"][self._patient_order]
+        key = self._sorted_key
         wanted = np.asarray(patient, dtype=np.int64) << 32 | np.asarray(seq, dtype=np.int64)
         pos = np.minimum(np.searchsorted(key, wanted), max(len(key) - 1, 0))
         if len(key) == 0 or not np.array_equal(key[pos], wanted):

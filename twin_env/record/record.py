@@ -64,6 +64,8 @@ class Record:
         self.ledger = Ledger(n, first_id)
         self.stores = {name: SystemStore(name) for name in SYSTEMS}
         self.latest = LatestObservations(n, first_id)
+        #: Model outputs written back to the GP record, one dict of (k,) columns per run.
+        self.model_outputs: list[dict[str, np.ndarray]] = []
 
     def ingest(self) -> None:
         """Pass the ledger events logged since the last call to every system."""
@@ -136,6 +138,17 @@ class Record:
             ),
             procedures=tuple(Concept(int(c)) for c in cols["concept"][of_kind[LedgerKind.IMAGING]]),
         )
+
+    def add_model_outputs(self, outputs: dict[str, np.ndarray]) -> None:
+        """Write a model run back to the GP record (RiskAssessment items; see ``docs/models.md``).
+
+        ``outputs``: (k,) columns ``patient``, ``day`` (days since 1970-01-01), ``model_id``,
+        ``score_percent``, ``imputed`` and ``code`` (SNOMED CT of the score, "" if none).
+        """
+        lengths = {len(v) for v in outputs.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"model output columns must have equal lengths, got {sorted(lengths)}")
+        self.model_outputs.append({k: np.asarray(v) for k, v in outputs.items()})
 
     def latest_values(self, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
         """Latest GP-recorded value (N,) and date (N,) of an observation as of the last :meth:`advance`."""

@@ -66,6 +66,7 @@ class SystemStore:
         self._chunks: dict[str, list[np.ndarray]] = {c: [] for c in STORE_COLUMNS}
         self._cache: dict[str, np.ndarray] | None = None
         self._order: np.ndarray | None = None
+        self._ordered_patient: np.ndarray | None = None
         self._unread: list[dict[str, np.ndarray]] = []
 
     def append(
@@ -126,9 +127,10 @@ class SystemStore:
     def rows_of(self, patient: int, as_of_day: int | None = None) -> np.ndarray:
         """Row indices of one patient's items visible on ``as_of_day`` (all if None), by event date."""
         cols = self.columns
-        if self._order is None:
+        if self._order is None or self._ordered_patient is None:
             self._order = np.lexsort((cols["seq"], cols["event_day"], cols["patient"]))
-        ordered = cols["patient"][self._order]
+            self._ordered_patient = cols["patient"][self._order]  # cached: O(log M) per read
+        ordered = self._ordered_patient
         lo, hi = np.searchsorted(ordered, [patient, patient + 1])
         rows = self._order[lo:hi]
         if as_of_day is not None:

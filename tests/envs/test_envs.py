@@ -1,0 +1,153 @@
+"""PrimaryCare envs, MiniGrid style: every registered id through the checkers and contracts."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import twin_env
+from twin_env.envs import ENV_IDS
+from twin_env.envs.primary_care_env import PrimaryCareEnv
+
+SHORT = {"horizon_years": 1.0}
+
+
+def _rollout(env: gym.Env, seed: int, steps: int = 15) -> list:
+    obs, info = env.reset(seed=seed)
+    out = [(obs, info["action_mask"].tolist())]
+    for t in range(steps):
+        mask = env.unwrapped.action_masks()
+        action = int(np.flatnonzero(mask)[t % mask.sum()])
+        obs, r, term, trunc, info = env.step(action)
+        out.append((obs, r, term, trunc, info["reward_components"], info["action_mask"].tolist()))
+        if term or trunc:
+            obs, info = env.reset()
+    return out
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray):
+        return np.array_equal(a, b)
+    return a == b
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_checkers_pass_without_warnings(env_id: str) -> None:
+    from gymnasium.utils.env_checker import check_env
+    from stable_baselines3.common.env_checker import check_env as sb3_check
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(gym.make(env_id, config=SHORT).unwrapped, skip_render_check=True)
+        sb3_check(gym.make(env_id, config=SHORT).unwrapped)
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_seeded_determinism_pickle_and_spec_round_trip(env_id: str) -> None:
+    a, b = gym.make(env_id, config=SHORT), gym.make(env_id, config=SHORT)
+    assert _same(_rollout(a, 7), _rollout(b, 7))
+    c = pickle.loads(pickle.dumps(gym.make(env_id, config=SHORT)))
+    assert _same(_rollout(c, 7), _rollout(a, 7))
+    d = gym.make(a.spec)
+    assert _same(_rollout(d, 7), _rollout(a, 7))
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+@pytest.mark.parametrize("mode", ["ansi", "rgb_array"])
+def test_render_modes(env_id: str, mode: str) -> None:
+    env = gym.make(env_id, render_mode=mode)
+    env.reset(seed=1)
+    env.step(1)
+    out = env.render()
+    assert isinstance(out, str) if mode == "ansi" else (out.dtype == np.uint8 and out.ndim == 3)
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_native_vector_env_matches_sync(env_id: str) -> None:
+    n = 3
+    native = gym.make_vec(env_id, num_envs=n, vectorization_mode="vector_entry_point", config=SHORT)
+    sync = gym.make_vec(env_id, num_envs=n, vectorization_mode="sync", config=SHORT)
+    on, _ = native.reset(seed=5)
+    os_, _ = sync.reset(seed=5)
+    assert _same(on, os_)
+    for t in range(11):  # within the first (12-step) episode
+        actions = np.full(n, t % 8)
+        on, rn, tn, un, _ = native.step(actions)
+        os_, rs, ts, us, _ = sync.step(actions)
+        assert _same(on, os_) and np.array_equal(rn, rs) and np.array_equal(tn, ts)
+
+
+def test_vector_env_autoresets_rows() -> None:
+    venv = gym.make_vec("twin_env/PrimaryCare-v0", num_envs=4, vectorization_mode="vector_entry_point", config={"horizon_years": 0.25})
+    venv.reset(seed=0)
+    for _ in range(8):
+        obs, r, term, trunc, info = venv.step(np.zeros(4, dtype=np.int64))
+        assert venv.observation_space.contains(obs)
+    assert (info["patient_index"] >= 2**20).all()
+
+
+def test_record_mode_never_reads_the_truth() -> None:
+    env = PrimaryCareEnv(SHORT)
+    obs, _ = env.reset(seed=2)
+    state = env.unwrapped._batch.sim.state
+    for field in ("sbp_mmhg", "hba1c_mmol_mol", "egfr_ml_min_1_73m2", "ldl_mmol_l", "total_chol_mmol_l"):
+        state.columns[field][:] *= 1.5
+    state.type2_diabetes[:] = True
+    again = env.unwrapped._batch.observe()
+    assert _same(obs, {k: v[0] for k, v in again.items()})
+
+
+def test_bad_inputs_raise_clear_errors() -> None:
+    with pytest.raises(ValueError, match="observation_mode 'x'.*record"):
+        PrimaryCareEnv({"observation_mode": "x"})
+    with pytest.raises(ValueError, match="unknown config key.*'bogus'"):
+        PrimaryCareEnv({"bogus": 1})
+    env = PrimaryCareEnv(SHORT)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"invalid action 99.*\[0, 18\]"):
+        env.step(99)
+    venv = gym.make_vec("twin_env/PrimaryCare-v0", num_envs=2, vectorization_mode="vector_entry_point")
+    venv.reset(seed=0)
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        venv.step(np.zeros(3, dtype=np.int64))
+
+
+@pytest.mark.parametrize("mode", ["truth", "record+truth"])
+def test_research_observation_modes(mode: str) -> None:
+    env = gym.make("twin_env/PrimaryCare-v0", config={"observation_mode": mode, **SHORT})
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    assert ("problems" in obs) == (mode == "record+truth")
+
+
+def test_register_envs_is_idempotent_and_record_exports() -> None:
+    twin_env.envs.register_envs()
+    gym.register_envs(twin_env)
+    env = gym.make("twin_env/PrimaryCare-v0")
+    env.reset(seed=0)
+    assert env.unwrapped.record.ledger is not None
+    pytest.importorskip("twin_env.formats.export")
+    assert env.unwrapped.record.to_fhir()["resourceType"] == "Bundle"
+
+
+@pytest.mark.slow
+def test_sb3_algorithms_train() -> None:
+    from sb3_contrib import MaskablePPO
+    from stable_baselines3 import DQN, PPO
+
+    from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
+
+    env = gym.make("twin_env/PrimaryCare-v0", config=SHORT)
+    PPO("MultiInputPolicy", env, n_steps=256, batch_size=64, n_epochs=1, seed=0).learn(512)
+    DQN("MultiInputPolicy", env, learning_starts=100, buffer_size=1000, seed=0).learn(512)
+    MaskablePPO("MultiInputPolicy", env, n_steps=256, batch_size=64, n_epochs=1, seed=0).learn(512)
+    venv = PrimaryCareSB3VecEnv(8, SHORT)
+    MaskablePPO("MultiInputPolicy", venv, n_steps=64, batch_size=128, n_epochs=1, seed=0).learn(1024)

@@ -1,0 +1,227 @@
+"""Deployment harness: contract rules, record-only inputs, vectorisation, user models."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+
+from twin_env.care.simulation import CareSimulation
+from twin_env.models import CLINRISK_DISCLAIMER, qrisk3_score
+from twin_env.models.contract import (
+    AGE,
+    FEMALE,
+    QRISK3_CONTRACT,
+    SBP,
+    SBP_IMPUTED,
+    InputItem,
+    ModelContract,
+    OutputSpec,
+)
+from twin_env.models.deployment import (
+    MODELS,
+    REFUSED,
+    SCORED,
+    SCORED_WITH_IMPUTATION,
+    CallableModel,
+    EstimatorModel,
+    assess,
+    deploy,
+)
+from twin_env.models.gather import FOUND, MISSING, STALE, Gathered, Registration
+from twin_env.twin import sample_population
+
+AS_OF = dt.date(2022, 4, 1)
+TODAY = int(np.datetime64(AS_OF, "D").astype(np.int64))
+
+
+def _gathered(model: str = "qrisk3", **overrides: tuple[float, int]) -> Gathered:
+    """One patient, every item found: a 50-year-old man, non-smoker, typical values."""
+    base = {
+        "age": 50,
+        "female": 0,
+        "ethnicity": 1,
+        "smoking": 0,
+        "bmi": 27,
+        "chol_hdl_ratio": 4,
+        "sbp": 130,
+        "sbp_sd": 5,
+        "townsend": 0,
+        "egfr": 90,
+    }
+    g = Gathered(np.array([7]))
+    for item in MODELS[model].contract.items:
+        value, status = overrides.get(item.name, (base.get(item.name, 0.0), FOUND))
+        g.put(item.name, np.array([value], dtype=float), np.array([status]), np.array([TODAY - 30]), np.array([3]))
+    return g
+
+
+def _run(model: str = "qrisk3", **overrides: tuple[float, int]):
+    return assess(MODELS[model], _gathered(model, **overrides), AS_OF)
+
+
+def test_scored_matches_the_validated_function() -> None:
+    r = _run()
+    assert r.status[0] == SCORED and r.reason[0] == ""
+    expected = qrisk3_score(
+        sex="male", age=50, ethnicity=1, smoking=0, bmi=27, chol_hdl_ratio=4, sbp=130, sbp_sd=5, townsend=0
+    )
+    assert r.score[0] == pytest.approx(expected, abs=1e-12)
+    assert CLINRISK_DISCLAIMER in r.describe(0)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"age": (24, FOUND)}, "ineligible: age outside 25-84"),
+        ({"age": (85, FOUND)}, "ineligible: age outside 25-84"),
+        ({"cvd": (1, FOUND)}, "ineligible: CVD recorded (CHD, stroke or TIA)"),
+        ({"type1_diabetes": (1, FOUND)}, "ineligible: type 1 diabetes"),
+        ({"egfr": (59.9, FOUND)}, "ineligible: eGFR below 60"),
+        ({"deceased": (1, FOUND)}, "ineligible: patient deceased"),
+        ({"sbp": (np.nan, MISSING)}, "sbp missing"),
+        ({"sbp": (np.nan, STALE)}, "sbp stale (none in the last 1826 days)"),
+        ({"sbp": (250, FOUND)}, "sbp 250 outside the validated range (a real number in [70, 210] mmHg)"),
+    ],
+)
+def test_refusals_say_why(overrides: dict, reason: str) -> None:
+    r = _run(**overrides)
+    assert r.status[0] == REFUSED and r.reason[0] == reason and np.isnan(r.score[0])
+    assert json.loads(json.dumps(r.to_audit()))["patients"][0]["reason"] == reason
+    assert "not scored" in r.describe(0)
+
+
+def test_egfr_not_recorded_is_eligible_and_egfr_60_passes() -> None:
+    assert _run(egfr=(np.nan, MISSING)).status[0] == SCORED
+    assert _run(egfr=(60.0, FOUND)).status[0] == SCORED
+
+
+def test_impute_policy_uses_the_documented_substitute_and_flags_it() -> None:
+    contract = ModelContract(
+        **{**QRISK3_CONTRACT.__dict__, "inputs": tuple(SBP_IMPUTED if i is SBP else i for i in QRISK3_CONTRACT.inputs)}
+    )
+    model = dataclasses.replace(MODELS["qrisk3"], contract=contract)
+    g = _gathered()
+    g.put("sbp", np.array([np.nan]), np.array([MISSING]))
+    r = assess(model, g, AS_OF)
+    assert r.status[0] == SCORED_WITH_IMPUTATION and r.imputed["sbp"][0] and r.used["sbp"][0] == 123.1
+    assert r.patient(0)["inputs"]["sbp"]["imputed"] is True
+
+
+def test_missing_ratio_imputed_and_flag_absent() -> None:
+    r = _run(chol_hdl_ratio=(np.nan, STALE), atrial_fibrillation=(np.nan, MISSING))
+    assert (
+        r.status[0] == SCORED_WITH_IMPUTATION
+        and r.used["chol_hdl_ratio"][0] == 3.5
+        and r.used["atrial_fibrillation"][0] == 0
+    )
+
+
+def test_contract_validation_names_the_field() -> None:
+    with pytest.raises(ValueError, match="policy 'impute' needs a substitute"):
+        InputItem("x", "latest", "x", policy="impute")
+    with pytest.raises(ValueError, match="source 'lab'"):
+        InputItem("x", "lab", "x")
+
+
+@pytest.fixture(scope="module")
+def sim() -> tuple[CareSimulation, Registration]:
+    state, dx = sample_population(600, 5, min_age=23, max_age=83)
+    s = CareSimulation(state, dx)
+    reg = Registration.from_simulation(s)
+    for _ in range(24):
+        s.step()
+    return s, reg
+
+
+def test_deploy_reads_only_the_record(sim: tuple[CareSimulation, Registration]) -> None:
+    s, reg = sim
+    ids = np.arange(s.state.n)
+    before = deploy("qrisk3", s.record, ids, s.date, registration=reg, write_back=False)
+    saved = s.state.copy()
+    rng = np.random.default_rng(0)
+    for name, col in s.state.columns.items():  # scramble the latent truth
+        s.state.columns[name] = rng.permutation(col)
+    try:
+        after = deploy("qrisk3", s.record, ids, s.date, registration=reg, write_back=False)
+    finally:
+        s.state.columns.update(saved.columns)
+    np.testing.assert_array_equal(before.score, after.score)
+    np.testing.assert_array_equal(before.reason, after.reason)
+    assert before.counts()[SCORED_WITH_IMPUTATION] > 100
+
+
+@pytest.mark.parametrize("model", ["qrisk3", "qdiabetes"])
+def test_vectorised_equals_per_patient(sim: tuple[CareSimulation, Registration], model: str) -> None:
+    s, reg = sim
+    ids = np.arange(0, s.state.n, 7)
+    batch = deploy(model, s.record, ids, s.date, registration=reg, write_back=False)
+    for i, pid in enumerate(ids[:40]):
+        one = deploy(model, s.record, [pid], s.date, registration=reg, write_back=False)
+        assert one.patient(0) == batch.patient(i)
+
+
+def test_provenance_points_at_record_items(sim: tuple[CareSimulation, Registration]) -> None:
+    s, reg = sim
+    r = deploy("qrisk3", s.record, np.arange(s.state.n), s.date, registration=reg, write_back=False)
+    i = int(np.flatnonzero(~np.isnan(r.inputs.value["sbp"]))[0])
+    sbp = r.patient(i)["inputs"]["sbp"]
+    view = s.record.gp_view(int(r.patients[i]), s.date)
+    item = next(x for x in view.observations if x.event_id == sbp["event_id"])
+    assert item.value == sbp["value"] and item.date.isoformat() == sbp["date"]
+
+
+def test_write_back_appends_risk_assessments(sim: tuple[CareSimulation, Registration]) -> None:
+    s, reg = sim
+    n0 = len(s.record.model_outputs)
+    r = deploy("qrisk3", s.record, np.arange(50), s.date, registration=reg)
+    out = s.record.model_outputs[n0]
+    assert len(out["patient"]) == int(r.scored.sum())
+    assert set(out["code"]) == {"1085871000000105"} and set(out["model_id"]) == {"qrisk3-2017"}
+
+
+class _FakeEstimator:
+    """predict_proba of a logistic model on (age, sbp)."""
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        p = 1 / (1 + np.exp(-(-9 + 0.08 * x[:, 0] + 0.02 * x[:, 1])))
+        return np.column_stack([1 - p, p])
+
+
+def test_user_models(sim: tuple[CareSimulation, Registration]) -> None:
+    s, reg = sim
+    contract = ModelContract("my-model", "age and SBP", (AGE, FEMALE, SBP), (), (), OutputSpec("CVD", 10, None))
+    est = EstimatorModel(contract, _FakeEstimator(), ["age", "sbp"])
+    fn = CallableModel(contract, lambda x: 1 / (1 + np.exp(-(-9 + 0.08 * x["age"] + 0.02 * x["sbp"]))))
+    ids = np.arange(s.state.n)
+    a = deploy(est, s.record, ids, s.date, registration=reg, write_back=False)
+    b = deploy(fn, s.record, ids, s.date, registration=reg, write_back=False)
+    np.testing.assert_allclose(a.score, b.score)
+    assert set(a.reason[a.status == REFUSED]) <= {"sbp missing", "sbp stale (none in the last 1826 days)"}
+    assert (a.status == SCORED).sum() > 100
+    assert a.disclaimer == "" and "my-model" == a.to_audit()["model_id"]
+    with pytest.raises(ValueError, match="predict_proba"):
+        EstimatorModel(contract, object(), ["age"])
+    with pytest.raises(ValueError, match="not inputs"):
+        EstimatorModel(contract, _FakeEstimator(), ["bmi"])
+
+
+def test_bad_patients_are_rejected(sim: tuple[CareSimulation, Registration]) -> None:
+    s, reg = sim
+    with pytest.raises(ValueError, match="patients must be ids"):
+        deploy("qrisk3", s.record, [10**6], s.date, registration=reg)
+    with pytest.raises(ValueError, match="unknown model"):
+        deploy("qrisk2", s.record, [0], s.date, registration=reg)
+
+
+def test_model_cards_render_the_contract() -> None:
+    from twin_env.models.cards import render_card
+
+    for name in ("qrisk3", "qdiabetes"):
+        card = render_card(name)
+        assert all(f"`{i.name}`" in card for i in MODELS[name].contract.items) and CLINRISK_DISCLAIMER.splitlines()[0] in card
+    with pytest.raises(ValueError, match="no model card"):
+        render_card("qrisk2")

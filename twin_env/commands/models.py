@@ -1,0 +1,53 @@
+"""``twin-env models evaluate``: deploy QRISK3 or QDiabetes on a simulated cohort, record vs truth.
+
+Prints the markdown report (with ClinRisk's disclaimer); with ``--out DIR`` also writes
+``report.json``, ``report.md`` and ``calibration.csv`` (the calibration plot's data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from twin_env.commands import CommandError, atomic_output_dir
+from twin_env.models.deployment import MODELS
+from twin_env.models.monitoring import evaluate
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``models`` (with its ``evaluate`` action) on the top-level subparsers."""
+    parser = subparsers.add_parser("models", help="deploy and monitor prediction models on the twin")
+    actions = parser.add_subparsers(dest="models_action", required=True)
+    ev = actions.add_parser(
+        "evaluate", help="deploy a model on a simulated cohort; calibration and C statistic, record vs truth"
+    )
+    ev.add_argument("--model", required=True, choices=sorted(MODELS))
+    ev.add_argument("--patients", type=int, default=20_000, help="cohort size (default 20000)")
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--history-years", type=float, default=2.0, help="years simulated before deployment (default 2)")
+    ev.add_argument(
+        "--follow-up-years", type=float, default=10.0, help="years of outcomes after deployment (default 10)"
+    )
+    ev.add_argument("--out", default=None, help="directory for report.json, report.md, calibration.csv")
+    ev.add_argument("--overwrite", action="store_true", help="replace a non-empty --out directory")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``models evaluate``; 0 on success (bad input raises :class:`CommandError`)."""
+    if args.patients < 1:
+        raise CommandError(f"--patients must be a positive integer, got {args.patients}")
+    try:
+        report = evaluate(
+            args.model, args.patients, args.seed, history_years=args.history_years, follow_up_years=args.follow_up_years
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if args.out is not None:
+        with atomic_output_dir(args.out, overwrite=args.overwrite) as work:
+            report.write(work)
+    sys.stdout.write(report.to_markdown())
+    return 0

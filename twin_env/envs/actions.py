@@ -1,0 +1,211 @@
+"""The Discrete action catalogue: what a GP can do at a decision, its NICE basis, its mask, its effect.
+
+Every action reads the GP record only (``GpRecordTable``), never the latent twin. ``ACTIONS``
+is the catalogue in action-index order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from twin_env.care.simulation import CareSimulation
+from twin_env.envs.observation import MEDICATIONS, PROBLEMS, SERVICES, GpRecordTable
+from twin_env.models.qrisk3 import qrisk3_score_array
+from twin_env.record.concepts import Concept
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    name: str
+    description: str
+    basis: str
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("do_nothing", "no action this interval", "-"),
+    Action("book_review", "book a GP review (BP measured, review bloods for recorded conditions)", "QOF annual review"),
+    Action("bp_check", "nurse BP check; stands in for ambulatory/home BP monitoring, which the care layer does not model", "NICE NG136 1.2"),
+    Action("order_hba1c", "order HbA1c", "NICE NG28 1.6"),
+    Action("order_lipids", "order a lipid profile", "NICE NG238"),
+    Action("order_renal", "order U&E (eGFR, potassium)", "NICE NG203"),
+    Action("order_acr", "order urine ACR", "NICE NG203"),
+    Action("step_up_antihypertensive", "next NG136 step from the recorded regimen, age, ethnicity and diabetes", "NICE NG136 1.4"),
+    Action("step_down_antihypertensive", "stop the most recently added class (4th, 3rd, 2nd, 1st step)", "NICE NG136 1.4 / BNF"),
+    Action("start_or_intensify_statin", "atorvastatin 20 mg (80 mg with recorded CVD), then 40, 80 mg", "NICE NG238"),
+    Action("start_or_titrate_metformin", "metformin 500 mg/day, up by 500 to 2000 mg/day (needs eGFR >= 30 recorded)", "NICE NG28 1.7"),
+    Action("stop_metformin", "stop metformin", "NICE NG28 / BNF (eGFR < 30)"),
+    Action("add_sglt2", "add dapagliflozin 10 mg (recorded T2D, CKD or heart failure)", "NICE NG28, TA775, TA679"),
+    Action("refer_lifestyle", "refer to weight management", "NICE NG136 1.3, PH53"),
+    Action("refer_smoking_cessation", "refer to a stop-smoking service", "NICE NG209"),
+    Action("refer_cardiology", "refer to cardiology (recorded CHD, AF or heart failure)", "NICE NG185, NG106"),
+    Action("refer_renal", "refer to nephrology (recorded CKD or eGFR < 60)", "NICE NG203 1.5"),
+    Action("refer_diabetes", "refer to the diabetes service (recorded T2D)", "NICE NG28"),
+    Action("qrisk3_statin", "compute QRISK3 from the record; if >= threshold start atorvastatin 20 mg", "NICE NG238 1.6 (QRISK3 >= 10%)"),
+)
+ACTION_INDEX = {a.name: i for i, a in enumerate(ACTIONS)}
+N_ACTIONS = len(ACTIONS)
+_P = {name: i for i, name in enumerate(PROBLEMS)}
+_M = {name: i for i, name in enumerate(MEDICATIONS)}
+_BLACK = (6, 7)  # QRISK3 ethnicity codes: Black Caribbean, Black African
+_TESTS = {"order_hba1c": "hba1c", "order_lipids": "lipids", "order_renal": "renal", "order_acr": "acr"}
+_REFERRALS = {"refer_lifestyle": "weight_management", "refer_smoking_cessation": "smoking_cessation",
+              "refer_cardiology": "cardiology", "refer_renal": "nephrology", "refer_diabetes": "diabetology"}
+#: NG136 order in which classes are added (A or C first by age/ethnicity/diabetes, then the other, D, then step 4).
+_STEP4 = ("spironolactone", "doxazosin", "bisoprolol")
+
+
+@dataclasses.dataclass
+class RecordContext:
+    """What actions read: the GP table, registration demographics, the date and parameters."""
+
+    table: GpRecordTable
+    age_years: np.ndarray
+    female: np.ndarray
+    ethnicity: np.ndarray
+    townsend: np.ndarray
+    day: int
+    params: dict[str, float]
+
+    @functools.cached_property
+    def dose(self) -> np.ndarray:
+        """(N, 10) current dose of each drug (computed once per context)."""
+        return self.table.current_dose(self.day, self.params["current_medication_window_days"])
+
+
+def qrisk3_from_record(ctx: RecordContext) -> np.ndarray:
+    """QRISK3 (percent, (N,)) from recorded inputs; NaN where not computable or not eligible.
+
+    Substitutes (``env_parameters.csv``): BMI and, with < 2 readings, SBP SD; smoking is taken as
+    non-smoker because the record layer codes no smoking status. The models issue replaces this.
+    """
+    t, p = ctx.table, ctx.params
+    chol, hdl, sbp = t.latest(Concept.TOTAL_CHOLESTEROL), t.latest(Concept.HDL_CHOLESTEROL), t.latest(Concept.SBP)
+    prob = t.problem
+    cvd = prob[:, _P["myocardial_infarction"]] | prob[:, _P["angina"]] | prob[:, _P["stroke"]] | prob[:, _P["tia"]]
+    ratio = chol / hdl
+    sd = np.where(np.isnan(t.sbp_sd()), p["qrisk3_impute_sbp_sd_mmhg"], t.sbp_sd())
+    ok = (~cvd & (ctx.age_years >= 25) & (ctx.age_years < 85) & np.isfinite(ratio) & (ratio >= 1) & (ratio <= 12)
+          & (sbp >= 70) & (sbp <= 210))
+    out = np.full(len(ok), np.nan)
+    if ok.any():
+        on_bp = (ctx.dose[:, [_M[d] for d in ("ramipril", "losartan", "amlodipine", "indapamide", "bisoprolol", "doxazosin", "spironolactone")]] > 0).any(axis=1)
+        out[ok] = qrisk3_score_array(
+            sex=np.where(ctx.female[ok], "female", "male"), age=ctx.age_years[ok], ethnicity=ctx.ethnicity[ok].astype(int),
+            smoking=np.zeros(ok.sum(), dtype=int), bmi=np.full(ok.sum(), p["qrisk3_impute_bmi_kg_m2"]),
+            chol_hdl_ratio=ratio[ok], sbp=sbp[ok], sbp_sd=np.clip(sd[ok], 0, 99), townsend=np.clip(ctx.townsend[ok], -7, 11),
+            atrial_fibrillation=prob[ok, _P["atrial_fibrillation"]], ckd_3_5=prob[ok, _P["ckd_3_5"]],
+            treated_hypertension=(prob[:, _P["hypertension"]] & on_bp)[ok], type2_diabetes=prob[ok, _P["type2_diabetes"]],
+        )
+    return out
+
+
+def _bp_next(ctx: RecordContext) -> list[tuple[str, float] | None]:
+    """NG136 next step per row: (drug, dose) to prescribe, or None if the regimen is complete."""
+    dose, t = ctx.dose, ctx.table
+    black = np.isin(ctx.ethnicity, _BLACK)
+    t2d = t.problem[:, _P["type2_diabetes"]]
+    k = t.latest(Concept.POTASSIUM)
+    out: list[tuple[str, float] | None] = []
+    for r in range(len(dose)):
+        has = lambda d: dose[r, _M[d]] > 0  # noqa: E731
+        a = has("ramipril") or has("losartan")
+        a_drug = "losartan" if black[r] else "ramipril"
+        a_first = t2d[r] or (ctx.age_years[r] < 55 and not black[r])
+        if not a and not has("amlodipine"):
+            out.append((a_drug, 1.0) if a_first else ("amlodipine", 1.0))
+        elif not a:
+            out.append((a_drug, 1.0))
+        elif not has("amlodipine"):
+            out.append(("amlodipine", 1.0))
+        elif not has("indapamide"):
+            out.append(("indapamide", 1.0))
+        else:
+            step4 = [d for d in _STEP4 if not has(d) and not (d == "spironolactone" and not (k[r] <= 4.5))]
+            out.append((step4[0], 1.0) if step4 else None)
+    return out
+
+
+def _bp_last(ctx: RecordContext) -> list[str | None]:
+    order = ("ramipril", "losartan", "amlodipine", "indapamide", *_STEP4)
+    return [next((d for d in reversed(order) if ctx.dose[r, _M[d]] > 0), None) for r in range(len(ctx.dose))]
+
+
+def _statin_next(ctx: RecordContext) -> np.ndarray:
+    cur = ctx.dose[:, _M["atorvastatin"]]
+    p = ctx.table.problem
+    cvd = p[:, _P["myocardial_infarction"]] | p[:, _P["angina"]] | p[:, _P["stroke"]] | p[:, _P["tia"]]
+    return np.select([cur == 0, cur < 40, cur < 80], [np.where(cvd, 80.0, 20.0), 40.0, 80.0], 0.0)
+
+
+def action_masks(ctx: RecordContext, alive: np.ndarray) -> np.ndarray:
+    """(N, N_ACTIONS) bool: actions that make sense now given the record (all False but do_nothing if dead)."""
+    n, t, dose = len(alive), ctx.table, ctx.dose
+    m = np.ones((n, N_ACTIONS), dtype=bool)
+    p = t.problem
+    egfr = t.latest(Concept.EGFR)
+    m[:, ACTION_INDEX["step_up_antihypertensive"]] = [x is not None for x in _bp_next(ctx)]
+    m[:, ACTION_INDEX["step_down_antihypertensive"]] = [x is not None for x in _bp_last(ctx)]
+    m[:, ACTION_INDEX["start_or_intensify_statin"]] = _statin_next(ctx) > 0
+    met = dose[:, _M["metformin"]]
+    m[:, ACTION_INDEX["start_or_titrate_metformin"]] = p[:, _P["type2_diabetes"]] & (egfr >= 30) & (met < 2000)
+    m[:, ACTION_INDEX["stop_metformin"]] = met > 0
+    m[:, ACTION_INDEX["add_sglt2"]] = (p[:, _P["type2_diabetes"]] | p[:, _P["ckd_3_5"]] | p[:, _P["heart_failure"]]) & (dose[:, _M["dapagliflozin"]] == 0)
+    recent = t.referred_within(ctx.day, ctx.params["referral_repeat_window_days"])
+    need = {
+        "refer_cardiology": p[:, _P["myocardial_infarction"]] | p[:, _P["angina"]] | p[:, _P["atrial_fibrillation"]] | p[:, _P["heart_failure"]],
+        "refer_renal": p[:, _P["ckd_3_5"]] | (egfr < 60),
+        "refer_diabetes": p[:, _P["type2_diabetes"]],
+    }
+    for action, service in _REFERRALS.items():
+        m[:, ACTION_INDEX[action]] = ~recent[:, SERVICES.index(service)] & need.get(action, True)
+    cvd = p[:, _P["myocardial_infarction"]] | p[:, _P["angina"]] | p[:, _P["stroke"]] | p[:, _P["tia"]]
+    m[:, ACTION_INDEX["qrisk3_statin"]] = (dose[:, _M["atorvastatin"]] == 0) & ~cvd & ~np.isnan(t.latest(Concept.TOTAL_CHOLESTEROL)) & ~np.isnan(t.latest(Concept.HDL_CHOLESTEROL)) & ~np.isnan(t.latest(Concept.SBP))
+    m[~alive, 1:] = False
+    return m
+
+
+def apply_actions(sim: CareSimulation, ctx: RecordContext, actions: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Carry out ``actions`` (N,) for rows where the action is valid; returns (N,) bool "executed".
+
+    An action masked out for its row is not executed (recorded as do-nothing in ``info``).
+    """
+    n = len(actions)
+    done = mask[np.arange(n), actions]
+    rows_of = {i: np.flatnonzero((actions == i) & done) for i in np.unique(actions[done]).tolist()}
+    for i, rows in rows_of.items():
+        name = ACTIONS[i].name
+        if name in ("book_review", "bp_check"):
+            sim.book_review(rows)
+        elif name in _TESTS:
+            sim.order_test(rows, _TESTS[name])
+        elif name in _REFERRALS:
+            sim.refer(rows, _REFERRALS[name])
+        elif name == "step_up_antihypertensive":
+            nxt = _bp_next(ctx)
+            for r in rows.tolist():
+                sim.prescribe(np.array([r]), *nxt[r])
+        elif name == "step_down_antihypertensive":
+            last = _bp_last(ctx)
+            for r in rows.tolist():
+                sim.stop(np.array([r]), last[r])
+        elif name == "start_or_intensify_statin":
+            target = _statin_next(ctx)
+            for mg in np.unique(target[rows]):
+                sim.prescribe(rows[target[rows] == mg], "atorvastatin", float(mg))
+        elif name == "start_or_titrate_metformin":
+            target = ctx.dose[rows, _M["metformin"]] + 500.0
+            for mg in np.unique(target):
+                sim.prescribe(rows[target == mg], "metformin", float(mg))
+        elif name == "stop_metformin":
+            sim.stop(rows, "metformin")
+        elif name == "add_sglt2":
+            sim.prescribe(rows, "dapagliflozin", 10.0)
+        elif name == "qrisk3_statin":
+            score = qrisk3_from_record(ctx)
+            ctx.table.qrisk3[rows], ctx.table.qrisk3_day[rows] = score[rows], ctx.day
+            high = rows[score[rows] >= ctx.params["qrisk3_statin_threshold_percent"]]
+            sim.prescribe(high, "atorvastatin", 20.0)
+    return done

@@ -1,0 +1,93 @@
+"""Typed, JSON-serialisable configuration of the PrimaryCare environments."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+OBSERVATION_MODES: tuple[str, ...] = ("record", "truth", "record+truth")
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvConfig:
+    """Settings of one PrimaryCare environment (all fields JSON types).
+
+    Attributes:
+        min_age_years, max_age_years: age range of sampled patients at the episode start.
+        horizon_years: episode length; ``truncated`` when reached.
+        decision_interval_months: months between decisions (one ``step``).
+        observation_mode: ``"record"`` (default: the GP record only), ``"truth"`` or ``"record+truth"``.
+        reward: name of a registered reward function (see :mod:`twin_env.envs.rewards`).
+        willingness_to_pay_gbp: value of one QALY in GBP (NICE threshold 20,000).
+        reward_scale_gbp: rewards are divided by this (GBP) to be of unit magnitude.
+        population_seed: seed of the synthetic population patients are drawn from.
+        artefacts: record artefacts on (True) or a record that agrees with the truth (False).
+        start_date: ISO date of every episode's first decision.
+    """
+
+    min_age_years: float = 40.0
+    max_age_years: float = 75.0
+    horizon_years: float = 10.0
+    decision_interval_months: int = 1
+    observation_mode: str = "record"
+    reward: str = "net_monetary_benefit"
+    willingness_to_pay_gbp: float = 20_000.0
+    reward_scale_gbp: float = 1_000.0
+    population_seed: int = 0
+    artefacts: bool = True
+    start_date: str = "2020-04-01"
+
+    def __post_init__(self) -> None:
+        if self.observation_mode not in OBSERVATION_MODES:
+            raise ValueError(f"observation_mode {self.observation_mode!r}; allowed: {list(OBSERVATION_MODES)}")
+        for name in ("min_age_years", "max_age_years", "horizon_years", "willingness_to_pay_gbp", "reward_scale_gbp"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0 or value == float("inf"):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if not 18 <= self.min_age_years <= self.max_age_years <= 100:
+            raise ValueError(f"ages must satisfy 18 <= min_age_years <= max_age_years <= 100, got {self.min_age_years}, {self.max_age_years}")
+        if self.horizon_years <= 0 or self.reward_scale_gbp <= 0:
+            raise ValueError("horizon_years and reward_scale_gbp must be > 0")
+        for name in ("decision_interval_months", "population_seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < (1 if name == "decision_interval_months" else 0):
+                raise ValueError(f"{name} must be an integer >= {1 if name == 'decision_interval_months' else 0}, got {value!r}")
+        if not isinstance(self.artefacts, bool):
+            raise ValueError(f"artefacts must be a bool, got {self.artefacts!r}")
+        from twin_env.envs.rewards import REWARDS  # noqa: PLC0415 (rewards imports nothing from here at import time)
+
+        if self.reward not in REWARDS:
+            raise ValueError(f"reward {self.reward!r}; allowed: {sorted(REWARDS)}")
+
+    @property
+    def dt_years(self) -> float:
+        return self.decision_interval_months / 12.0
+
+    @property
+    def max_steps(self) -> int:
+        return max(1, round(self.horizon_years / self.dt_years))
+
+    @classmethod
+    def from_value(cls, value: EnvConfig | Mapping[str, Any] | None, base: EnvConfig | None = None) -> EnvConfig:
+        """A config from None (defaults/``base``), an ``EnvConfig`` or a mapping of overrides."""
+        base = base or cls()
+        if value is None:
+            return base
+        if isinstance(value, EnvConfig):
+            return value
+        if not isinstance(value, Mapping):
+            raise ValueError(f"config must be a mapping or EnvConfig, got {type(value).__name__}")
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(value) - fields)
+        if unknown:
+            raise ValueError(f"unknown config key(s) {unknown}; allowed: {sorted(fields)}")
+        return dataclasses.replace(base, **value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)

@@ -1,0 +1,160 @@
+"""The batched core shared by the single and the vector env: N patient rows in one CareSimulation.
+
+Patient mapping: row ``i`` of a batch seeded ``s`` starts episode ``k`` (0-based) with patient
+index ``s + i + k * EPISODE_STRIDE`` of the population ``config.population_seed``, so the single
+env (one row) seeded ``s + i`` meets the same patients as row ``i`` (Gymnasium's sync vector env
+seeds sub-env ``i`` with ``s + i``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.care.simulation import CareSimulation
+from twin_env.envs import actions as act
+from twin_env.envs.config import EnvConfig
+from twin_env.envs.observation import GpRecordTable, encode_record, encode_truth
+from twin_env.envs.rewards import REWARDS
+from twin_env.record.concepts import Concept
+from twin_env.record.ledger import LedgerKind
+from twin_env.twin.cohort import sample_population
+from twin_env.twin.parameters import TwinParameters, read_data_csv
+
+EPISODE_STRIDE = 2**20
+ENV_PARAMETERS: dict[str, float] = {r["name"]: float(r["value"]) for r in read_data_csv("env_parameters.csv")}
+_DRUG_COST = {Concept.ATORVASTATIN_10MG: "atorvastatin", Concept.ATORVASTATIN_20MG: "atorvastatin", Concept.ATORVASTATIN_40MG: "atorvastatin",
+              Concept.ATORVASTATIN_80MG: "atorvastatin", Concept.METFORMIN_500MG: "metformin", Concept.DAPAGLIFLOZIN_10MG: "dapagliflozin"}
+_ISSUE_COST = np.zeros(int(max(Concept)) + 1)
+for _c in Concept:
+    if 50 <= _c <= 65:
+        _ISSUE_COST[_c] = ENV_PARAMETERS[f"cost_issue_{_DRUG_COST.get(_c, 'bp_drug')}_gbp"]
+_TEST_COST = np.zeros(int(max(Concept)) + 1)
+for _c, _n in ((Concept.TEST_HBA1C, "hba1c"), (Concept.TEST_LIPIDS, "lipids"), (Concept.TEST_RENAL, "renal"), (Concept.TEST_ACR, "acr")):
+    _TEST_COST[_c] = ENV_PARAMETERS[f"cost_test_{_n}_gbp"]
+
+
+class Batch:
+    """N rows of patients, their care, record, observations, masks and rewards."""
+
+    def __init__(self, config: EnvConfig, n: int) -> None:
+        self.config, self.n = config, n
+        self.sim: CareSimulation | None = None
+
+    @property
+    def tp(self) -> TwinParameters:
+        return TwinParameters.default()
+
+    # ----- episodes --------------------------------------------------------------------------
+    def _sample(self, index: np.ndarray):
+        """Population patients at the given indices (sampled as contiguous blocks per block of indices)."""
+        c = self.config
+        lo, hi = int(index.min()), int(index.max()) + 1
+        state, dx = sample_population(hi - lo, c.population_seed, min_age=c.min_age_years, max_age=c.max_age_years, first_index=lo)
+        take = index - lo
+        from twin_env.twin.baseline_conditions import BaselineDiagnoses  # noqa: PLC0415
+
+        return state.take(take), BaselineDiagnoses({k: np.asarray(v)[take] for k, v in dx.diagnosed.items()})
+
+    def reset(self, base: int, first_episode: np.ndarray) -> None:
+        """Fresh rows: row i gets patient ``base + i + first_episode[i] * EPISODE_STRIDE``."""
+        self.base = base
+        self.episode = np.asarray(first_episode, dtype=np.int64).copy()
+        state, dx = self._sample(self.patient_index(np.arange(self.n)))
+        self.sim = CareSimulation(state, dx, start_date=self.config.start_date, artefacts=self.config.artefacts)
+        self.table = GpRecordTable(self.n, 0)
+        self.steps = np.zeros(self.n, dtype=np.int64)
+        self.start_day = np.full(self.n, self.sim.day, dtype=np.int64)
+        self._ledger_len = len(self.sim.ledger)
+        self.table.update(self.sim.record.stores["gp"], self.sim.day)
+        self.last_action = np.zeros(self.n, dtype=np.int64)
+
+    def reset_rows(self, rows: np.ndarray) -> None:
+        """Start each row's next episode in place (vector env auto-reset)."""
+        self.episode[rows] += 1
+        state, dx = self._sample(self.patient_index(rows))
+        seq = self.sim.ledger._next_seq[rows].astype(np.int64)
+        self.table.update(self.sim.record.stores["gp"], self.sim.day)
+        self.table.clear(rows, seq)
+        self.sim.reset_rows(rows, state, dx)
+        self.steps[rows] = 0
+        self.start_day[rows] = self.sim.day
+        self.last_action[rows] = 0
+        self.table.update(self.sim.record.stores["gp"], self.sim.day)
+
+    def patient_index(self, rows: np.ndarray) -> np.ndarray:
+        return self.base + rows + self.episode[rows] * EPISODE_STRIDE
+
+    # ----- reading ---------------------------------------------------------------------------
+    def context(self) -> act.RecordContext:
+        s = self.sim.state
+        return act.RecordContext(self.table, s.age_years, s.female, s.ethnicity, s.townsend, self.sim.day, ENV_PARAMETERS)
+
+    def masks(self) -> np.ndarray:
+        return act.action_masks(self.context(), self.sim.state.alive)
+
+    def observe(self) -> dict[str, np.ndarray]:
+        s, mode, obs = self.sim.state, self.config.observation_mode, {}
+        if "record" in mode:
+            demo = {k: s.columns[k] for k in ("age_years", "female", "ethnicity", "imd_quintile")}
+            obs.update(encode_record(self.table, demo, self.sim.day, self.steps / self.config.max_steps, ENV_PARAMETERS["current_medication_window_days"]))
+        if "truth" in mode:
+            obs.update(encode_truth(s))
+        return obs
+
+    # ----- stepping --------------------------------------------------------------------------
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """Act, advance one interval, and return (reward, terminated, truncated, components, executed)."""
+        sim, cfg = self.sim, self.config
+        alive0 = sim.state.alive.copy()
+        mask = self.masks()
+        executed = act.apply_actions(sim, self.context(), actions, mask)
+        self.last_action = np.where(executed, actions, 0)
+        sim.step(cfg.dt_years)
+        self.steps += 1
+        self.table.update(sim.record.stores["gp"], sim.day)
+        comps = self._components(alive0)
+        reward = REWARDS[cfg.reward](comps, cfg)
+        terminated = alive0 & ~sim.state.alive
+        truncated = ~terminated & (self.steps >= cfg.max_steps)
+        return reward.astype(np.float64), terminated, truncated, comps, executed
+
+    def _components(self, alive0: np.ndarray) -> dict[str, np.ndarray]:
+        sim, p, n, dt = self.sim, self.tp, self.n, self.config.dt_years
+        s = sim.state
+        led = sim.ledger.columns
+        new = slice(self._ledger_len, len(led["patient"]))
+        self._ledger_len = len(led["patient"])
+        row, kind, concept = led["patient"][new] - sim.record.first_id, led["kind"][new], led["concept"][new].astype(np.intp)
+        counted = alive0[row]
+
+        def per_row(mask: np.ndarray, weight: np.ndarray | float = 1.0) -> np.ndarray:
+            w = np.broadcast_to(np.asarray(weight, dtype=np.float64), mask.shape)
+            return np.bincount(row[mask & counted], w[mask & counted], minlength=n)
+
+        acute = kind == LedgerKind.ACUTE_EVENT
+        died = per_row(kind == LedgerKind.DEATH) > 0
+        mi, stroke, hf = (per_row(acute & (concept == c)) > 0 for c in (Concept.ACUTE_MI, Concept.STROKE, Concept.HEART_FAILURE))
+        age = s.age_years
+        utility = p["utility_norm_intercept"] + p["utility_norm_male"] * ~s.female + p["utility_norm_age"] * age + p["utility_norm_age_squared"] * age**2
+        utility -= (p["utility_decrement_heart_failure"] * s.heart_failure + p["utility_decrement_ihd"] * s.chd + p["utility_decrement_mi"] * s.myocardial_infarction
+                    + p["utility_decrement_stroke"] * s.stroke_tia + p["utility_decrement_renal_failure"] * (s.egfr_ml_min_1_73m2 < 15))
+        alive_frac = np.where(died, 0.5, 1.0) * alive0
+        event = (np.where(mi, np.where(died, p["cost_mi_fatal_gbp"], p["cost_mi_nonfatal_event_year_gbp"]), 0.0)
+                 + np.where(stroke, np.where(died, p["cost_stroke_fatal_gbp"], p["cost_stroke_nonfatal_event_year_gbp"]), 0.0)
+                 + hf * p["cost_heart_failure_event_gbp"])
+        chronic = dt * alive_frac * (s.myocardial_infarction * p["cost_mi_later_years_gbp"] + s.stroke_tia * p["cost_stroke_later_years_gbp"]
+                                     + (s.egfr_ml_min_1_73m2 < 15) * p["cost_renal_failure_annual_gbp"])
+        e = ENV_PARAMETERS
+        consults = per_row(kind == LedgerKind.CONSULTATION, e["cost_gp_consultation_gbp"])
+        referral = per_row(kind == LedgerKind.OUTPATIENT_ATTENDANCE, e["cost_outpatient_first_attendance_gbp"]) + per_row(
+            (kind == LedgerKind.REFERRAL) & np.isin(concept, (Concept.REFERRAL_SMOKING_CESSATION, Concept.REFERRAL_WEIGHT_MANAGEMENT)), e["cost_community_referral_gbp"])
+        return {
+            "qalys": np.maximum(utility, 0.0) * dt * alive_frac,
+            "cost_events_gbp": event * alive0,
+            "cost_chronic_gbp": chronic,
+            "cost_consultations_gbp": consults + (self.last_action == act.ACTION_INDEX["bp_check"]) * (e["cost_nurse_bp_check_gbp"] - e["cost_gp_consultation_gbp"]) * (consults > 0),
+            "cost_tests_gbp": per_row(kind == LedgerKind.TEST_ORDER, _TEST_COST[concept]),
+            "cost_drugs_gbp": per_row(np.isin(kind, (LedgerKind.PRESCRIPTION,)), _ISSUE_COST[concept]),
+            "cost_referrals_gbp": referral,
+        }
+

@@ -1,0 +1,145 @@
+"""The single-patient Gymnasium environment ``twin_env/PrimaryCare-v0``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from twin_env.envs import render as rnd
+from twin_env.envs.actions import ACTIONS, N_ACTIONS
+from twin_env.envs.config import EnvConfig
+from twin_env.envs.core import Batch
+from twin_env.envs.observation import observation_space
+from twin_env.record.concepts import Concept
+
+
+class PrimaryCareEnv(gym.Env[dict, int]):
+    """One patient's primary care, observed through the GP record.
+
+    ## Description
+    An episode follows one synthetic patient (ages ``config.min_age_years``-``max_age_years``)
+    from ``config.start_date`` for ``config.horizon_years`` at ``decision_interval_months``. Each
+    step the agent takes one clinical action, the twin, the care layer and every system of record
+    advance by one interval, and the agent sees the GP record as it stands on the new date.
+
+    ## Action Space
+    ``Discrete(19)``: see :data:`twin_env.envs.actions.ACTIONS` (name, effect, NICE basis) and
+    ``docs/env.md``. Masked actions (``action_masks()``) are not executed (treated as do-nothing).
+
+    ## Observation Space
+    ``Dict`` of ``Box(0, 1, float32)`` / ``MultiBinary`` features, all scaled to [0, 1]
+    (record mode): ``demographics`` (12: age/100, female, (IMD quintile-1)/4, ethnicity one-hot 9),
+    ``measurement_value`` (9: latest SBP/200, DBP/120, HbA1c/100 mmol/mol, total chol/10, HDL/3,
+    LDL/8 mmol/L, eGFR/120, K+/6 mmol/L, ACR/30 mg/mmol; 0 when missing), ``measurement_age``
+    (9: years since, /10, 1 when missing), ``measurement_missing`` (9), ``problems`` (9),
+    ``medications`` (10: current dose / maximum dose), ``referred_recently`` (6, last 90 days),
+    ``letters_since_review`` (1: count/5), ``admissions_known`` (2: discharge summaries in the
+    last year /3, years since the last /10), ``qrisk3`` (2: last computed score/100, missing),
+    ``time_since_review`` (1: years/5), ``episode_progress`` (1). ``"truth"`` adds/uses
+    ``truth_values`` (13), ``truth_conditions`` (9), ``truth_treatments`` (10).
+
+    ## Rewards
+    Default: net monetary benefit per step, (QALYs x 20,000 GBP - NHS costs) / 1,000 GBP;
+    ``info["reward_components"]`` has each part. Pluggable by ``config.reward``.
+
+    ## Starting State
+    Patient ``seed + k * 2**20`` of population ``config.population_seed`` in episode ``k`` after a
+    seeded reset (``reset(options={"patient_index": i})`` picks one), with baseline diagnoses
+    and treatments recorded.
+
+    ## Episode End
+    ``terminated`` at death; ``truncated`` at the horizon.
+
+    ## Arguments
+    ``gymnasium.make("twin_env/PrimaryCare-v0", config={...}, render_mode=None|"ansi"|"rgb_array")``.
+
+    ## Version History
+    * v0: initial version.
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+
+    def __init__(self, config: EnvConfig | dict[str, Any] | None = None, render_mode: str | None = None) -> None:
+        self.config = EnvConfig.from_value(config)
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode {render_mode!r}; allowed: {self.metadata['render_modes']} or None")
+        self.render_mode = render_mode
+        self.observation_space = observation_space(self.config.observation_mode)
+        self.action_space = gym.spaces.Discrete(N_ACTIONS)
+        self._batch = Batch(self.config, 1)
+        self._base: int | None = None
+        self._next_episode = 0
+        self._history: list[tuple[float, int, int]] = []
+        self._last_reward = 0.0
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
+        super().reset(seed=seed)
+        options = dict(options or {})
+        if "config" in options:
+            self.config = EnvConfig.from_value(options.pop("config"), self.config)
+            self.observation_space = observation_space(self.config.observation_mode)
+            self._batch = Batch(self.config, 1)
+        if seed is not None or self._base is None:
+            self._base = int(seed) if seed is not None else int(self.np_random.integers(0, 2**20))
+            self._next_episode = 0
+        if "patient_index" in options:
+            index = int(options.pop("patient_index"))
+            base, episode = index % 2**20, index // 2**20
+        else:
+            base, episode = self._base, self._next_episode
+        if options:
+            raise ValueError(f"unknown reset option(s) {sorted(options)}; allowed: ['config', 'patient_index']")
+        self._batch.reset(base, np.array([episode]))
+        self._next_episode = episode + 1
+        self._history, self._last_reward = [], 0.0
+        return self._obs(), self._info(None)
+
+    def step(self, action: int) -> tuple[dict, float, bool, bool, dict]:
+        if self._batch.sim is None:
+            raise RuntimeError("call reset() before step()")
+        a = np.asarray(action)
+        if a.shape not in ((), (1,)) or a.dtype.kind not in "iu" or not 0 <= int(a.reshape(-1)[0]) < N_ACTIONS:
+            raise ValueError(f"invalid action {action!r}; allowed: an integer in [0, {N_ACTIONS - 1}]")
+        reward, terminated, truncated, comps, executed = self._batch.step(np.array([int(a.reshape(-1)[0])]))
+        self._last_reward = float(reward[0])
+        self._history.append((float(self._batch.table.latest(Concept.SBP)[0]), int(self._batch.last_action[0]), int(self._batch.steps[0])))
+        info = self._info({k: float(v[0]) for k, v in comps.items()}, bool(executed[0]))
+        return self._obs(), self._last_reward, bool(terminated[0]), bool(truncated[0]), info
+
+    def action_masks(self) -> np.ndarray:
+        """(19,) bool: actions that make sense for this patient now (from the record)."""
+        return self._batch.masks()[0]
+
+    @property
+    def record(self):  # noqa: ANN201 (EpisodeRecord)
+        """The episode's multi-system record, with ``to_fhir()`` and the other writers."""
+        from twin_env.envs.episode_record import EpisodeRecord  # noqa: PLC0415
+
+        return EpisodeRecord(self._batch.sim, self._batch.sim.record.first_id)
+
+    def render(self) -> str | np.ndarray | None:
+        if self.render_mode == "ansi":
+            obs = {k: v for k, v in self._obs().items()}
+            return rnd.ansi(obs, str(self._batch.sim.date), int(self._batch.last_action[0]), self._last_reward)
+        if self.render_mode == "rgb_array":
+            return rnd.timeline(self._history)
+        return None
+
+    def _obs(self) -> dict[str, np.ndarray]:
+        return {k: v[0] for k, v in self._batch.observe().items()}
+
+    def _info(self, comps: dict[str, float] | None, executed: bool = True) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "action_mask": self.action_masks(),
+            "patient_index": int(self._batch.patient_index(np.array([0]))[0]),
+            "date": str(self._batch.sim.date),
+        }
+        if comps is not None:
+            info["reward_components"] = comps
+            info["action_executed"] = executed
+        return info
+
+
+__all__ = ["ACTIONS", "PrimaryCareEnv"]

@@ -1,0 +1,17 @@
+"""Idempotent registration of the twin_env Gymnasium ids."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+
+ENV_IDS: tuple[str, ...] = ("twin_env/PrimaryCare-v0",)
+
+
+def register_envs() -> None:
+    """Register ``twin_env/PrimaryCare-v0`` (single env and ``vector_entry_point``); safe to call twice."""
+    if "twin_env/PrimaryCare-v0" not in gym.registry:
+        gym.register(
+            id="twin_env/PrimaryCare-v0",
+            entry_point="twin_env.envs.primary_care_env:PrimaryCareEnv",
+            vector_entry_point="twin_env.envs.vector_env:PrimaryCareVectorEnv",
+        )

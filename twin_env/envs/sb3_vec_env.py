@@ -1,0 +1,74 @@
+"""An SB3 ``VecEnv`` over the native vector env (SB3 does not accept Gymnasium ``VectorEnv`` s)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from stable_baselines3.common.vec_env.base_vec_env import VecEnv
+
+from twin_env.envs.vector_env import PrimaryCareVectorEnv
+
+
+class PrimaryCareSB3VecEnv(VecEnv):
+    """N patients stepped together; auto-resets SB3-style (``terminal_observation`` in infos).
+
+    ``action_masks()`` gives (N, 19) bool for sb3-contrib ``MaskablePPO``.
+    """
+
+    def __init__(self, num_envs: int = 8, config: dict[str, Any] | None = None) -> None:
+        self.venv = PrimaryCareVectorEnv(num_envs, config)
+        super().__init__(num_envs, self.venv.single_observation_space, self.venv.single_action_space)
+        self._seed: int | None = None
+        self._actions = np.zeros(num_envs, dtype=np.int64)
+
+    def reset(self) -> dict[str, np.ndarray]:
+        obs, _ = self.venv.reset(seed=self._seed)
+        self._seed = None
+        return obs
+
+    def step_async(self, actions: np.ndarray) -> None:
+        self._actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
+
+    def step_wait(self) -> tuple[dict, np.ndarray, np.ndarray, list[dict]]:
+        obs, reward, terminated, truncated, info = self.venv.step(self._actions)
+        done = terminated | truncated
+        infos: list[dict] = [{"TimeLimit.truncated": bool(truncated[i] and not terminated[i])} for i in range(self.num_envs)]
+        rows = np.flatnonzero(done)
+        if rows.size:
+            for i in rows.tolist():
+                infos[i]["terminal_observation"] = {k: v[i].copy() for k, v in obs.items()}
+            b = self.venv._batch
+            b.reset_rows(rows)
+            self.venv._done[rows] = False
+            obs = b.observe()
+        return obs, reward.astype(np.float32), done, infos
+
+    def action_masks(self) -> np.ndarray:
+        return self.venv.action_masks()
+
+    def close(self) -> None:
+        pass
+
+    def seed(self, seed: int | None = None) -> list[int | None]:
+        self._seed = seed
+        return [None if seed is None else seed + i for i in range(self.num_envs)]
+
+    def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
+        return [getattr(self.venv, attr_name)] * len(self._indices(indices))
+
+    def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
+        setattr(self.venv, attr_name, value)
+
+    def env_method(self, method_name: str, *args: Any, indices: Any = None, **kwargs: Any) -> list[Any]:
+        if method_name == "action_masks":
+            return list(self.action_masks()[self._indices(indices)])
+        return [getattr(self.venv, method_name)(*args, **kwargs)] * len(self._indices(indices))
+
+    def env_is_wrapped(self, wrapper_class: type, indices: Any = None) -> list[bool]:
+        return [False] * len(self._indices(indices))
+
+    def _indices(self, indices: Any) -> list[int]:
+        if indices is None:
+            return list(range(self.num_envs))
+        return [indices] if isinstance(indices, int) else list(indices)

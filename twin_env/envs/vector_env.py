@@ -1,0 +1,76 @@
+"""The native vector env: N patients stepped together in one CareSimulation batch (NumPy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from twin_env.envs.actions import N_ACTIONS
+from twin_env.envs.config import EnvConfig
+from twin_env.envs.core import Batch
+from twin_env.envs.observation import observation_space
+
+
+class PrimaryCareVectorEnv(VectorEnv):
+    """``num_envs`` rows of :class:`~twin_env.envs.primary_care_env.PrimaryCareEnv` dynamics.
+
+    Seeded ``s``, row ``i`` meets the patients the single env seeded ``s + i`` meets (as in
+    ``SyncVectorEnv``). Auto-reset: NEXT_STEP (the step after a row ends returns its reset
+    observation, reward 0). A row's later patients reuse its patient id in the rolling record.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+
+    def __init__(self, num_envs: int = 1, config: EnvConfig | dict[str, Any] | None = None, render_mode: str | None = None, **_: Any) -> None:
+        self.config = EnvConfig.from_value(config)
+        self.num_envs = int(num_envs)
+        self.render_mode = None
+        self.single_observation_space = observation_space(self.config.observation_mode)
+        self.single_action_space = gym.spaces.Discrete(N_ACTIONS)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self._batch = Batch(self.config, self.num_envs)
+        self._done = np.zeros(self.num_envs, dtype=bool)
+        self._base: int | None = None
+
+    def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
+        if isinstance(seed, list):
+            seed = seed[0]
+        super().reset(seed=seed)
+        if options:
+            raise ValueError(f"unknown reset option(s) {sorted(options)}; allowed: none")
+        if seed is not None or self._base is None:
+            self._base = int(seed) if seed is not None else int(self.np_random.integers(0, 2**20))
+            episode = np.zeros(self.num_envs, dtype=np.int64)
+        else:
+            episode = self._batch.episode + 1
+        self._batch.reset(self._base, episode)
+        self._done[:] = False
+        return self._batch.observe(), self._info()
+
+    def step(self, actions: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray, dict]:
+        a = np.asarray(actions)
+        if a.shape != (self.num_envs,) or a.dtype.kind not in "iu" or ((a < 0) | (a >= N_ACTIONS)).any():
+            raise ValueError(f"invalid actions {actions!r}: need shape ({self.num_envs},) integers in [0, {N_ACTIONS - 1}], got shape {a.shape}")
+        done = np.flatnonzero(self._done)
+        a = np.where(self._done, 0, a)
+        reward, terminated, truncated, comps, executed = self._batch.step(a)
+        if done.size:
+            self._batch.reset_rows(done)
+            reward[done], terminated[done], truncated[done] = 0.0, False, False
+        self._done = terminated | truncated
+        info = self._info()
+        info["reward_components"] = comps
+        info["action_executed"] = executed
+        return self._batch.observe(), reward, terminated, truncated, info
+
+    def action_masks(self) -> np.ndarray:
+        """(num_envs, 19) bool."""
+        return self._batch.masks()
+
+    def _info(self) -> dict[str, Any]:
+        return {"action_mask": self.action_masks(), "patient_index": self._batch.patient_index(np.arange(self.num_envs))}

@@ -1,0 +1,105 @@
+"""Render a record in every format and write them to a directory.
+
+Layout written by :func:`write_outputs` (every file deterministic for a given record)::
+
+    DIR/fhir/<patient>.json        GP record as a UK Core FHIR R4 Bundle (one per patient)
+    DIR/hl7/<patient>.hl7          PAS ADT and pathology ORU^R01 messages (patients with any)
+    DIR/letters/<file>.txt         discharge summaries, clinic letters, imaging reports
+    DIR/opensafely/<table>.csv     ehrQL tables for --dummy-tables
+
+Renderers only read the record (:class:`~twin_env.formats.source.RecordSource`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from twin_env.formats.fhir_bundle import fhir_bundle
+from twin_env.formats.fhir_resources import dumps
+from twin_env.formats.hl7_feed import hl7_messages
+from twin_env.formats.hl7v2 import hl7_file
+from twin_env.formats.letters_export import letters_text
+from twin_env.formats.opensafely import write_table
+from twin_env.formats.opensafely_tables import opensafely_tables
+from twin_env.formats.source import RecordSource
+
+__all__ = [
+    "FORMATS",
+    "RecordSource",
+    "check_formats",
+    "fhir_bundle",
+    "hl7_messages",
+    "letters_text",
+    "opensafely_tables",
+    "write_outputs",
+]
+
+#: Output formats, in the order they are written.
+FORMATS: tuple[str, ...] = ("fhir", "hl7", "letters", "opensafely")
+
+Progress = Callable[[int], None]
+
+
+def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
+    """The formats in canonical order; ``ValueError`` listing the allowed ones for an unknown name."""
+    wanted = tuple(formats)
+    unknown = sorted(set(wanted) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown format(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(FORMATS)}")
+    if not wanted:
+        raise ValueError(f"no formats given; allowed: {', '.join(FORMATS)}")
+    return tuple(f for f in FORMATS if f in wanted)
+
+
+def _write(path: Path, text: str) -> int:
+    data = text.encode("utf-8")
+    path.write_bytes(data)
+    return len(data)
+
+
+def write_outputs(
+    source: RecordSource,
+    out_dir: str | Path,
+    *,
+    formats: Iterable[str] = FORMATS,
+    progress: Progress | None = None,
+) -> dict[str, dict[str, int]]:
+    """Write ``formats`` for every patient of ``source`` under ``out_dir``; return counts per format.
+
+    ``progress``, if given, is called with the number of patients done after each patient.
+    """
+    chosen = check_formats(formats)
+    out = Path(out_dir)
+    for name in chosen:
+        (out / name).mkdir(parents=True, exist_ok=True)
+    counts = {name: {"files": 0, "bytes": 0} for name in chosen}
+    if "fhir" in counts:
+        counts["fhir"]["resources"] = 0
+    if "hl7" in counts:
+        counts["hl7"]["messages"] = 0
+    for done, patient in enumerate(source.patients, start=1):
+        if "fhir" in counts:
+            bundle = fhir_bundle(source, patient)
+            counts["fhir"]["resources"] += len(bundle["entry"])
+            counts["fhir"]["bytes"] += _write(out / "fhir" / f"{patient}.json", dumps(bundle) + "\n")
+            counts["fhir"]["files"] += 1
+        if "hl7" in counts:
+            messages = hl7_messages(source, patient)
+            if messages:
+                counts["hl7"]["messages"] += len(messages)
+                counts["hl7"]["bytes"] += _write(out / "hl7" / f"{patient}.hl7", hl7_file(messages))
+                counts["hl7"]["files"] += 1
+        if "letters" in counts:
+            for file_name, text in letters_text(source, patient).items():
+                counts["letters"]["bytes"] += _write(out / "letters" / file_name, text)
+                counts["letters"]["files"] += 1
+        if progress is not None:
+            progress(done)
+    if "opensafely" in counts:
+        for table, frame in opensafely_tables(source).items():
+            path = write_table(out / "opensafely", table, frame)
+            counts["opensafely"][f"{table}_rows"] = len(frame)
+            counts["opensafely"]["bytes"] += path.stat().st_size
+            counts["opensafely"]["files"] += 1
+    return counts
