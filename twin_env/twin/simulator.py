@@ -62,6 +62,8 @@ class TwinSimulator:
                 p["first_cvd_fraction_tia"],
             ]
         )
+        recurrent = self._first_cvd_split * np.array([1.0, 0.0, 1.0, 1.0])
+        self._recurrent_cvd_split = recurrent / recurrent.sum()
         self._log_rr = {
             "ldl": np.log(p["ctt_rr_major_vascular_per_mmol_l_ldl"]),
             "chd": np.log(p["ettehad_rr_chd_per_10mmhg"]),
@@ -90,7 +92,10 @@ class TwinSimulator:
         state.qdiabetes_h10[rows] = qdiabetes_hazard_10y(sub, p, midpoint - p["qdiabetes_age_offset_years"])
 
     def event_hazards(self, state: PatientState, dt_years: float) -> np.ndarray:
-        """Annual hazards (len(EventKind), N) of each competing event; row 0 (NONE) is unused."""
+        """Annual hazards (len(EventKind), N) of each competing event; row 0 (NONE) is unused.
+
+        Also refreshes the held risk-equation values that are due (see ``_refresh_risk_equations``).
+        """
         p = self.params
         age = state.age_years
         hazards = np.zeros((_N_KINDS, state.n))
@@ -106,10 +111,11 @@ class TwinSimulator:
         self._refresh_risk_equations(state, dt_years)
         first = state.qrisk3_h10 / 10.0
         recurrent = p["recurrent_cvd_rate_per_year"] * np.exp(p["recurrent_cvd_log_slope_per_year_age"] * (age - 65.0))
+        # (4, N) shares of MI, angina, stroke, TIA: recurrent events are never new angina
+        split = np.where(established, self._recurrent_cvd_split[:, None], self._first_cvd_split[:, None])
         cvd = np.where(established, recurrent, first)
-        split = self._first_cvd_split
         hazards[EventKind.MYOCARDIAL_INFARCTION] = cvd * split[0] * rr_chd
-        hazards[EventKind.ANGINA] = np.where(established, 0.0, cvd * split[1] * rr_chd)
+        hazards[EventKind.ANGINA] = cvd * split[1] * rr_chd
         hazards[EventKind.STROKE] = cvd * split[2] * rr_stroke
         hazards[EventKind.TIA] = cvd * split[3] * rr_stroke
 
