@@ -151,3 +151,14 @@ def test_sb3_algorithms_train() -> None:
     MaskablePPO("MultiInputPolicy", env, n_steps=256, batch_size=64, n_epochs=1, seed=0).learn(512)
     venv = PrimaryCareSB3VecEnv(8, SHORT)
     MaskablePPO("MultiInputPolicy", venv, n_steps=64, batch_size=128, n_epochs=1, seed=0).learn(1024)
+
+
+def test_pickle_after_reset_and_steps_continues_identically() -> None:
+    env = gym.make("twin_env/PrimaryCare-v0", config=SHORT)
+    env.reset(seed=3)
+    for checkpoint in (0, 4):
+        for _ in range(checkpoint):
+            env.step(1)
+        copy = pickle.loads(pickle.dumps(env))
+        for action in (1, 3, 4, 7, 18, 0, 9):
+            assert _same(env.step(action), copy.step(action))

@@ -225,3 +225,39 @@ def test_model_cards_render_the_contract() -> None:
         assert all(f"`{i.name}`" in card for i in MODELS[name].contract.items) and CLINRISK_DISCLAIMER.splitlines()[0] in card
     with pytest.raises(ValueError, match="no model card"):
         render_card("qrisk2")
+
+
+def test_write_back_is_a_gp_item_rendered_in_fhir_and_opensafely(sim: tuple[CareSimulation, Registration]) -> None:
+    from twin_env.formats.fhir_bundle import fhir_bundle  # noqa: PLC0415
+    from twin_env.formats.opensafely_tables import opensafely_tables  # noqa: PLC0415
+    from twin_env.formats.source import RecordSource  # noqa: PLC0415
+    from twin_env.record import Concept, ItemType  # noqa: PLC0415
+
+    s, reg = sim
+    r = deploy("qrisk3", s.record, np.arange(50), s.date, registration=reg)
+    patient = int(r.patients[np.flatnonzero(r.scored)[0]])
+    scores = s.record.gp_view(patient, s.date).of(ItemType.RISK_SCORE)
+    assert scores[-1].concept == Concept.QRISK3_SCORE and scores[-1].unit == "%"
+    assert scores[-1].value == pytest.approx(float(r.score[np.flatnonzero(r.patients == patient)[0]]))
+    source = RecordSource.from_simulation(s)
+    kinds = [e["resource"]["resourceType"] for e in fhir_bundle(source, patient, as_of=s.date.astype(object))["entry"]]
+    assert "RiskAssessment" in kinds
+    events = opensafely_tables(source, [patient])["clinical_events"]
+    assert "1085871000000105" in set(events["snomedct_code"])
+
+
+def test_bmi_and_smoking_are_read_from_the_record(sim: tuple[CareSimulation, Registration]) -> None:
+    from twin_env.record import Concept  # noqa: PLC0415
+    from twin_env.record.concepts import SMOKING_CATEGORY  # noqa: PLC0415
+
+    s, reg = sim
+    r = deploy("qrisk3", s.record, np.arange(s.state.n), s.date, registration=reg, write_back=False)
+    bmi, smoking = r.inputs.value["bmi"], r.inputs.value["smoking"]
+    assert (r.inputs.status["bmi"] == 0).any() and (r.inputs.status["smoking"] == 0).any()
+    i = int(np.flatnonzero(r.inputs.status["smoking"] == 0)[0])
+    view = s.record.gp_view(int(r.patients[i]), s.date)
+    coded = [x for x in view.observations if SMOKING_CATEGORY[x.concept] >= 0]
+    assert smoking[i] == SMOKING_CATEGORY[coded[-1].concept]
+    j = int(np.flatnonzero(r.inputs.status["bmi"] == 0)[0])
+    latest = [x for x in s.record.gp_view(int(r.patients[j]), s.date).observations if x.concept == Concept.BMI][-1]
+    assert bmi[j] == latest.value

@@ -28,6 +28,10 @@ class CareParameters:
     def default(cls) -> CareParameters:
         return cls(MappingProxyType({r["name"]: float(r["value"]) for r in read_data_csv("care_parameters.csv")}))
 
+    def __reduce__(self) -> tuple:
+        """Pickle as plain scalars (a mapping proxy cannot be pickled)."""
+        return (_from_scalars, (dict(self.scalars),))
+
     def replace(self, **overrides: float) -> CareParameters:
         """A copy with some parameters changed; unknown names or negative values raise ``ValueError``."""
         unknown = sorted(set(overrides) - set(self.scalars))
@@ -39,3 +43,8 @@ class CareParameters:
             if name.endswith("_probability") and value > 1:
                 raise ValueError(f"care parameter {name!r} is a probability, got {value!r}")
         return CareParameters(MappingProxyType({**self.scalars, **{k: float(v) for k, v in overrides.items()}}))
+
+
+def _from_scalars(scalars: dict[str, float]) -> CareParameters:
+    """Rebuild a pickled :class:`CareParameters`."""
+    return CareParameters(MappingProxyType(scalars))

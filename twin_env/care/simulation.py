@@ -3,9 +3,9 @@
 Each :meth:`CareSimulation.step`: the twin advances by ``dt``; true events are logged; acute
 events bring emergency admissions (with the secondary prevention a hospital starts, applied to
 the twin) and later discharges; patients consult their GP (rate by age and diagnosed
-conditions; annual reviews when due; reviews booked by the agent), have BP measured and tests
-taken, and are diagnosed from what is measured; repeats are issued every 28 days while the twin
-says the drug is taken; outpatient attendances follow referrals; then every system records
+conditions; annual reviews when due; reviews booked by the agent), have BP (and sometimes BMI)
+measured, smoking status asked at reviews and tests taken, and are diagnosed from what is
+measured; repeats are issued every 28 days while the twin says the drug is taken; outpatient attendances follow referrals; then every system records
 what it saw. All loops are over event kinds and drugs, never over patients.
 
 Agent actions (vectorised over batch rows, taking effect on the current date before the next
@@ -22,7 +22,7 @@ import numpy as np
 from twin_env.care.drugs import DRUG_FOR_FIELD, DRUGS, baseline_dose, get_drug
 from twin_env.care.parameters import CareParameters
 from twin_env.record.artefacts import ArtefactConfig
-from twin_env.record.concepts import Concept
+from twin_env.record.concepts import SMOKING_CONCEPTS, Concept
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.record import DateLike, Record, day_number
 from twin_env.twin import random_streams as rs
@@ -54,6 +54,9 @@ class CareChannel(enum.IntEnum):
     OUTPATIENT_WAIT = 311
     TEST_DAY = 312
     BASELINE_STAGGER = 313
+    BMI_MEASURED = 314
+    BMI_NOISE = 315
+    SMOKING_RECORDED = 316
     ANALYTE = 320  # offset by the analyte's index
 
 
@@ -90,7 +93,8 @@ SERVICES: dict[str, tuple[Concept, bool]] = {
     "smoking_cessation": (Concept.REFERRAL_SMOKING_CESSATION, False),
     "weight_management": (Concept.REFERRAL_WEIGHT_MANAGEMENT, False),
 }
-#: GP problem concept per twin condition (type 1 diabetes has no code in the table).
+#: GP problem concept per twin condition (type 1 diabetes has no SNOMED CT code in the table, so
+#: the GP record never shows it).
 _CONDITION_CONCEPT = {
     "hypertension": Concept.ESSENTIAL_HYPERTENSION,
     "type2_diabetes": Concept.TYPE2_DIABETES,
@@ -110,6 +114,7 @@ _ONSET = {
 }
 _PRESENTS_TO_GP = {EventKind.ANGINA: Concept.ANGINA, EventKind.TIA: Concept.TIA}
 _NO = np.iinfo(np.int32).max
+_SMOKING_CONCEPT = np.array(SMOKING_CONCEPTS, dtype=np.int16)  # by the twin's smoking category 0-4
 
 
 class CareSimulation:
@@ -216,7 +221,7 @@ class CareSimulation:
         """
         rows = np.asarray(rows, dtype=np.intp)
         self.state.put(rows, state)
-        self.record._keys[rows] = state.patient_key
+        self.record.reset_rows(rows, state.patient_key)
         for name, flags in diagnoses.diagnosed.items():
             self.diagnosed[name][rows] = flags
         for table in (self._rx_concept, self._rx_dose):
@@ -414,6 +419,7 @@ class CareSimulation:
         self._next_review[rows] = np.where(self._chronic_diagnosed()[rows], np.minimum(self._next_review[rows], day + int(p["review_interval_days"])), self._next_review[rows])
         measured = is_review | (rs.uniform(keys[rows], counter[rows], CareChannel.BP_MEASURED) < p["bp_measured_probability"])
         self._measure_bp(rows[measured], day[measured], seq[measured], counter)
+        self._record_lifestyle(rows, day, seq, is_review, counter)
         # AF found opportunistically
         u = rs.uniform(keys[rows], counter[rows], CareChannel.AF_DETECTED)
         found = state.atrial_fibrillation[rows] & ~d["atrial_fibrillation"][rows] & (u < p["af_opportunistic_detection_probability"])
@@ -447,6 +453,18 @@ class CareSimulation:
         new = s.hypertension[rows] & ~self.diagnosed["hypertension"][rows] & ((sbp >= 140) | (dbp >= 90))
         self.ledger.append(rows[new], LedgerKind.DIAGNOSIS, Concept.ESSENTIAL_HYPERTENSION, day[new], link=link[new])
         self.diagnosed["hypertension"][rows[new]] = True
+
+    def _record_lifestyle(self, rows: np.ndarray, day: np.ndarray, link: np.ndarray, is_review: np.ndarray, counter: np.ndarray) -> None:
+        """BMI (true BMI + measurement noise, 0.1 kg/m2) and, at reviews, coded smoking status."""
+        s, p = self.state, self.params
+        k, c = s.patient_key[rows], counter[rows]
+        u = rs.uniform(k, c, CareChannel.BMI_MEASURED)
+        bmi = u < np.where(is_review, p["bmi_recorded_probability_review"], p["bmi_recorded_probability_consultation"])
+        value = np.round(s.bmi_kg_m2[rows] + p["bmi_measurement_sd_kg_m2"] * rs.standard_normal(k, c, CareChannel.BMI_NOISE), 1)
+        self.ledger.append(rows[bmi], LedgerKind.OBSERVATION, Concept.BMI, day[bmi], value=value[bmi], link=link[bmi])
+        asked = is_review & (rs.uniform(k, c, CareChannel.SMOKING_RECORDED) < p["smoking_recorded_probability_review"])
+        status = _SMOKING_CONCEPT[s.smoking[rows[asked]].astype(np.intp)]
+        self.ledger.append(rows[asked], LedgerKind.SMOKING_STATUS, status, day[asked], link=link[asked])
 
     def _take_sample(self, rows: np.ndarray, panel: Test, day: np.ndarray, link: np.ndarray, counter: np.ndarray) -> None:
         if rows.size == 0:

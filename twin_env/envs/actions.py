@@ -78,8 +78,8 @@ class RecordContext:
 def qrisk3_from_record(ctx: RecordContext) -> np.ndarray:
     """QRISK3 (percent, (N,)) from recorded inputs; NaN where not computable or not eligible.
 
-    Substitutes (``env_parameters.csv``): BMI and, with < 2 readings, SBP SD; smoking is taken as
-    non-smoker because the record layer codes no smoking status. The models issue replaces this.
+    Uses the latest recorded BMI and coded smoking status; substitutes (``env_parameters.csv``)
+    where they are missing: BMI, smoking (non-smoker) and, with < 2 readings, SBP SD.
     """
     t, p = ctx.table, ctx.params
     chol, hdl, sbp = t.latest(Concept.TOTAL_CHOLESTEROL), t.latest(Concept.HDL_CHOLESTEROL), t.latest(Concept.SBP)
@@ -87,6 +87,8 @@ def qrisk3_from_record(ctx: RecordContext) -> np.ndarray:
     cvd = prob[:, _P["myocardial_infarction"]] | prob[:, _P["angina"]] | prob[:, _P["stroke"]] | prob[:, _P["tia"]]
     ratio = chol / hdl
     sd = np.where(np.isnan(t.sbp_sd()), p["qrisk3_impute_sbp_sd_mmhg"], t.sbp_sd())
+    bmi = np.where(np.isnan(t.latest(Concept.BMI)), p["qrisk3_impute_bmi_kg_m2"], t.latest(Concept.BMI))
+    smoking = np.where(np.isnan(t.smoking), 0, t.smoking).astype(int)
     ok = (~cvd & (ctx.age_years >= 25) & (ctx.age_years < 85) & np.isfinite(ratio) & (ratio >= 1) & (ratio <= 12)
           & (sbp >= 70) & (sbp <= 210))
     out = np.full(len(ok), np.nan)
@@ -94,7 +96,7 @@ def qrisk3_from_record(ctx: RecordContext) -> np.ndarray:
         on_bp = (ctx.dose[:, [_M[d] for d in ("ramipril", "losartan", "amlodipine", "indapamide", "bisoprolol", "doxazosin", "spironolactone")]] > 0).any(axis=1)
         out[ok] = qrisk3_score_array(
             sex=np.where(ctx.female[ok], "female", "male"), age=ctx.age_years[ok], ethnicity=ctx.ethnicity[ok].astype(int),
-            smoking=np.zeros(ok.sum(), dtype=int), bmi=np.full(ok.sum(), p["qrisk3_impute_bmi_kg_m2"]),
+            smoking=smoking[ok], bmi=bmi[ok],
             chol_hdl_ratio=ratio[ok], sbp=sbp[ok], sbp_sd=np.clip(sd[ok], 0, 99), townsend=np.clip(ctx.townsend[ok], -7, 11),
             atrial_fibrillation=prob[ok, _P["atrial_fibrillation"]], ckd_3_5=prob[ok, _P["ckd_3_5"]],
             treated_hypertension=(prob[:, _P["hypertension"]] & on_bp)[ok], type2_diabetes=prob[ok, _P["type2_diabetes"]],
@@ -209,3 +211,50 @@ def apply_actions(sim: CareSimulation, ctx: RecordContext, actions: np.ndarray, 
             high = rows[score[rows] >= ctx.params["qrisk3_statin_threshold_percent"]]
             sim.prescribe(high, "atorvastatin", 20.0)
     return done
+
+
+@dataclasses.dataclass(frozen=True)
+class Order:
+    """One concrete thing an action would do: ``kind`` prescribe/stop/test/refer/review/model.
+
+    ``name`` is the drug, test panel, service, review or model; ``dose`` the prescribed dose
+    (units of :data:`twin_env.care.drugs.DRUGS`), None for other kinds.
+    """
+
+    kind: str
+    name: str
+    dose: float | None = None
+
+
+def resolve_orders(action: int, ctx: RecordContext, row: int = 0) -> list[Order]:
+    """What ``action`` would concretely do for batch ``row`` now (ignores the mask; [] if nothing).
+
+    ``qrisk3_statin`` gives the model run and, if the score reaches the threshold, the statin.
+    """
+    name = ACTIONS[action].name
+    if name in ("book_review", "bp_check"):
+        return [Order("review", name)]
+    if name in _TESTS:
+        return [Order("test", _TESTS[name])]
+    if name in _REFERRALS:
+        return [Order("refer", _REFERRALS[name])]
+    if name == "step_up_antihypertensive":
+        nxt = _bp_next(ctx)[row]
+        return [] if nxt is None else [Order("prescribe", nxt[0], nxt[1])]
+    if name == "step_down_antihypertensive":
+        last = _bp_last(ctx)[row]
+        return [] if last is None else [Order("stop", last)]
+    if name == "start_or_intensify_statin":
+        mg = float(_statin_next(ctx)[row])
+        return [Order("prescribe", "atorvastatin", mg)] if mg > 0 else []
+    if name == "start_or_titrate_metformin":
+        return [Order("prescribe", "metformin", float(ctx.dose[row, _M["metformin"]]) + 500.0)]
+    if name == "stop_metformin":
+        return [Order("stop", "metformin")]
+    if name == "add_sglt2":
+        return [Order("prescribe", "dapagliflozin", 10.0)]
+    if name == "qrisk3_statin":
+        score = qrisk3_from_record(ctx)[row]
+        high = score >= ctx.params["qrisk3_statin_threshold_percent"]
+        return [Order("model", "qrisk3"), *([Order("prescribe", "atorvastatin", 20.0)] if high else [])]
+    return []

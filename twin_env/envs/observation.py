@@ -12,7 +12,7 @@ import numpy as np
 from gymnasium import spaces
 
 from twin_env.care.drugs import DRUGS
-from twin_env.record.concepts import OBSERVATION_COLUMN, OBSERVATIONS, Concept
+from twin_env.record.concepts import OBSERVATION_COLUMN, OBSERVATIONS, SMOKING_CATEGORY, Concept
 from twin_env.record.store import ItemType, SystemStore
 from twin_env.twin.state import CONDITIONS, PatientState, TREATMENT_FIELDS
 
@@ -29,6 +29,7 @@ MEASUREMENTS: tuple[tuple[Concept, str, float], ...] = (
     (Concept.EGFR, "egfr_ml_min_1_73m2", 120.0),
     (Concept.POTASSIUM, "potassium_mmol_l", 6.0),
     (Concept.URINE_ACR, "acr_mg_mmol", 30.0),
+    (Concept.BMI, "bmi_kg_m2", 60.0),
 )
 #: Recorded problems (MultiBinary order) and the GP concepts that count as each.
 PROBLEMS: dict[str, tuple[Concept, ...]] = {
@@ -94,6 +95,8 @@ class GpRecordTable:
             self.review_day = np.full(n, NO_DAY, dtype=np.int64)
             self.letter_days: list[list[int]] = [[] for _ in range(n)]
             self.discharge_days: list[list[int]] = [[] for _ in range(n)]
+            self.smoking = np.full(n, np.nan)  # latest coded status as QRISK3 category 0-3
+            self.smoking_day = np.full(n, NO_DAY, dtype=np.int64)
             self.qrisk3 = np.full(n, np.nan)
             self.qrisk3_day = np.full(n, NO_DAY, dtype=np.int64)
         self.value[rows], self.value_day[rows] = np.nan, NO_DAY
@@ -101,6 +104,7 @@ class GpRecordTable:
         self.problem[rows], self.dose[rows], self.issued_day[rows] = False, 0.0, NO_DAY
         self.referral_day[rows], self.review_day[rows] = NO_DAY, NO_DAY
         self.qrisk3[rows], self.qrisk3_day[rows] = np.nan, NO_DAY
+        self.smoking[rows], self.smoking_day[rows] = np.nan, NO_DAY
         for r in np.asarray(rows).tolist():
             self.letter_days[r], self.discharge_days[r] = [], []
         if episode_seq is not None:
@@ -128,11 +132,15 @@ class GpRecordTable:
 
     def _fold(self, row: np.ndarray, it: dict[str, np.ndarray]) -> None:
         kind, concept, value, eday = it["item"], it["concept"].astype(np.intp), it["value"], it["event_day"].astype(np.int64)
-        obs = kind == ItemType.OBSERVATION
         col = OBSERVATION_COLUMN[concept].astype(np.intp)
+        obs = (kind == ItemType.OBSERVATION) & (col >= 0)
         for r, c, v, d in zip(row[obs], col[obs], value[obs], eday[obs]):
             if d >= self.value_day[r, c]:
                 self.value[r, c], self.value_day[r, c] = v, d
+        smoking = (kind == ItemType.OBSERVATION) & (SMOKING_CATEGORY[concept] >= 0)
+        for r, c, d in zip(row[smoking], concept[smoking], eday[smoking]):
+            if d >= self.smoking_day[r]:
+                self.smoking[r], self.smoking_day[r] = SMOKING_CATEGORY[c], d
         sbp = obs & (concept == Concept.SBP)
         np.add.at(self.sbp_sum, (row[sbp], 0), value[sbp])
         np.add.at(self.sbp_sum, (row[sbp], 1), value[sbp] ** 2)
@@ -194,6 +202,7 @@ def record_space() -> dict[str, spaces.Space]:
         "referred_recently": spaces.MultiBinary(len(SERVICES)),
         "letters_since_review": b(1),
         "admissions_known": b(2),
+        "smoking": b(2),
         "qrisk3": b(2),
         "time_since_review": b(1),
         "episode_progress": b(1),
@@ -236,7 +245,7 @@ def encode_record(table: GpRecordTable, demo: dict[str, np.ndarray], day: int, p
     scale = np.array([s for _, _, s in MEASUREMENTS])
     letters = np.array([sum(d > rd for d in ds) for ds, rd in zip(table.letter_days, table.review_day)], dtype=f32)
     adm = np.array([[sum(d >= day - 365 for d in ds), max(ds, default=NO_DAY)] for ds in table.discharge_days], dtype=np.float64).reshape(n, 2)
-    q = table.qrisk3
+    q, smoking = table.qrisk3, table.smoking
     return {
         "demographics": np.clip(demographics, 0, 1).astype(f32),
         "measurement_value": np.clip(np.where(missing, 0.0, value / scale), 0, 1).astype(f32),
@@ -247,6 +256,7 @@ def encode_record(table: GpRecordTable, demo: dict[str, np.ndarray], day: int, p
         "referred_recently": table.referred_within(day, 90).astype(np.int8),
         "letters_since_review": np.minimum(letters / 5.0, 1.0)[:, None].astype(f32),
         "admissions_known": np.column_stack([np.minimum(adm[:, 0] / 3.0, 1.0), _years(day, adm[:, 1].astype(np.int64), 10.0)]).astype(f32),
+        "smoking": np.column_stack([np.where(np.isnan(smoking), 0.0, smoking / 4.0), np.isnan(smoking)]).astype(f32),
         "qrisk3": np.column_stack([np.where(np.isnan(q), 0.0, np.clip(q / 100.0, 0, 1)), np.isnan(q)]).astype(f32),
         "time_since_review": _years(day, table.review_day, 5.0)[:, None].astype(f32),
         "episode_progress": np.clip(progress, 0, 1)[:, None].astype(f32),

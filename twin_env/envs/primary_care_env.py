@@ -31,12 +31,13 @@ class PrimaryCareEnv(gym.Env[dict, int]):
     ## Observation Space
     ``Dict`` of ``Box(0, 1, float32)`` / ``MultiBinary`` features, all scaled to [0, 1]
     (record mode): ``demographics`` (12: age/100, female, (IMD quintile-1)/4, ethnicity one-hot 9),
-    ``measurement_value`` (9: latest SBP/200, DBP/120, HbA1c/100 mmol/mol, total chol/10, HDL/3,
-    LDL/8 mmol/L, eGFR/120, K+/6 mmol/L, ACR/30 mg/mmol; 0 when missing), ``measurement_age``
-    (9: years since, /10, 1 when missing), ``measurement_missing`` (9), ``problems`` (9),
+    ``measurement_value`` (10: latest SBP/200, DBP/120, HbA1c/100 mmol/mol, total chol/10, HDL/3,
+    LDL/8 mmol/L, eGFR/120, K+/6 mmol/L, ACR/30 mg/mmol, BMI/60 kg/m2; 0 when missing),
+    ``measurement_age`` (10: years since, /10, 1 when missing), ``measurement_missing`` (10), ``problems`` (9),
     ``medications`` (10: current dose / maximum dose), ``referred_recently`` (6, last 90 days),
     ``letters_since_review`` (1: count/5), ``admissions_known`` (2: discharge summaries in the
-    last year /3, years since the last /10), ``qrisk3`` (2: last computed score/100, missing),
+    last year /3, years since the last /10), ``smoking`` (2: coded status as QRISK3 category/4,
+    missing), ``qrisk3`` (2: last computed score/100, missing),
     ``time_since_review`` (1: years/5), ``episode_progress`` (1). ``"truth"`` adds/uses
     ``truth_values`` (13), ``truth_conditions`` (9), ``truth_treatments`` (10).
 

@@ -5,8 +5,10 @@ studies and reports, with :mod:`twin_env.formats.fhir_resources`:
 
 - Patient, the practice and the trust (Organization), the practice's GP (Practitioner);
 - Encounter per consultation or review; Condition per coded problem; Observation per BP reading
-  (a systolic/diastolic pair at one consultation becomes one UK Core BP panel) and per filed lab
-  result, grouped into one DiagnosticReport per test order; MedicationRequest per issue (repeat)
+  (a systolic/diastolic pair at one consultation becomes one UK Core BP panel), per BMI (vital
+  signs), per coded smoking status (social history, no value) and per filed lab result, grouped
+  into one DiagnosticReport per test order; RiskAssessment per model score written back, with an
+  Observation of the score when it has a code (QRISK3); MedicationRequest per issue (repeat)
   and per stop (status ``stopped``); ServiceRequest per referral; DocumentReference per letter
   filed (text from :mod:`twin_env.formats.letters_export`); ImagingStudy and a DiagnosticReport per
   imaging report available.
@@ -26,7 +28,7 @@ from twin_env.formats import fhir_resources as fr
 from twin_env.formats.letters_export import letter_text, letter_title
 from twin_env.formats.source import PRACTICE, TRUST, RecordSource
 from twin_env.record.artefacts import Artefact
-from twin_env.record.concepts import Concept
+from twin_env.record.concepts import SMOKING_CATEGORY, Concept
 from twin_env.record.store import ItemType
 from twin_env.record.views import RecordItem
 
@@ -41,6 +43,11 @@ LAB_PANELS: dict[Concept, tuple[str, tuple[Concept, ...]]] = {
 }
 _PANEL_OF = {analyte: panel for panel, (_, analytes) in LAB_PANELS.items() for analyte in analytes}
 _BP = (Concept.SBP, Concept.DBP)
+#: Risk-score concept -> (method, outcome, horizon years) of the RiskAssessment.
+RISK_SCORES: dict[Concept, tuple[str, str, int]] = {
+    Concept.QRISK3_SCORE: ("QRISK3-2017", "cardiovascular disease (CHD, ischaemic stroke, TIA)", 10),
+    Concept.RISK_SCORE: ("deployed risk model (uncoded score, e.g. QDiabetes-2018)", "modelled outcome", 10),
+}
 #: Imaging procedure -> (DICOM modality, HL7 v2 table 0074 report category).
 IMAGING_KINDS: dict[Concept, tuple[str, str]] = {
     Concept.ECG: ("ECG", "EC"),
@@ -101,6 +108,9 @@ def _observations(items: tuple[RecordItem, ...], ids: dict[str, str], new: _Ids,
         if item.concept in _BP:
             bp[(item.link_event_id, bool(item.flags & Artefact.DUPLICATE))][item.concept] = item
             continue
+        if item.concept == Concept.BMI or SMOKING_CATEGORY[item.concept] >= 0:
+            out.append(_clinic_observation(item, ids, new, encounters))
+            continue
         res_id = new.new("observation", item.event_id)
         out.append(fr.observation(
             id=res_id, patient_id=ids["patient"], code=item.code.code, effective=item.date,  # type: ignore[union-attr]
@@ -129,6 +139,38 @@ def _observations(items: tuple[RecordItem, ...], ids: dict[str, str], new: _Ids,
             id=new.new("lab-report", order), patient_id=ids["patient"], title=title, category="LAB",
             effective=results[0][0].date, issued=max(r.available for r, _ in results),  # type: ignore[type-var]
             result_ids=[res_id for _, res_id in results], performer_id=ids["trust"],
+        ))
+    return out
+
+
+def _clinic_observation(item: RecordItem, ids: dict[str, str], new: _Ids, encounters: dict[str, str]) -> fr.Resource:
+    """BMI (vital signs) or a coded smoking status (social history, no value) taken at a consultation."""
+    smoking = item.concept != Concept.BMI
+    return fr.observation(
+        id=new.new("observation", item.event_id), patient_id=ids["patient"], code=item.code.code,  # type: ignore[union-attr]
+        effective=item.date, category="social-history" if smoking else "vital-signs",
+        value=None if smoking else item.value, unit=None if smoking else item.unit,
+        encounter_id=encounters.get(item.link_event_id or ""), performer_id=ids["gp"],
+    )
+
+
+def _risk_scores(items: tuple[RecordItem, ...], ids: dict[str, str], new: _Ids) -> list[fr.Resource]:
+    """A RiskAssessment per score written back, and an Observation of the score when it is coded."""
+    out: list[fr.Resource] = []
+    for item in items:
+        method, outcome, years = RISK_SCORES[item.concept]
+        code = None if item.code is None else item.code.code
+        basis: list[str] = []
+        if code is not None:
+            basis.append(new.new("risk-observation", item.event_id))
+            out.append(fr.observation(
+                id=basis[0], patient_id=ids["patient"], code=code, effective=item.date, category="survey",
+                value=item.value, unit=item.unit, performer_id=ids["gp"],
+            ))
+        out.append(fr.risk_assessment(
+            id=new.new("risk-assessment", item.event_id), patient_id=ids["patient"], occurrence=item.date,
+            outcome=outcome, probability=min(max((item.value or 0.0) / 100.0, 0.0), 1.0), years=years,
+            code=code, method=method, basis_ids=basis, performer_id=ids["gp"],
         ))
     return out
 
@@ -193,5 +235,6 @@ def fhir_bundle(source: RecordSource, patient: int, *, as_of: dt.date | None = N
             type_code=item.code.code, date=item.available, text=letter_text(source, item.event_id),  # type: ignore[union-attr, arg-type]
             title=letter_title(source, item.event_id), author_id=ids["trust"], custodian_id=ids["practice"],
         ))
+    resources += _risk_scores(view.of(ItemType.RISK_SCORE), ids, new)
     resources += _imaging(source, patient, as_of, ids, new)
     return fr.bundle(id=fr.deterministic_uuid("bundle", str(patient), as_of.isoformat()), resources=resources)

@@ -4,7 +4,8 @@
 - ``practice_registrations``: one registration per patient at the synthetic practice
   (``practice_pseudo_id`` 1) from the simulation start until death;
 - ``clinical_events``: coded GP items available by the read date: problems, observations (with
-  ``numeric_value``), referrals and coded reviews; ``medications``: issues (current dm+d ids);
+  ``numeric_value``; BMI, coded smoking status), referrals, coded reviews and coded risk scores
+  written back by deployed models (QRISK3, ``numeric_value`` in percent); ``medications``: issues (current dm+d ids);
 - ``ons_deaths``: date of each death (causes are NULL: the twin's deaths carry no ICD-10 code);
 - ``apcs``: one row per admission in the PAS, with the ICD-10 diagnoses coded by the read date.
 
@@ -26,7 +27,7 @@ from twin_env.record.views import to_date
 
 __all__ = ["opensafely_tables"]
 
-_EVENT_ITEMS = (ItemType.PROBLEM, ItemType.OBSERVATION, ItemType.REFERRAL, ItemType.ENCOUNTER)
+_EVENT_ITEMS = (ItemType.PROBLEM, ItemType.OBSERVATION, ItemType.REFERRAL, ItemType.ENCOUNTER, ItemType.RISK_SCORE)
 _CODE = {c: concept_code(c) for c in Concept}
 
 
@@ -57,7 +58,7 @@ def _gp_tables(source: RecordSource, patients: np.ndarray) -> dict[str, pd.DataF
     gp = _visible(source, "gp", patients)
     events = np.isin(gp["item"], _EVENT_ITEMS) & _coded(gp["concept"], "snomed")
     ev = {k: v[events] for k, v in gp.items()}
-    value = np.where(ev["item"] == ItemType.OBSERVATION, ev["value"], np.nan)
+    value = np.where(np.isin(ev["item"], (ItemType.OBSERVATION, ItemType.RISK_SCORE)), ev["value"], np.nan)
     clinical = _frame("clinical_events", {
         "patient_id": ev["patient"].tolist(),
         "date": _dates(ev["event_day"]),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 from twin_env.codes import Code, lookup
-from twin_env.record.concepts import Concept
+from twin_env.record.concepts import SMOKING_CONCEPTS, Concept
 
 #: Kinds of record source an item can have (see :mod:`twin_env.models.deployment`).
 SOURCES: tuple[str, ...] = (
@@ -30,6 +30,7 @@ SOURCES: tuple[str, ...] = (
     "medication",  # a GP issue of one of ``concepts`` within the window, not stopped since
     "problem_and_medication",  # a problem among ``concepts`` and a current issue of ``medications``
     "death",  # a death notified to the GP
+    "smoking",  # latest coded smoking status, as the QRISK3 category 0-3 (see concepts.SMOKING_CATEGORY)
     "not_recorded",  # the twin's GP record has no concept for it (code: what a real record would use)
 )
 POLICIES: tuple[str, ...] = ("refuse", "impute", "absent")
@@ -171,12 +172,14 @@ TOWNSEND = InputItem(
     policy="impute", substitute=SUBSTITUTES["townsend"],
 )  # fmt: skip
 SMOKING = InputItem(
-    "smoking", "not_recorded", "smoking status 0-4 (not recorded by the twin's GP system yet)",
-    policy="impute", substitute=SUBSTITUTES["smoking"], code=lookup("smoking", "current smoker"),
+    "smoking", "smoking",
+    "latest coded smoking status as QRISK3 category 0-3 (never, ex, light; 'cigarette smoker' = 3: "
+    "the code table codes no moderate or heavy amount)",
+    SMOKING_CONCEPTS[:4], policy="impute", substitute=SUBSTITUTES["smoking"],
 )  # fmt: skip
 BMI = InputItem(
-    "bmi", "not_recorded", "BMI, kg/m2 (not recorded by the twin's GP system yet)", window_days=_W,
-    policy="impute", substitute=SUBSTITUTES["bmi"], code=lookup("observable", "BMI"),
+    "bmi", "latest", "latest BMI, kg/m2", (Concept.BMI,), window_days=_W,
+    policy="impute", substitute=SUBSTITUTES["bmi"],
 )  # fmt: skip
 SBP = InputItem("sbp", "latest", "latest systolic BP, mmHg", (Concept.SBP,), window_days=_W)
 SBP_IMPUTED = dataclasses.replace(SBP, policy="impute", substitute=SUBSTITUTES["sbp"])
@@ -207,7 +210,7 @@ STATINS = InputItem(
 )  # fmt: skip
 CVD = InputItem("cvd", "problem", "CHD (MI, angina), stroke or TIA coded", _CVD, policy="absent")
 TYPE1_DIABETES = InputItem(
-    "type1_diabetes", "not_recorded", "type 1 diabetes (the code table has no concept, so never seen)",
+    "type1_diabetes", "not_recorded", "type 1 diabetes (the code table has no SNOMED CT code for it, so never seen)",
     policy="absent",
 )  # fmt: skip
 EGFR = InputItem("egfr", "latest", "latest eGFR, mL/min/1.73m2", (Concept.EGFR,), window_days=_W, policy="absent")

@@ -13,6 +13,7 @@ import dataclasses
 import numpy as np
 
 from twin_env.models.contract import InputItem, ModelContract
+from twin_env.record.concepts import SMOKING_CATEGORY
 from twin_env.record.record import Record
 from twin_env.record.store import ItemType
 
@@ -107,9 +108,13 @@ class _Rows:
             mask &= c["event_day"] >= since
         return np.flatnonzero(mask)
 
-    def last(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per output row: (found bool, value, day, seq) of the latest item among ``idx``."""
+    def last(self, idx: np.ndarray, values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per output row: (found bool, value, day, seq) of the latest item among ``idx``.
+
+        ``values`` (one per item, default the recorded value) is what ``value`` is read from.
+        """
         c = self.cols
+        values = c["value"] if values is None else values
         order = idx[np.lexsort((c["seq"][idx], c["event_day"][idx], self.out[idx]))]
         found = np.zeros(self.n, dtype=bool)
         value, day, seq = (
@@ -119,7 +124,7 @@ class _Rows:
         )
         row = self.out[order]  # ascending groups; assigning in order leaves the last of each group
         found[row] = True
-        value[row], day[row], seq[row] = c["value"][order], c["event_day"][order], c["seq"][order]
+        value[row], day[row], seq[row] = values[order], c["event_day"][order], c["seq"][order]
         return found, value, day, seq
 
     def first(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -171,6 +176,11 @@ def _gather_item(item: InputItem, rows: _Rows, reg: Registration, patients: np.n
         out.put(item.name, values[item.name], np.full(n, FOUND))
     elif item.source == "latest":
         found, value, day, seq = rows.last(rows.select(ItemType.OBSERVATION, item.concepts))
+        status = _window_status(found, day, today, item.window_days)
+        out.put(item.name, np.where(status == FOUND, value, np.nan), status, day, seq)
+    elif item.source == "smoking":
+        category = SMOKING_CATEGORY[rows.cols["concept"]].astype(np.float64)
+        found, value, day, seq = rows.last(rows.select(ItemType.OBSERVATION, item.concepts), category)
         status = _window_status(found, day, today, item.window_days)
         out.put(item.name, np.where(status == FOUND, value, np.nan), status, day, seq)
     elif item.source == "sd":

@@ -32,6 +32,7 @@ class Concept(enum.IntEnum):
     EGFR = 7
     POTASSIUM = 8
     URINE_ACR = 9
+    BMI = 10
     # conditions (SNOMED CT)
     ESSENTIAL_HYPERTENSION = 20
     HYPERTENSIVE_DISORDER = 21  # coding variant of hypertension
@@ -92,6 +93,14 @@ class Concept(enum.IntEnum):
     TEST_LIPIDS = 113
     TEST_RENAL = 114  # urea and electrolytes with eGFR and potassium
     TEST_ACR = 115
+    # smoking status (SNOMED CT findings; see SMOKING_CATEGORY)
+    NEVER_SMOKED = 120
+    EX_SMOKER = 121
+    LIGHT_SMOKER = 122  # 1-9 cigarettes a day
+    CIGARETTE_SMOKER = 123  # current smoker, amount not coded
+    # risk scores written back by deployed models
+    QRISK3_SCORE = 130
+    RISK_SCORE = 131  # a model output with no code in the table (e.g. QDiabetes-2018): uncoded
 
 
 _OBSERVATIONS = {
@@ -104,6 +113,11 @@ _OBSERVATIONS = {
     Concept.EGFR: ("observable", "eGFR (CKD-EPI creatinine, per 1.73m2)", "mL/min/{1.73_m2}"),
     Concept.POTASSIUM: ("observable", "serum potassium", "mmol/L"),
     Concept.URINE_ACR: ("observable", "urine ACR", "mg/mmol"),
+    Concept.BMI: ("observable", "BMI", "kg/m2"),
+}
+_SCORES = {
+    Concept.QRISK3_SCORE: ("observable", "QRISK3 10-year CVD risk score", "%"),
+    Concept.RISK_SCORE: (None, None, "%"),
 }
 _BY_CONCEPT_NAME = {
     Concept.ESSENTIAL_HYPERTENSION: ("condition", "essential hypertension"),
@@ -147,6 +161,10 @@ _BY_CONCEPT_NAME = {
     Concept.MEDICATION_REVIEW: ("admin", "medication review done"),
     Concept.DISCHARGE_SUMMARY: ("document", "discharge summary (document type)"),
     Concept.CLINIC_LETTER: ("document", "clinical/outpatient letter (document type)"),
+    Concept.NEVER_SMOKED: ("smoking", "never smoked"),
+    Concept.EX_SMOKER: ("smoking", "ex-smoker"),
+    Concept.LIGHT_SMOKER: ("smoking", "light cigarette smoker"),
+    Concept.CIGARETTE_SMOKER: ("smoking", "current cigarette smoker"),
 }
 _BY_SYSTEM_CODE = {
     Concept.ICD10_MI: ("icd10", "I21.9"),
@@ -159,7 +177,7 @@ _BY_SYSTEM_CODE = {
 #: Observation concepts (lab analytes and BP), in the column order of latest-value tables.
 OBSERVATIONS: tuple[Concept, ...] = tuple(_OBSERVATIONS)
 #: UCUM unit of each observation concept.
-UNITS: MappingProxyType[Concept, str] = MappingProxyType({c: unit for c, (_, _, unit) in _OBSERVATIONS.items()})
+UNITS: MappingProxyType[Concept, str] = MappingProxyType({c: unit for c, (_, _, unit) in (*_OBSERVATIONS.items(), *_SCORES.items())})
 #: Column of each concept in latest-value tables (-1 if not an observation), indexable by concept code.
 OBSERVATION_COLUMN: np.ndarray = np.full(max(Concept) + 1, -1, dtype=np.int16)
 OBSERVATION_COLUMN[list(OBSERVATIONS)] = np.arange(len(OBSERVATIONS))
@@ -171,6 +189,9 @@ def concept_code(concept: Concept) -> Code | None:
     if concept in _OBSERVATIONS:
         domain, name, _ = _OBSERVATIONS[concept]
         return lookup(domain, name)
+    if concept in _SCORES:
+        domain, name, _ = _SCORES[concept]
+        return None if domain is None else lookup(domain, name)
     if concept in _BY_CONCEPT_NAME:
         return lookup(*_BY_CONCEPT_NAME[concept])
     if concept in _BY_SYSTEM_CODE:
@@ -198,3 +219,16 @@ SNOMED_FOR_ICD10_ARRAY[list(SNOMED_FOR_ICD10)] = list(SNOMED_FOR_ICD10.values())
 def is_icd10(concept: np.ndarray) -> np.ndarray:
     """Mask (k,) of the ICD-10 hospital diagnosis concepts among ``concept`` (k,)."""
     return SNOMED_FOR_ICD10_ARRAY[concept] > 0
+
+
+#: Smoking-status concepts in QRISK3 category order 0-4 (non, ex, light, moderate, heavy). The
+#: code table has a code for light smoking (1-9 a day) but none for moderate or heavy amounts, so
+#: both are coded "cigarette smoker" and read back as moderate (3).
+SMOKING_CONCEPTS: tuple[Concept, ...] = (
+    Concept.NEVER_SMOKED, Concept.EX_SMOKER, Concept.LIGHT_SMOKER, Concept.CIGARETTE_SMOKER, Concept.CIGARETTE_SMOKER,
+)
+#: QRISK3 smoking category (0-3) of each smoking-status concept, -1 elsewhere; indexable by concept code.
+SMOKING_CATEGORY: np.ndarray = np.full(max(Concept) + 1, -1, dtype=np.int8)
+SMOKING_CATEGORY[list(SMOKING_CONCEPTS[:4])] = np.arange(4)
+#: Risk-score concepts (items of type ``ItemType.RISK_SCORE``).
+RISK_SCORES: tuple[Concept, ...] = tuple(_SCORES)

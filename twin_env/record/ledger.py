@@ -46,7 +46,7 @@ class LedgerKind(enum.IntEnum):
     DEATH = 5  # value: 1 if the death was cardiovascular
     DIAGNOSIS = 6  # a clinician makes a diagnosis (link: the encounter)
     CONSULTATION = 7  # GP consultation (concept CONSULTATION or a review)
-    OBSERVATION = 8  # clinic BP reading (link: the consultation)
+    OBSERVATION = 8  # clinic BP reading or BMI (link: the consultation)
     TEST_ORDER = 9  # sample taken for a test panel (link: the encounter)
     TEST_RESULT = 10  # analyte measured in the sample (value incl. analytic error; link: the order)
     PRESCRIPTION = 11  # issue or 28-day repeat (value: dose in the drug's unit)
@@ -58,6 +58,8 @@ class LedgerKind(enum.IntEnum):
     DISCHARGE = 17  # link: the admission
     IMAGING = 18  # ECG, echocardiogram, chest X-ray (link: the encounter)
     HOSPITAL_PRESCRIPTION = 19  # drug started in hospital, supplied at discharge (link: the admission)
+    SMOKING_STATUS = 20  # smoking status asked and coded (concept: the status; link: the consultation)
+    RISK_SCORE = 21  # a deployed model's score (value: percent; concept: the score)
 
 
 class Ledger:

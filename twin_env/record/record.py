@@ -8,7 +8,7 @@ import datetime as dt
 import numpy as np
 
 from twin_env.record.artefacts import ArtefactConfig, resolve_artefacts
-from twin_env.record.concepts import Concept
+from twin_env.record.concepts import Concept, concept_code
 from twin_env.record.latest import LatestObservations
 from twin_env.record.ledger import Ledger, LedgerKind
 from twin_env.record.store import SystemStore
@@ -66,6 +66,13 @@ class Record:
         self.latest = LatestObservations(n, first_id)
         #: Model outputs written back to the GP record, one dict of (k,) columns per run.
         self.model_outputs: list[dict[str, np.ndarray]] = []
+
+    def reset_rows(self, rows: np.ndarray, patient_keys: np.ndarray) -> None:
+        """New patients in batch ``rows`` (k,): later events of those rows draw artefacts with ``patient_keys`` (k,).
+
+        Ingest the old patients' events first; the rows keep their ids and ledger numbering.
+        """
+        self._keys[np.asarray(rows, dtype=np.intp)] = np.asarray(patient_keys, dtype=np.uint64)
 
     def ingest(self) -> None:
         """Pass the ledger events logged since the last call to every system."""
@@ -140,15 +147,24 @@ class Record:
         )
 
     def add_model_outputs(self, outputs: dict[str, np.ndarray]) -> None:
-        """Write a model run back to the GP record (RiskAssessment items; see ``docs/models.md``).
+        """Write a model run back to the GP record (see ``docs/models.md``).
 
         ``outputs``: (k,) columns ``patient``, ``day`` (days since 1970-01-01), ``model_id``,
-        ``score_percent``, ``imputed`` and ``code`` (SNOMED CT of the score, "" if none).
+        ``score_percent``, ``imputed`` and ``code`` (SNOMED CT of the score, "" if none). Each
+        score becomes a ledger event (``RISK_SCORE``) and a GP item of type ``RISK_SCORE``
+        (concept ``QRISK3_SCORE`` for the QRISK3 code, else the uncoded ``RISK_SCORE``), shown
+        at once; the run's columns are kept in :attr:`model_outputs`, in run order.
         """
         lengths = {len(v) for v in outputs.values()}
         if len(lengths) > 1:
             raise ValueError(f"model output columns must have equal lengths, got {sorted(lengths)}")
-        self.model_outputs.append({k: np.asarray(v) for k, v in outputs.items()})
+        run = {k: np.asarray(v) for k, v in outputs.items()}
+        self.model_outputs.append(run)
+        qrisk3 = concept_code(Concept.QRISK3_SCORE).code  # type: ignore[union-attr]
+        concept = np.where(run["code"].astype(str) == qrisk3, Concept.QRISK3_SCORE, Concept.RISK_SCORE)
+        rows = run["patient"].astype(np.intp) - self.first_id
+        self.ledger.append(rows, LedgerKind.RISK_SCORE, concept, run["day"], value=run["score_percent"])
+        self.ingest()
 
     def latest_values(self, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
         """Latest GP-recorded value (N,) and date (N,) of an observation as of the last :meth:`advance`."""

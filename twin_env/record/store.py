@@ -56,6 +56,7 @@ class ItemType(enum.IntEnum):
     ATTENDANCE = 14  # PAS: outpatient attendance
     IMAGING_STUDY = 15  # imaging: study performed
     IMAGING_REPORT = 16  # imaging: report verified
+    RISK_SCORE = 17  # GP: a model's risk score written back (value: percent)
 
 
 class SystemStore:

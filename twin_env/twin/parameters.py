@@ -162,6 +162,18 @@ class TwinParameters:
         """The packaged parameter set (cached; the object is immutable)."""
         return _load_default()
 
+    def __reduce__(self) -> tuple:
+        """Pickle the packaged set as a reference to :meth:`default`, others field by field."""
+        if self is TwinParameters.default():
+            return (TwinParameters.default, ())
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return (_from_fields, ({k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in fields.items()},))
+
+
+def _from_fields(fields: dict) -> TwinParameters:
+    """Rebuild a pickled :class:`TwinParameters` (mappings frozen again)."""
+    return TwinParameters(**{k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in fields.items()})
+
 
 def _load_default() -> TwinParameters:
     scalars = {r["name"]: float(r["value"]) for r in read_data_csv("twin_parameters.csv")}

@@ -3,12 +3,13 @@
 What the practice records, from the ledger batch:
 
 - consultations and reviews (ENCOUNTER); clinic BP readings (OBSERVATION), sometimes not coded
-  or typed with a 10 mmHg digit slip;
+  or typed with a 10 mmHg digit slip; BMI and coded smoking status (OBSERVATION) as measured;
 - diagnoses it makes and baseline history (PROBLEM), sometimes left uncoded (readings without a
   diagnosis) or coded with the variant hypertension concept;
 - its prescriptions and repeats (MEDICATION, dm+d), stops (MEDICATION_END), referrals, deaths;
 - lab results as the lab reports them (OBSERVATION at the lab's available day), sometimes never
   filed, sometimes filed twice (a later manual entry with the same event id);
+- risk scores of deployed models written back (RISK_SCORE);
 - letters that arrive (DOCUMENT) and, for those coded, the letter's diagnoses (PROBLEM, FROM_LETTER).
 """
 
@@ -29,7 +30,10 @@ _DIRECT = {
     LedgerKind.PRESCRIPTION_ENDED: ItemType.MEDICATION_END,
     LedgerKind.REFERRAL: ItemType.REFERRAL,
     LedgerKind.DEATH: ItemType.DEATH,
+    LedgerKind.SMOKING_STATUS: ItemType.OBSERVATION,
+    LedgerKind.RISK_SCORE: ItemType.RISK_SCORE,
 }
+_BP = np.array([Concept.SBP, Concept.DBP], dtype=np.int16)
 
 
 def record_gp(batch: Batch, config: ArtefactConfig, gp: SystemStore, lab_results: Batch, letters: Batch) -> None:
@@ -38,7 +42,11 @@ def record_gp(batch: Batch, config: ArtefactConfig, gp: SystemStore, lab_results
     for ledger_kind, item in _DIRECT.items():
         rows = select(batch, kind == ledger_kind)
         gp.append(rows["patient"], rows["seq"], item, rows["concept"], rows["day"], value=rows["value"])
-    _record_bp(select(batch, kind == LedgerKind.OBSERVATION), config, gp)
+    observed = kind == LedgerKind.OBSERVATION
+    bp = np.isin(batch["concept"], _BP)
+    _record_bp(select(batch, observed & bp), config, gp)
+    other = select(batch, observed & ~bp)  # BMI: recorded as measured
+    gp.append(other["patient"], other["seq"], ItemType.OBSERVATION, other["concept"], other["day"], value=other["value"])
     _record_problems(batch, config, gp)
     _file_lab_results(lab_results, config, gp)
     _file_letters(batch, letters, config, gp)

@@ -1,0 +1,28 @@
+"""The fixed cohorts: training and evaluation draw patients from different synthetic populations.
+
+Training envs use ``EnvConfig(population_seed=TRAIN_POPULATION_SEED)`` (the env default, 0);
+evaluation uses ``EVAL_POPULATION_SEED``, a separately seeded population that training never
+samples. Within the evaluation population, ``--seed S`` with ``--episodes N`` is patients
+``S .. S+N-1`` (vector-env rows), the same patients for every policy (common random numbers:
+the twin, care and record draw from counter-based streams keyed by patient and step, so
+policies differ only through their actions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twin_env.envs.config import EnvConfig
+
+TRAIN_POPULATION_SEED = 0
+EVAL_POPULATION_SEED = 20_250_007
+
+
+def train_config(overrides: dict[str, Any] | None = None) -> EnvConfig:
+    """The training env config (``population_seed`` fixed to :data:`TRAIN_POPULATION_SEED`)."""
+    return EnvConfig.from_value({**(overrides or {}), "population_seed": TRAIN_POPULATION_SEED})
+
+
+def eval_config(overrides: dict[str, Any] | None = None) -> EnvConfig:
+    """The evaluation env config (``population_seed`` fixed to :data:`EVAL_POPULATION_SEED`)."""
+    return EnvConfig.from_value({**(overrides or {}), "population_seed": EVAL_POPULATION_SEED})

@@ -1,0 +1,13 @@
+"""Policy figures read from packaged data (``twin_env/data/*_parameters.csv``; source per row)."""
+
+from __future__ import annotations
+
+import functools
+
+from twin_env.twin.parameters import read_data_csv
+
+
+@functools.cache
+def policy_parameters(name: str) -> dict[str, float]:
+    """``{parameter: value}`` of ``twin_env/data/<name>_parameters.csv`` (e.g. ``"nice_guideline"``)."""
+    return {r["name"]: float(r["value"]) for r in read_data_csv(f"{name}_parameters.csv")}

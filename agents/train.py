@@ -1,0 +1,118 @@
+"""Train a stable-baselines3 agent on the native vector env (``PrimaryCareSB3VecEnv``).
+
+Output directory: ``model.zip``; ``vecnormalize.pkl`` (reward normalisation statistics; the
+observation is already in [0, 1] and is not normalised, so evaluation needs no statistics);
+``config.json`` (algorithm, seed, timesteps, env config, hyperparameters, package versions);
+``learning_curve.csv`` (one row per finished training episode: ``timesteps, episode_return,
+episode_length``, undiscounted raw rewards from ``VecMonitor``). TensorBoard logs with
+``tensorboard_dir`` (needs the ``tensorboard`` package).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
+
+from agents.cohorts import train_config
+from agents.policies.sb3_model import ALGOS, load_algo
+from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
+
+#: Per-algorithm hyperparameters (SB3 defaults otherwise); n_steps x n_envs is one PPO rollout.
+HYPERPARAMETERS: dict[str, dict[str, Any]] = {
+    "ppo": {"n_steps": 128, "batch_size": 256, "gamma": 0.99, "learning_rate": 3e-4, "ent_coef": 0.01},
+    "maskable_ppo": {"n_steps": 128, "batch_size": 256, "gamma": 0.99, "learning_rate": 3e-4, "ent_coef": 0.01},
+    "dqn": {
+        "buffer_size": 50_000,
+        "learning_starts": 1_000,
+        "gamma": 0.99,
+        "learning_rate": 1e-4,
+        "train_freq": 4,
+        "target_update_interval": 1_000,
+    },
+}
+
+
+class LearningCurveCallback(BaseCallback):
+    """Collects ``(timesteps, episode_return, episode_length)`` from VecMonitor's ``info["episode"]``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[int, float, int]] = []
+
+    def _on_step(self) -> bool:
+        for info in self.locals.get("infos", []):
+            if "episode" in info:
+                self.rows.append((self.num_timesteps, float(info["episode"]["r"]), int(info["episode"]["l"])))
+        return True
+
+
+def train(
+    algo: str,
+    timesteps: int,
+    seed: int,
+    out_dir: str | Path,
+    n_envs: int = 16,
+    env_config: dict[str, Any] | None = None,
+    tensorboard_dir: str | Path | None = None,
+    normalize_reward: bool = True,
+) -> Path:
+    """Train ``algo`` for ``timesteps`` env steps (summed over rows) and write the run to ``out_dir``."""
+    if algo not in ALGOS:
+        raise ValueError(f"algo {algo!r}; allowed: {list(ALGOS)}")
+    if timesteps < 1 or n_envs < 1:
+        raise ValueError(f"timesteps and n_envs must be >= 1, got {timesteps}, {n_envs}")
+    if tensorboard_dir is not None:
+        try:
+            import tensorboard  # noqa: F401
+        except ImportError:
+            raise ValueError("--tensorboard needs the tensorboard package (pip install tensorboard)") from None
+    cfg = train_config(env_config)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    venv = PrimaryCareSB3VecEnv(n_envs, cfg.to_dict())
+    venv.seed(seed)
+    env = VecMonitor(venv)
+    if normalize_reward:
+        env = VecNormalize(env, norm_obs=False, norm_reward=True, gamma=HYPERPARAMETERS[algo]["gamma"])
+    hp = dict(HYPERPARAMETERS[algo])
+    if "n_steps" in hp:
+        hp["batch_size"] = min(hp["batch_size"], hp["n_steps"] * n_envs)
+    model = load_algo(algo)(
+        "MultiInputPolicy",
+        env,
+        seed=seed,
+        device="cpu",
+        verbose=0,
+        tensorboard_log=None if tensorboard_dir is None else str(tensorboard_dir),
+        **hp,
+    )
+    curve = LearningCurveCallback()
+    model.learn(total_timesteps=timesteps, callback=curve)
+    model.save(out / "model.zip")
+    if normalize_reward:
+        env.save(str(out / "vecnormalize.pkl"))
+    with (out / "learning_curve.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["timesteps", "episode_return", "episode_length"])
+        w.writerows(curve.rows)
+    config = {
+        "algo": algo,
+        "timesteps": timesteps,
+        "trained_timesteps": int(model.num_timesteps),
+        "seed": seed,
+        "n_envs": n_envs,
+        "normalize_reward": normalize_reward,
+        "hyperparameters": hp,
+        "env_config": cfg.to_dict(),
+        "versions": {
+            p: metadata.version(p) for p in ("stable-baselines3", "sb3-contrib", "torch", "gymnasium", "numpy")
+        },
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
+    return out

@@ -1,0 +1,44 @@
+"""Policy benchmark: the baseline comparison table on the evaluation cohort.
+
+    python -m benchmarks.policies                         # CI settings: 64 patients x 2 years (< 1 minute)
+    python -m benchmarks.policies --episodes 500 --years 10   # the docs/policies.md table (about 2 minutes)
+    python -m benchmarks.policies --policy nice_guideline runs/maskable_ppo   # add a trained model
+
+Prints the markdown table and writes ``benchmarks/results/policies.json`` (or ``--json PATH``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from agents.evaluate import evaluate, json_safe, markdown_table
+from benchmarks.common import RESULTS_DIR
+from twin_env.commands.evaluate import DEFAULT_POLICIES
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=64, help="evaluation patients (default 64)")
+    parser.add_argument("--years", type=float, default=2.0, help="horizon in years (default 2)")
+    parser.add_argument("--seed", type=int, default=0, help="first evaluation patient (default 0)")
+    parser.add_argument(
+        "--policy", nargs="+", default=list(DEFAULT_POLICIES), help="policies or trained-model directories"
+    )
+    parser.add_argument("--json", type=Path, default=RESULTS_DIR / "policies.json", help="output JSON")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    results = evaluate(args.policy, args.episodes, args.seed, {"horizon_years": args.years})
+    results.pop("per_patient")
+    results["seconds"] = round(time.perf_counter() - start, 1)
+    print(markdown_table(results), end="")
+    print(f"{args.episodes} patients x {args.years:g} years, {results['seconds']} s")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(json_safe(results), indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""Every baseline runs on the single and the vector env and proposes only mask-valid actions."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import twin_env  # noqa: F401 (registers the env)
+from agents.policies import POLICIES, PolicyReasonWrapper, make_policy, policy_inputs
+from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
+from twin_env.envs.vector_env import PrimaryCareVectorEnv
+
+CONFIG = {"horizon_years": 1}
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_single_env_valid_actions_and_reason(name: str) -> None:
+    env = PolicyReasonWrapper(gym.make("twin_env/PrimaryCare-v0", config=CONFIG), make_policy(name, 0))
+    obs, info = env.reset(seed=1)
+    for _ in range(6):
+        action = env.policy_action(obs)
+        assert info["action_mask"][action]
+        obs, _, terminated, truncated, info = env.step(action)
+        assert isinstance(info["policy_reason"], str) and info["policy_reason"]
+        if terminated or truncated:
+            break
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+@pytest.mark.parametrize("vec", [PrimaryCareVectorEnv, PrimaryCareSB3VecEnv])
+def test_vector_env_valid_actions(name: str, vec: type) -> None:
+    env = vec(16, CONFIG)
+    if vec is PrimaryCareVectorEnv:
+        obs, _ = env.reset(seed=0)
+    else:
+        env.seed(0)
+        obs = env.reset()
+    policy = make_policy(name, 0)
+    for _ in range(14):  # crosses the 12-step horizon: auto-reset rows
+        inputs = policy_inputs(env, obs)
+        actions, reasons = policy.act(inputs)
+        assert actions.shape == (16,) and len(reasons) == 16
+        assert inputs.mask[np.arange(16), actions].all()
+        out = env.step(actions)
+        obs = out[0]
+
+
+def test_unknown_policy_names_the_choices() -> None:
+    with pytest.raises(ValueError, match="nice_guideline"):
+        make_policy("nope")

@@ -1,0 +1,53 @@
+"""``twin-env evaluate``: compare policies on the fixed evaluation cohort (mean and 95% CI per outcome).
+
+``--policy`` takes baseline names (do_nothing, random, usual_care, nice_guideline,
+qrisk3_threshold) and/or ``twin-env train`` output directories. Prints a markdown table; with
+``--out`` also writes ``results.json``, ``table.md``, ``outcomes.csv`` and ``per_patient.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from twin_env.commands import CommandError
+
+__all__ = ["add_parser", "run"]
+
+DEFAULT_POLICIES = ("do_nothing", "random", "usual_care", "nice_guideline", "qrisk3_threshold")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "evaluate", help="evaluate policies on the evaluation cohort", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--policy",
+        nargs="+",
+        default=list(DEFAULT_POLICIES),
+        metavar="NAME|PATH",
+        help=f"policies to compare (default: {' '.join(DEFAULT_POLICIES)})",
+    )
+    parser.add_argument("--episodes", type=int, default=200, help="evaluation patients, one episode each (default 200)")
+    parser.add_argument("--seed", type=int, default=0, help="first evaluation patient (default 0)")
+    parser.add_argument("--out", type=Path, default=None, help="directory for results.json, table.md and CSVs")
+    parser.add_argument(
+        "--env-config", type=json.loads, default=None, help="EnvConfig overrides as JSON, e.g. '{\"horizon_years\": 5}'"
+    )
+    parser.add_argument("--shielded", action="store_true", help="run under the safety harness (needs twin_env.safety)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from agents.evaluate import evaluate, markdown_table, write_outputs  # noqa: PLC0415
+
+    try:
+        results = evaluate(args.policy, args.episodes, args.seed, args.env_config, shielded=args.shielded)
+    except (ValueError, FileNotFoundError, NotImplementedError) as exc:
+        raise CommandError(str(exc)) from None
+    print(markdown_table(results), end="")
+    if args.out is not None:
+        write_outputs(results, args.out)
+        print(f"results in {args.out}")
+    return 0

@@ -1,0 +1,41 @@
+"""Cost-signal wrappers for safe RL: the Safety-Gymnasium 6-tuple and a Lagrangian reward penalty."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+from gymnasium.utils import RecordConstructorArgs
+
+
+class CostTuple(gym.Wrapper):
+    """``step`` returns ``(obs, reward, cost, terminated, truncated, info)`` with ``cost = info["cost"]``.
+
+    For safe-RL libraries (Safety-Gymnasium convention); not a Gymnasium-API env any more.
+    """
+
+    def step(self, action: Any) -> tuple[Any, float, float, bool, bool, dict[str, Any]]:  # type: ignore[override]
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        return obs, reward, float(info["cost"]), terminated, truncated, info
+
+
+class LagrangianReward(gym.Wrapper, RecordConstructorArgs):
+    """Reward ``r - lagrange_multiplier * cost`` (``info["reward_unpenalised"]`` keeps ``r``).
+
+    :class:`twin_env.safety.lagrangian.LagrangeCallback` updates the multiplier during SB3 training.
+    """
+
+    def __init__(self, env: gym.Env, lagrange_multiplier: float = 0.0) -> None:
+        RecordConstructorArgs.__init__(self, lagrange_multiplier=lagrange_multiplier)
+        gym.Wrapper.__init__(self, env)
+        if not lagrange_multiplier >= 0:
+            raise ValueError(f"lagrange_multiplier must be >= 0, got {lagrange_multiplier!r}")
+        self.lagrange_multiplier = float(lagrange_multiplier)
+
+    def set_lagrange_multiplier(self, value: float) -> None:
+        self.lagrange_multiplier = max(0.0, float(value))
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        info["reward_unpenalised"] = reward
+        return obs, float(reward - self.lagrange_multiplier * info["cost"]), terminated, truncated, info

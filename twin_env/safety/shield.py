@@ -1,0 +1,191 @@
+"""The safety shield: a Gymnasium wrapper that judges each action on the GP record before it runs.
+
+Modes (``docs/safety.md``): ``mask`` (hard-forbidden actions masked; a masked action sent anyway
+is blocked), ``replace`` (a hard violation is replaced by the rule's fallback action if that is
+safe, else do-nothing), ``block`` (do-nothing), ``raise`` (:class:`SafetyViolationError`). In
+every mode but ``raise`` a hard violation never reaches the simulator. Costs follow
+Safety-Gymnasium: ``info["cost"]``, ``info["cost_<rule_id>"]``, ``info["episode_cost"]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.utils import RecordConstructorArgs
+
+from twin_env.envs.actions import (
+    ACTION_INDEX,
+    ACTIONS,
+    N_ACTIONS,
+    Order,
+    RecordContext,
+    qrisk3_from_record,
+    resolve_orders,
+)
+from twin_env.envs.config import EnvConfig
+from twin_env.envs.primary_care_env import PrimaryCareEnv
+from twin_env.record.concepts import Concept
+from twin_env.safety.audit import AuditLog
+from twin_env.safety.engine import Violation, judge
+from twin_env.safety.metrics import SafetyMetrics
+from twin_env.safety.rules import RuleSet
+from twin_env.safety.snapshot import RecordSnapshot
+
+MODES: tuple[str, ...] = ("mask", "replace", "block", "raise")
+DO_NOTHING = ACTION_INDEX["do_nothing"]
+
+
+class SafetyViolationError(RuntimeError):
+    """Raised in ``raise`` mode; ``rule_ids`` are the hard rules the proposed action broke."""
+
+    def __init__(self, action: int, violations: list[Violation]) -> None:
+        self.rule_ids = [v.rule.id for v in violations]
+        super().__init__(f"action {action} ({ACTIONS[action].name}) breaks hard safety rule(s) {self.rule_ids}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """The judged state at a decision: the record, each action's orders and violations, the safe mask."""
+
+    ctx: RecordContext
+    snapshot: RecordSnapshot
+    env_mask: np.ndarray
+    orders: tuple[tuple[Order, ...], ...]
+    violations: tuple[tuple[Violation, ...], ...]
+    safe_mask: np.ndarray
+
+
+def decide(env: PrimaryCareEnv, rules: RuleSet) -> Decision:
+    """Judge every action the env would execute now (masked actions do nothing, so have no orders)."""
+    batch = env._batch  # the env's batched core: the GP store, the record context and the masks
+    ctx, env_mask = batch.context(), batch.masks()[0]
+    sim = batch.sim
+    snap = RecordSnapshot.from_store(sim.record.stores["gp"], sim.record.first_id, sim.day, float(ctx.age_years[0]),
+                                     ctx.params["current_medication_window_days"])
+    orders = tuple(tuple(resolve_orders(a, ctx)) if env_mask[a] else () for a in range(N_ACTIONS))
+    violations = tuple(tuple(judge(rules, o, snap)) for o in orders)
+    safe = env_mask & np.array([not any(v.rule.hard for v in vs) for vs in violations])
+    safe[DO_NOTHING] = True
+    return Decision(ctx, snap, env_mask, orders, violations, safe)
+
+
+def qrisk3_audit(d: Decision) -> dict[str, Any]:
+    """The env's QRISK3 run (``qrisk3_from_record``) as an audit entry: score, inputs with item ids, substitutes."""
+    score = float(qrisk3_from_record(d.ctx)[0])
+    inputs: dict[str, Any] = {"age_years": float(d.ctx.age_years[0]), "female": bool(d.ctx.female[0]), "ethnicity": int(d.ctx.ethnicity[0])}
+    for name, concept in (("total_cholesterol", Concept.TOTAL_CHOLESTEROL), ("hdl_cholesterol", Concept.HDL_CHOLESTEROL), ("sbp", Concept.SBP)):
+        item = d.snapshot.latest(concept)
+        inputs[name] = None if item is None else {"value": item.value, "item": item.id}
+    return {
+        "event": "model_run", "model_id": "qrisk3-2017", "implementation": "twin_env.envs.actions.qrisk3_from_record",
+        "as_of": str(np.datetime64(d.snapshot.day, "D")), "score_percent": None if np.isnan(score) else score, "inputs": inputs,
+        "substitutes": {"bmi_kg_m2": d.ctx.params["qrisk3_impute_bmi_kg_m2"], "smoking": "non-smoker"},
+    }  # fmt: skip
+
+
+class SafetyShield(gym.Wrapper, RecordConstructorArgs):
+    """Shield a :class:`PrimaryCareEnv`: judge, mask/replace/block/raise, charge costs, write the audit log.
+
+    Args:
+        env: a ``PrimaryCare-v0`` env (wrapped or not).
+        mode: one of :data:`MODES` (default ``"replace"``).
+        rules: ``{"disable": [rule ids], "add": [rule dicts]}`` over the packaged rule file, or None.
+        audit_path: JSON Lines file the audit log is appended to (None: no log).
+        fsync: fsync the log after every entry (slower; survives power loss, not just a killed process).
+    """
+
+    def __init__(self, env: gym.Env, mode: str = "replace", rules: dict[str, Any] | None = None,
+                 audit_path: str | None = None, fsync: bool = False) -> None:
+        RecordConstructorArgs.__init__(self, mode=mode, rules=rules, audit_path=audit_path, fsync=fsync)
+        gym.Wrapper.__init__(self, env)
+        if mode not in MODES:
+            raise ValueError(f"mode {mode!r}; allowed: {list(MODES)}")
+        if not isinstance(env.unwrapped, PrimaryCareEnv):
+            raise ValueError(f"SafetyShield wraps a PrimaryCareEnv, got {type(env.unwrapped).__name__}")
+        self.mode, self.rules = mode, RuleSet.from_config(rules)
+        self.metrics = SafetyMetrics()
+        self.audit = AuditLog(audit_path, fsync=fsync) if audit_path is not None else None
+        self.episode, self.episode_cost = -1, 0.0
+        self._decision: Decision | None = None
+
+    @property
+    def decision(self) -> Decision:
+        if self._decision is None:
+            raise RuntimeError("call reset() before step()")
+        return self._decision
+
+    def action_masks(self) -> np.ndarray:
+        """(19,) bool: the env's mask minus every action a hard rule forbids now."""
+        return self.decision.safe_mask.copy()
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+        obs, info = self.env.reset(seed=seed, options=options)
+        self.episode, self.episode_cost = self.episode + 1, 0.0
+        self.metrics.start_episode()
+        self._decision = decide(self.env.unwrapped, self.rules)
+        info["action_mask"] = self.action_masks()
+        return obs, info
+
+    def choose(self, action: int) -> tuple[int, list[Violation]]:
+        """The action to execute for ``action`` and the hard violations it was judged on (raises in ``raise`` mode)."""
+        d = self.decision
+        hard = [v for v in d.violations[action] if v.rule.hard]
+        if not hard:
+            return action, hard
+        if self.mode == "raise":
+            raise SafetyViolationError(action, hard)
+        if self.mode == "replace":
+            for v in hard:
+                f = None if v.rule.fallback is None else ACTION_INDEX[v.rule.fallback]
+                if f is not None and d.safe_mask[f]:
+                    return f, hard
+        return DO_NOTHING, hard
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        a = np.asarray(action)
+        if a.shape not in ((), (1,)) or a.dtype.kind not in "iu" or not 0 <= int(a.reshape(-1)[0]) < N_ACTIONS:
+            raise ValueError(f"invalid action {action!r}; allowed: an integer in [0, {N_ACTIONS - 1}]")
+        proposed = int(a.reshape(-1)[0])
+        d = self.decision
+        executed, hard = self.choose(proposed)
+        fired = list(d.violations[proposed]) + (list(d.violations[executed]) if executed != proposed else [])
+        models = [qrisk3_audit(d)] if executed == ACTION_INDEX["qrisk3_statin"] and d.env_mask[executed] else []
+        obs, reward, terminated, truncated, info = self.env.step(executed)
+        costs = {f"cost_{r.id}": 0.0 for r in self.rules.rules}
+        for v in fired:
+            costs[f"cost_{v.rule.id}"] += v.rule.cost
+        cost = float(sum(costs.values()))
+        self.episode_cost += cost
+        executed_hard = sum(v.rule.hard for v in d.violations[executed])
+        self.metrics.record(proposed_hard=len(hard), executed_hard=executed_hard, cost=cost, intervened=executed != proposed,
+                            soft_cost=sum(v.rule.cost for v in fired if not v.rule.hard), fired=[v.rule.id for v in fired])
+        info.update(costs, cost=cost, episode_cost=self.episode_cost, proposed_action=proposed, executed_action=executed,
+                    shield_intervened=executed != proposed, violations=[v.to_dict() for v in fired])
+        if self.audit is not None:
+            entry = self.audit.append({
+                "episode": self.episode, "patient": info["patient_index"], "date": str(np.datetime64(d.snapshot.day, "D")),
+                "mode": self.mode, "rules_version": self.rules.version,
+                "proposed": {"action": proposed, "name": ACTIONS[proposed].name},
+                "executed": {"action": executed, "name": ACTIONS[executed].name},
+                "mask": "".join("1" if m else "0" for m in d.safe_mask), "rules_fired": info["violations"],
+                "model_outputs": models, "reward": float(reward), "cost": cost,
+                "terminated": bool(terminated), "truncated": bool(truncated), "record_digest": d.snapshot.digest,
+            })  # fmt: skip
+            info["audit_hash"] = entry["hash"]
+        self._decision = decide(self.env.unwrapped, self.rules)
+        info["action_mask"] = self.action_masks()
+        return obs, reward, terminated, truncated, info
+
+    def close(self) -> None:
+        if self.audit is not None:
+            self.audit.close()
+        super().close()
+
+
+def make_shielded_env(config: EnvConfig | dict[str, Any] | None = None, render_mode: str | None = None, mode: str = "replace",
+                      rules: dict[str, Any] | None = None, audit_path: str | None = None, fsync: bool = False) -> SafetyShield:
+    """Entry point of ``twin_env/PrimaryCare-Shielded-v0``: a shielded ``PrimaryCareEnv``."""
+    return SafetyShield(PrimaryCareEnv(config, render_mode), mode=mode, rules=rules, audit_path=audit_path, fsync=fsync)
