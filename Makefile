@@ -1,5 +1,5 @@
 # Two commands: `make demo` runs the main job, `make test` runs the tests.
-# Both create .venv and install the project (with the sb3 and dev extras) if needed.
+# Both create .venv and install the project (with the sb3, dev and viz extras) if needed.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +11,7 @@ DEMO_OUT ?= demo_output
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[sb3,dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[sb3,dev,viz]"
 	touch $(STAMP)
 
 demo: $(STAMP)
