@@ -151,34 +151,87 @@ def life_expectancy(
     return {"female": float(remaining[state.female].mean()), "male": float(remaining[~state.female].mean())}
 
 
-def calibration_report(params: TwinParameters) -> str:
+@dataclasses.dataclass(frozen=True)
+class CalibrationResults:
+    """Every calibration check: prevalence (%), incidence checks, life expectancy (years) by age and sex."""
+
+    prevalence_percent: dict[str, float]
+    incidence: tuple[IncidenceCheck, IncidenceCheck]
+    life_expectancy: dict[int, dict[str, float]]
+
+
+def run_calibration_checks(params: TwinParameters) -> CalibrationResults:
+    """Run every check at the sizes quoted in docs/twin.md (about a minute)."""
+    return CalibrationResults(
+        prevalence_percent=recorded_prevalence_percent(200_000, 1, params),
+        incidence=untreated_incidence(params=params),
+        life_expectancy={age: life_expectancy(float(age), params=params) for age in (40, 60, 80)},
+    )
+
+
+def calibration_report(results: CalibrationResults, params: TwinParameters) -> str:
     """Markdown tables of every calibration check (the figures quoted in docs/twin.md)."""
     lines = ["Recorded prevalence at baseline, 200,000 people of all ages (seed 1):", ""]
     lines += ["| QOF register | simulated % | QOF 2019/20 % | relative difference |", "|---|---|---|---|"]
-    for condition, value in recorded_prevalence_percent(200_000, 1, params).items():
+    for condition, value in results.prevalence_percent.items():
         target = params.qof_prevalence_percent[condition]
         lines.append(f"| {condition} | {value:.2f} | {target:.2f} | {value / target - 1:+.1%} |")
     lines += ["", "Ten-year incidence in an untreated cohort aged 40-74 (50,000 sampled, seed 7):", ""]
     lines += ["| outcome | at risk | simulated % | mean predicted % | ratio |", "|---|---|---|---|---|"]
-    for check in untreated_incidence(params=params):
+    for check in results.incidence:
         lines.append(
             f"| {check.outcome} | {check.n_at_risk:,} | {check.simulated_percent:.2f} | "
             f"{check.predicted_percent:.2f} | {check.ratio:.3f} |"
         )
     lines += ["", "Life expectancy under baseline care (20,000 per start age, seed 11):", ""]
     lines += ["| age | female simulated | female ONS | male simulated | male ONS |", "|---|---|---|---|---|"]
-    for age in (40, 60, 80):
-        le = life_expectancy(float(age), params=params)
-        table = params.life_table
+    table = params.life_table
+    for age, le in results.life_expectancy.items():
         lines.append(
             f"| {age} | {le['female']:.2f} | {table.ex_female[age]:.2f} | {le['male']:.2f} | {table.ex_male[age]:.2f} |"
         )
     return "\n".join(lines)
 
 
+def plot_calibration(results: CalibrationResults, params: TwinParameters, path: str) -> None:
+    """Write a PNG of the three checks (needs matplotlib: the ``viz`` extra)."""
+    import matplotlib  # noqa: PLC0415 - optional dependency
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    names = list(results.prevalence_percent)
+    x = np.arange(len(names))
+    axes[0].bar(x - 0.2, [params.qof_prevalence_percent[c] for c in names], 0.4, label="QOF 2019/20")
+    axes[0].bar(x + 0.2, [results.prevalence_percent[c] for c in names], 0.4, label="twin")
+    axes[0].set_xticks(x, [c.replace("_", " ") for c in names], rotation=40, ha="right")
+    axes[0].set_ylabel("recorded prevalence (%)")
+    axes[0].legend()
+    checks = results.incidence
+    x = np.arange(len(checks))
+    axes[1].bar(x - 0.2, [c.predicted_percent for c in checks], 0.4, label="mean predicted")
+    axes[1].bar(x + 0.2, [c.simulated_percent for c in checks], 0.4, label="twin")
+    axes[1].set_xticks(x, ["first CVD\n(QRISK3)", "type 2 diabetes\n(QDiabetes A)"])
+    axes[1].set_ylabel("10-year incidence, untreated 40-74 (%)")
+    axes[1].legend()
+    ages = list(results.life_expectancy)
+    table = params.life_table
+    for sex, ons in (("female", table.ex_female), ("male", table.ex_male)):
+        axes[2].plot(ages, [ons[a] for a in ages], "o--", label=f"ONS {sex}")
+        axes[2].plot(ages, [results.life_expectancy[a][sex] for a in ages], "s-", label=f"twin {sex}")
+    axes[2].set_xlabel("age (years)")
+    axes[2].set_ylabel("life expectancy (years)")
+    axes[2].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="re-derive and write baseline_calibration.csv")
+    parser.add_argument("--plot", metavar="PNG", help="also write a figure of the checks (needs matplotlib)")
     args = parser.parse_args()
     params = TwinParameters.default()
     if args.write:
@@ -186,7 +239,10 @@ def main() -> None:
         write_calibration(values)
         params = params.replace(**values)
         print("wrote baseline_calibration.csv:", values)
-    print(calibration_report(params))
+    results = run_calibration_checks(params)
+    print(calibration_report(results, params))
+    if args.plot:
+        plot_calibration(results, params, args.plot)
 
 
 if __name__ == "__main__":
