@@ -165,12 +165,18 @@ class Code:
         For SNOMED CT and dm+d the table's notes in square brackets and the FSN semantic tag are
         dropped; LOINC names keep their brackets, which are part of the name.
         """
-        uk_pt = _UK_PT.search(self.term)
-        if uk_pt:
-            return uk_pt.group(1)
-        if self.system not in ("snomed", "dmd"):
-            return self.term
-        return _SEMANTIC_TAG.sub("", _NOTE.sub("", self.term))
+        return _display(self.term, self.system)
+
+
+@functools.cache
+def _display(term: str, system: str) -> str:
+    """:attr:`Code.display` of a term (cached: renderers ask for the same few terms many times)."""
+    uk_pt = _UK_PT.search(term)
+    if uk_pt:
+        return uk_pt.group(1)
+    if system not in ("snomed", "dmd"):
+        return term
+    return _SEMANTIC_TAG.sub("", _NOTE.sub("", term))
 
 
 # Verhoeff's tables: multiplication in the dihedral group D5 and the position permutation.
@@ -363,8 +369,9 @@ def code_table() -> CodeTable:
     return _parse(text)
 
 
+@functools.lru_cache(maxsize=4096)
 def lookup(domain: str, concept: str) -> Code:
-    """The single code for ``concept`` in ``domain`` (see :meth:`CodeTable.lookup`)."""
+    """The single code for ``concept`` in ``domain`` (see :meth:`CodeTable.lookup`; cached, the table is frozen)."""
     return code_table().lookup(domain, concept)
 
 
@@ -373,8 +380,9 @@ def codes_for(domain: str, concept: str) -> tuple[Code, ...]:
     return code_table().codes_for(domain, concept)
 
 
+@functools.lru_cache(maxsize=4096)
 def lookup_code(system: str, code: str) -> Code:
-    """The table row for ``code`` in ``system``."""
+    """The table row for ``code`` in ``system`` (cached, the table is frozen)."""
     return code_table().lookup_code(system, code)
 
 
@@ -388,6 +396,7 @@ def current_dmd_code(code: str) -> str:
     return code_table().current_dmd_code(code)
 
 
+@functools.cache
 def loinc_for(observable_concept: str) -> Code | None:
     """The LOINC code equivalent to a SNOMED CT observable concept, or None if there is none."""
     loinc_concept = LOINC_FOR_OBSERVABLE.get(observable_concept)

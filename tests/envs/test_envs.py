@@ -72,17 +72,27 @@ def test_render_modes(env_id: str, mode: str) -> None:
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_native_vector_env_matches_sync(env_id: str) -> None:
-    n = 3
-    native = gym.make_vec(env_id, num_envs=n, vectorization_mode="vector_entry_point", config=SHORT)
-    sync = gym.make_vec(env_id, num_envs=n, vectorization_mode="sync", config=SHORT)
-    on, _ = native.reset(seed=5)
-    os_, _ = sync.reset(seed=5)
-    assert _same(on, os_)
-    for t in range(11):  # within the first (12-step) episode
+    """Several episodes per row (old patients die at different steps): same observations, rewards and infos."""
+    n, config = 4, {"horizon_years": 0.5, "min_age_years": 90.0, "max_age_years": 100.0}
+    native = gym.make_vec(env_id, num_envs=n, vectorization_mode="vector_entry_point", config=config)
+    sync = gym.make_vec(env_id, num_envs=n, vectorization_mode="sync", config=config)
+    on, info_n = native.reset(seed=5)
+    os_, info_s = sync.reset(seed=5)
+    assert _same(on, os_) and _same(info_n["action_mask"], info_s["action_mask"])
+    ended = 0
+    for t in range(30):
         actions = np.full(n, t % 8)
-        on, rn, tn, un, _ = native.step(actions)
-        os_, rs, ts, us, _ = sync.step(actions)
-        assert _same(on, os_) and np.array_equal(rn, rs) and np.array_equal(tn, ts)
+        on, rn, tn, un, info_n = native.step(actions)
+        os_, rs, ts, us, info_s = sync.step(actions)
+        assert _same(on, os_) and np.array_equal(rn, rs) and np.array_equal(tn, ts) and np.array_equal(un, us)
+        assert _same(info_n["action_mask"], info_s["action_mask"]) and _same(info_n["patient_index"], info_s["patient_index"])
+        stepped = info_s.get("_reward_components", np.zeros(n, dtype=bool))
+        for key, value in info_s.get("reward_components", {}).items():
+            if key.startswith("_"):
+                continue
+            assert np.array_equal(info_n["reward_components"][key][stepped], value[stepped])
+        ended += int((tn | un).sum())
+    assert ended > 2 * n and (info_n["patient_index"] >= 2 * 2**20).any()
 
 
 def test_vector_env_autoresets_rows() -> None:
@@ -112,7 +122,7 @@ def test_bad_inputs_raise_clear_errors() -> None:
         PrimaryCareEnv({"bogus": 1})
     env = PrimaryCareEnv(SHORT)
     env.reset(seed=0)
-    with pytest.raises(ValueError, match=r"invalid action 99.*\[0, 18\]"):
+    with pytest.raises(ValueError, match=r"invalid action 99.*\[0, 19\]"):
         env.step(99)
     venv = gym.make_vec("twin_env/PrimaryCare-v0", num_envs=2, vectorization_mode="vector_entry_point")
     venv.reset(seed=0)

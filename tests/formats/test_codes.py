@@ -160,3 +160,17 @@ def test_loinc_equivalents_are_verified_and_resolve() -> None:
 
 def test_table_is_cached() -> None:
     assert codes.code_table() is code_table()
+
+
+def test_cached_lookups_agree_with_the_table_and_still_raise() -> None:
+    """lookup, lookup_code, loinc_for and display are cached; answers are the table's, errors are not cached."""
+    table = code_table()
+    for row in table:
+        assert lookup_code(row.system, row.code) is table.lookup_code(row.system, row.code)
+        assert row.display == codes._display.__wrapped__(row.term, row.system)  # cached == computed
+    assert lookup("condition", "hyperkalaemia") is lookup("condition", "hyperkalaemia")
+    for _ in range(2):
+        with pytest.raises(CodeLookupError, match="close matches"):
+            lookup("condition", "hyperkalemia")
+        with pytest.raises(CodeLookupError, match="not in the snomed table"):
+            lookup_code("snomed", "12345")

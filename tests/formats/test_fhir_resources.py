@@ -380,3 +380,47 @@ def test_bad_values_raise_with_allowed_values() -> None:
         )
     with pytest.raises(ValueError, match="lowercase UUID"):
         fhir.bundle(id=_id("b"), resources=[fhir.practitioner(id="gp-1", family="X", given=[])])
+
+
+def test_deterministic_uuid_matches_uuid5_for_many_inputs() -> None:
+    """The fast uuid5 (hashlib on the hex digest) equals the standard library's, any text."""
+    samples = [("patient", str(i)) for i in range(500)] + [
+        ("observation", "12-345", "0"),
+        ("é", "€", "𝄞"),
+        ("",),
+        ("a\x1fb",),
+    ]
+    for parts in samples:
+        assert deterministic_uuid(*parts) == str(uuid.uuid5(fhir.NAMESPACE, "\x1f".join(parts)))
+
+
+def test_cached_codes_give_fresh_dicts_and_still_check_domains() -> None:
+    """Code lookups are cached, but every resource gets its own dicts and a bad code still raises."""
+    first = fhir.observation(id=_id("o1"), patient_id=PATIENT, code="27113001", effective="2024-01-01",
+                             category="vital-signs", value=80.0, unit="kg")  # fmt: skip
+    expected = copy.deepcopy(first["code"])
+    first["code"]["coding"][0]["display"] = "changed by a caller"
+    first["category"][0]["coding"].clear()
+    second = fhir.observation(id=_id("o2"), patient_id=PATIENT, code="27113001", effective="2024-01-01",
+                              category="vital-signs", value=80.0, unit="kg")  # fmt: skip
+    assert second["code"] == expected
+    assert second["category"][0]["coding"][0]["code"] == "vital-signs"
+    for _ in range(2):  # the second time the code is known to the cache of the other domain
+        with pytest.raises(CodeLookupError, match="domain 'referral'"):
+            fhir.condition(id=_id("c"), patient_id=PATIENT, code="183519002", recorded_date="2024-03-01")
+        fhir.service_request(id=_id("s"), patient_id=PATIENT, code="183519002", authored_on="2024-03-01")
+    with pytest.raises(ValueError, match="category must be one of"):
+        fhir.observation(id=_id("o3"), patient_id=PATIENT, code="27113001", effective="2024-01-01",
+                         category="vitals")  # fmt: skip
+
+
+def test_dumps_matches_json_dumps() -> None:
+    """The shared encoder writes exactly what json.dumps with the documented options writes."""
+    resources = build_all()
+    expected = json.dumps(
+        fhir.bundle(id=_id("bundle"), resources=resources),
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+    )  # fmt: skip
+    assert fhir.dumps(fhir.bundle(id=_id("bundle"), resources=resources)) == expected
+    with pytest.raises(ValueError):
+        fhir.dumps({"value": float("nan")})

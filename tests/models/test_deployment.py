@@ -30,6 +30,7 @@ from twin_env.models.deployment import (
     EstimatorModel,
     assess,
     deploy,
+    eligible_on_record,
 )
 from twin_env.models.gather import FOUND, MISSING, STALE, Gathered, Registration
 from twin_env.twin import sample_population
@@ -181,6 +182,27 @@ def test_write_back_appends_risk_assessments(sim: tuple[CareSimulation, Registra
     out = s.record.model_outputs[n0]
     assert len(out["patient"]) == int(r.scored.sum())
     assert set(out["code"]) == {"1085871000000105"} and set(out["model_id"]) == {"qrisk3-2017"}
+
+
+def test_first_seq_hides_an_earlier_patient_of_the_same_id(sim: tuple[CareSimulation, Registration]) -> None:
+    s, reg = sim
+    ids = np.arange(40)
+    whole = deploy("qrisk3", s.record, ids, s.date, registration=reg, write_back=False)
+    later = np.full(len(ids), np.iinfo(np.int64).max)  # as if every id began a new patient after all its items
+    fresh = deploy("qrisk3", s.record, ids, s.date, registration=reg, write_back=False, first_seq=later)
+    assert whole.scored.any() and not fresh.scored.any()
+    assert set(fresh.reason[fresh.eligible]) == {"sbp missing"}
+    with pytest.raises(ValueError, match="first_seq must have one entry per patient"):
+        deploy("qrisk3", s.record, ids, s.date, registration=reg, first_seq=later[:3])
+
+
+@pytest.mark.parametrize("model", ["qrisk3", "qdiabetes"])
+def test_eligible_on_record_matches_the_full_run(sim: tuple[CareSimulation, Registration], model: str) -> None:
+    s, reg = sim
+    ids = np.arange(s.state.n)
+    run = deploy(model, s.record, ids, s.date, registration=reg, write_back=False)
+    np.testing.assert_array_equal(eligible_on_record(model, s.record, ids, s.date, registration=reg), run.eligible)
+    assert 0 < run.eligible.sum() < len(ids)
 
 
 class _FakeEstimator:

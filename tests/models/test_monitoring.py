@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -39,3 +40,17 @@ def test_evaluate_end_to_end(model: str, tmp_path) -> None:
     paths = report.write(tmp_path)
     assert json.loads(paths[0].read_text())["model"] == report.model
     assert "| observed / expected |" in paths[1].read_text() and "ClinRisk" in paths[1].read_text()
+
+
+def test_models_evaluate_writes_a_calibration_plot(tmp_path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from twin_env.cli import main  # noqa: PLC0415
+
+    args = ["models", "evaluate", "--model", "qdiabetes", "--patients", "300", "--seed", "1", "--history-years", "1",
+            "--follow-up-years", "2"]  # fmt: skip
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    png = tmp_path / "a" / "calibration.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size < 100_000
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the viz extra were not installed
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0
+    assert "pip install 'twin_env[viz]'" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["calibration.csv", "report.json", "report.md"]

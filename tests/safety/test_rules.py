@@ -25,7 +25,7 @@ def fired(orders: list[Order], snap) -> dict[str, tuple[str, ...]]:
 
 def test_packaged_rules_cover_the_issue() -> None:
     ids = {r.id for r in RULES.rules}
-    assert len(ids) == 12 and {r.severity for r in RULES.rules} == {"hard", "soft"}
+    assert len(ids) == 13 and {r.severity for r in RULES.rules} == {"hard", "soft"}
     assert all(r.source and r.description and r.version >= 1 for r in RULES.rules)
 
 

@@ -92,6 +92,7 @@ SERVICES: dict[str, tuple[Concept, bool]] = {
     "hypertension_clinic": (Concept.REFERRAL_HYPERTENSION_CLINIC, True),
     "smoking_cessation": (Concept.REFERRAL_SMOKING_CESSATION, False),
     "weight_management": (Concept.REFERRAL_WEIGHT_MANAGEMENT, False),
+    "diabetes_prevention": (Concept.REFERRAL_DIABETES_PREVENTION, False),
 }
 #: GP problem concept per twin condition (type 1 diabetes has no SNOMED CT code in the table, so
 #: the GP record never shows it).
@@ -123,7 +124,8 @@ class CareSimulation:
     Args:
         state, diagnoses: from :func:`twin_env.twin.sample_population` (the state is owned and mutated).
         first_id: population index of row 0 (patient ids are ``first_id + row``).
-        start_date: simulated date of the first step (default 2020-04-01).
+        start_date: simulated date of the first step (default 2020-04-01); every row's calendar
+            starts there, and a row restarts there when :meth:`reset_rows` gives it a new patient.
         artefacts: recording artefacts (True, False or an ArtefactConfig).
         twin_params, care_params: parameter sets (default: packaged data).
     """
@@ -145,9 +147,9 @@ class CareSimulation:
         self.record = Record(state.patient_key, first_id, artefacts)
         self.ledger = self.record.ledger
         self.start_day = day_number(start_date)
-        self.day = self.start_day
-        self.years = 0.0
         n = state.n
+        self.days = np.full(n, self.start_day, dtype=np.int64)  # each row's current date (days since 1970-01-01)
+        self.years = np.zeros(n)  # simulated years of each row's current patient
         self.diagnosed = {name: np.array(diagnoses.diagnosed[name], dtype=bool) for name in diagnoses.diagnosed}
         self._rx_concept = {f: np.zeros(n, dtype=np.int16) for f in TREATMENT_FIELDS}
         self._rx_dose = {f: np.zeros(n) for f in TREATMENT_FIELDS}
@@ -162,7 +164,7 @@ class CareSimulation:
         self._ordered = {t: np.zeros(n, dtype=bool) for t in Test}
         self._seed_baseline()
         self.record.ingest()
-        self.record.advance(self.day)
+        self.record.advance(self.days)
 
     # ----- agent actions -------------------------------------------------------------------
     def prescribe(self, rows: np.ndarray, drug: str, dose: float) -> None:
@@ -170,7 +172,7 @@ class CareSimulation:
         d = get_drug(drug)
         d.check_dose(dose)
         rows = self._living(rows)
-        self._issue(rows, d.field, d.products[dose], dose, LedgerKind.PRESCRIPTION, self.day)
+        self._issue(rows, d.field, d.products[dose], dose, LedgerKind.PRESCRIPTION, self.days[rows])
         self.state.columns[d.field][rows] = d.twin_value(dose, self.simulator.params)
         apply_treatment_effects(self.state, self.simulator.params)
 
@@ -183,7 +185,7 @@ class CareSimulation:
         d = get_drug(drug)
         rows = self._living(rows)
         rows = rows[self._rx_concept[d.field][rows] > 0]
-        self.ledger.append(rows, LedgerKind.PRESCRIPTION_ENDED, self._rx_concept[d.field][rows], self.day)
+        self.ledger.append(rows, LedgerKind.PRESCRIPTION_ENDED, self._rx_concept[d.field][rows], self.days[rows])
         self._rx_concept[d.field][rows] = 0
         self._next_issue[d.field][rows] = _NO
         self.state.columns[d.field][rows] = 0.0
@@ -203,10 +205,10 @@ class CareSimulation:
             raise ValueError(f"unknown service {service!r}; allowed: {sorted(SERVICES)}")
         concept, attends = SERVICES[service]
         rows = self._living(rows)
-        seq = self.ledger.append(rows, LedgerKind.REFERRAL, concept, self.day)
+        seq = self.ledger.append(rows, LedgerKind.REFERRAL, concept, self.days[rows])
         if attends:
             wait = self._lognormal(rows, CareChannel.OUTPATIENT_WAIT, "outpatient_wait_median_days", "outpatient_wait_sigma_log")
-            self._clinic_day[service][rows] = self.day + wait
+            self._clinic_day[service][rows] = self.days[rows] + wait
             self._clinic_link[service][rows] = seq
 
     def book_review(self, rows: np.ndarray) -> None:
@@ -214,14 +216,16 @@ class CareSimulation:
         self._booked[self._living(rows)] = True
 
     def reset_rows(self, rows: np.ndarray, state: PatientState, diagnoses: BaselineDiagnoses) -> None:
-        """Replace batch ``rows`` (k,) by new patients (k rows of ``state``) starting today.
+        """Replace batch ``rows`` (k,) by new patients (k rows of ``state``) starting on the start date.
 
         The rows keep their patient ids and continue their ledger numbering (a rolling record);
-        their pending care (clinics, admissions, orders, repeats) is cancelled.
+        their calendars restart at the start date and their pending care (clinics, admissions,
+        orders, repeats) is cancelled.
         """
         rows = np.asarray(rows, dtype=np.intp)
         self.state.put(rows, state)
         self.record.reset_rows(rows, state.patient_key)
+        self.days[rows], self.years[rows] = self.start_day, 0.0
         for name, flags in diagnoses.diagnosed.items():
             self.diagnosed[name][rows] = flags
         for table in (self._rx_concept, self._rx_dose):
@@ -237,21 +241,27 @@ class CareSimulation:
             array[rows] = False
         self._seed_baseline(rows)
         self.record.ingest()
+        self.record.advance(self.days)
 
     # ----- the step ------------------------------------------------------------------------
     @property
+    def day(self) -> int:
+        """The latest row's current date (days since 1970-01-01): every row's, while rows move together."""
+        return int(self.days.max())
+
+    @property
     def date(self) -> np.datetime64:
-        """The current simulated date."""
+        """The current simulated date (of :attr:`day`)."""
         return np.datetime64(self.day, "D")
 
     def step(self, dt_years: float = 1.0 / 12.0) -> None:
         """Advance the twin, the care and the record by ``dt_years``."""
         state, ledger = self.state, self.ledger
         counter = state.step_index.copy()
-        day0 = self.day
+        day0 = self.days.copy()
         self.years += dt_years
-        day1 = self.start_day + int(round(self.years * DAYS_PER_YEAR))
-        span = max(day1 - day0, 1)
+        day1 = self.start_day + np.rint(self.years * DAYS_PER_YEAR).astype(np.int64)
+        span = np.maximum(day1 - day0, 1)
         keys = state.patient_key
         events = self.simulator.step(state, dt_years)
         event_day = day0 + (rs.uniform(keys, counter, CareChannel.EVENT_DAY) * span).astype(np.int32)
@@ -280,7 +290,7 @@ class CareSimulation:
         self._repeats(day1)
         self._attendances(day1)
         self._close_dead()
-        self.day = day1
+        self.days = day1
         self.record.ingest()
         self.record.advance(day1)
 
@@ -303,14 +313,15 @@ class CareSimulation:
 
     def _seed_baseline(self, subset: np.ndarray | None = None) -> None:
         state = self.state
-        among = np.ones(state.n, dtype=bool) if subset is None else np.isin(np.arange(state.n), subset)
+        among = np.full(state.n, subset is None)
+        among[subset if subset is not None else []] = True
         for name, concept in _CONDITION_CONCEPT.items():
             rows = np.flatnonzero(self.diagnosed[name] & among)
-            self.ledger.append(rows, LedgerKind.BASELINE_DIAGNOSIS, concept, self.day)
+            self.ledger.append(rows, LedgerKind.BASELINE_DIAGNOSIS, concept, self.days[rows])
         chd = self.diagnosed["chd"]
         mi = self.diagnosed["myocardial_infarction"]
-        self.ledger.append(np.flatnonzero(mi & among), LedgerKind.BASELINE_DIAGNOSIS, Concept.MYOCARDIAL_INFARCTION, self.day)
-        self.ledger.append(np.flatnonzero(chd & ~mi & among), LedgerKind.BASELINE_DIAGNOSIS, Concept.ANGINA, self.day)
+        for concept, rows in ((Concept.MYOCARDIAL_INFARCTION, np.flatnonzero(mi & among)), (Concept.ANGINA, np.flatnonzero(chd & ~mi & among))):
+            self.ledger.append(rows, LedgerKind.BASELINE_DIAGNOSIS, concept, self.days[rows])
         stagger = rs.uniform(state.patient_key, 0, CareChannel.BASELINE_STAGGER)
         for field in TREATMENT_FIELDS:
             rows = np.flatnonzero((state.columns[field] > 0) & among)
@@ -319,10 +330,10 @@ class CareSimulation:
             values = np.unique(state.columns[field][rows])
             dose_of_row = dose[np.searchsorted(values, state.columns[field][rows])] if rows.size else np.zeros(0)
             concept = np.array([drug.products[d] for d in dose_of_row], dtype=np.int16)
-            self._issue(rows, field, concept, dose_of_row, LedgerKind.BASELINE_PRESCRIPTION, self.day)
-            self._next_issue[field][rows] = self.day + (stagger[rows] * self.params["repeat_interval_days"]).astype(np.int32)
+            self._issue(rows, field, concept, dose_of_row, LedgerKind.BASELINE_PRESCRIPTION, self.days[rows])
+            self._next_issue[field][rows] = self.days[rows] + (stagger[rows] * self.params["repeat_interval_days"]).astype(np.int32)
         chronic = self._chronic_diagnosed() & among
-        self._next_review[chronic] = self.day + (stagger[chronic] * self.params["review_interval_days"]).astype(np.int32)
+        self._next_review[chronic] = self.days[chronic] + (stagger[chronic] * self.params["review_interval_days"]).astype(np.int32)
 
     def _chronic_diagnosed(self) -> np.ndarray:
         d = self.diagnosed
@@ -360,7 +371,7 @@ class CareSimulation:
                 self._clinic_link["cardiology"][rows] = seq
         apply_treatment_effects(state, p)
 
-    def _discharges(self, day1: int) -> None:
+    def _discharges(self, day1: np.ndarray) -> None:
         rows = np.flatnonzero((self._discharge_day <= day1) & self.state.alive)
         if rows.size == 0:
             return
@@ -398,7 +409,7 @@ class CareSimulation:
         self.diagnosed["atrial_fibrillation"][af] = True
         return forced
 
-    def _consultations(self, day0: int, day1: int, span: int, counter: np.ndarray, presented: np.ndarray) -> None:
+    def _consultations(self, day0: np.ndarray, day1: np.ndarray, span: np.ndarray, counter: np.ndarray, presented: np.ndarray) -> None:
         state, p, keys = self.state, self.params, self.state.patient_key
         age = state.age_years
         rate = np.select([age < 45, age < 65, age < 75], [p["consultation_rate_per_year_under_45"], p["consultation_rate_per_year_45_64"], p["consultation_rate_per_year_65_74"]], p["consultation_rate_per_year_75_plus"])
@@ -408,7 +419,7 @@ class CareSimulation:
         review = (self._next_review <= day1) | self._booked
         home = state.alive & (self._admission < 0)
         rows = np.flatnonzero(home & ~presented & (spontaneous | review))
-        day = day0 + (rs.uniform(keys[rows], counter[rows], CareChannel.CONSULT_DAY) * span).astype(np.int32)
+        day = day0[rows] + (rs.uniform(keys[rows], counter[rows], CareChannel.CONSULT_DAY) * span[rows]).astype(np.int32)
         is_review = review[rows]
         d = self.diagnosed
         concept = np.where(~is_review, Concept.CONSULTATION, np.where(d["type2_diabetes"][rows], Concept.DIABETES_REVIEW,
@@ -486,7 +497,7 @@ class CareSimulation:
             self.ledger.append(rows[new], LedgerKind.DIAGNOSIS, dx, day[new], link=order[new])
             d[condition][rows[new]] = True
 
-    def _repeats(self, day1: int) -> None:
+    def _repeats(self, day1: np.ndarray) -> None:
         alive = self.state.alive
         for field in TREATMENT_FIELDS:
             due = self._next_issue[field]
@@ -495,9 +506,9 @@ class CareSimulation:
             while rows.size:
                 self.ledger.append(rows, LedgerKind.PRESCRIPTION, self._rx_concept[field][rows], due[rows], value=self._rx_dose[field][rows])
                 due[rows] += int(self.params["repeat_interval_days"])
-                rows = rows[due[rows] <= day1]
+                rows = rows[due[rows] <= day1[rows]]
 
-    def _attendances(self, day1: int) -> None:
+    def _attendances(self, day1: np.ndarray) -> None:
         for service, (concept, _) in SERVICES.items():
             rows = np.flatnonzero((self._clinic_day[service] <= day1) & self.state.alive)
             self.ledger.append(rows, LedgerKind.OUTPATIENT_ATTENDANCE, concept, self._clinic_day[service][rows], link=self._clinic_link[service][rows])

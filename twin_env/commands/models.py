@@ -1,7 +1,8 @@
 """``twin-env models evaluate``: deploy QRISK3 or QDiabetes on a simulated cohort, record vs truth.
 
 Prints the markdown report (with ClinRisk's disclaimer); with ``--out DIR`` also writes
-``report.json``, ``report.md`` and ``calibration.csv`` (the calibration plot's data).
+``report.json``, ``report.md``, ``calibration.csv`` (the calibration plot's data) and, with
+matplotlib installed (the ``viz`` extra), ``calibration.png``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from twin_env.commands import CommandError, atomic_output_dir
 from twin_env.models.deployment import MODELS
 from twin_env.models.monitoring import evaluate
+from twin_env.models.plot import calibration_plot
 
 __all__ = ["add_parser", "run"]
 
@@ -30,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     ev.add_argument(
         "--follow-up-years", type=float, default=10.0, help="years of outcomes after deployment (default 10)"
     )
-    ev.add_argument("--out", default=None, help="directory for report.json, report.md, calibration.csv")
+    ev.add_argument("--out", default=None, help="directory for report.json, report.md, calibration.csv and .png")
     ev.add_argument("--overwrite", action="store_true", help="replace a non-empty --out directory")
     parser.set_defaults(func=run)
     return parser
@@ -49,5 +51,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         with atomic_output_dir(args.out, overwrite=args.overwrite) as work:
             report.write(work)
+            try:
+                calibration_plot(report, work / "calibration.png")
+            except ModuleNotFoundError as exc:
+                sys.stderr.write(f"calibration.png not written: {exc}\n")
     sys.stdout.write(report.to_markdown())
     return 0

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from typing import Any
 
 import numpy as np
 
 from twin_env.care.simulation import CareSimulation
+from twin_env.envs.model_actions import MODEL_ACTIONS, apply_model_action, model_masks, model_orders
 from twin_env.envs.observation import MEDICATIONS, PROBLEMS, SERVICES, GpRecordTable
+from twin_env.envs.orders import Order
+from twin_env.models.gather import Registration
 from twin_env.models.qrisk3 import qrisk3_score_array
 from twin_env.record.concepts import Concept
+from twin_env.record.record import Record
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +48,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("refer_cardiology", "refer to cardiology (recorded CHD, AF or heart failure)", "NICE NG185, NG106"),
     Action("refer_renal", "refer to nephrology (recorded CKD or eGFR < 60)", "NICE NG203 1.5"),
     Action("refer_diabetes", "refer to the diabetes service (recorded T2D)", "NICE NG28"),
-    Action("qrisk3_statin", "compute QRISK3 from the record; if >= threshold start atorvastatin 20 mg", "NICE NG238 1.6 (QRISK3 >= 10%)"),
+    Action("qrisk3_statin", "deploy QRISK3 on the record; if >= threshold (default 10%) start atorvastatin 20 mg", "NICE NG238 1.6 (QRISK3 >= 10%)"),
+    Action("qdiabetes_dpp", "deploy QDiabetes-2018 (model A) on the record; if >= threshold refer to the NHS Diabetes Prevention Programme", "NICE PH38 (threshold unverified)"),
 )
 ACTION_INDEX = {a.name: i for i, a in enumerate(ACTIONS)}
 N_ACTIONS = len(ACTIONS)
@@ -55,19 +61,27 @@ _REFERRALS = {"refer_lifestyle": "weight_management", "refer_smoking_cessation":
               "refer_cardiology": "cardiology", "refer_renal": "nephrology", "refer_diabetes": "diabetology"}
 #: NG136 order in which classes are added (A or C first by age/ethnicity/diabetes, then the other, D, then step 4).
 _STEP4 = ("spironolactone", "doxazosin", "bisoprolol")
+_BP_ORDER = ("ramipril", "losartan", "amlodipine", "indapamide", *_STEP4)
 
 
 @dataclasses.dataclass
 class RecordContext:
-    """What actions read: the GP table, registration demographics, the date and parameters."""
+    """What actions read: the GP table, registration demographics, the date and parameters.
+
+    Model actions deploy on ``record`` (the GP store) with ``registration``; their audit entries
+    are appended to ``model_outputs``.
+    """
 
     table: GpRecordTable
     age_years: np.ndarray
     female: np.ndarray
     ethnicity: np.ndarray
     townsend: np.ndarray
-    day: int
+    day: int | np.ndarray
     params: dict[str, float]
+    record: Record | None = None
+    registration: Registration | None = None
+    model_outputs: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     @functools.cached_property
     def dose(self) -> np.ndarray:
@@ -77,6 +91,9 @@ class RecordContext:
 
 def qrisk3_from_record(ctx: RecordContext) -> np.ndarray:
     """QRISK3 (percent, (N,)) from recorded inputs; NaN where not computable or not eligible.
+
+    A policy-side estimate (the NICE guideline policy); the env's ``qrisk3_statin`` action
+    deploys QRISK3 through :mod:`twin_env.envs.model_actions` instead.
 
     Uses the latest recorded BMI and coded smoking status; substitutes (``env_parameters.csv``)
     where they are missing: BMI, smoking (non-smoker) and, with < 2 readings, SBP SD.
@@ -104,35 +121,29 @@ def qrisk3_from_record(ctx: RecordContext) -> np.ndarray:
     return out
 
 
-def _bp_next(ctx: RecordContext) -> list[tuple[str, float] | None]:
-    """NG136 next step per row: (drug, dose) to prescribe, or None if the regimen is complete."""
-    dose, t = ctx.dose, ctx.table
+def _bp_next(ctx: RecordContext) -> np.ndarray:
+    """NG136 next step per row (N,): index into ``_BP_ORDER`` of the drug to start (dose 1), -1 if the regimen is complete."""
+    ramipril, losartan, amlodipine, indapamide, spironolactone, doxazosin, bisoprolol = (ctx.dose[:, [_M[d] for d in _BP_ORDER]] > 0).T
     black = np.isin(ctx.ethnicity, _BLACK)
-    t2d = t.problem[:, _P["type2_diabetes"]]
-    k = t.latest(Concept.POTASSIUM)
-    out: list[tuple[str, float] | None] = []
-    for r in range(len(dose)):
-        has = lambda d: dose[r, _M[d]] > 0  # noqa: E731
-        a = has("ramipril") or has("losartan")
-        a_drug = "losartan" if black[r] else "ramipril"
-        a_first = t2d[r] or (ctx.age_years[r] < 55 and not black[r])
-        if not a and not has("amlodipine"):
-            out.append((a_drug, 1.0) if a_first else ("amlodipine", 1.0))
-        elif not a:
-            out.append((a_drug, 1.0))
-        elif not has("amlodipine"):
-            out.append(("amlodipine", 1.0))
-        elif not has("indapamide"):
-            out.append(("indapamide", 1.0))
-        else:
-            step4 = [d for d in _STEP4 if not has(d) and not (d == "spironolactone" and not (k[r] <= 4.5))]
-            out.append((step4[0], 1.0) if step4 else None)
-    return out
+    a, a_drug = ramipril | losartan, np.where(black, 1, 0)
+    a_first = ctx.table.problem[:, _P["type2_diabetes"]] | ((ctx.age_years < 55) & ~black)
+    potassium_ok = ctx.table.latest(Concept.POTASSIUM) <= 4.5
+    return np.select([~a & ~amlodipine, ~a, ~amlodipine, ~indapamide, ~spironolactone & potassium_ok, ~doxazosin, ~bisoprolol],
+                     [np.where(a_first, a_drug, 2), a_drug, 2, 3, 4, 5, 6], -1)
 
 
-def _bp_last(ctx: RecordContext) -> list[str | None]:
-    order = ("ramipril", "losartan", "amlodipine", "indapamide", *_STEP4)
-    return [next((d for d in reversed(order) if ctx.dose[r, _M[d]] > 0), None) for r in range(len(ctx.dose))]
+def _bp_last(ctx: RecordContext) -> np.ndarray:
+    """Per row (N,): index into ``_BP_ORDER`` of the last-added class taken, -1 if none."""
+    has = ctx.dose[:, [_M[d] for d in _BP_ORDER]] > 0
+    return np.where(has.any(axis=1), len(_BP_ORDER) - 1 - np.argmax(has[:, ::-1], axis=1), -1)
+
+
+def _by_date(ctx: RecordContext) -> list[tuple[RecordContext, np.ndarray]]:
+    """(context on one date, (N,) rows on that date) per distinct date of ``ctx.day``: models deploy as of one date."""
+    n = len(ctx.age_years)
+    if np.ndim(ctx.day) == 0:
+        return [(ctx, np.ones(n, dtype=bool))]
+    return [(dataclasses.replace(ctx, day=int(d), model_outputs=ctx.model_outputs), ctx.day == d) for d in np.unique(ctx.day)]
 
 
 def _statin_next(ctx: RecordContext) -> np.ndarray:
@@ -148,8 +159,8 @@ def action_masks(ctx: RecordContext, alive: np.ndarray) -> np.ndarray:
     m = np.ones((n, N_ACTIONS), dtype=bool)
     p = t.problem
     egfr = t.latest(Concept.EGFR)
-    m[:, ACTION_INDEX["step_up_antihypertensive"]] = [x is not None for x in _bp_next(ctx)]
-    m[:, ACTION_INDEX["step_down_antihypertensive"]] = [x is not None for x in _bp_last(ctx)]
+    m[:, ACTION_INDEX["step_up_antihypertensive"]] = _bp_next(ctx) >= 0
+    m[:, ACTION_INDEX["step_down_antihypertensive"]] = _bp_last(ctx) >= 0
     m[:, ACTION_INDEX["start_or_intensify_statin"]] = _statin_next(ctx) > 0
     met = dose[:, _M["metformin"]]
     m[:, ACTION_INDEX["start_or_titrate_metformin"]] = p[:, _P["type2_diabetes"]] & (egfr >= 30) & (met < 2000)
@@ -163,8 +174,9 @@ def action_masks(ctx: RecordContext, alive: np.ndarray) -> np.ndarray:
     }
     for action, service in _REFERRALS.items():
         m[:, ACTION_INDEX[action]] = ~recent[:, SERVICES.index(service)] & need.get(action, True)
-    cvd = p[:, _P["myocardial_infarction"]] | p[:, _P["angina"]] | p[:, _P["stroke"]] | p[:, _P["tia"]]
-    m[:, ACTION_INDEX["qrisk3_statin"]] = (dose[:, _M["atorvastatin"]] == 0) & ~cvd & ~np.isnan(t.latest(Concept.TOTAL_CHOLESTEROL)) & ~np.isnan(t.latest(Concept.HDL_CHOLESTEROL)) & ~np.isnan(t.latest(Concept.SBP))
+    for on_date, rows_on in _by_date(ctx):
+        for action, valid in model_masks(on_date).items():
+            m[rows_on, ACTION_INDEX[action]] = valid[rows_on]
     m[~alive, 1:] = False
     return m
 
@@ -186,13 +198,13 @@ def apply_actions(sim: CareSimulation, ctx: RecordContext, actions: np.ndarray, 
         elif name in _REFERRALS:
             sim.refer(rows, _REFERRALS[name])
         elif name == "step_up_antihypertensive":
-            nxt = _bp_next(ctx)
-            for r in rows.tolist():
-                sim.prescribe(np.array([r]), *nxt[r])
+            nxt = _bp_next(ctx)[rows]
+            for j in np.unique(nxt).tolist():
+                sim.prescribe(rows[nxt == j], _BP_ORDER[j], 1.0)
         elif name == "step_down_antihypertensive":
-            last = _bp_last(ctx)
-            for r in rows.tolist():
-                sim.stop(np.array([r]), last[r])
+            last = _bp_last(ctx)[rows]
+            for j in np.unique(last).tolist():
+                sim.stop(rows[last == j], _BP_ORDER[j])
         elif name == "start_or_intensify_statin":
             target = _statin_next(ctx)
             for mg in np.unique(target[rows]):
@@ -205,31 +217,17 @@ def apply_actions(sim: CareSimulation, ctx: RecordContext, actions: np.ndarray, 
             sim.stop(rows, "metformin")
         elif name == "add_sglt2":
             sim.prescribe(rows, "dapagliflozin", 10.0)
-        elif name == "qrisk3_statin":
-            score = qrisk3_from_record(ctx)
-            ctx.table.qrisk3[rows], ctx.table.qrisk3_day[rows] = score[rows], ctx.day
-            high = rows[score[rows] >= ctx.params["qrisk3_statin_threshold_percent"]]
-            sim.prescribe(high, "atorvastatin", 20.0)
+        elif name in MODEL_ACTIONS:
+            for on_date, rows_on in _by_date(ctx):
+                if rows_on[rows].any():
+                    ctx.model_outputs.append(apply_model_action(sim, on_date, name, rows[rows_on[rows]]))
     return done
-
-
-@dataclasses.dataclass(frozen=True)
-class Order:
-    """One concrete thing an action would do: ``kind`` prescribe/stop/test/refer/review/model.
-
-    ``name`` is the drug, test panel, service, review or model; ``dose`` the prescribed dose
-    (units of :data:`twin_env.care.drugs.DRUGS`), None for other kinds.
-    """
-
-    kind: str
-    name: str
-    dose: float | None = None
 
 
 def resolve_orders(action: int, ctx: RecordContext, row: int = 0) -> list[Order]:
     """What ``action`` would concretely do for batch ``row`` now (ignores the mask; [] if nothing).
 
-    ``qrisk3_statin`` gives the model run and, if the score reaches the threshold, the statin.
+    Model actions give the model run and, if the score reaches the threshold, the order it triggers.
     """
     name = ACTIONS[action].name
     if name in ("book_review", "bp_check"):
@@ -239,11 +237,11 @@ def resolve_orders(action: int, ctx: RecordContext, row: int = 0) -> list[Order]
     if name in _REFERRALS:
         return [Order("refer", _REFERRALS[name])]
     if name == "step_up_antihypertensive":
-        nxt = _bp_next(ctx)[row]
-        return [] if nxt is None else [Order("prescribe", nxt[0], nxt[1])]
+        nxt = int(_bp_next(ctx)[row])
+        return [] if nxt < 0 else [Order("prescribe", _BP_ORDER[nxt], 1.0)]
     if name == "step_down_antihypertensive":
-        last = _bp_last(ctx)[row]
-        return [] if last is None else [Order("stop", last)]
+        last = int(_bp_last(ctx)[row])
+        return [] if last < 0 else [Order("stop", _BP_ORDER[last])]
     if name == "start_or_intensify_statin":
         mg = float(_statin_next(ctx)[row])
         return [Order("prescribe", "atorvastatin", mg)] if mg > 0 else []
@@ -253,8 +251,6 @@ def resolve_orders(action: int, ctx: RecordContext, row: int = 0) -> list[Order]
         return [Order("stop", "metformin")]
     if name == "add_sglt2":
         return [Order("prescribe", "dapagliflozin", 10.0)]
-    if name == "qrisk3_statin":
-        score = qrisk3_from_record(ctx)[row]
-        high = score >= ctx.params["qrisk3_statin_threshold_percent"]
-        return [Order("model", "qrisk3"), *([Order("prescribe", "atorvastatin", 20.0)] if high else [])]
+    if name in MODEL_ACTIONS:
+        return model_orders(ctx, name, row)
     return []

@@ -8,7 +8,12 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
+from twin_env.twin.parameters import read_data_csv
+
 OBSERVATION_MODES: tuple[str, ...] = ("record", "truth", "record+truth")
+#: Model-action thresholds (percent); defaults and their sources: ``twin_env/data/env_parameters.csv``.
+THRESHOLDS: tuple[str, ...] = ("qrisk3_statin_threshold_percent", "qdiabetes_dpp_threshold_percent")
+_THRESHOLD_DEFAULTS = {r["name"]: float(r["value"]) for r in read_data_csv("env_parameters.csv") if r["name"] in THRESHOLDS}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +31,10 @@ class EnvConfig:
         population_seed: seed of the synthetic population patients are drawn from.
         artefacts: record artefacts on (True) or a record that agrees with the truth (False).
         start_date: ISO date of every episode's first decision.
+        qrisk3_statin_threshold_percent: the ``qrisk3_statin`` action starts atorvastatin 20 mg at
+            a QRISK3 score >= this (default 10, NICE NG238).
+        qdiabetes_dpp_threshold_percent: the ``qdiabetes_dpp`` action refers to the NHS Diabetes
+            Prevention Programme at a QDiabetes-2018 score >= this (default 5.6, unverified).
     """
 
     min_age_years: float = 40.0
@@ -39,6 +48,8 @@ class EnvConfig:
     population_seed: int = 0
     artefacts: bool = True
     start_date: str = "2020-04-01"
+    qrisk3_statin_threshold_percent: float = _THRESHOLD_DEFAULTS["qrisk3_statin_threshold_percent"]
+    qdiabetes_dpp_threshold_percent: float = _THRESHOLD_DEFAULTS["qdiabetes_dpp_threshold_percent"]
 
     def __post_init__(self) -> None:
         if self.observation_mode not in OBSERVATION_MODES:
@@ -49,6 +60,10 @@ class EnvConfig:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
         if not 18 <= self.min_age_years <= self.max_age_years <= 100:
             raise ValueError(f"ages must satisfy 18 <= min_age_years <= max_age_years <= 100, got {self.min_age_years}, {self.max_age_years}")
+        for name in THRESHOLDS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 100:
+                raise ValueError(f"{name} must be a risk in percent, 0 < value <= 100, got {value!r}")
         if self.horizon_years <= 0 or self.reward_scale_gbp <= 0:
             raise ValueError("horizon_years and reward_scale_gbp must be > 0")
         for name in ("decision_interval_months", "population_seed"):

@@ -12,9 +12,10 @@ import numpy as np
 
 from twin_env.care.simulation import CareSimulation
 from twin_env.envs import actions as act
-from twin_env.envs.config import EnvConfig
+from twin_env.envs.config import THRESHOLDS, EnvConfig
 from twin_env.envs.observation import GpRecordTable, encode_record, encode_truth
 from twin_env.envs.rewards import REWARDS
+from twin_env.models.gather import Registration
 from twin_env.record.concepts import Concept
 from twin_env.record.ledger import LedgerKind
 from twin_env.twin.cohort import sample_population
@@ -39,6 +40,8 @@ class Batch:
     def __init__(self, config: EnvConfig, n: int) -> None:
         self.config, self.n = config, n
         self.sim: CareSimulation | None = None
+        self.params = {**ENV_PARAMETERS, **{k: float(getattr(config, k)) for k in THRESHOLDS}}
+        self.model_outputs: list[dict] = []
 
     @property
     def tp(self) -> TwinParameters:
@@ -46,7 +49,7 @@ class Batch:
 
     # ----- episodes --------------------------------------------------------------------------
     def _sample(self, index: np.ndarray):
-        """Population patients at the given indices (sampled as contiguous blocks per block of indices)."""
+        """Population patients at the given indices (one episode's indices: a block of at most N)."""
         c = self.config
         lo, hi = int(index.min()), int(index.max()) + 1
         state, dx = sample_population(hi - lo, c.population_seed, min_age=c.min_age_years, max_age=c.max_age_years, first_index=lo)
@@ -54,6 +57,13 @@ class Batch:
         from twin_env.twin.baseline_conditions import BaselineDiagnoses  # noqa: PLC0415
 
         return state.take(take), BaselineDiagnoses({k: np.asarray(v)[take] for k, v in dx.diagnosed.items()})
+
+    def _replace_rows(self, rows: np.ndarray) -> None:
+        """Put each row's next patient into the simulation, sampling one block per episode number."""
+        for episode in np.unique(self.episode[rows]).tolist():
+            group = rows[self.episode[rows] == episode]
+            state, dx = self._sample(self.patient_index(group))
+            self.sim.reset_rows(group, state, dx)
 
     def reset(self, base: int, first_episode: np.ndarray) -> None:
         """Fresh rows: row i gets patient ``base + i + first_episode[i] * EPISODE_STRIDE``."""
@@ -63,40 +73,51 @@ class Batch:
         self.sim = CareSimulation(state, dx, start_date=self.config.start_date, artefacts=self.config.artefacts)
         self.table = GpRecordTable(self.n, 0)
         self.steps = np.zeros(self.n, dtype=np.int64)
-        self.start_day = np.full(self.n, self.sim.day, dtype=np.int64)
+        self.start_day = self.sim.days.copy()
         self._ledger_len = len(self.sim.ledger)
-        self.table.update(self.sim.record.stores["gp"], self.sim.day)
+        self.table.update(self.sim.record.stores["gp"], self.sim.days)
         self.last_action = np.zeros(self.n, dtype=np.int64)
+        self._masks: np.ndarray | None = None
 
     def reset_rows(self, rows: np.ndarray) -> None:
         """Start each row's next episode in place (vector env auto-reset)."""
+        rows = np.asarray(rows, dtype=np.intp)
         self.episode[rows] += 1
-        state, dx = self._sample(self.patient_index(rows))
         seq = self.sim.ledger._next_seq[rows].astype(np.int64)
-        self.table.update(self.sim.record.stores["gp"], self.sim.day)
+        self.table.update(self.sim.record.stores["gp"], self.sim.days)
         self.table.clear(rows, seq)
-        self.sim.reset_rows(rows, state, dx)
+        self._replace_rows(rows)
         self.steps[rows] = 0
-        self.start_day[rows] = self.sim.day
+        self.start_day[rows] = self.sim.days[rows]
         self.last_action[rows] = 0
-        self.table.update(self.sim.record.stores["gp"], self.sim.day)
+        self.table.update(self.sim.record.stores["gp"], self.sim.days)
+        self._masks = None
 
     def patient_index(self, rows: np.ndarray) -> np.ndarray:
         return self.base + rows + self.episode[rows] * EPISODE_STRIDE
 
     # ----- reading ---------------------------------------------------------------------------
+    def today(self) -> int | np.ndarray:
+        """The rows' current date (days since 1970-01-01): an int while every row is on the same date, else (N,)."""
+        days = self.sim.days
+        return int(days[0]) if (days == days[0]).all() else days.copy()
+
     def context(self) -> act.RecordContext:
         s = self.sim.state
-        return act.RecordContext(self.table, s.age_years, s.female, s.ethnicity, s.townsend, self.sim.day, ENV_PARAMETERS)
+        return act.RecordContext(self.table, s.age_years, s.female, s.ethnicity, s.townsend, self.today(), self.params,
+                                 self.sim.record, Registration.from_simulation(self.sim))
 
     def masks(self) -> np.ndarray:
-        return act.action_masks(self.context(), self.sim.state.alive)
+        """(N, N_ACTIONS) action masks, computed once per state (after each reset or step)."""
+        if self._masks is None:
+            self._masks = act.action_masks(self.context(), self.sim.state.alive)
+        return self._masks.copy()
 
     def observe(self) -> dict[str, np.ndarray]:
         s, mode, obs = self.sim.state, self.config.observation_mode, {}
         if "record" in mode:
             demo = {k: s.columns[k] for k in ("age_years", "female", "ethnicity", "imd_quintile")}
-            obs.update(encode_record(self.table, demo, self.sim.day, self.steps / self.config.max_steps, ENV_PARAMETERS["current_medication_window_days"]))
+            obs.update(encode_record(self.table, demo, self.today(), self.steps / self.config.max_steps, ENV_PARAMETERS["current_medication_window_days"]))
         if "truth" in mode:
             obs.update(encode_truth(s))
         return obs
@@ -107,11 +128,14 @@ class Batch:
         sim, cfg = self.sim, self.config
         alive0 = sim.state.alive.copy()
         mask = self.masks()
-        executed = act.apply_actions(sim, self.context(), actions, mask)
+        ctx = self.context()
+        executed = act.apply_actions(sim, ctx, actions, mask)
+        self.model_outputs = ctx.model_outputs
         self.last_action = np.where(executed, actions, 0)
         sim.step(cfg.dt_years)
+        self._masks = None
         self.steps += 1
-        self.table.update(sim.record.stores["gp"], sim.day)
+        self.table.update(sim.record.stores["gp"], sim.days)
         comps = self._components(alive0)
         reward = REWARDS[cfg.reward](comps, cfg)
         terminated = alive0 & ~sim.state.alive
@@ -121,10 +145,9 @@ class Batch:
     def _components(self, alive0: np.ndarray) -> dict[str, np.ndarray]:
         sim, p, n, dt = self.sim, self.tp, self.n, self.config.dt_years
         s = sim.state
-        led = sim.ledger.columns
-        new = slice(self._ledger_len, len(led["patient"]))
-        self._ledger_len = len(led["patient"])
-        row, kind, concept = led["patient"][new] - sim.record.first_id, led["kind"][new], led["concept"][new].astype(np.intp)
+        new = sim.ledger.since(self._ledger_len)
+        self._ledger_len = len(sim.ledger)
+        row, kind, concept = new["patient"] - sim.record.first_id, new["kind"], new["concept"].astype(np.intp)
         counted = alive0[row]
 
         def per_row(mask: np.ndarray, weight: np.ndarray | float = 1.0) -> np.ndarray:
@@ -147,7 +170,7 @@ class Batch:
         e = ENV_PARAMETERS
         consults = per_row(kind == LedgerKind.CONSULTATION, e["cost_gp_consultation_gbp"])
         referral = per_row(kind == LedgerKind.OUTPATIENT_ATTENDANCE, e["cost_outpatient_first_attendance_gbp"]) + per_row(
-            (kind == LedgerKind.REFERRAL) & np.isin(concept, (Concept.REFERRAL_SMOKING_CESSATION, Concept.REFERRAL_WEIGHT_MANAGEMENT)), e["cost_community_referral_gbp"])
+            (kind == LedgerKind.REFERRAL) & np.isin(concept, (Concept.REFERRAL_SMOKING_CESSATION, Concept.REFERRAL_WEIGHT_MANAGEMENT, Concept.REFERRAL_DIABETES_PREVENTION)), e["cost_community_referral_gbp"])
         return {
             "qalys": np.maximum(utility, 0.0) * dt * alive_frac,
             "cost_events_gbp": event * alive0,

@@ -25,8 +25,10 @@ class PrimaryCareEnv(gym.Env[dict, int]):
     advance by one interval, and the agent sees the GP record as it stands on the new date.
 
     ## Action Space
-    ``Discrete(19)``: see :data:`twin_env.envs.actions.ACTIONS` (name, effect, NICE basis) and
+    ``Discrete(20)``: see :data:`twin_env.envs.actions.ACTIONS` (name, effect, NICE basis) and
     ``docs/env.md``. Masked actions (``action_masks()``) are not executed (treated as do-nothing).
+    Model actions (``qrisk3_statin``, ``qdiabetes_dpp``) deploy the model through
+    :mod:`twin_env.models.deployment`; ``info["model_outputs"]`` holds each run's audit entry.
 
     ## Observation Space
     ``Dict`` of ``Box(0, 1, float32)`` / ``MultiBinary`` features, all scaled to [0, 1]
@@ -34,10 +36,10 @@ class PrimaryCareEnv(gym.Env[dict, int]):
     ``measurement_value`` (10: latest SBP/200, DBP/120, HbA1c/100 mmol/mol, total chol/10, HDL/3,
     LDL/8 mmol/L, eGFR/120, K+/6 mmol/L, ACR/30 mg/mmol, BMI/60 kg/m2; 0 when missing),
     ``measurement_age`` (10: years since, /10, 1 when missing), ``measurement_missing`` (10), ``problems`` (9),
-    ``medications`` (10: current dose / maximum dose), ``referred_recently`` (6, last 90 days),
+    ``medications`` (10: current dose / maximum dose), ``referred_recently`` (7, last 90 days),
     ``letters_since_review`` (1: count/5), ``admissions_known`` (2: discharge summaries in the
     last year /3, years since the last /10), ``smoking`` (2: coded status as QRISK3 category/4,
-    missing), ``qrisk3`` (2: last computed score/100, missing),
+    missing), ``qrisk3`` (2: last QRISK3 score in the GP record/100, missing),
     ``time_since_review`` (1: years/5), ``episode_progress`` (1). ``"truth"`` adds/uses
     ``truth_values`` (13), ``truth_conditions`` (9), ``truth_treatments`` (10).
 
@@ -110,7 +112,7 @@ class PrimaryCareEnv(gym.Env[dict, int]):
         return self._obs(), self._last_reward, bool(terminated[0]), bool(truncated[0]), info
 
     def action_masks(self) -> np.ndarray:
-        """(19,) bool: actions that make sense for this patient now (from the record)."""
+        """(20,) bool: actions that make sense for this patient now (from the record)."""
         return self._batch.masks()[0]
 
     @property
@@ -140,6 +142,7 @@ class PrimaryCareEnv(gym.Env[dict, int]):
         if comps is not None:
             info["reward_components"] = comps
             info["action_executed"] = executed
+            info["model_outputs"] = self._batch.model_outputs
         return info
 
 

@@ -13,7 +13,7 @@ from twin_env.envs.vector_env import PrimaryCareVectorEnv
 class PrimaryCareSB3VecEnv(VecEnv):
     """N patients stepped together; auto-resets SB3-style (``terminal_observation`` in infos).
 
-    ``action_masks()`` gives (N, 19) bool for sb3-contrib ``MaskablePPO``.
+    ``action_masks()`` gives (N, 20) bool for sb3-contrib ``MaskablePPO``.
     """
 
     def __init__(self, num_envs: int = 8, config: dict[str, Any] | None = None) -> None:

@@ -20,7 +20,8 @@ class PrimaryCareVectorEnv(VectorEnv):
 
     Seeded ``s``, row ``i`` meets the patients the single env seeded ``s + i`` meets (as in
     ``SyncVectorEnv``). Auto-reset: NEXT_STEP (the step after a row ends returns its reset
-    observation, reward 0). A row's later patients reuse its patient id in the rolling record.
+    observation, reward 0). A row's later patients reuse its patient id in the rolling record and
+    start on ``config.start_date``, as in the single env.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
@@ -66,10 +67,11 @@ class PrimaryCareVectorEnv(VectorEnv):
         info = self._info()
         info["reward_components"] = comps
         info["action_executed"] = executed
+        info["model_outputs"] = self._batch.model_outputs
         return self._batch.observe(), reward, terminated, truncated, info
 
     def action_masks(self) -> np.ndarray:
-        """(num_envs, 19) bool."""
+        """(num_envs, 20) bool."""
         return self._batch.masks()
 
     def _info(self) -> dict[str, Any]:

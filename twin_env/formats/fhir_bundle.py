@@ -68,21 +68,28 @@ class _Ids:
     """Deterministic resource ids: one per (ledger event, item type), numbered if filed twice."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], int] = defaultdict(int)
+        self._seen: dict[tuple[str, str], int] = {}
 
     def new(self, kind: str, event_id: str) -> str:
-        n = self._seen[(kind, event_id)]
-        self._seen[(kind, event_id)] += 1
+        key = (kind, event_id)
+        n = self._seen.get(key, 0)
+        self._seen[key] = n + 1
         return fr.deterministic_uuid(kind, event_id, str(n))
+
+
+#: Ids of the practice, the trust and the GP: the same in every bundle, so made once.
+_PRACTICE_ID = fr.deterministic_uuid("organization", PRACTICE.code)
+_TRUST_ID = fr.deterministic_uuid("organization", TRUST.code)
+_GP_ID = fr.deterministic_uuid("practitioner", PRACTICE.code, PRACTICE.clinician)
 
 
 def _participants(source: RecordSource, patient: int) -> tuple[list[fr.Resource], dict[str, str]]:
     who = source.identity(patient)
     ids = {
         "patient": fr.deterministic_uuid("patient", str(patient)),
-        "practice": fr.deterministic_uuid("organization", PRACTICE.code),
-        "trust": fr.deterministic_uuid("organization", TRUST.code),
-        "gp": fr.deterministic_uuid("practitioner", PRACTICE.code, PRACTICE.clinician),
+        "practice": _PRACTICE_ID,
+        "trust": _TRUST_ID,
+        "gp": _GP_ID,
     }
     title, given, family = PRACTICE.clinician.split(" ")
     resources = [

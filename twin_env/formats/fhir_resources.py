@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import math
 import re
@@ -152,21 +153,43 @@ _AUDIT_OUTCOME = frozenset({"0", "4", "8", "12"})
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+# uuid5 without building a uuid.UUID per id: SHA-1 of the namespace bytes then the name (the
+# namespace prefix is hashed once); the version nibble becomes 5 and the variant nibble's top
+# bits 10 (RFC 4122), as uuid.UUID(bytes=..., version=5) does, done on the hex digits.
+_NAMESPACE_SHA1 = hashlib.sha1(NAMESPACE.bytes, usedforsecurity=False)
+_VARIANT_HEX = {h: "89ab"[int(h, 16) & 3] for h in "0123456789abcdef"}
+
+
 def deterministic_uuid(*parts: str) -> str:
-    """A stable UUID (uuid5 in :data:`NAMESPACE`) for the given parts, e.g. ("patient", "42")."""
+    """A stable UUID (uuid5 in :data:`NAMESPACE`) for the given parts, e.g. ("patient", "42").
+
+    Equal to ``str(uuid.uuid5(NAMESPACE, "\\x1f".join(parts)))`` (a test checks it), computed
+    without the ``uuid.UUID`` object.
+    """
     if not parts:
         raise ValueError("deterministic_uuid needs at least one part")
-    return str(uuid.uuid5(NAMESPACE, "\x1f".join(parts)))
+    digest = _NAMESPACE_SHA1.copy()
+    digest.update("\x1f".join(parts).encode("utf-8"))
+    x = digest.hexdigest()
+    return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT_HEX[x[16]]}{x[17:20]}-{x[20:32]}"
 
 
 def reference(resource_id: str) -> dict[str, str]:
     """A reference to the resource with ``resource_id`` inside the same Bundle."""
-    return {"reference": f"urn:uuid:{resource_id}"}
+    return {"reference": "urn:uuid:" + resource_id}
+
+
+# One encoder for every call (json.dumps would build one per call for non-default options);
+# check_circular is off because builders only make trees (a cycle would now end in RecursionError
+# rather than json's "Circular reference detected" ValueError). Output is unchanged.
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
+)
 
 
 def dumps(resource: Mapping[str, Any]) -> str:
     """Serialise a resource or Bundle deterministically (sorted keys, compact, UTF-8 text)."""
-    return json.dumps(resource, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _ENCODER.encode(resource)
 
 
 def _choice(value: str, allowed: Iterable[str], field: str) -> str:
@@ -197,12 +220,16 @@ def _date(value: DateLike) -> str:
 
 def _datetime(value: DateLike) -> str:
     """FHIR ``dateTime``: a date stays a date; a time gets a time zone (UTC if naive)."""
+    if type(value) is dt.date:  # the common case (record dates): no parsing or zone to add
+        return value.isoformat()
     value = _parse(value) if isinstance(value, str) else value
     return _aware(value) if isinstance(value, dt.datetime) else value.isoformat()
 
 
 def _instant(value: DateLike) -> str:
     """FHIR ``instant``: always a full time with zone; a date means midnight UTC."""
+    if type(value) is dt.date:  # the common case: what _aware writes for midnight UTC
+        return value.isoformat() + "T00:00:00+00:00"
     value = _parse(value) if isinstance(value, str) else value
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
@@ -225,6 +252,35 @@ def _coding(row: Code) -> dict[str, str]:
 
 def _concept(*rows: Code) -> dict[str, Any]:
     return {"coding": [_coding(r) for r in rows], "text": rows[0].display}
+
+
+# The code table is frozen, so a code checked once (in the table, in an allowed domain) is
+# remembered with the (system URI, code, display) of each coding its CodeableConcept carries.
+# Only the strings are cached: every call builds fresh dicts, so callers may change what they get.
+_Codings = tuple[tuple[str, str, str], ...]
+_CHECKED: dict[tuple[str, str, tuple[str, ...], bool], _Codings] = {}
+
+
+def _codings(system: str, code: str, domains: tuple[str, ...], field: str, loinc: bool = False) -> _Codings:
+    """The codings for ``code`` (checked as :func:`_table_code` does), plus its LOINC if ``loinc``."""
+    key = (system, code, domains, loinc)
+    found = _CHECKED.get(key)
+    if found is None:
+        rows = [_table_code(system, code, domains, field)]
+        if loinc:
+            equivalent = loinc_for(rows[0].concept)
+            if equivalent is not None:
+                rows.append(equivalent)
+        found = _CHECKED[key] = tuple((_SYSTEM_URI[r.system], r.code, r.display) for r in rows)
+    return found
+
+
+def _concept_of(codings: _Codings) -> dict[str, Any]:
+    """A CodeableConcept (fresh dicts) from cached codings; the text is the first display."""
+    return {
+        "coding": [{"system": s, "code": c, "display": d} for s, c, d in codings],
+        "text": codings[0][2],
+    }
 
 
 def _fixed_concept(system: str, code: str, display: str) -> dict[str, Any]:
@@ -356,7 +412,7 @@ def condition(
     recorder_id: str | None = None,
 ) -> Resource:
     """UK Core Condition coded in SNOMED CT (domain ``condition`` of the code table)."""
-    row = _table_code("snomed", code, ("condition",), "Condition.code")
+    codings = _codings("snomed", code, ("condition",), "Condition.code")
     _choice(category, _CONDITION_CATEGORY, "category")
     res = _base("Condition", id, "Condition")
     res["clinicalStatus"] = _fixed_concept(
@@ -372,7 +428,7 @@ def condition(
     res["category"] = [
         _fixed_concept(_TERMINOLOGY + "condition-category", category, _CONDITION_CATEGORY[category])
     ]
-    res["code"] = _concept(row)
+    res["code"] = _concept_of(codings)
     res["subject"] = reference(patient_id)
     _put(res, "encounter", _ref(encounter_id))
     _put(res, "onsetDateTime", None if onset is None else _datetime(onset))
@@ -384,14 +440,17 @@ def condition(
 
 def _observation_code(code: str, field: str) -> dict[str, Any]:
     """SNOMED CT observable (or smoking finding), with the LOINC equivalent where the table has one."""
-    row = _table_code("snomed", code, ("observable", "smoking"), field)
-    loinc = loinc_for(row.concept)
-    return _concept(row) if loinc is None else _concept(row, loinc)
+    return _concept_of(_codings("snomed", code, ("observable", "smoking"), field, loinc=True))
+
+
+_OBSERVATION_CATEGORY_SYSTEM = _TERMINOLOGY + "observation-category"
 
 
 def _category(category: str) -> list[dict[str, Any]]:
-    _choice(category, _OBSERVATION_CATEGORY, "category")
-    return [_fixed_concept(_TERMINOLOGY + "observation-category", category, _OBSERVATION_CATEGORY[category])]
+    display = _OBSERVATION_CATEGORY.get(category)
+    if display is None:
+        _choice(category, _OBSERVATION_CATEGORY, "category")
+    return [{"coding": [{"system": _OBSERVATION_CATEGORY_SYSTEM, "code": category, "display": display}]}]
 
 
 def observation(
@@ -467,6 +526,10 @@ def blood_pressure(
     return res
 
 
+#: dm+d id as given (current or previous) -> codings of the current VMP.
+_DMD_CODINGS: dict[str, _Codings] = {}
+
+
 def medication_request(
     *,
     id: str,
@@ -483,7 +546,11 @@ def medication_request(
 
     ``repeat`` sets courseOfTherapyType: continuous (repeat prescription) or acute.
     """
-    row = _table_code("dmd", current_dmd_code(dmd_code), ("dmd",), "medicationCodeableConcept")
+    codings = _DMD_CODINGS.get(dmd_code)
+    if codings is None:
+        codings = _DMD_CODINGS[dmd_code] = _codings(
+            "dmd", current_dmd_code(dmd_code), ("dmd",), "medicationCodeableConcept"
+        )
     res = _base("MedicationRequest", id, "MedicationRequest")
     res["status"] = _choice(status, _MEDICATION_REQUEST_STATUS, "status")
     res["intent"] = "order"
@@ -495,7 +562,7 @@ def medication_request(
     res["courseOfTherapyType"] = _fixed_concept(
         _TERMINOLOGY + "medicationrequest-course-of-therapy", *therapy
     )
-    res["medicationCodeableConcept"] = _concept(row)
+    res["medicationCodeableConcept"] = _concept_of(codings)
     res["subject"] = reference(patient_id)
     _put(res, "encounter", _ref(encounter_id))
     res["authoredOn"] = _datetime(authored_on)
@@ -517,11 +584,11 @@ def service_request(
     reason_ids: Sequence[str] = (),
 ) -> Resource:
     """UK Core ServiceRequest (a referral or a test/imaging request) coded in SNOMED CT."""
-    row = _table_code("snomed", code, ("referral", "procedure"), "ServiceRequest.code")
+    codings = _codings("snomed", code, ("referral", "procedure"), "ServiceRequest.code")
     res = _base("ServiceRequest", id, "ServiceRequest")
     res["status"] = _choice(status, _REQUEST_STATUS, "status")
     res["intent"] = "order"
-    res["code"] = _concept(row)
+    res["code"] = _concept_of(codings)
     res["subject"] = reference(patient_id)
     _put(res, "encounter", _ref(encounter_id))
     res["authoredOn"] = _datetime(authored_on)
@@ -559,7 +626,7 @@ def diagnostic_report(
         res["code"] = {"text": title}
     else:
         res["code"] = {
-            **_concept(_table_code("snomed", code, ("procedure", "observable"), "code")),
+            **_concept_of(_codings("snomed", code, ("procedure", "observable"), "code")),
             "text": title,
         }
     res["subject"] = reference(patient_id)
@@ -590,7 +657,7 @@ def imaging_study(
     The Study Instance UID is ``urn:oid:2.25.<uuid as integer>`` of ``id``, so it is deterministic.
     """
     _choice(modality, _MODALITY, "modality")
-    row = _table_code("snomed", procedure_code, ("procedure",), "procedureCode")
+    codings = _codings("snomed", procedure_code, ("procedure",), "procedureCode")
     res = _base("ImagingStudy", id, "ImagingStudy")
     res["identifier"] = [{"system": "urn:dicom:uid", "value": f"urn:oid:2.25.{uuid.UUID(id).int}"}]
     res["status"] = _choice(status, _IMAGING_STATUS, "status")
@@ -601,7 +668,7 @@ def imaging_study(
     _put(res, "basedOn", None if based_on_id is None else [reference(based_on_id)])
     res["numberOfSeries"] = 1
     res["numberOfInstances"] = number_of_instances
-    res["procedureCode"] = [_concept(row)]
+    res["procedureCode"] = [_concept_of(codings)]
     res["description"] = description
     return res
 
@@ -620,10 +687,10 @@ def document_reference(
     status: str = "current",
 ) -> Resource:
     """UK Core DocumentReference holding a plain-text letter or report as a base64 attachment."""
-    row = _table_code("snomed", type_code, ("document",), "DocumentReference.type")
+    codings = _codings("snomed", type_code, ("document",), "DocumentReference.type")
     res = _base("DocumentReference", id, "DocumentReference")
     res["status"] = _choice(status, _DOCUMENT_STATUS, "status")
-    res["type"] = _concept(row)
+    res["type"] = _concept_of(codings)
     res["subject"] = reference(patient_id)
     res["date"] = _instant(date)
     _put(res, "author", None if author_id is None else [reference(author_id)])
@@ -663,9 +730,7 @@ def risk_assessment(
     res = _base("RiskAssessment", id, "RiskAssessment")
     res["status"] = "final"
     _put(res, "method", None if method is None else {"text": method})
-    _put(
-        res, "code", None if code is None else _concept(_table_code("snomed", code, ("observable",), "code"))
-    )
+    _put(res, "code", None if code is None else _concept_of(_codings("snomed", code, ("observable",), "code")))
     res["subject"] = reference(patient_id)
     res["occurrenceDateTime"] = _datetime(occurrence)
     _put(res, "performer", _ref(performer_id))

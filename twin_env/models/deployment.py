@@ -28,7 +28,8 @@ from twin_env.record.views import to_date
 
 __all__ = [
     "SCORED", "SCORED_WITH_IMPUTATION", "REFUSED", "MODELS", "CallableModel", "ClinRiskModel",
-    "DeployableModel", "DeploymentResult", "EstimatorModel", "Registration", "assess", "deploy", "get_model",
+    "DeployableModel", "DeploymentResult", "EstimatorModel", "Registration", "assess", "deploy", "eligible_on_record",
+    "get_model", "ineligibility",
 ]  # fmt: skip
 SCORED, SCORED_WITH_IMPUTATION, REFUSED = "scored", "scored-with-imputation", "refused"
 
@@ -209,23 +210,47 @@ class DeploymentResult:
         return text + (f"\n{self.disclaimer}" if self.disclaimer else "")
 
 
+def ineligibility(contract: ModelContract, gathered: Gathered) -> np.ndarray:
+    """(n,) str: the first eligibility rule each patient fails ("ineligible: ..."), "" if eligible."""
+    reason = np.full(len(gathered.patients), "", dtype=object)
+    for rule in contract.eligibility:
+        x, found = gathered.value[rule.item], gathered.status[rule.item] == FOUND
+        if rule.kind == "between":
+            fails = ~found | (x < rule.low) | (x >= rule.high)
+        elif rule.kind == "false":
+            fails = found & (x > 0)
+        else:
+            fails = found & (x < rule.low)
+        reason[fails & (reason == "")] = f"ineligible: {rule.reason}"
+    return reason
+
+
+def eligible_on_record(
+    model: DeployableModel | str,
+    record: Record,
+    patients: np.ndarray,
+    as_of: DateLike,
+    *,
+    registration: Registration,
+    first_seq: np.ndarray | None = None,
+) -> np.ndarray:
+    """(n,) bool: ``patients`` that pass the model's eligibility rules on the GP record (no scoring)."""
+    contract = (get_model(model) if isinstance(model, str) else model).contract
+    needed = {r.item for r in contract.eligibility}
+    only = dataclasses.replace(contract, inputs=(), context=tuple(i for i in contract.items if i.name in needed))
+    gathered = gather_record(only, record, registration, np.asarray(patients, dtype=np.int64), day_number(as_of), first_seq)
+    return ineligibility(only, gathered) == ""
+
+
 def assess(model: DeployableModel, gathered: Gathered, as_of: dt.date) -> DeploymentResult:
     """Apply eligibility, missing-data policy and input limits to ``gathered``; score the rest."""
     contract, n = model.contract, len(gathered.patients)
-    reason = np.full(n, "", dtype=object)
+    reason = ineligibility(contract, gathered)
 
     def refuse(mask: np.ndarray, why: np.ndarray | str) -> None:
         new = mask & (reason == "")
         reason[new] = why if isinstance(why, str) else why[new]
 
-    for rule in contract.eligibility:
-        x, found = gathered.value[rule.item], gathered.status[rule.item] == FOUND
-        if rule.kind == "between":
-            refuse(~found | (x < rule.low) | (x >= rule.high), f"ineligible: {rule.reason}")
-        elif rule.kind == "false":
-            refuse(found & (x > 0), f"ineligible: {rule.reason}")
-        else:
-            refuse(found & (x < rule.low), f"ineligible: {rule.reason}")
     eligible = reason == ""
     used, imputed = {}, {}
     for item in contract.inputs:
@@ -276,15 +301,19 @@ def deploy(
     *,
     registration: Registration,
     write_back: bool = True,
+    first_seq: np.ndarray | None = None,
 ) -> DeploymentResult:
     """Run ``model`` on the GP record of ``patients`` (ids) as of ``as_of``; reads only the record.
 
     ``registration`` holds the demographics the practice registered. With ``write_back`` each
-    scored run is appended to the GP record (:meth:`Record.add_model_outputs`).
+    scored run is appended to the GP record (:meth:`Record.add_model_outputs`). ``first_seq``:
+    see :func:`~twin_env.models.gather.gather_record` (rolling records).
     """
     model = get_model(model) if isinstance(model, str) else model
     day = day_number(as_of)
-    gathered = gather_record(model.contract, record, registration, np.asarray(patients, dtype=np.int64), day)
+    gathered = gather_record(
+        model.contract, record, registration, np.asarray(patients, dtype=np.int64), day, first_seq
+    )
     result = assess(model, gathered, to_date(day))  # type: ignore[arg-type]
     if write_back:
         ok = result.scored

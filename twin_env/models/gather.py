@@ -87,7 +87,7 @@ class Gathered:
 class _Rows:
     """The GP items of the requested patients visible on ``day``, with each item's output row."""
 
-    def __init__(self, record: Record, patients: np.ndarray, day: int) -> None:
+    def __init__(self, record: Record, patients: np.ndarray, day: int, first_seq: np.ndarray | None = None) -> None:
         cols = record.stores["gp"].columns
         n_record = len(record.latest.value)
         out_row = np.full(n_record, -1, dtype=np.int64)
@@ -96,6 +96,8 @@ class _Rows:
         keep &= (cols["patient"] >= record.first_id) & (cols["patient"] < record.first_id + n_record)
         rows = np.flatnonzero(keep)
         rows = rows[out_row[cols["patient"][rows] - record.first_id] >= 0]
+        if first_seq is not None:  # a rolling record: earlier patients of the same id are not this one's
+            rows = rows[cols["seq"][rows] >= first_seq[out_row[cols["patient"][rows] - record.first_id]]]
         self.cols = {k: v[rows] for k, v in cols.items()}
         self.out = out_row[self.cols["patient"] - record.first_id]
         self.n = len(patients)
@@ -225,9 +227,18 @@ def _gather_item(item: InputItem, rows: _Rows, reg: Registration, patients: np.n
 
 
 def gather_record(
-    contract: ModelContract, record: Record, registration: Registration, patients: np.ndarray, day: int
+    contract: ModelContract,
+    record: Record,
+    registration: Registration,
+    patients: np.ndarray,
+    day: int,
+    first_seq: np.ndarray | None = None,
 ) -> Gathered:
-    """Every item of ``contract`` for ``patients`` (n,) ids from the GP record as of ``day``."""
+    """Every item of ``contract`` for ``patients`` (n,) ids from the GP record as of ``day``.
+
+    ``first_seq`` (n,): ignore each patient's items with a ledger seq below it (a rolling record
+    whose id was reused for a new patient, as in the vector env).
+    """
     patients = np.asarray(patients, dtype=np.int64)
     n_record = len(record.latest.value)
     bad = (patients < record.first_id) | (patients >= record.first_id + n_record)
@@ -237,7 +248,9 @@ def gather_record(
         )
     if len(np.unique(patients)) != len(patients):
         raise ValueError("patients must not repeat an id")
-    rows = _Rows(record, patients, day)
+    if first_seq is not None and np.shape(first_seq) != patients.shape:
+        raise ValueError(f"first_seq must have one entry per patient {patients.shape}, got {np.shape(first_seq)}")
+    rows = _Rows(record, patients, day, None if first_seq is None else np.asarray(first_seq, dtype=np.int64))
     out = Gathered(patients)
     for item in contract.items:
         _gather_item(item, rows, registration, patients, out)

@@ -19,7 +19,7 @@ from twin_env.twin.parameters import read_data_csv
 
 
 class RecordChannel(enum.IntEnum):
-    """Random-stream channels of the record layer (counter = the ledger event's ``seq``)."""
+    """Random-stream channels of the record layer (counter = the event's number within its patient's episode)."""
 
     LAB_DELAY = 400
     LAB_MISSING = 401
@@ -120,16 +120,16 @@ def resolve_artefacts(artefacts: bool | ArtefactConfig) -> ArtefactConfig:
     raise ValueError(f"artefacts must be True, False or an ArtefactConfig, got {artefacts!r}")
 
 
-def chance(keys: np.ndarray, seq: np.ndarray, channel: RecordChannel, probability: float) -> np.ndarray:
-    """Bernoulli draws (k,) for events (patient key, seq); all False when ``probability`` is 0."""
+def chance(keys: np.ndarray, counter: np.ndarray, channel: RecordChannel, probability: float) -> np.ndarray:
+    """Bernoulli draws (k,) for events (patient key, event counter); all False when ``probability`` is 0."""
     if probability <= 0.0:
         return np.zeros(len(keys), dtype=bool)
-    return rs.uniform(keys, seq, channel) < probability
+    return rs.uniform(keys, counter, channel) < probability
 
 
-def delay_days(keys: np.ndarray, seq: np.ndarray, channel: RecordChannel, median: float, sigma: float) -> np.ndarray:
+def delay_days(keys: np.ndarray, counter: np.ndarray, channel: RecordChannel, median: float, sigma: float) -> np.ndarray:
     """Lognormal delays (k,) int32 in whole days with the given median (days) and log-sd."""
     if median <= 0.0:
         return np.zeros(len(keys), dtype=np.int32)
-    z = rs.standard_normal(keys, seq, channel) if sigma > 0 else 0.0
+    z = rs.standard_normal(keys, counter, channel) if sigma > 0 else 0.0
     return np.rint(median * np.exp(sigma * z)).astype(np.int32)

@@ -77,6 +77,7 @@ class Concept(enum.IntEnum):
     REFERRAL_HYPERTENSION_CLINIC = 83
     REFERRAL_SMOKING_CESSATION = 84
     REFERRAL_WEIGHT_MANAGEMENT = 85
+    REFERRAL_DIABETES_PREVENTION = 86  # NHS Diabetes Prevention Programme
     # administrative (SNOMED CT)
     HYPERTENSION_REVIEW = 90
     DIABETES_REVIEW = 91
@@ -156,6 +157,7 @@ _BY_CONCEPT_NAME = {
     Concept.REFERRAL_HYPERTENSION_CLINIC: ("referral", "referral to hypertension clinic"),
     Concept.REFERRAL_SMOKING_CESSATION: ("referral", "referral to stop-smoking clinic"),
     Concept.REFERRAL_WEIGHT_MANAGEMENT: ("referral", "referral to weight management programme"),
+    Concept.REFERRAL_DIABETES_PREVENTION: ("referral", "referral to NHS Diabetes Prevention Programme"),
     Concept.HYPERTENSION_REVIEW: ("admin", "hypertension annual review"),
     Concept.DIABETES_REVIEW: ("admin", "diabetes annual review"),
     Concept.MEDICATION_REVIEW: ("admin", "medication review done"),

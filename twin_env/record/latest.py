@@ -25,8 +25,22 @@ class LatestObservations:
         self.first_id = first_id
         self.value = np.full((n_patients, len(OBSERVATIONS)), np.nan)
         self.day = np.full((n_patients, len(OBSERVATIONS)), NO_DAY, dtype=np.int32)
-        self.as_of_day = NO_DAY
+        self._as_of = np.full(n_patients, NO_DAY, dtype=np.int64)
         self._pending: list[tuple[np.ndarray, ...]] = []
+
+    @property
+    def as_of_day(self) -> int:
+        """The latest day any patient's row is current for (every row's, while they move together)."""
+        return int(self._as_of.max(initial=NO_DAY))
+
+    def clear(self, rows: np.ndarray) -> None:
+        """Forget ``rows`` (a new patient in them): values, queued items and their date."""
+        rows = np.asarray(rows, dtype=np.intp)
+        self.value[rows], self.day[rows], self._as_of[rows] = np.nan, NO_DAY, NO_DAY
+        if self._pending:
+            gone = np.zeros(len(self._as_of), dtype=bool)
+            gone[rows] = True
+            self._pending = [tuple(a[~gone[part[0]]] for a in part) for part in self._pending]
 
     def add(self, patient: np.ndarray, concept: np.ndarray, value: np.ndarray, event_day: np.ndarray, available_day: np.ndarray) -> None:
         """Queue recorded items (k,); non-observation concepts are ignored."""
@@ -37,15 +51,16 @@ class LatestObservations:
                 (patient[keep] - self.first_id, column[keep], value[keep], event_day[keep], available_day[keep])
             )
 
-    def advance(self, day: int) -> None:
-        """Fold in every queued item visible on ``day`` (days since 1970-01-01)."""
-        if day < self.as_of_day:
-            raise ValueError(f"LatestObservations cannot go back in time ({day} < {self.as_of_day})")
-        self.as_of_day = day
+    def advance(self, day: int | np.ndarray) -> None:
+        """Fold in every queued item visible on ``day`` (days since 1970-01-01; one per patient row, or shared)."""
+        day = np.broadcast_to(np.asarray(day, dtype=np.int64), self._as_of.shape)
+        if (day < self._as_of).any():
+            raise ValueError(f"LatestObservations cannot go back in time ({day.min()} < {self.as_of_day})")
+        self._as_of[:] = day
         if not self._pending:
             return
         row, col, value, event_day, available = (np.concatenate(parts) for parts in zip(*self._pending))
-        ready = available <= day
+        ready = available <= day[row]
         later = ~ready
         self._pending = [(row[later], col[later], value[later], event_day[later], available[later])] if later.any() else []
         row, col, value, event_day = row[ready], col[ready], value[ready], event_day[ready]

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from twin_env.record.concepts import Concept, unit_of
+from twin_env.record.store import tail
 
 COLUMNS: dict[str, type] = {
     "patient": np.int32,
@@ -131,6 +132,10 @@ class Ledger:
         chunks, self._unread = self._unread, []
         return {name: np.concatenate([c[name] for c in chunks]) if chunks else np.zeros(0, dtype=dtype)
                 for name, dtype in COLUMNS.items()}
+
+    def since(self, start: int) -> dict[str, np.ndarray]:
+        """Events from position ``start`` (in append order) on, as (k,) columns; reads only the newer chunks."""
+        return tail(self._chunks, len(self), start, COLUMNS)
 
     @property
     def columns(self) -> dict[str, np.ndarray]:

@@ -62,24 +62,36 @@ class Record:
         self._keys = np.asarray(patient_keys, dtype=np.uint64)
         n = len(self._keys)
         self.ledger = Ledger(n, first_id)
+        self._episode_seq = np.zeros(n, dtype=np.int32)  # ledger seq of each row's first event this episode
         self.stores = {name: SystemStore(name) for name in SYSTEMS}
         self.latest = LatestObservations(n, first_id)
         #: Model outputs written back to the GP record, one dict of (k,) columns per run.
         self.model_outputs: list[dict[str, np.ndarray]] = []
 
     def reset_rows(self, rows: np.ndarray, patient_keys: np.ndarray) -> None:
-        """New patients in batch ``rows`` (k,): later events of those rows draw artefacts with ``patient_keys`` (k,).
+        """New patients in batch ``rows`` (k,), with random-stream keys ``patient_keys`` (k,).
 
-        Ingest the old patients' events first; the rows keep their ids and ledger numbering.
+        The old patients' events are ingested first; the rows keep their ids and ledger numbering,
+        their latest values are forgotten, and their artefact draws restart at event counter 0.
         """
-        self._keys[np.asarray(rows, dtype=np.intp)] = np.asarray(patient_keys, dtype=np.uint64)
+        rows = np.asarray(rows, dtype=np.intp)
+        self.ingest()
+        self._keys[rows] = np.asarray(patient_keys, dtype=np.uint64)
+        self._episode_seq[rows] = self.ledger._next_seq[rows]
+        self.latest.clear(rows)
 
     def ingest(self) -> None:
-        """Pass the ledger events logged since the last call to every system."""
+        """Pass the ledger events logged since the last call to every system.
+
+        Artefact draws are keyed by (patient key, ``counter``): the event's number within the
+        row's current patient, so a patient's record is the same whatever row or episode it has.
+        """
         batch = self.ledger.take_unread()
         if len(batch["patient"]) == 0:
             return
-        batch["key"] = self._keys[batch["patient"] - self.first_id]
+        row = batch["patient"] - self.first_id
+        batch["key"] = self._keys[row]
+        batch["counter"] = batch["seq"] - self._episode_seq[row]
         cfg, s = self.config, self.stores
         results = record_pathology(batch, cfg, s["lab"])
         record_pas(batch, cfg, s["pas"])
@@ -89,9 +101,9 @@ class Record:
         new = s["gp"].take_unread()
         self.latest.add(new["patient"], new["concept"], new["value"], new["event_day"], new["available_day"])
 
-    def advance(self, date: DateLike) -> None:
-        """Make the latest-value table current for ``date`` (call once per step, dates ascending)."""
-        self.latest.advance(day_number(date))
+    def advance(self, date: DateLike | np.ndarray) -> None:
+        """Make the latest-value table current for ``date``, or per row for (N,) day numbers (dates ascending)."""
+        self.latest.advance(date if isinstance(date, np.ndarray) else day_number(date))
 
     def view(self, system: str, patient: int, as_of: DateLike) -> PatientView:
         """What ``system`` shows for ``patient`` (id) as of ``as_of``: items available by then."""

@@ -69,6 +69,7 @@ class SystemStore:
         self._order: np.ndarray | None = None
         self._ordered_patient: np.ndarray | None = None
         self._unread: list[dict[str, np.ndarray]] = []
+        self._size = 0
 
     def append(
         self,
@@ -99,6 +100,7 @@ class SystemStore:
         for name, array in chunk.items():
             self._chunks[name].append(array)
         self._unread.append(chunk)
+        self._size += k
         self._cache = None
         self._order = None
 
@@ -107,6 +109,10 @@ class SystemStore:
         chunks, self._unread = self._unread, []
         return {n: np.concatenate([c[n] for c in chunks]) if chunks else np.zeros(0, dtype=d)
                 for n, d in STORE_COLUMNS.items()}
+
+    def since(self, start: int) -> dict[str, np.ndarray]:
+        """Items from position ``start`` (in append order) on, as (k,) columns; reads only the newer chunks."""
+        return tail(self._chunks, self._size, start, STORE_COLUMNS)
 
     @property
     def columns(self) -> dict[str, np.ndarray]:
@@ -119,7 +125,7 @@ class SystemStore:
         return self._cache
 
     def __len__(self) -> int:
-        return sum(len(a) for a in self._chunks["patient"])
+        return self._size
 
     @property
     def nbytes(self) -> int:
@@ -148,3 +154,14 @@ class SystemStore:
         frame["concept"] = [Concept(c).name for c in cols["concept"]]
         frame["flags"] = [str(Artefact(int(f) & 0xFF)) for f in cols["flags"]]
         return frame
+
+
+def tail(chunks: dict[str, list[np.ndarray]], size: int, start: int, dtypes: dict[str, type]) -> dict[str, np.ndarray]:
+    """Rows ``start ..`` of chunked columns holding ``size`` rows in all, concatenating only the chunks needed."""
+    first, at = len(chunks["patient"]), size
+    while first and at > start:
+        first -= 1
+        at -= len(chunks["patient"][first])
+    if first == len(chunks["patient"]):
+        return {name: np.zeros(0, dtype=dtype) for name, dtype in dtypes.items()}
+    return {name: np.concatenate(chunks[name][first:])[start - at:] for name in dtypes}

@@ -41,6 +41,7 @@ REFERRAL_CONCEPTS: dict[str, Concept] = {
     "cardiology": Concept.REFERRAL_CARDIOLOGY, "nephrology": Concept.REFERRAL_NEPHROLOGY,
     "diabetology": Concept.REFERRAL_DIABETOLOGY, "hypertension_clinic": Concept.REFERRAL_HYPERTENSION_CLINIC,
     "smoking_cessation": Concept.REFERRAL_SMOKING_CESSATION, "weight_management": Concept.REFERRAL_WEIGHT_MANAGEMENT,
+    "diabetes_prevention": Concept.REFERRAL_DIABETES_PREVENTION,
 }  # fmt: skip
 REGISTRATION_AGE = "registration:age_years"
 

@@ -16,18 +16,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.utils import RecordConstructorArgs
 
-from twin_env.envs.actions import (
-    ACTION_INDEX,
-    ACTIONS,
-    N_ACTIONS,
-    Order,
-    RecordContext,
-    qrisk3_from_record,
-    resolve_orders,
-)
+from twin_env.envs.actions import ACTION_INDEX, ACTIONS, N_ACTIONS, Order, RecordContext, resolve_orders
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.primary_care_env import PrimaryCareEnv
-from twin_env.record.concepts import Concept
 from twin_env.safety.audit import AuditLog
 from twin_env.safety.engine import Violation, judge
 from twin_env.safety.metrics import SafetyMetrics
@@ -72,20 +63,6 @@ def decide(env: PrimaryCareEnv, rules: RuleSet) -> Decision:
     return Decision(ctx, snap, env_mask, orders, violations, safe)
 
 
-def qrisk3_audit(d: Decision) -> dict[str, Any]:
-    """The env's QRISK3 run (``qrisk3_from_record``) as an audit entry: score, inputs with item ids, substitutes."""
-    score = float(qrisk3_from_record(d.ctx)[0])
-    inputs: dict[str, Any] = {"age_years": float(d.ctx.age_years[0]), "female": bool(d.ctx.female[0]), "ethnicity": int(d.ctx.ethnicity[0])}
-    for name, concept in (("total_cholesterol", Concept.TOTAL_CHOLESTEROL), ("hdl_cholesterol", Concept.HDL_CHOLESTEROL), ("sbp", Concept.SBP)):
-        item = d.snapshot.latest(concept)
-        inputs[name] = None if item is None else {"value": item.value, "item": item.id}
-    return {
-        "event": "model_run", "model_id": "qrisk3-2017", "implementation": "twin_env.envs.actions.qrisk3_from_record",
-        "as_of": str(np.datetime64(d.snapshot.day, "D")), "score_percent": None if np.isnan(score) else score, "inputs": inputs,
-        "substitutes": {"bmi_kg_m2": d.ctx.params["qrisk3_impute_bmi_kg_m2"], "smoking": "non-smoker"},
-    }  # fmt: skip
-
-
 class SafetyShield(gym.Wrapper, RecordConstructorArgs):
     """Shield a :class:`PrimaryCareEnv`: judge, mask/replace/block/raise, charge costs, write the audit log.
 
@@ -118,7 +95,7 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         return self._decision
 
     def action_masks(self) -> np.ndarray:
-        """(19,) bool: the env's mask minus every action a hard rule forbids now."""
+        """(20,) bool: the env's mask minus every action a hard rule forbids now."""
         return self.decision.safe_mask.copy()
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
@@ -152,7 +129,6 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         d = self.decision
         executed, hard = self.choose(proposed)
         fired = list(d.violations[proposed]) + (list(d.violations[executed]) if executed != proposed else [])
-        models = [qrisk3_audit(d)] if executed == ACTION_INDEX["qrisk3_statin"] and d.env_mask[executed] else []
         obs, reward, terminated, truncated, info = self.env.step(executed)
         costs = {f"cost_{r.id}": 0.0 for r in self.rules.rules}
         for v in fired:
@@ -171,7 +147,7 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
                 "proposed": {"action": proposed, "name": ACTIONS[proposed].name},
                 "executed": {"action": executed, "name": ACTIONS[executed].name},
                 "mask": "".join("1" if m else "0" for m in d.safe_mask), "rules_fired": info["violations"],
-                "model_outputs": models, "reward": float(reward), "cost": cost,
+                "model_outputs": info["model_outputs"], "reward": float(reward), "cost": cost,
                 "terminated": bool(terminated), "truncated": bool(truncated), "record_digest": d.snapshot.digest,
             })  # fmt: skip
             info["audit_hash"] = entry["hash"]

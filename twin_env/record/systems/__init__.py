@@ -1,5 +1,6 @@
 """The systems of record. Each ``record_*`` function takes a batch of new ledger events (a dict of
-(k,) columns as in :mod:`twin_env.record.ledger` plus ``key``, the patients' random-stream keys)
+(k,) columns as in :mod:`twin_env.record.ledger` plus ``key``, the patients' random-stream keys, and
+``counter``, the event's number within its patient's episode: artefact draws use (key, counter))
 and appends what that system would see, with its artefacts, to its store."""
 
 from __future__ import annotations

@@ -53,20 +53,20 @@ def record_gp(batch: Batch, config: ArtefactConfig, gp: SystemStore, lab_results
 
 
 def _record_bp(bp: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
-    keys, seq = bp["key"], bp["seq"]
-    kept = ~chance(keys, seq, RecordChannel.BP_MISSING, config.bp_not_recorded_probability)
-    error = chance(keys, seq, RecordChannel.BP_ERROR, config.bp_transcription_error_probability)
-    slip = np.where(chance(keys, seq, RecordChannel.BP_ERROR_DIRECTION, 0.5), 10.0, -10.0)
+    keys, counter, seq = bp["key"], bp["counter"], bp["seq"]
+    kept = ~chance(keys, counter, RecordChannel.BP_MISSING, config.bp_not_recorded_probability)
+    error = chance(keys, counter, RecordChannel.BP_ERROR, config.bp_transcription_error_probability)
+    slip = np.where(chance(keys, counter, RecordChannel.BP_ERROR_DIRECTION, 0.5), 10.0, -10.0)
     value = bp["value"] + error * slip
     flags = error * int(Artefact.TRANSCRIPTION_ERROR)
     gp.append(bp["patient"][kept], seq[kept], ItemType.OBSERVATION, bp["concept"][kept], bp["day"][kept],
               value=value[kept], flags=flags[kept])
 
 
-def _hypertension_variant(keys: np.ndarray, seq: np.ndarray, concept: np.ndarray, config: ArtefactConfig) -> np.ndarray:
+def _hypertension_variant(keys: np.ndarray, counter: np.ndarray, concept: np.ndarray, config: ArtefactConfig) -> np.ndarray:
     """Concepts (k,) with some essential-hypertension codes replaced by the variant concept."""
     variant = (concept == Concept.ESSENTIAL_HYPERTENSION) & chance(
-        keys, seq, RecordChannel.DIAGNOSIS_VARIANT, config.hypertension_variant_code_probability
+        keys, counter, RecordChannel.DIAGNOSIS_VARIANT, config.hypertension_variant_code_probability
     )
     return np.where(variant, Concept.HYPERTENSIVE_DISORDER, concept)
 
@@ -75,24 +75,23 @@ def _record_problems(batch: Batch, config: ArtefactConfig, gp: SystemStore) -> N
     kind = batch["kind"]
     own = (kind == LedgerKind.BASELINE_DIAGNOSIS) | ((kind == LedgerKind.DIAGNOSIS) & ~is_icd10(batch["concept"]))
     dx = select(batch, own)
-    keys, seq = dx["key"], dx["seq"]
+    keys, counter = dx["key"], dx["counter"]
     uncoded = (dx["kind"] == LedgerKind.DIAGNOSIS) & chance(
-        keys, seq, RecordChannel.DIAGNOSIS_UNCODED, config.gp_diagnosis_uncoded_probability
+        keys, counter, RecordChannel.DIAGNOSIS_UNCODED, config.gp_diagnosis_uncoded_probability
     )
-    concept = _hypertension_variant(keys, seq, dx["concept"], config)
+    concept = _hypertension_variant(keys, counter, dx["concept"], config)
     flags = (concept != dx["concept"]) * int(Artefact.VARIANT_CODE)
     keep = ~uncoded
-    gp.append(dx["patient"][keep], seq[keep], ItemType.PROBLEM, concept[keep], dx["day"][keep], flags=flags[keep])
+    gp.append(dx["patient"][keep], dx["seq"][keep], ItemType.PROBLEM, concept[keep], dx["day"][keep], flags=flags[keep])
 
 
 def _file_lab_results(results: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
-    keys, seq = results["key"], results["seq"]
-    filed = ~chance(keys, seq, RecordChannel.LAB_MISSING, config.lab_result_missing_probability)
+    filed = ~chance(results["key"], results["counter"], RecordChannel.LAB_MISSING, config.lab_result_missing_probability)
     r = select(results, filed)
     gp.append(r["patient"], r["seq"], ItemType.OBSERVATION, r["concept"], r["day"], r["available_day"], r["value"], r["flags"])
-    twice = select(r, chance(r["key"], r["seq"], RecordChannel.DUPLICATE, config.lab_duplicate_probability))
+    twice = select(r, chance(r["key"], r["counter"], RecordChannel.DUPLICATE, config.lab_duplicate_probability))
     later = delay_days(
-        twice["key"], twice["seq"], RecordChannel.DUPLICATE_DELAY,
+        twice["key"], twice["counter"], RecordChannel.DUPLICATE_DELAY,
         config.duplicate_delay_median_days, config.duplicate_delay_sigma_log,
     )
     gp.append(
@@ -120,7 +119,7 @@ def _file_letters(batch: Batch, letters: Batch, config: ArtefactConfig, gp: Syst
     found = letter_key[letter] == dx_key
     coded_day = np.where(found, discharges["coded_day"][letter], NEVER)
     coded = coded_day != NEVER
-    concept = _hypertension_variant(dx["key"], dx["seq"], SNOMED_FOR_ICD10_ARRAY[dx["concept"]], config)
+    concept = _hypertension_variant(dx["key"], dx["counter"], SNOMED_FOR_ICD10_ARRAY[dx["concept"]], config)
     flags = np.where(coded_day > dx["day"], Artefact.DELAYED, 0) | int(Artefact.FROM_LETTER)
     gp.append(dx["patient"][coded], dx["seq"][coded], ItemType.PROBLEM, concept[coded], dx["day"][coded],
               coded_day[coded], flags=flags[coded])

@@ -23,22 +23,22 @@ def record_letters(batch: Batch, config: ArtefactConfig, letters: SystemStore) -
     is_discharge = batch["kind"] == LedgerKind.DISCHARGE
     written = select(batch, is_discharge | (batch["kind"] == LedgerKind.OUTPATIENT_ATTENDANCE))
     discharge = written["kind"] == LedgerKind.DISCHARGE
-    keys, seq, day = written["key"], written["seq"], written["day"]
+    keys, counter, day = written["key"], written["counter"], written["day"]
     doc = np.where(discharge, Concept.DISCHARGE_SUMMARY, Concept.CLINIC_LETTER)
     d_delay = delay_days(
-        keys, seq, RecordChannel.LETTER_DELAY,
+        keys, counter, RecordChannel.LETTER_DELAY,
         config.discharge_letter_delay_median_days, config.discharge_letter_delay_sigma_log,
     )
     c_delay = delay_days(
-        keys, seq, RecordChannel.LETTER_DELAY,
+        keys, counter, RecordChannel.LETTER_DELAY,
         config.clinic_letter_delay_median_days, config.clinic_letter_delay_sigma_log,
     )
     coding = delay_days(
-        keys, seq, RecordChannel.LETTER_CODING_DELAY,
+        keys, counter, RecordChannel.LETTER_CODING_DELAY,
         config.letter_coding_delay_median_days, config.letter_coding_delay_sigma_log,
     )
-    lost = chance(keys, seq, RecordChannel.LETTER_LOST, config.letter_lost_probability)
-    uncoded = chance(keys, seq, RecordChannel.LETTER_UNCODED, config.letter_uncoded_probability)
+    lost = chance(keys, counter, RecordChannel.LETTER_LOST, config.letter_lost_probability)
+    uncoded = chance(keys, counter, RecordChannel.LETTER_UNCODED, config.letter_uncoded_probability)
     delay = np.where(discharge, d_delay, c_delay)
     arrival = np.where(lost, NEVER, day + delay).astype(np.int32)
     coded = np.where(lost | uncoded, NEVER, day + delay + coding).astype(np.int32)
@@ -47,5 +47,5 @@ def record_letters(batch: Batch, config: ArtefactConfig, letters: SystemStore) -
         | np.where(lost, Artefact.LOST, 0)
         | np.where(uncoded, Artefact.UNCODED, 0)
     )
-    letters.append(written["patient"], seq, ItemType.DOCUMENT, doc, day, flags=flags)
+    letters.append(written["patient"], written["seq"], ItemType.DOCUMENT, doc, day, flags=flags)
     return {**written, "concept": doc, "arrival_day": arrival, "coded_day": coded, "flags": flags}

@@ -20,12 +20,12 @@ def record_pathology(batch: Batch, config: ArtefactConfig, lab: SystemStore) -> 
     lab.append(orders["patient"], orders["seq"], ItemType.LAB_ORDER, orders["concept"], orders["day"])
 
     results = select(batch, batch["kind"] == LedgerKind.TEST_RESULT)
-    keys, seq = results["key"], results["seq"]
-    delay = delay_days(keys, seq, RecordChannel.LAB_DELAY, config.lab_delay_median_days, config.lab_delay_sigma_log)
-    error = chance(keys, seq, RecordChannel.LAB_ERROR, config.lab_transcription_error_probability)
-    up = chance(keys, seq, RecordChannel.LAB_ERROR_DIRECTION, 0.5)
+    keys, counter = results["key"], results["counter"]
+    delay = delay_days(keys, counter, RecordChannel.LAB_DELAY, config.lab_delay_median_days, config.lab_delay_sigma_log)
+    error = chance(keys, counter, RecordChannel.LAB_ERROR, config.lab_transcription_error_probability)
+    up = chance(keys, counter, RecordChannel.LAB_ERROR_DIRECTION, 0.5)
     value = np.where(error, results["value"] * np.where(up, 10.0, 0.1), results["value"])
     flags = np.where(delay > 0, Artefact.DELAYED, 0) | np.where(error, Artefact.TRANSCRIPTION_ERROR, 0)
     available = results["day"] + delay
-    lab.append(results["patient"], seq, ItemType.LAB_RESULT, results["concept"], results["day"], available, value, flags)
+    lab.append(results["patient"], results["seq"], ItemType.LAB_RESULT, results["concept"], results["day"], available, value, flags)
     return {**results, "value": value, "available_day": available, "flags": flags}
