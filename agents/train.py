@@ -61,6 +61,7 @@ def train(
     env_config: dict[str, Any] | None = None,
     tensorboard_dir: str | Path | None = None,
     normalize_reward: bool = True,
+    torch_threads: int = 1,
 ) -> Path:
     """Train ``algo`` for ``timesteps`` env steps (summed over rows) and write the run to ``out_dir``."""
     if algo not in ALGOS:
@@ -72,6 +73,11 @@ def train(
             import tensorboard  # noqa: F401
         except ImportError:
             raise ValueError("--tensorboard needs the tensorboard package (pip install tensorboard)") from None
+    import torch  # noqa: PLC0415 - torch comes with the optional sb3 extra
+
+    # the policy networks are small: one intra-op thread is several times faster than torch's
+    # default (all cores), which contends with the env for the same cores
+    torch.set_num_threads(torch_threads)
     cfg = train_config(env_config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

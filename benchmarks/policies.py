@@ -1,7 +1,7 @@
 """Policy benchmark: the baseline comparison table on the evaluation cohort.
 
     python -m benchmarks.policies                         # CI settings: 64 patients x 2 years (< 1 minute)
-    python -m benchmarks.policies --episodes 500 --years 10   # the docs/policies.md table (about 2 minutes)
+    python -m benchmarks.policies --episodes 500 --years 10   # the docs/policies.md table (a few minutes)
     python -m benchmarks.policies --policy nice_guideline runs/maskable_ppo   # add a trained model
 
 Prints the markdown table and writes ``benchmarks/results/policies.json`` (or ``--json PATH``).
