@@ -13,7 +13,8 @@ from twin_env.twin.parameters import read_data_csv
 OBSERVATION_MODES: tuple[str, ...] = ("record", "truth", "record+truth")
 #: Model-action thresholds (percent); defaults and their sources: ``twin_env/data/env_parameters.csv``.
 THRESHOLDS: tuple[str, ...] = ("qrisk3_statin_threshold_percent", "qdiabetes_dpp_threshold_percent")
-_THRESHOLD_DEFAULTS = {r["name"]: float(r["value"]) for r in read_data_csv("env_parameters.csv") if r["name"] in THRESHOLDS}
+_THRESHOLD_DEFAULTS = {r["name"]: float(r["value"]) for r in read_data_csv("env_parameters.csv")
+                       if r["name"] in THRESHOLDS}
 
 
 @dataclasses.dataclass(frozen=True)

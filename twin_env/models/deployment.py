@@ -238,8 +238,8 @@ def eligible_on_record(
     contract = (get_model(model) if isinstance(model, str) else model).contract
     needed = {r.item for r in contract.eligibility}
     only = dataclasses.replace(contract, inputs=(), context=tuple(i for i in contract.items if i.name in needed))
-    gathered = gather_record(only, record, registration, np.asarray(patients, dtype=np.int64), day_number(as_of), first_seq)
-    return ineligibility(only, gathered) == ""
+    ids = np.asarray(patients, dtype=np.int64)
+    return ineligibility(only, gather_record(only, record, registration, ids, day_number(as_of), first_seq)) == ""
 
 
 def assess(model: DeployableModel, gathered: Gathered, as_of: dt.date) -> DeploymentResult:
