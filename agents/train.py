@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,21 @@ HYPERPARAMETERS: dict[str, dict[str, Any]] = {
 }
 
 
+class WallClockLimit(BaseCallback):
+    """Stops training once ``max_seconds`` of wall-clock time have passed (checked every step)."""
+
+    def __init__(self, max_seconds: float) -> None:
+        super().__init__()
+        self.max_seconds = max_seconds
+        self._start = 0.0
+
+    def _on_training_start(self) -> None:
+        self._start = time.monotonic()
+
+    def _on_step(self) -> bool:
+        return time.monotonic() - self._start < self.max_seconds
+
+
 class LearningCurveCallback(BaseCallback):
     """Collects ``(timesteps, episode_return, episode_length)`` from VecMonitor's ``info["episode"]``."""
 
@@ -62,6 +78,7 @@ def train(
     tensorboard_dir: str | Path | None = None,
     normalize_reward: bool = True,
     torch_threads: int = 1,
+    max_minutes: float | None = None,
 ) -> Path:
     """Train ``algo`` for ``timesteps`` env steps (summed over rows) and write the run to ``out_dir``."""
     if algo not in ALGOS:
@@ -99,7 +116,12 @@ def train(
         **hp,
     )
     curve = LearningCurveCallback()
-    model.learn(total_timesteps=timesteps, callback=curve)
+    callbacks: list[BaseCallback] = [curve]
+    if max_minutes is not None:
+        callbacks.append(WallClockLimit(60.0 * max_minutes))
+    started = time.monotonic()
+    model.learn(total_timesteps=timesteps, callback=callbacks)
+    training_minutes = (time.monotonic() - started) / 60.0
     model.save(out / "model.zip")
     if normalize_reward:
         env.save(str(out / "vecnormalize.pkl"))
@@ -111,6 +133,9 @@ def train(
         "algo": algo,
         "timesteps": timesteps,
         "trained_timesteps": int(model.num_timesteps),
+        "training_minutes": round(training_minutes, 2),
+        "max_minutes": max_minutes,
+        "torch_threads": torch_threads,
         "seed": seed,
         "n_envs": n_envs,
         "normalize_reward": normalize_reward,

@@ -33,6 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--tensorboard", type=Path, default=None, metavar="DIR", help="TensorBoard log directory (needs tensorboard)"
     )
+    parser.add_argument("--max-minutes", type=float, default=None, help="stop after this much wall-clock time")
     parser.add_argument("--torch-threads", type=int, default=1, help="torch intra-op threads (default 1)")
     parser.add_argument("--no-normalize-reward", action="store_true", help="train on raw rewards (no VecNormalize)")
     parser.set_defaults(func=run)
@@ -56,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
             tensorboard_dir=args.tensorboard,
             normalize_reward=not args.no_normalize_reward,
             torch_threads=args.torch_threads,
+            max_minutes=args.max_minutes,
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from None
