@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 
 import gymnasium as gym
@@ -14,6 +15,7 @@ import twin_env  # noqa: F401
 from tests.safety.conftest import SHORT
 from twin_env.commands import audit as audit_command
 from twin_env.safety import AuditLog, audit_to_fhir, read_entries, verify
+from twin_env.safety.audit import head_file
 
 ID = "twin_env/PrimaryCare-Shielded-v0"
 ACTIONS = [7, 18, 10, 12, 5, 15, 15, 9, 7, 3, 8, 1, 7, 16, 13, 14, 2, 4, 6, 11]
@@ -85,6 +87,9 @@ def test_any_tampering_is_detected(log: tuple, tmp_path_factory: pytest.TempPath
     target.write_bytes(bad)
     result = verify(target, head=head)
     assert not result.ok and result.line is not None
+    # the writer's sidecar head file detects the same tampering without being told the head
+    shutil.copyfile(head_file(path), head_file(target))
+    assert not verify(target).ok
     if how == "swap":
         assert result.kind == "reordered" and result.line == i + 1
     if how == "delete" and i < len(lines) - 1:

@@ -3,6 +3,12 @@
 Each line is the canonical JSON (sorted keys, no whitespace, UTF-8, no NaN) of one entry; its
 ``hash`` is the SHA-256 of the canonical JSON of the entry without ``hash``, and its ``prev_hash``
 the previous entry's ``hash`` (:data:`GENESIS` for the first). ``seq`` counts from 0 per file.
+
+After every entry the writer also replaces a sidecar file ``<path>.head`` (atomically) holding
+``"<seq> <hash>"`` of the last entry it wrote. A chain alone cannot tell a deleted last line from
+a process killed mid-run; the sidecar can: ``verify`` accepts a chain that ends at the recorded
+head, or one entry past it (killed between the two writes), and reports anything shorter as a
+removed tail.
 """
 
 from __future__ import annotations
@@ -52,10 +58,35 @@ class AuditLog:
         if self.fsync:
             os.fsync(self._fh.fileno())
         self.seq, self.head = self.seq + 1, full["hash"]
+        _write_head_file(self.path, full["seq"], full["hash"])
         return full
 
     def close(self) -> None:
         self._fh.close()
+
+
+def head_file(path: str | Path) -> Path:
+    """The sidecar holding the writer's last ``seq`` and ``hash``."""
+    path = Path(path)
+    return path.with_name(path.name + ".head")
+
+
+def _write_head_file(path: Path, seq: int, digest: str) -> None:
+    target = head_file(path)
+    partial = target.with_name(target.name + ".partial")
+    partial.write_text(f"{seq} {digest}\n", encoding="ascii")
+    os.replace(partial, target)
+
+
+def _read_head_file(path: Path) -> tuple[int, str] | None:
+    target = head_file(path)
+    if not target.exists():
+        return None
+    try:
+        seq, digest = target.read_text(encoding="ascii").split()
+        return int(seq), digest
+    except (ValueError, UnicodeDecodeError):
+        return (-1, "")  # an unreadable sidecar matches no entry: reported as altered
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,4 +139,12 @@ def verify(path: str | Path, head: str | None = None) -> VerifyResult:
         prev = e["hash"]
     if head is not None and head != prev:
         return VerifyResult(False, len(parsed), prev, len(parsed) + 1, "truncated", f"chain ends at {prev[:12]}, expected head {head[:12]}")
+    recorded = _read_head_file(Path(path)) if head is None else None
+    if recorded is not None:
+        seq, digest = recorded
+        hashes = [e["hash"] for e in parsed if e]
+        if seq >= len(hashes) and seq >= 0:
+            return VerifyResult(False, len(parsed), prev, len(parsed) + 1, "removed", f"the writer recorded entry {seq} as its last; the file ends at entry {len(hashes) - 1}")
+        if seq < len(hashes) - 2 or seq < 0 or hashes[seq] != digest:
+            return VerifyResult(False, len(parsed), prev, max(seq, 0) + 1, "altered", "the head file does not match the chain")
     return VerifyResult(True, len(parsed), prev)
