@@ -48,12 +48,22 @@ def main() -> None:
     cartpole = cartpole_steps_per_second()
     single = single_env_steps_per_second()
     vector = vector_patient_steps_per_second()
-    rows = [["CartPole-v1", f"{cartpole:,.0f}", "1.00", "-"],
-            ["PrimaryCare-v0 single", f"{single:,.0f}", f"{single / cartpole:.3f}", ">= 0.25"],
-            ["PrimaryCare-v0 vector N=1024", f"{vector:,.0f}", f"{vector / cartpole:.2f}", ">= 10"]]
+    rows = [
+        ["CartPole-v1", f"{cartpole:,.0f}", "1.00", "-"],
+        ["PrimaryCare-v0 single", f"{single:,.0f}", f"{single / cartpole:.3f}", ">= 0.25"],
+        ["PrimaryCare-v0 vector N=1024", f"{vector:,.0f}", f"{vector / cartpole:.2f}", ">= 10"],
+    ]
     print_table(["env", "steps/s", "x CartPole", "target"], rows)
-    write_results("env_throughput", {"cartpole_steps_per_s": cartpole, "single_steps_per_s": single, "vector_1024_patient_steps_per_s": vector,
-                                     "single_ratio": single / cartpole, "vector_ratio": vector / cartpole})
+    write_results(
+        "env_throughput",
+        {
+            "cartpole_steps_per_s": cartpole,
+            "single_steps_per_s": single,
+            "vector_1024_patient_steps_per_s": vector,
+            "single_ratio": single / cartpole,
+            "vector_ratio": vector / cartpole,
+        },
+    )
 
 
 if __name__ == "__main__":

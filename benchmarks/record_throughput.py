@@ -153,8 +153,11 @@ def record_bytes(n_patients: int = 1_000, years: float = 10.0) -> float:
 def _fhir_rows(fhir: dict[str, float]) -> list[list[str]]:
     ours, models, step = fhir["ours"], fhir["models"], fhir["models_step"]
     return [
-        [f"FHIR resources/s, ours: record -> dicts -> Bundle JSON ({fhir['resources']:,.0f} resources, 50 patients)",
-         f"{ours:,.0f}", ""],
+        [
+            f"FHIR resources/s, ours: record -> dicts -> Bundle JSON ({fhir['resources']:,.0f} resources, 50 patients)",
+            f"{ours:,.0f}",
+            "",
+        ],
         ["FHIR resources/s, fhir.resources R4B: record -> dicts -> Bundle model -> JSON", f"{models:,.0f}", ""],
         ["renderer speed-up, like for like (same record, same Bundle JSON)", f"{ours / models:.1f}x", ">= 10x"],
         ["FHIR resources/s, fhir.resources model step only (prebuilt dicts -> model -> JSON)", f"{step:,.0f}", ""],
@@ -180,18 +183,21 @@ def main() -> None:
         ["record MB per 1,000 patient-decades", f"{per_pd * 1000 / 1e6:.1f}", "< 100"],
     ]
     print_table(["measure", "value", "target"], rows)
-    path = write_results("record_throughput", {
-        "fhir_resources_per_s_ours": ours,
-        "fhir_resources_per_s_fhir_resources_r4b": models,
-        "fhir_speedup": ours / models,
-        "fhir_resources_per_s_fhir_resources_r4b_model_step_only": fhir["models_step"],
-        "fhir_speedup_vs_model_step_only": ours / fhir["models_step"],
-        "fhir_resources_per_pass": fhir["resources"],
-        "simulate_patient_decades_per_s": pd_rate,
-        "simulate_seconds_1000_patient_decades": seconds,
-        "record_bytes_per_patient_decade": per_pd,
-        "record_mb_per_1000_patient_decades": per_pd * 1000 / 1e6,
-    })
+    path = write_results(
+        "record_throughput",
+        {
+            "fhir_resources_per_s_ours": ours,
+            "fhir_resources_per_s_fhir_resources_r4b": models,
+            "fhir_speedup": ours / models,
+            "fhir_resources_per_s_fhir_resources_r4b_model_step_only": fhir["models_step"],
+            "fhir_speedup_vs_model_step_only": ours / fhir["models_step"],
+            "fhir_resources_per_pass": fhir["resources"],
+            "simulate_patient_decades_per_s": pd_rate,
+            "simulate_seconds_1000_patient_decades": seconds,
+            "record_bytes_per_patient_decade": per_pd,
+            "record_mb_per_1000_patient_decades": per_pd * 1000 / 1e6,
+        },
+    )
     print(f"\nwrote {path}")
 
 

@@ -18,8 +18,8 @@ from twin_env.equations.qdiabetes import (
     qdiabetes2018_cumulative_hazard_10y,
     qdiabetes2018_risk_percent,
 )
-from twin_env.models import qdiabetes2018_score, qdiabetes2018_score_array
 from twin_env.models import qdiabetes as qdiabetes_module
+from twin_env.models import qdiabetes2018_score, qdiabetes2018_score_array
 
 DEV_VECTORS = Path(__file__).parent / "data" / "qdiabetes2018_dev_vectors.csv"
 DEV_TOLERANCE = 0.1  # expected values are 1 dp from the ClinRisk web calculator

@@ -79,8 +79,14 @@ _MEANS_BY_AGE = {  # age: (SBP F, SBP M, TC/HDL F, TC/HDL M, BMI F, BMI M)
     84: (139.7, 136.0, 3.35, 3.74, 25.5, 25.2),
 }
 _TYPICAL = [
-    (50, "female", 2.1), (50, "male", 4.6), (60, "female", 5.2), (60, "male", 9.8),
-    (70, "female", 11.8), (70, "male", 18.4), (80, "female", 25.0), (80, "male", 32.3),
+    (50, "female", 2.1),
+    (50, "male", 4.6),
+    (60, "female", 5.2),
+    (60, "male", 9.8),
+    (70, "female", 11.8),
+    (70, "male", 18.4),
+    (80, "female", 25.0),
+    (80, "male", 32.3),
 ]
 
 
@@ -90,8 +96,15 @@ def test_typical_person(age: int, sex: str, expected: float) -> None:
     means = np.array([_MEANS_BY_AGE[a] for a in ages])
     sbp, ratio, bmi = (np.interp(age, ages, means[:, j + (sex == "male")]) for j in (0, 2, 4))
     risk = qrisk3_score(
-        sex=sex, age=age, ethnicity=1, smoking=0, bmi=bmi, chol_hdl_ratio=ratio, sbp=sbp,
-        sbp_sd=0.0, townsend=0.0,
+        sex=sex,
+        age=age,
+        ethnicity=1,
+        smoking=0,
+        bmi=bmi,
+        chol_hdl_ratio=ratio,
+        sbp=sbp,
+        sbp_sd=0.0,
+        townsend=0.0,
     )
     assert abs(risk - expected) <= 0.1
 

@@ -66,9 +66,7 @@ SYSTEMS: Mapping[str, str] = MappingProxyType(
         "NHS Data Dictionary Admission Method "
         "(https://fhir.hl7.org.uk/CodeSystem/UKCore-AdmissionMethodEngland v1.0.1)": "nhsdd-admission-method",
         "NHS DD Discharge Method (UKCore-DischargeMethodEngland v1.1.0)": "nhsdd-discharge-method",
-        "NHS DD Discharge Destination (UKCore-DischargeDestinationEngland v1.0.1)": (
-            "nhsdd-discharge-destination"
-        ),
+        "NHS DD Discharge Destination (UKCore-DischargeDestinationEngland v1.0.1)": ("nhsdd-discharge-destination"),
         "NHS DD Source of Admission (UKCore-SourceOfAdmissionEngland v1.0.1)": "nhsdd-source-of-admission",
         "HL7 v2 Table 0004 (PV1-2 Patient Class)": "hl7v2-0004",
         "HL7 v2 Table 0007 (PV1-4 Admission Type)": "hl7v2-0007",
@@ -290,8 +288,7 @@ class CodeTable:
             return found
         if (domain, concept) in self._uncoded:
             raise CodeLookupError(
-                f"concept {concept!r} in domain {domain!r} has no code in the table: "
-                f"{self._uncoded[(domain, concept)]}"
+                f"concept {concept!r} in domain {domain!r} has no code in the table: {self._uncoded[(domain, concept)]}"
             )
         if domain not in self.domains:
             raise CodeLookupError(
@@ -339,9 +336,7 @@ class CodeTable:
 def _previous_target(row: Code, current: Mapping[str, str]) -> str:
     match = _PREVIOUS_VPID.search(row.term)
     if match is None or match.group(1) not in current:
-        raise ValueError(
-            f"previous dm+d id {row.code} ({row.concept}) does not name a current VMP in the table"
-        )
+        raise ValueError(f"previous dm+d id {row.code} ({row.concept}) does not name a current VMP in the table")
     return match.group(1)
 
 

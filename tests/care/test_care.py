@@ -50,7 +50,11 @@ def test_prescribe_sets_twin_and_repeats_until_stopped() -> None:
     n = np.count_nonzero(issues)
     sim.step()
     led = sim.ledger.columns
-    after = (led["kind"] == LedgerKind.PRESCRIPTION) & (led["concept"] == Concept.AMLODIPINE_5MG) & np.isin(led["patient"], rows)
+    after = (
+        (led["kind"] == LedgerKind.PRESCRIPTION)
+        & (led["concept"] == Concept.AMLODIPINE_5MG)
+        & np.isin(led["patient"], rows)
+    )
     assert np.count_nonzero(after) == np.count_nonzero(issues & np.isin(led["patient"][: len(issues)], rows))
     assert n > 0
 

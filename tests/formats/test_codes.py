@@ -33,11 +33,7 @@ def _csv_rows() -> list[dict[str, str]]:
 
 def test_every_csv_row_is_loaded_or_deliberately_skipped() -> None:
     rows = _csv_rows()
-    skipped = [
-        r
-        for r in rows
-        if r["domain"] == "E.identifier" or r["system"] == "ICD-10 in SUS/HES" or not r["code"]
-    ]
+    skipped = [r for r in rows if r["domain"] == "E.identifier" or r["system"] == "ICD-10 in SUS/HES" or not r["code"]]
     assert len(code_table()) == len(rows) - len(skipped)
     assert len(skipped) == 6  # 4 identifier conventions, the DG1 format note, ambulatory BP (no code)
 
@@ -141,10 +137,7 @@ def test_display_prefers_uk_terms() -> None:
     assert lookup("condition", "hyperkalaemia").display == "Hyperkalaemia"
     assert lookup("condition", "transient ischaemic attack").display == "Transient ischaemic attack"
     assert lookup("referral", "referral to cardiology").display == "Referral to cardiology service"
-    assert (
-        lookup("dmd-previous", "amlodipine 5 mg tablets (superseded VPID)").display
-        == "Amlodipine 5mg tablets"
-    )
+    assert lookup("dmd-previous", "amlodipine 5 mg tablets (superseded VPID)").display == "Amlodipine 5mg tablets"
     assert lookup("loinc", "BMI").display == "Body mass index (BMI) [Ratio]"
 
 

@@ -23,10 +23,13 @@ from twin_env.twin import sample_population
 
 pytestmark = pytest.mark.slow
 
-_URI_SYSTEM = {"http://snomed.info/sct": "snomed", "https://dmd.nhs.uk": "dmd", "http://loinc.org": "loinc",
-               "https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland": "ukcore-ethnic-category",
-               "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland":
-                   "ukcore-nhs-number-verification-status"}
+_URI_SYSTEM = {
+    "http://snomed.info/sct": "snomed",
+    "https://dmd.nhs.uk": "dmd",
+    "http://loinc.org": "loinc",
+    "https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland": "ukcore-ethnic-category",
+    "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland": "ukcore-nhs-number-verification-status",
+}
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +73,19 @@ def test_every_bundle_parses_with_r4b_and_every_reference_resolves(bundles: dict
 
 def test_bundles_cover_every_resource_type(bundles: dict[int, dict[str, Any]]) -> None:
     types = {e["resource"]["resourceType"] for b in bundles.values() for e in b["entry"]}
-    assert types >= {"Patient", "Organization", "Practitioner", "Encounter", "Condition", "Observation",
-                     "MedicationRequest", "ServiceRequest", "DiagnosticReport", "ImagingStudy", "DocumentReference"}
+    assert types >= {
+        "Patient",
+        "Organization",
+        "Practitioner",
+        "Encounter",
+        "Condition",
+        "Observation",
+        "MedicationRequest",
+        "ServiceRequest",
+        "DiagnosticReport",
+        "ImagingStudy",
+        "DocumentReference",
+    }
 
 
 def test_every_nhs_number_is_synthetic_and_stable(bundles: dict[int, dict[str, Any]], out_dir: Path) -> None:
@@ -118,8 +132,9 @@ def test_hl7_messages_validate_strictly_at_v24(source: RecordSource) -> None:
     assert set(by_type) == {"ADT^A01^ADT_A01", "ADT^A03^ADT_A03", "ADT^A04^ADT_A01", "ORU^R01^ORU_R01"}
     for messages in by_type.values():
         for message in messages[:40]:  # hl7apy is slow: a sample of every type
-            parser.parse_message(message, validation_level=VALIDATION_LEVEL.STRICT, find_groups=True,
-                                 force_validation=True)
+            parser.parse_message(
+                message, validation_level=VALIDATION_LEVEL.STRICT, find_groups=True, force_validation=True
+            )
 
 
 def test_letters_have_prsb_headings(source: RecordSource) -> None:
@@ -127,14 +142,23 @@ def test_letters_have_prsb_headings(source: RecordSource) -> None:
     kinds = {name.split("_", 1)[1] for name in texts}
     assert {"discharge_summary.txt", "clinic_letter.txt", "ecg_report.txt"} <= kinds
     for name, text in texts.items():
-        headings = (DISCHARGE_SUMMARY_HEADINGS if "discharge" in name else
-                    OUTPATIENT_LETTER_HEADINGS if "clinic" in name else ())
+        headings = (
+            DISCHARGE_SUMMARY_HEADINGS
+            if "discharge" in name
+            else OUTPATIENT_LETTER_HEADINGS
+            if "clinic" in name
+            else ()
+        )
         assert all(f"\n{h}\n" in text for h in headings)
 
 
 def test_document_references_carry_the_letter_text(bundles: dict[int, dict[str, Any]]) -> None:
-    docs = [e["resource"] for b in bundles.values() for e in b["entry"]
-            if e["resource"]["resourceType"] == "DocumentReference"]
+    docs = [
+        e["resource"]
+        for b in bundles.values()
+        for e in b["entry"]
+        if e["resource"]["resourceType"] == "DocumentReference"
+    ]
     assert docs
     text = base64.b64decode(docs[0]["content"][0]["attachment"]["data"]).decode("utf-8")
     assert "NHS number:" in text

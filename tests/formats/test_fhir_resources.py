@@ -301,9 +301,7 @@ def test_document_attachment_round_trips(bundle: dict[str, Any]) -> None:
 
 
 def test_dates_and_instants() -> None:
-    enc = fhir.encounter(
-        id=ENCOUNTER, patient_id=PATIENT, encounter_class="IMP", start=dt.datetime(2024, 3, 1, 9, 30)
-    )
+    enc = fhir.encounter(id=ENCOUNTER, patient_id=PATIENT, encounter_class="IMP", start=dt.datetime(2024, 3, 1, 9, 30))
     assert enc["period"] == {"start": "2024-03-01T09:30:00+00:00"}
     audit = next(r for r in build_all() if r["resourceType"] == "AuditEvent")
     assert audit["recorded"] == "2024-03-01T09:41:00+00:00"
@@ -360,13 +358,9 @@ def test_unknown_or_misplaced_codes_raise() -> None:
 
 def test_bad_values_raise_with_allowed_values() -> None:
     with pytest.raises(ValueError, match="999 test range"):
-        fhir.patient(
-            id=PATIENT, nhs_number="4010232137", family="X", given=[], gender="male", birth_date="1950-01-01"
-        )
+        fhir.patient(id=PATIENT, nhs_number="4010232137", family="X", given=[], gender="male", birth_date="1950-01-01")
     with pytest.raises(ValueError, match="gender must be one of"):
-        fhir.patient(
-            id=PATIENT, nhs_number="9990000018", family="X", given=[], gender="M", birth_date="1950-01-01"
-        )
+        fhir.patient(id=PATIENT, nhs_number="9990000018", family="X", given=[], gender="M", birth_date="1950-01-01")
     with pytest.raises(ValueError, match="UCUM"):
         fhir.observation(id=_id("o"), patient_id=PATIENT, code="27113001", effective="2024-01-01",
                          category="vital-signs", value=80.0, unit="kilograms")  # fmt: skip

@@ -32,9 +32,7 @@ from hl7apy.consts import VALIDATION_LEVEL  # noqa: E402
 
 TRICKY = "O'Neil|Smith^Jones & Co~2 \\ back"
 
-HEADER = MessageHeader(
-    "TWINPAS", "TWINT1", "TWINGP", "TWINP01", "PAS000001", dt.datetime(2024, 3, 1, 9, 30, 5)
-)
+HEADER = MessageHeader("TWINPAS", "TWINT1", "TWINGP", "TWINP01", "PAS000001", dt.datetime(2024, 3, 1, 9, 30, 5))
 PATIENT = Hl7Patient(
     nhs_number="9990000018",
     hospital_number="H1234567",
@@ -227,8 +225,6 @@ def test_bad_input_raises() -> None:
     with pytest.raises(ValueError, match="sex"):
         adt_a04(HEADER, dataclasses.replace(PATIENT, sex="female"), OUTPATIENT)
     with pytest.raises(ValueError, match="UCUM"):
-        oru_r01(
-            HEADER, PATIENT, dataclasses.replace(LAB, results=(LabResult("999791000000106", 48, "mmol"),))
-        )
+        oru_r01(HEADER, PATIENT, dataclasses.replace(LAB, results=(LabResult("999791000000106", 48, "mmol"),)))
     with pytest.raises(ValueError, match="observable"):
         oru_r01(HEADER, PATIENT, dataclasses.replace(LAB, results=(LabResult("59621000", 1, "%"),)))

@@ -20,12 +20,8 @@ from twin_env.formats.letters import (
 
 PATIENT = LetterPatient("Mrs Jane Doe", "9990000018", dt.date(1958, 4, 12), "Twin Practice One", "TWINP01")
 MEDS = (
-    MedicationChange(
-        "Atorvastatin 80mg tablets", "80 mg at night", "started", "secondary prevention after MI"
-    ),
-    MedicationChange(
-        "Ibuprofen 400mg tablets", "400 mg three times a day", "stopped", "ischaemic heart disease"
-    ),
+    MedicationChange("Atorvastatin 80mg tablets", "80 mg at night", "started", "secondary prevention after MI"),
+    MedicationChange("Ibuprofen 400mg tablets", "400 mg three times a day", "stopped", "ischaemic heart disease"),
     MedicationChange("Amlodipine 5mg tablets", "5 mg once a day", "continued"),
 )
 DISCHARGE = DischargeSummary(

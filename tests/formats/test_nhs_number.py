@@ -45,9 +45,7 @@ def test_synthetic_means_999_prefix_and_valid(first9: str) -> None:
         assert is_synthetic_nhs_number(first9 + str(check)) == first9.startswith("999")
 
 
-@pytest.mark.parametrize(
-    "bad", ["", "999000001", "99900000180", "999 000 0018", "999000001X", 9990000018, None]
-)
+@pytest.mark.parametrize("bad", ["", "999000001", "99900000180", "999 000 0018", "999000001X", 9990000018, None])
 def test_malformed_numbers_are_invalid(bad: object) -> None:
     assert not is_valid_nhs_number(bad)  # type: ignore[arg-type]
 

@@ -244,7 +244,10 @@ def test_model_cards_render_the_contract() -> None:
 
     for name in ("qrisk3", "qdiabetes"):
         card = render_card(name)
-        assert all(f"`{i.name}`" in card for i in MODELS[name].contract.items) and CLINRISK_DISCLAIMER.splitlines()[0] in card
+        assert (
+            all(f"`{i.name}`" in card for i in MODELS[name].contract.items)
+            and CLINRISK_DISCLAIMER.splitlines()[0] in card
+        )
     with pytest.raises(ValueError, match="no model card"):
         render_card("qrisk2")
 

@@ -47,7 +47,18 @@ def test_artefact_rates_match_configuration(with_artefacts: CareSimulation) -> N
     led = record.ledger.columns
     n_results = np.count_nonzero(led["kind"] == LedgerKind.TEST_RESULT)
     gp = record.stores["gp"].columns
-    gp_obs = (gp["item"] == ItemType.OBSERVATION) & np.isin(gp["concept"], [Concept.HBA1C, Concept.EGFR, Concept.POTASSIUM, Concept.TOTAL_CHOLESTEROL, Concept.HDL_CHOLESTEROL, Concept.LDL_CHOLESTEROL, Concept.URINE_ACR])
+    gp_obs = (gp["item"] == ItemType.OBSERVATION) & np.isin(
+        gp["concept"],
+        [
+            Concept.HBA1C,
+            Concept.EGFR,
+            Concept.POTASSIUM,
+            Concept.TOTAL_CHOLESTEROL,
+            Concept.HDL_CHOLESTEROL,
+            Concept.LDL_CHOLESTEROL,
+            Concept.URINE_ACR,
+        ],
+    )
     duplicates = np.count_nonzero(gp_obs & (gp["flags"] & Artefact.DUPLICATE > 0))
     filed = np.count_nonzero(gp_obs) - duplicates
     missing = 1 - filed / n_results
@@ -55,7 +66,9 @@ def test_artefact_rates_match_configuration(with_artefacts: CareSimulation) -> N
     assert abs(missing - cfg.lab_result_missing_probability) < 4 * se + 1e-3
     assert abs(duplicates / filed - cfg.lab_duplicate_probability) < 4 * np.sqrt(cfg.lab_duplicate_probability / filed)
     bp = np.count_nonzero((led["kind"] == LedgerKind.OBSERVATION) & np.isin(led["concept"], [Concept.SBP, Concept.DBP]))
-    bp_kept = np.count_nonzero((gp["item"] == ItemType.OBSERVATION) & np.isin(gp["concept"], [Concept.SBP, Concept.DBP]))
+    bp_kept = np.count_nonzero(
+        (gp["item"] == ItemType.OBSERVATION) & np.isin(gp["concept"], [Concept.SBP, Concept.DBP])
+    )
     assert abs(1 - bp_kept / bp - cfg.bp_not_recorded_probability) < 4 * np.sqrt(cfg.bp_not_recorded_probability / bp)
     letters = record.stores["letters"].columns
     lost = (letters["flags"] & Artefact.LOST) > 0

@@ -44,21 +44,55 @@ DRUGS: MappingProxyType[str, Drug] = MappingProxyType(
     {
         d.name: d
         for d in (
-            _drug("ramipril", "dose_acei", _STD, {0.5: Concept.RAMIPRIL_2_5MG, 1.0: Concept.RAMIPRIL_5MG, 2.0: Concept.RAMIPRIL_10MG}),
-            _drug("losartan", "dose_arb", _STD, {0.5: Concept.LOSARTAN_50MG, 1.0: Concept.LOSARTAN_50MG, 2.0: Concept.LOSARTAN_50MG}),
-            _drug("amlodipine", "dose_ccb", _STD, {0.5: Concept.AMLODIPINE_5MG, 1.0: Concept.AMLODIPINE_5MG, 2.0: Concept.AMLODIPINE_10MG}),
+            _drug(
+                "ramipril",
+                "dose_acei",
+                _STD,
+                {0.5: Concept.RAMIPRIL_2_5MG, 1.0: Concept.RAMIPRIL_5MG, 2.0: Concept.RAMIPRIL_10MG},
+            ),
+            _drug(
+                "losartan",
+                "dose_arb",
+                _STD,
+                {0.5: Concept.LOSARTAN_50MG, 1.0: Concept.LOSARTAN_50MG, 2.0: Concept.LOSARTAN_50MG},
+            ),
+            _drug(
+                "amlodipine",
+                "dose_ccb",
+                _STD,
+                {0.5: Concept.AMLODIPINE_5MG, 1.0: Concept.AMLODIPINE_5MG, 2.0: Concept.AMLODIPINE_10MG},
+            ),
             _drug("indapamide", "dose_thiazide", _STD, {1.0: Concept.INDAPAMIDE_2_5MG}),
-            _drug("bisoprolol", "dose_beta_blocker", _STD, {0.5: Concept.BISOPROLOL_5MG, 1.0: Concept.BISOPROLOL_5MG, 2.0: Concept.BISOPROLOL_5MG}),
+            _drug(
+                "bisoprolol",
+                "dose_beta_blocker",
+                _STD,
+                {0.5: Concept.BISOPROLOL_5MG, 1.0: Concept.BISOPROLOL_5MG, 2.0: Concept.BISOPROLOL_5MG},
+            ),
             _drug("doxazosin", "dose_alpha_blocker", _STD, {1.0: Concept.DOXAZOSIN_4MG, 2.0: Concept.DOXAZOSIN_4MG}),
             _drug("spironolactone", "dose_spironolactone", _STD, {1.0: Concept.SPIRONOLACTONE_25MG}),
-            _drug("atorvastatin", "statin_ldl_reduction", "mg", {
-                10.0: Concept.ATORVASTATIN_10MG, 20.0: Concept.ATORVASTATIN_20MG,
-                40.0: Concept.ATORVASTATIN_40MG, 80.0: Concept.ATORVASTATIN_80MG,
-            }),
-            _drug("metformin", "metformin_mg_day", "mg/day", {
-                500.0: Concept.METFORMIN_500MG, 1000.0: Concept.METFORMIN_500MG,
-                1500.0: Concept.METFORMIN_500MG, 2000.0: Concept.METFORMIN_500MG,
-            }),
+            _drug(
+                "atorvastatin",
+                "statin_ldl_reduction",
+                "mg",
+                {
+                    10.0: Concept.ATORVASTATIN_10MG,
+                    20.0: Concept.ATORVASTATIN_20MG,
+                    40.0: Concept.ATORVASTATIN_40MG,
+                    80.0: Concept.ATORVASTATIN_80MG,
+                },
+            ),
+            _drug(
+                "metformin",
+                "metformin_mg_day",
+                "mg/day",
+                {
+                    500.0: Concept.METFORMIN_500MG,
+                    1000.0: Concept.METFORMIN_500MG,
+                    1500.0: Concept.METFORMIN_500MG,
+                    2000.0: Concept.METFORMIN_500MG,
+                },
+            ),
             _drug("dapagliflozin", "sglt2", "mg", {10.0: Concept.DAPAGLIFLOZIN_10MG}),
         )
     }
@@ -70,7 +104,9 @@ DRUG_FOR_FIELD: MappingProxyType[str, Drug] = MappingProxyType({d.field: d for d
 def baseline_dose(drug: Drug, twin_value: float, params: TwinParameters) -> float:
     """The prescribed dose that gives a twin field value present at baseline."""
     if drug.field == "statin_ldl_reduction":
-        return float(min(drug.products, key=lambda mg: abs(params.statin_ldl_reduction[("atorvastatin", int(mg))] - twin_value)))
+        return float(
+            min(drug.products, key=lambda mg: abs(params.statin_ldl_reduction[("atorvastatin", int(mg))] - twin_value))
+        )
     if drug.field == "sglt2":
         return 10.0
     return float(twin_value)

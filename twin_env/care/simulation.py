@@ -26,10 +26,10 @@ from twin_env.record.concepts import SMOKING_CONCEPTS, Concept
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.record import DateLike, Record, day_number
 from twin_env.twin import random_streams as rs
+from twin_env.twin.baseline_conditions import BaselineDiagnoses
 from twin_env.twin.events import EventKind
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.simulator import TwinSimulator
-from twin_env.twin.baseline_conditions import BaselineDiagnoses
 from twin_env.twin.state import TREATMENT_FIELDS, PatientState
 from twin_env.twin.treatment_effects import apply_treatment_effects
 
@@ -107,7 +107,11 @@ _CONDITION_CONCEPT = {
 _ACUTE = {  # event kind -> (ICD-10 concept, length-of-stay parameter, imaging)
     EventKind.MYOCARDIAL_INFARCTION: (Concept.ICD10_MI, "length_of_stay_median_days_mi", (Concept.ECG,)),
     EventKind.STROKE: (Concept.ICD10_STROKE, "length_of_stay_median_days_stroke", ()),
-    EventKind.HEART_FAILURE: (Concept.ICD10_HEART_FAILURE, "length_of_stay_median_days_heart_failure", (Concept.CHEST_XRAY, Concept.ECHOCARDIOGRAM)),
+    EventKind.HEART_FAILURE: (
+        Concept.ICD10_HEART_FAILURE,
+        "length_of_stay_median_days_heart_failure",
+        (Concept.CHEST_XRAY, Concept.ECHOCARDIOGRAM),
+    ),
 }
 _ONSET = {
     EventKind.TYPE2_DIABETES: Concept.TYPE2_DIABETES,
@@ -207,7 +211,9 @@ class CareSimulation:
         rows = self._living(rows)
         seq = self.ledger.append(rows, LedgerKind.REFERRAL, concept, self.days[rows])
         if attends:
-            wait = self._lognormal(rows, CareChannel.OUTPATIENT_WAIT, "outpatient_wait_median_days", "outpatient_wait_sigma_log")
+            wait = self._lognormal(
+                rows, CareChannel.OUTPATIENT_WAIT, "outpatient_wait_median_days", "outpatient_wait_sigma_log"
+            )
             self._clinic_day[service][rows] = self.days[rows] + wait
             self._clinic_link[service][rows] = seq
 
@@ -267,21 +273,30 @@ class CareSimulation:
         event_day = day0 + (rs.uniform(keys, counter, CareChannel.EVENT_DAY) * span).astype(np.int32)
         kind = events.kind
 
-        onset_rows = {Concept.ESSENTIAL_HYPERTENSION: np.flatnonzero(events.hypertension_onset),
-                      Concept.CKD_STAGE_3: np.flatnonzero(events.ckd_onset)}
+        onset_rows = {
+            Concept.ESSENTIAL_HYPERTENSION: np.flatnonzero(events.hypertension_onset),
+            Concept.CKD_STAGE_3: np.flatnonzero(events.ckd_onset),
+        }
         for k, concept in _ONSET.items():
             onset_rows[concept] = np.flatnonzero(kind == k)
         for concept, rows in onset_rows.items():
             ledger.append(rows, LedgerKind.ONSET, concept, event_day[rows])
         acute = np.flatnonzero(np.isin(kind, [*_ACUTE, *_PRESENTS_TO_GP]))
         acute_concept = np.select(
-            [kind[acute] == EventKind.MYOCARDIAL_INFARCTION, kind[acute] == EventKind.STROKE,
-             kind[acute] == EventKind.HEART_FAILURE, kind[acute] == EventKind.ANGINA],
-            [Concept.ACUTE_MI, Concept.STROKE, Concept.HEART_FAILURE, Concept.ANGINA], Concept.TIA,
+            [
+                kind[acute] == EventKind.MYOCARDIAL_INFARCTION,
+                kind[acute] == EventKind.STROKE,
+                kind[acute] == EventKind.HEART_FAILURE,
+                kind[acute] == EventKind.ANGINA,
+            ],
+            [Concept.ACUTE_MI, Concept.STROKE, Concept.HEART_FAILURE, Concept.ANGINA],
+            Concept.TIA,
         )
         ledger.append(acute, LedgerKind.ACUTE_EVENT, acute_concept, event_day[acute])
         died = np.flatnonzero(events.died)
-        ledger.append(died, LedgerKind.DEATH, Concept.DEATH, event_day[died], value=(kind[died] != EventKind.DEATH_NON_CVD) * 1.0)
+        ledger.append(
+            died, LedgerKind.DEATH, Concept.DEATH, event_day[died], value=(kind[died] != EventKind.DEATH_NON_CVD) * 1.0
+        )
         self._patient_stops(events.treatment_stopped, event_day)
         self._discharges(day1)
         self._admissions(kind, events.fatal, event_day, counter)
@@ -299,13 +314,23 @@ class CareSimulation:
         rows = np.asarray(rows, dtype=np.intp)
         return rows[self.state.alive[rows]]
 
-    def _lognormal(self, rows: np.ndarray, channel: int, median: str, sigma: str, counter: np.ndarray | None = None) -> np.ndarray:
+    def _lognormal(
+        self, rows: np.ndarray, channel: int, median: str, sigma: str, counter: np.ndarray | None = None
+    ) -> np.ndarray:
         c = self.state.step_index[rows] if counter is None else counter[rows]
         z = rs.standard_normal(self.state.patient_key[rows], c, channel)
         return np.maximum(np.rint(self.params[median] * np.exp(self.params[sigma] * z)), 1).astype(np.int32)
 
-    def _issue(self, rows: np.ndarray, field: str, concept: np.ndarray | int, dose: np.ndarray | float,
-               kind: LedgerKind, day: np.ndarray | int, link: np.ndarray | int = -1) -> None:
+    def _issue(
+        self,
+        rows: np.ndarray,
+        field: str,
+        concept: np.ndarray | int,
+        dose: np.ndarray | float,
+        kind: LedgerKind,
+        day: np.ndarray | int,
+        link: np.ndarray | int = -1,
+    ) -> None:
         self.ledger.append(rows, kind, concept, day, value=dose, link=link)
         self._rx_concept[field][rows] = concept
         self._rx_dose[field][rows] = dose
@@ -320,24 +345,41 @@ class CareSimulation:
             self.ledger.append(rows, LedgerKind.BASELINE_DIAGNOSIS, concept, self.days[rows])
         chd = self.diagnosed["chd"]
         mi = self.diagnosed["myocardial_infarction"]
-        for concept, rows in ((Concept.MYOCARDIAL_INFARCTION, np.flatnonzero(mi & among)), (Concept.ANGINA, np.flatnonzero(chd & ~mi & among))):
+        for concept, rows in (
+            (Concept.MYOCARDIAL_INFARCTION, np.flatnonzero(mi & among)),
+            (Concept.ANGINA, np.flatnonzero(chd & ~mi & among)),
+        ):
             self.ledger.append(rows, LedgerKind.BASELINE_DIAGNOSIS, concept, self.days[rows])
         stagger = rs.uniform(state.patient_key, 0, CareChannel.BASELINE_STAGGER)
         for field in TREATMENT_FIELDS:
             rows = np.flatnonzero((state.columns[field] > 0) & among)
             drug = DRUG_FOR_FIELD[field]
-            dose = np.array([baseline_dose(drug, v, self.simulator.params) for v in np.unique(state.columns[field][rows])])
+            dose = np.array(
+                [baseline_dose(drug, v, self.simulator.params) for v in np.unique(state.columns[field][rows])]
+            )
             values = np.unique(state.columns[field][rows])
             dose_of_row = dose[np.searchsorted(values, state.columns[field][rows])] if rows.size else np.zeros(0)
             concept = np.array([drug.products[d] for d in dose_of_row], dtype=np.int16)
             self._issue(rows, field, concept, dose_of_row, LedgerKind.BASELINE_PRESCRIPTION, self.days[rows])
-            self._next_issue[field][rows] = self.days[rows] + (stagger[rows] * self.params["repeat_interval_days"]).astype(np.int32)
+            self._next_issue[field][rows] = self.days[rows] + (
+                stagger[rows] * self.params["repeat_interval_days"]
+            ).astype(np.int32)
         chronic = self._chronic_diagnosed() & among
-        self._next_review[chronic] = self.days[chronic] + (stagger[chronic] * self.params["review_interval_days"]).astype(np.int32)
+        self._next_review[chronic] = self.days[chronic] + (
+            stagger[chronic] * self.params["review_interval_days"]
+        ).astype(np.int32)
 
     def _chronic_diagnosed(self) -> np.ndarray:
         d = self.diagnosed
-        return d["hypertension"] | d["type2_diabetes"] | d["ckd_3_5"] | d["chd"] | d["stroke_tia"] | d["heart_failure"] | d["atrial_fibrillation"]
+        return (
+            d["hypertension"]
+            | d["type2_diabetes"]
+            | d["ckd_3_5"]
+            | d["chd"]
+            | d["stroke_tia"]
+            | d["heart_failure"]
+            | d["atrial_fibrillation"]
+        )
 
     def _patient_stops(self, stopped: np.ndarray, day: np.ndarray) -> None:
         for index in np.unique(stopped[stopped >= 0]):
@@ -361,12 +403,20 @@ class CareSimulation:
                 self.ledger.append(rows, LedgerKind.IMAGING, procedure, day[rows], link=seq)
             # secondary prevention started in hospital (NICE NG185, NG238, NG106)
             if event in (EventKind.MYOCARDIAL_INFARCTION, EventKind.STROKE):
-                state.statin_ldl_reduction[rows] = p.statin_ldl_reduction[("atorvastatin", int(self.params["hospital_statin_atorvastatin_mg"]))]
+                state.statin_ldl_reduction[rows] = p.statin_ldl_reduction[
+                    ("atorvastatin", int(self.params["hospital_statin_atorvastatin_mg"]))
+                ]
             if event in (EventKind.MYOCARDIAL_INFARCTION, EventKind.HEART_FAILURE):
                 state.dose_acei[rows] = np.where(state.dose_arb[rows] > 0, 0.0, np.maximum(state.dose_acei[rows], 1.0))
                 state.dose_beta_blocker[rows] = np.maximum(state.dose_beta_blocker[rows], 1.0)
             if event == EventKind.MYOCARDIAL_INFARCTION:
-                wait = self._lognormal(rows, CareChannel.OUTPATIENT_WAIT, "post_mi_clinic_median_days", "outpatient_wait_sigma_log", counter)
+                wait = self._lognormal(
+                    rows,
+                    CareChannel.OUTPATIENT_WAIT,
+                    "post_mi_clinic_median_days",
+                    "outpatient_wait_sigma_log",
+                    counter,
+                )
                 self._clinic_day["cardiology"][rows] = day[rows] + wait
                 self._clinic_link["cardiology"][rows] = seq
         apply_treatment_effects(state, p)
@@ -386,18 +436,30 @@ class CareSimulation:
             dose = np.array([baseline_dose(drug, v, self.simulator.params) for v in value[started]])
             concept = np.array([drug.products[d] for d in dose], dtype=np.int16)
             self._issue(r, field, concept, dose, LedgerKind.HOSPITAL_PRESCRIPTION, day[started], link[started])
-        for icd, name in ((Concept.ICD10_MI, "chd"), (Concept.ICD10_STROKE, "stroke_tia"), (Concept.ICD10_HEART_FAILURE, "heart_failure")):
+        for icd, name in (
+            (Concept.ICD10_MI, "chd"),
+            (Concept.ICD10_STROKE, "stroke_tia"),
+            (Concept.ICD10_HEART_FAILURE, "heart_failure"),
+        ):
             self.diagnosed[name][rows[self._admission_dx[rows] == icd]] = True
         self.diagnosed["myocardial_infarction"][rows[self._admission_dx[rows] == Concept.ICD10_MI]] = True
         self._next_review[rows] = np.minimum(self._next_review[rows], day + int(self.params["review_interval_days"]))
         self._discharge_day[rows], self._admission[rows] = _NO, -1
 
-    def _gp_presentations(self, kind: np.ndarray, fatal: np.ndarray, day: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    def _gp_presentations(
+        self, kind: np.ndarray, fatal: np.ndarray, day: np.ndarray, counter: np.ndarray
+    ) -> np.ndarray:
         """Angina, TIA and symptomatic AF present to the GP: consultation and diagnosis this step."""
         keys = self.state.patient_key
-        af = (kind == EventKind.ATRIAL_FIBRILLATION) & (rs.uniform(keys, counter, CareChannel.AF_PRESENTS) < self.params["af_symptomatic_presentation_probability"])
+        af = (kind == EventKind.ATRIAL_FIBRILLATION) & (
+            rs.uniform(keys, counter, CareChannel.AF_PRESENTS) < self.params["af_symptomatic_presentation_probability"]
+        )
         forced = np.zeros(self.state.n, dtype=bool)
-        for concept, mask in ((Concept.ANGINA, kind == EventKind.ANGINA), (Concept.TIA, kind == EventKind.TIA), (Concept.ATRIAL_FIBRILLATION, af)):
+        for concept, mask in (
+            (Concept.ANGINA, kind == EventKind.ANGINA),
+            (Concept.TIA, kind == EventKind.TIA),
+            (Concept.ATRIAL_FIBRILLATION, af),
+        ):
             rows = np.flatnonzero(mask & self.state.alive)
             seq = self.ledger.append(rows, LedgerKind.CONSULTATION, Concept.CONSULTATION, day[rows])
             self.ledger.append(rows, LedgerKind.DIAGNOSIS, concept, day[rows], link=seq)
@@ -409,31 +471,71 @@ class CareSimulation:
         self.diagnosed["atrial_fibrillation"][af] = True
         return forced
 
-    def _consultations(self, day0: np.ndarray, day1: np.ndarray, span: np.ndarray, counter: np.ndarray, presented: np.ndarray) -> None:
+    def _consultations(
+        self, day0: np.ndarray, day1: np.ndarray, span: np.ndarray, counter: np.ndarray, presented: np.ndarray
+    ) -> None:
         state, p, keys = self.state, self.params, self.state.patient_key
         age = state.age_years
-        rate = np.select([age < 45, age < 65, age < 75], [p["consultation_rate_per_year_under_45"], p["consultation_rate_per_year_45_64"], p["consultation_rate_per_year_65_74"]], p["consultation_rate_per_year_75_plus"])
-        n_dx = sum(self.diagnosed[c].astype(np.int8) for c in ("hypertension", "type2_diabetes", "ckd_3_5", "chd", "stroke_tia", "heart_failure", "atrial_fibrillation"))
+        rate = np.select(
+            [age < 45, age < 65, age < 75],
+            [
+                p["consultation_rate_per_year_under_45"],
+                p["consultation_rate_per_year_45_64"],
+                p["consultation_rate_per_year_65_74"],
+            ],
+            p["consultation_rate_per_year_75_plus"],
+        )
+        n_dx = sum(
+            self.diagnosed[c].astype(np.int8)
+            for c in (
+                "hypertension",
+                "type2_diabetes",
+                "ckd_3_5",
+                "chd",
+                "stroke_tia",
+                "heart_failure",
+                "atrial_fibrillation",
+            )
+        )
         rate = rate * p["consultation_rate_ratio_per_condition"] ** n_dx
         spontaneous = rs.uniform(keys, counter, CareChannel.CONSULTS) < -np.expm1(-rate * span / DAYS_PER_YEAR)
         review = (self._next_review <= day1) | self._booked
         home = state.alive & (self._admission < 0)
         rows = np.flatnonzero(home & ~presented & (spontaneous | review))
-        day = day0[rows] + (rs.uniform(keys[rows], counter[rows], CareChannel.CONSULT_DAY) * span[rows]).astype(np.int32)
+        day = day0[rows] + (rs.uniform(keys[rows], counter[rows], CareChannel.CONSULT_DAY) * span[rows]).astype(
+            np.int32
+        )
         is_review = review[rows]
         d = self.diagnosed
-        concept = np.where(~is_review, Concept.CONSULTATION, np.where(d["type2_diabetes"][rows], Concept.DIABETES_REVIEW,
-                           np.where(d["hypertension"][rows], Concept.HYPERTENSION_REVIEW, Concept.MEDICATION_REVIEW)))
+        concept = np.where(
+            ~is_review,
+            Concept.CONSULTATION,
+            np.where(
+                d["type2_diabetes"][rows],
+                Concept.DIABETES_REVIEW,
+                np.where(d["hypertension"][rows], Concept.HYPERTENSION_REVIEW, Concept.MEDICATION_REVIEW),
+            ),
+        )
         seq = self.ledger.append(rows, LedgerKind.CONSULTATION, concept, day)
         self._booked[rows] = False
         self._next_review[rows[is_review]] = day[is_review] + int(p["review_interval_days"])
-        self._next_review[rows] = np.where(self._chronic_diagnosed()[rows], np.minimum(self._next_review[rows], day + int(p["review_interval_days"])), self._next_review[rows])
-        measured = is_review | (rs.uniform(keys[rows], counter[rows], CareChannel.BP_MEASURED) < p["bp_measured_probability"])
+        self._next_review[rows] = np.where(
+            self._chronic_diagnosed()[rows],
+            np.minimum(self._next_review[rows], day + int(p["review_interval_days"])),
+            self._next_review[rows],
+        )
+        measured = is_review | (
+            rs.uniform(keys[rows], counter[rows], CareChannel.BP_MEASURED) < p["bp_measured_probability"]
+        )
         self._measure_bp(rows[measured], day[measured], seq[measured], counter)
         self._record_lifestyle(rows, day, seq, is_review, counter)
         # AF found opportunistically
         u = rs.uniform(keys[rows], counter[rows], CareChannel.AF_DETECTED)
-        found = state.atrial_fibrillation[rows] & ~d["atrial_fibrillation"][rows] & (u < p["af_opportunistic_detection_probability"])
+        found = (
+            state.atrial_fibrillation[rows]
+            & ~d["atrial_fibrillation"][rows]
+            & (u < p["af_opportunistic_detection_probability"])
+        )
         self.ledger.append(rows[found], LedgerKind.DIAGNOSIS, Concept.ATRIAL_FIBRILLATION, day[found], link=seq[found])
         self.ledger.append(rows[found], LedgerKind.IMAGING, Concept.ECG, day[found], link=seq[found])
         d["atrial_fibrillation"][rows[found]] = True
@@ -447,7 +549,9 @@ class CareSimulation:
         }
         ordered_day = day0 + (rs.uniform(keys, counter, CareChannel.TEST_DAY) * span).astype(np.int32)
         for panel in Test:
-            self._take_sample(r[wants[panel]], panel, day[is_review][wants[panel]], seq[is_review][wants[panel]], counter)
+            self._take_sample(
+                r[wants[panel]], panel, day[is_review][wants[panel]], seq[is_review][wants[panel]], counter
+            )
             extra = np.flatnonzero(self._ordered[panel] & home)
             self._take_sample(extra, panel, ordered_day[extra], np.full(extra.size, -1), counter)
             self._ordered[panel][:] = False
@@ -456,8 +560,16 @@ class CareSimulation:
         s, p = self.state, self.params
         k, c = s.patient_key[rows], counter[rows]
         visit_sd = s.sbp_visit_sd_mmhg[rows].astype(np.float64)
-        sbp = s.sbp_mmhg[rows] + visit_sd * rs.standard_normal(k, c, CareChannel.SBP_VISIT) + p["bp_measurement_sd_mmhg"] * rs.standard_normal(k, c, CareChannel.SBP_NOISE)
-        dbp = s.dbp_mmhg[rows] + p["dbp_visit_sd_ratio"] * visit_sd * rs.standard_normal(k, c, CareChannel.DBP_VISIT) + p["bp_measurement_sd_mmhg"] * rs.standard_normal(k, c, CareChannel.DBP_NOISE)
+        sbp = (
+            s.sbp_mmhg[rows]
+            + visit_sd * rs.standard_normal(k, c, CareChannel.SBP_VISIT)
+            + p["bp_measurement_sd_mmhg"] * rs.standard_normal(k, c, CareChannel.SBP_NOISE)
+        )
+        dbp = (
+            s.dbp_mmhg[rows]
+            + p["dbp_visit_sd_ratio"] * visit_sd * rs.standard_normal(k, c, CareChannel.DBP_VISIT)
+            + p["bp_measurement_sd_mmhg"] * rs.standard_normal(k, c, CareChannel.DBP_NOISE)
+        )
         sbp, dbp = np.rint(sbp), np.rint(dbp)
         self.ledger.append(rows, LedgerKind.OBSERVATION, Concept.SBP, day, value=sbp, link=link)
         self.ledger.append(rows, LedgerKind.OBSERVATION, Concept.DBP, day, value=dbp, link=link)
@@ -465,19 +577,25 @@ class CareSimulation:
         self.ledger.append(rows[new], LedgerKind.DIAGNOSIS, Concept.ESSENTIAL_HYPERTENSION, day[new], link=link[new])
         self.diagnosed["hypertension"][rows[new]] = True
 
-    def _record_lifestyle(self, rows: np.ndarray, day: np.ndarray, link: np.ndarray, is_review: np.ndarray, counter: np.ndarray) -> None:
+    def _record_lifestyle(
+        self, rows: np.ndarray, day: np.ndarray, link: np.ndarray, is_review: np.ndarray, counter: np.ndarray
+    ) -> None:
         """BMI (true BMI + measurement noise, 0.1 kg/m2) and, at reviews, coded smoking status."""
         s, p = self.state, self.params
         k, c = s.patient_key[rows], counter[rows]
         u = rs.uniform(k, c, CareChannel.BMI_MEASURED)
         bmi = u < np.where(is_review, p["bmi_recorded_probability_review"], p["bmi_recorded_probability_consultation"])
-        value = np.round(s.bmi_kg_m2[rows] + p["bmi_measurement_sd_kg_m2"] * rs.standard_normal(k, c, CareChannel.BMI_NOISE), 1)
+        value = np.round(
+            s.bmi_kg_m2[rows] + p["bmi_measurement_sd_kg_m2"] * rs.standard_normal(k, c, CareChannel.BMI_NOISE), 1
+        )
         self.ledger.append(rows[bmi], LedgerKind.OBSERVATION, Concept.BMI, day[bmi], value=value[bmi], link=link[bmi])
         asked = is_review & (rs.uniform(k, c, CareChannel.SMOKING_RECORDED) < p["smoking_recorded_probability_review"])
         status = _SMOKING_CONCEPT[s.smoking[rows[asked]].astype(np.intp)]
         self.ledger.append(rows[asked], LedgerKind.SMOKING_STATUS, status, day[asked], link=link[asked])
 
-    def _take_sample(self, rows: np.ndarray, panel: Test, day: np.ndarray, link: np.ndarray, counter: np.ndarray) -> None:
+    def _take_sample(
+        self, rows: np.ndarray, panel: Test, day: np.ndarray, link: np.ndarray, counter: np.ndarray
+    ) -> None:
         if rows.size == 0:
             return
         s, d = self.state, self.diagnosed
@@ -504,14 +622,26 @@ class CareSimulation:
             taken = self.state.columns[field] > 0
             rows = np.flatnonzero((due <= day1) & taken & alive)
             while rows.size:
-                self.ledger.append(rows, LedgerKind.PRESCRIPTION, self._rx_concept[field][rows], due[rows], value=self._rx_dose[field][rows])
+                self.ledger.append(
+                    rows,
+                    LedgerKind.PRESCRIPTION,
+                    self._rx_concept[field][rows],
+                    due[rows],
+                    value=self._rx_dose[field][rows],
+                )
                 due[rows] += int(self.params["repeat_interval_days"])
                 rows = rows[due[rows] <= day1[rows]]
 
     def _attendances(self, day1: np.ndarray) -> None:
         for service, (concept, _) in SERVICES.items():
             rows = np.flatnonzero((self._clinic_day[service] <= day1) & self.state.alive)
-            self.ledger.append(rows, LedgerKind.OUTPATIENT_ATTENDANCE, concept, self._clinic_day[service][rows], link=self._clinic_link[service][rows])
+            self.ledger.append(
+                rows,
+                LedgerKind.OUTPATIENT_ATTENDANCE,
+                concept,
+                self._clinic_day[service][rows],
+                link=self._clinic_link[service][rows],
+            )
             self._clinic_day[service][rows] = _NO
 
     def _close_dead(self) -> None:

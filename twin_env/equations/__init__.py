@@ -18,9 +18,7 @@ SexKernel = Callable[[bool, Mapping[str, NDArray]], ArrayLike]
 CHUNK_ROWS = 8192
 
 
-def evaluate_by_sex(
-    kernel: SexKernel, female: ArrayLike, inputs: Mapping[str, ArrayLike]
-) -> NDArray[np.float64]:
+def evaluate_by_sex(kernel: SexKernel, female: ArrayLike, inputs: Mapping[str, ArrayLike]) -> NDArray[np.float64]:
     """Evaluate ``kernel(is_female, inputs)`` on each sex's rows; return the broadcast shape.
 
     The published equations differ by sex, so each sex's rows are gathered (in chunks of
@@ -32,9 +30,7 @@ def evaluate_by_sex(
     arrays = {name: np.asarray(value) for name, value in inputs.items()}
     shape = np.broadcast_shapes(is_female.shape, *(a.shape for a in arrays.values()))
     is_female = np.broadcast_to(is_female, shape).ravel()
-    flat = {
-        name: a if a.ndim == 0 else np.broadcast_to(a, shape).ravel() for name, a in arrays.items()
-    }
+    flat = {name: a if a.ndim == 0 else np.broadcast_to(a, shape).ravel() for name, a in arrays.items()}
     out = np.empty(is_female.size, dtype=np.float64)
     for sex, sex_rows in ((True, np.flatnonzero(is_female)), (False, np.flatnonzero(~is_female))):
         for start in range(0, sex_rows.size, CHUNK_ROWS):

@@ -70,11 +70,7 @@ def qrisk3_equation(female: bool) -> Qrisk3Equation:
     """Load one sex's equation from the packaged coefficient file (once)."""
     text = (resources.files("twin_env") / "data" / COEFFICIENTS_FILE).read_text("utf-8")
     column = "female" if female else "male"
-    rows = {
-        row["term"]: float(row[column])
-        for row in csv.DictReader(text.splitlines())
-        if row[column] != ""
-    }
+    rows = {row["term"]: float(row[column]) for row in csv.DictReader(text.splitlines()) if row[column] != ""}
 
     def by_code(prefix: str) -> NDArray[np.float64]:
         """Collect the rows named '<prefix> ...(k)' into an array indexed by code k."""
@@ -92,14 +88,12 @@ def qrisk3_equation(female: bool) -> Qrisk3Equation:
         ethnicity=by_code("Iethrisk"),
         smoking=by_code("Ismoke"),
         smoking_age={
-            age: np.array([0.0] + [rows[f"{age}*(smoke_cat=={k})"] for k in range(1, 5)])
-            for age in ("age_1", "age_2")
+            age: np.array([0.0] + [rows[f"{age}*(smoke_cat=={k})"] for k in range(1, 5)]) for age in ("age_1", "age_2")
         },
         beta={
             term: value
             for term, value in rows.items()
-            if not term.startswith(("baseline", "centring", "Iethrisk", "Ismoke"))
-            and "smoke_cat" not in term
+            if not term.startswith(("baseline", "centring", "Iethrisk", "Ismoke")) and "smoke_cat" not in term
         },
     )
 

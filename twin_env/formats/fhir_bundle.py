@@ -37,7 +37,10 @@ __all__ = ["LAB_PANELS", "fhir_bundle"]
 #: Test panel (order concept) -> (title, analytes), as the lab reports it.
 LAB_PANELS: dict[Concept, tuple[str, tuple[Concept, ...]]] = {
     Concept.TEST_HBA1C: ("HbA1c", (Concept.HBA1C,)),
-    Concept.TEST_LIPIDS: ("Lipid profile", (Concept.TOTAL_CHOLESTEROL, Concept.HDL_CHOLESTEROL, Concept.LDL_CHOLESTEROL)),
+    Concept.TEST_LIPIDS: (
+        "Lipid profile",
+        (Concept.TOTAL_CHOLESTEROL, Concept.HDL_CHOLESTEROL, Concept.LDL_CHOLESTEROL),
+    ),
     Concept.TEST_RENAL: ("Urea and electrolytes", (Concept.EGFR, Concept.POTASSIUM)),
     Concept.TEST_ACR: ("Urine albumin:creatinine ratio", (Concept.URINE_ACR,)),
 }
@@ -94,9 +97,15 @@ def _participants(source: RecordSource, patient: int) -> tuple[list[fr.Resource]
     title, given, family = PRACTICE.clinician.split(" ")
     resources = [
         fr.patient(
-            id=ids["patient"], nhs_number=who.nhs_number, family=who.family, given=[who.given],
-            gender="female" if who.female else "male", birth_date=who.birth_date,
-            ethnic_category=who.ethnic_category, prefix=who.title, deceased=who.death_date,
+            id=ids["patient"],
+            nhs_number=who.nhs_number,
+            family=who.family,
+            given=[who.given],
+            gender="female" if who.female else "male",
+            birth_date=who.birth_date,
+            ethnic_category=who.ethnic_category,
+            prefix=who.title,
+            deceased=who.death_date,
             general_practice_id=ids["practice"],
         ),
         fr.organization(id=ids["practice"], ods_code=PRACTICE.code, name=PRACTICE.name),
@@ -106,8 +115,9 @@ def _participants(source: RecordSource, patient: int) -> tuple[list[fr.Resource]
     return resources, ids
 
 
-def _observations(items: tuple[RecordItem, ...], ids: dict[str, str], new: _Ids,
-                  encounters: dict[str, str]) -> list[fr.Resource]:
+def _observations(
+    items: tuple[RecordItem, ...], ids: dict[str, str], new: _Ids, encounters: dict[str, str]
+) -> list[fr.Resource]:
     out: list[fr.Resource] = []
     bp: dict[tuple[str | None, bool], dict[Concept, RecordItem]] = defaultdict(dict)
     reports: dict[str, list[tuple[RecordItem, str]]] = defaultdict(list)
@@ -119,34 +129,63 @@ def _observations(items: tuple[RecordItem, ...], ids: dict[str, str], new: _Ids,
             out.append(_clinic_observation(item, ids, new, encounters))
             continue
         res_id = new.new("observation", item.event_id)
-        out.append(fr.observation(
-            id=res_id, patient_id=ids["patient"], code=item.code.code, effective=item.date,  # type: ignore[union-attr]
-            category="laboratory", value=item.value, unit=item.unit, issued=item.available,
-        ))
+        out.append(
+            fr.observation(
+                id=res_id,
+                patient_id=ids["patient"],
+                code=item.code.code,
+                effective=item.date,  # type: ignore[union-attr]
+                category="laboratory",
+                value=item.value,
+                unit=item.unit,
+                issued=item.available,
+            )
+        )
         reports[item.link_event_id or item.event_id].append((item, res_id))
     for (link, _), pair in bp.items():
         first = next(iter(pair.values()))
         encounter_id = encounters.get(link) if link else None
         res_id = new.new("blood-pressure", first.event_id)
         if len(pair) == 2:
-            out.append(fr.blood_pressure(
-                id=res_id, patient_id=ids["patient"], effective=first.date,
-                systolic_mmhg=pair[Concept.SBP].value, diastolic_mmhg=pair[Concept.DBP].value,  # type: ignore[arg-type]
-                encounter_id=encounter_id, performer_id=ids["gp"],
-            ))
+            out.append(
+                fr.blood_pressure(
+                    id=res_id,
+                    patient_id=ids["patient"],
+                    effective=first.date,
+                    systolic_mmhg=pair[Concept.SBP].value,
+                    diastolic_mmhg=pair[Concept.DBP].value,  # type: ignore[arg-type]
+                    encounter_id=encounter_id,
+                    performer_id=ids["gp"],
+                )
+            )
         else:
-            out.append(fr.observation(
-                id=res_id, patient_id=ids["patient"], code=first.code.code, effective=first.date,  # type: ignore[union-attr]
-                category="vital-signs", value=first.value, unit=first.unit, encounter_id=encounter_id,
-                performer_id=ids["gp"],
-            ))
+            out.append(
+                fr.observation(
+                    id=res_id,
+                    patient_id=ids["patient"],
+                    code=first.code.code,
+                    effective=first.date,  # type: ignore[union-attr]
+                    category="vital-signs",
+                    value=first.value,
+                    unit=first.unit,
+                    encounter_id=encounter_id,
+                    performer_id=ids["gp"],
+                )
+            )
     for order, results in reports.items():
         title = LAB_PANELS[_PANEL_OF[results[0][0].concept]][0]
-        out.append(fr.diagnostic_report(
-            id=new.new("lab-report", order), patient_id=ids["patient"], title=title, category="LAB",
-            effective=results[0][0].date, issued=max(r.available for r, _ in results),  # type: ignore[type-var]
-            result_ids=[res_id for _, res_id in results], performer_id=ids["trust"],
-        ))
+        out.append(
+            fr.diagnostic_report(
+                id=new.new("lab-report", order),
+                patient_id=ids["patient"],
+                title=title,
+                category="LAB",
+                effective=results[0][0].date,
+                issued=max(r.available for r, _ in results),  # type: ignore[type-var]
+                result_ids=[res_id for _, res_id in results],
+                performer_id=ids["trust"],
+            )
+        )
     return out
 
 
@@ -154,10 +193,15 @@ def _clinic_observation(item: RecordItem, ids: dict[str, str], new: _Ids, encoun
     """BMI (vital signs) or a coded smoking status (social history, no value) taken at a consultation."""
     smoking = item.concept != Concept.BMI
     return fr.observation(
-        id=new.new("observation", item.event_id), patient_id=ids["patient"], code=item.code.code,  # type: ignore[union-attr]
-        effective=item.date, category="social-history" if smoking else "vital-signs",
-        value=None if smoking else item.value, unit=None if smoking else item.unit,
-        encounter_id=encounters.get(item.link_event_id or ""), performer_id=ids["gp"],
+        id=new.new("observation", item.event_id),
+        patient_id=ids["patient"],
+        code=item.code.code,  # type: ignore[union-attr]
+        effective=item.date,
+        category="social-history" if smoking else "vital-signs",
+        value=None if smoking else item.value,
+        unit=None if smoking else item.unit,
+        encounter_id=encounters.get(item.link_event_id or ""),
+        performer_id=ids["gp"],
     )
 
 
@@ -170,15 +214,32 @@ def _risk_scores(items: tuple[RecordItem, ...], ids: dict[str, str], new: _Ids) 
         basis: list[str] = []
         if code is not None:
             basis.append(new.new("risk-observation", item.event_id))
-            out.append(fr.observation(
-                id=basis[0], patient_id=ids["patient"], code=code, effective=item.date, category="survey",
-                value=item.value, unit=item.unit, performer_id=ids["gp"],
-            ))
-        out.append(fr.risk_assessment(
-            id=new.new("risk-assessment", item.event_id), patient_id=ids["patient"], occurrence=item.date,
-            outcome=outcome, probability=min(max((item.value or 0.0) / 100.0, 0.0), 1.0), years=years,
-            code=code, method=method, basis_ids=basis, performer_id=ids["gp"],
-        ))
+            out.append(
+                fr.observation(
+                    id=basis[0],
+                    patient_id=ids["patient"],
+                    code=code,
+                    effective=item.date,
+                    category="survey",
+                    value=item.value,
+                    unit=item.unit,
+                    performer_id=ids["gp"],
+                )
+            )
+        out.append(
+            fr.risk_assessment(
+                id=new.new("risk-assessment", item.event_id),
+                patient_id=ids["patient"],
+                occurrence=item.date,
+                outcome=outcome,
+                probability=min(max((item.value or 0.0) / 100.0, 0.0), 1.0),
+                years=years,
+                code=code,
+                method=method,
+                basis_ids=basis,
+                performer_id=ids["gp"],
+            )
+        )
     return out
 
 
@@ -189,18 +250,32 @@ def _imaging(source: RecordSource, patient: int, as_of: dt.date, ids: dict[str, 
     for item in view.of(ItemType.IMAGING_STUDY):
         modality, _ = IMAGING_KINDS[item.concept]
         studies[item.event_id] = new.new("imaging-study", item.event_id)
-        out.append(fr.imaging_study(
-            id=studies[item.event_id], patient_id=ids["patient"], procedure_code=item.code.code,  # type: ignore[union-attr]
-            modality=modality, started=item.date, description=item.code.display,  # type: ignore[union-attr]
-        ))
+        out.append(
+            fr.imaging_study(
+                id=studies[item.event_id],
+                patient_id=ids["patient"],
+                procedure_code=item.code.code,  # type: ignore[union-attr]
+                modality=modality,
+                started=item.date,
+                description=item.code.display,  # type: ignore[union-attr]
+            )
+        )
     for item in view.of(ItemType.IMAGING_REPORT):
         _, category = IMAGING_KINDS[item.concept]
-        out.append(fr.diagnostic_report(
-            id=new.new("imaging-report", item.event_id), patient_id=ids["patient"],
-            title=item.code.display, category=category, code=item.code.code,  # type: ignore[union-attr]
-            effective=item.date, issued=item.available, imaging_study_ids=[studies[item.event_id]],  # type: ignore[arg-type]
-            performer_id=ids["trust"], conclusion="Study reported; findings are not modelled by the twin.",
-        ))
+        out.append(
+            fr.diagnostic_report(
+                id=new.new("imaging-report", item.event_id),
+                patient_id=ids["patient"],
+                title=item.code.display,
+                category=category,
+                code=item.code.code,  # type: ignore[union-attr]
+                effective=item.date,
+                issued=item.available,
+                imaging_study_ids=[studies[item.event_id]],  # type: ignore[arg-type]
+                performer_id=ids["trust"],
+                conclusion="Study reported; findings are not modelled by the twin.",
+            )
+        )
     return out
 
 
@@ -213,35 +288,67 @@ def fhir_bundle(source: RecordSource, patient: int, *, as_of: dt.date | None = N
     encounters: dict[str, str] = {}
     for item in view.encounters:
         encounters[item.event_id] = new.new("encounter", item.event_id)
-        resources.append(fr.encounter(
-            id=encounters[item.event_id], patient_id=ids["patient"], encounter_class="AMB", start=item.date,
-            practitioner_id=ids["gp"], organization_id=ids["practice"],
-        ))
+        resources.append(
+            fr.encounter(
+                id=encounters[item.event_id],
+                patient_id=ids["patient"],
+                encounter_class="AMB",
+                start=item.date,
+                practitioner_id=ids["gp"],
+                organization_id=ids["practice"],
+            )
+        )
     for item in view.problems:
-        resources.append(fr.condition(
-            id=new.new("condition", item.event_id), patient_id=ids["patient"], code=item.code.code,  # type: ignore[union-attr]
-            onset=item.date, recorded_date=item.available,  # type: ignore[arg-type]
-            encounter_id=encounters.get(item.link_event_id or ""), recorder_id=ids["gp"],
-        ))
+        resources.append(
+            fr.condition(
+                id=new.new("condition", item.event_id),
+                patient_id=ids["patient"],
+                code=item.code.code,  # type: ignore[union-attr]
+                onset=item.date,
+                recorded_date=item.available,  # type: ignore[arg-type]
+                encounter_id=encounters.get(item.link_event_id or ""),
+                recorder_id=ids["gp"],
+            )
+        )
     resources += _observations(view.observations, ids, new, encounters)
     for item in view.medications:
-        resources.append(fr.medication_request(
-            id=new.new("medication-request", item.event_id), patient_id=ids["patient"],
-            dmd_code=item.code.code, authored_on=item.date, dosage_text=_dosage(item), repeat=True,  # type: ignore[union-attr]
-            status="stopped" if item.item == ItemType.MEDICATION_END else "completed", requester_id=ids["gp"],
-        ))
+        resources.append(
+            fr.medication_request(
+                id=new.new("medication-request", item.event_id),
+                patient_id=ids["patient"],
+                dmd_code=item.code.code,
+                authored_on=item.date,
+                dosage_text=_dosage(item),
+                repeat=True,  # type: ignore[union-attr]
+                status="stopped" if item.item == ItemType.MEDICATION_END else "completed",
+                requester_id=ids["gp"],
+            )
+        )
     for item in view.referrals:
-        resources.append(fr.service_request(
-            id=new.new("service-request", item.event_id), patient_id=ids["patient"], code=item.code.code,  # type: ignore[union-attr]
-            authored_on=item.date, requester_id=ids["gp"], performer_id=ids["trust"],
-            encounter_id=encounters.get(item.link_event_id or ""),
-        ))
+        resources.append(
+            fr.service_request(
+                id=new.new("service-request", item.event_id),
+                patient_id=ids["patient"],
+                code=item.code.code,  # type: ignore[union-attr]
+                authored_on=item.date,
+                requester_id=ids["gp"],
+                performer_id=ids["trust"],
+                encounter_id=encounters.get(item.link_event_id or ""),
+            )
+        )
     for item in view.documents:
-        resources.append(fr.document_reference(
-            id=new.new("document-reference", item.event_id), patient_id=ids["patient"],
-            type_code=item.code.code, date=item.available, text=letter_text(source, item.event_id),  # type: ignore[union-attr, arg-type]
-            title=letter_title(source, item.event_id), author_id=ids["trust"], custodian_id=ids["practice"],
-        ))
+        resources.append(
+            fr.document_reference(
+                id=new.new("document-reference", item.event_id),
+                patient_id=ids["patient"],
+                type_code=item.code.code,
+                date=item.available,
+                text=letter_text(source, item.event_id),  # type: ignore[union-attr, arg-type]
+                title=letter_title(source, item.event_id),
+                author_id=ids["trust"],
+                custodian_id=ids["practice"],
+            )
+        )
     resources += _risk_scores(view.of(ItemType.RISK_SCORE), ids, new)
     resources += _imaging(source, patient, as_of, ids, new)
     return fr.bundle(id=fr.deterministic_uuid("bundle", str(patient), as_of.isoformat()), resources=resources)

@@ -137,9 +137,7 @@ _REQUEST_STATUS = frozenset({"draft", "active", "on-hold", "revoked", "completed
 _MEDICATION_REQUEST_STATUS = frozenset(
     {"active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped", "draft"}
 )
-_REPORT_STATUS = frozenset(
-    {"registered", "partial", "preliminary", "final", "amended", "corrected", "cancelled"}
-)
+_REPORT_STATUS = frozenset({"registered", "partial", "preliminary", "final", "amended", "corrected", "cancelled"})
 # HL7 v2 table 0074 diagnostic service sections used by the twin.
 _REPORT_CATEGORY = MappingProxyType(
     {"LAB": "Laboratory", "RAD": "Radiology", "EC": "Electrocardiac", "CUS": "Cardiac Ultrasound"}
@@ -331,9 +329,7 @@ def patient(
         res["extension"] = [{"url": _EXT_ETHNIC, "valueCodeableConcept": _concept(ethnic)}]
     res["identifier"] = [
         {
-            "extension": [
-                {"url": _EXT_VERIFICATION, "valueCodeableConcept": {"coding": [_coding(verified)]}}
-            ],
+            "extension": [{"url": _EXT_VERIFICATION, "valueCodeableConcept": {"coding": [_coding(verified)]}}],
             "system": _NHS_NUMBER_SYSTEM,
             "value": nhs_number,
         }
@@ -344,9 +340,7 @@ def patient(
     res["gender"] = _choice(gender, _GENDERS, "gender")
     res["birthDate"] = _date(birth_date)
     _put(res, "deceasedDateTime", None if deceased is None else _datetime(deceased))
-    _put(
-        res, "generalPractitioner", None if general_practice_id is None else [reference(general_practice_id)]
-    )
+    _put(res, "generalPractitioner", None if general_practice_id is None else [reference(general_practice_id)])
     return res
 
 
@@ -387,9 +381,7 @@ def encounter(
         "display": _ENCOUNTER_CLASS[encounter_class],
     }
     res["subject"] = reference(patient_id)
-    _put(
-        res, "participant", None if practitioner_id is None else [{"individual": reference(practitioner_id)}]
-    )
+    _put(res, "participant", None if practitioner_id is None else [{"individual": reference(practitioner_id)}])
     period = {"start": _datetime(start)}
     _put(period, "end", None if end is None else _datetime(end))
     res["period"] = period
@@ -425,9 +417,7 @@ def condition(
         _choice(verification_status, _CONDITION_VERIFICATION, "verification_status"),
         verification_status.capitalize(),
     )
-    res["category"] = [
-        _fixed_concept(_TERMINOLOGY + "condition-category", category, _CONDITION_CATEGORY[category])
-    ]
+    res["category"] = [_fixed_concept(_TERMINOLOGY + "condition-category", category, _CONDITION_CATEGORY[category])]
     res["code"] = _concept_of(codings)
     res["subject"] = reference(patient_id)
     _put(res, "encounter", _ref(encounter_id))
@@ -554,14 +544,8 @@ def medication_request(
     res = _base("MedicationRequest", id, "MedicationRequest")
     res["status"] = _choice(status, _MEDICATION_REQUEST_STATUS, "status")
     res["intent"] = "order"
-    therapy = (
-        ("continuous", "Continuous long term therapy")
-        if repeat
-        else ("acute", "Short course (acute) therapy")
-    )
-    res["courseOfTherapyType"] = _fixed_concept(
-        _TERMINOLOGY + "medicationrequest-course-of-therapy", *therapy
-    )
+    therapy = ("continuous", "Continuous long term therapy") if repeat else ("acute", "Short course (acute) therapy")
+    res["courseOfTherapyType"] = _fixed_concept(_TERMINOLOGY + "medicationrequest-course-of-therapy", *therapy)
     res["medicationCodeableConcept"] = _concept_of(codings)
     res["subject"] = reference(patient_id)
     _put(res, "encounter", _ref(encounter_id))

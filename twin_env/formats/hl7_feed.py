@@ -34,9 +34,16 @@ def _at(date: dt.date, time: dt.time) -> dt.datetime:
 def _patient(source: RecordSource, patient: int) -> hl7v2.Hl7Patient:
     who = source.identity(patient)
     return hl7v2.Hl7Patient(
-        nhs_number=who.nhs_number, hospital_number=who.hospital_number, trust_code=TRUST.code,
-        family=who.family.upper(), given=who.given, birth_date=who.birth_date, sex="F" if who.female else "M",
-        title=who.title, ethnic_category=who.ethnic_category, practice_code=PRACTICE.code,
+        nhs_number=who.nhs_number,
+        hospital_number=who.hospital_number,
+        trust_code=TRUST.code,
+        family=who.family.upper(),
+        given=who.given,
+        birth_date=who.birth_date,
+        sex="F" if who.female else "M",
+        title=who.title,
+        ethnic_category=who.ethnic_category,
+        practice_code=PRACTICE.code,
     )
 
 
@@ -57,8 +64,14 @@ def _adt(source: RecordSource, patient: int, pid: hl7v2.Hl7Patient) -> list[tupl
     for item in view.of(ItemType.DISCHARGE):
         admission = admissions[item.link_event_id]  # type: ignore[index]
         visit = hl7v2.AdtVisit(
-            "I", "AMU", f"V{admission.event_id}", _at(admission.date, _ADMIT), _at(item.date, _DISCHARGE),
-            admission_method="21", discharge_method=_DISCHARGE_METHOD, discharge_destination=item.code.code,  # type: ignore[union-attr]
+            "I",
+            "AMU",
+            f"V{admission.event_id}",
+            _at(admission.date, _ADMIT),
+            _at(item.date, _DISCHARGE),
+            admission_method="21",
+            discharge_method=_DISCHARGE_METHOD,
+            discharge_destination=item.code.code,  # type: ignore[union-attr]
             diagnoses=tuple(diagnoses.get(admission.event_id, ())),
         )
         header = _header("PAS", item.event_id, "A03", visit.discharge_time)  # type: ignore[arg-type]
@@ -66,7 +79,9 @@ def _adt(source: RecordSource, patient: int, pid: hl7v2.Hl7Patient) -> list[tupl
     for item in view.of(ItemType.ATTENDANCE):
         clinic = SPECIALTY.get(item.concept, "General medicine").upper()
         visit = hl7v2.AdtVisit("O", f"{clinic} OPD", f"V{item.event_id}", _at(item.date, _CLINIC))
-        out.append((visit.admit_time, hl7v2.adt_a04(_header("PAS", item.event_id, "A04", visit.admit_time), pid, visit)))
+        out.append(
+            (visit.admit_time, hl7v2.adt_a04(_header("PAS", item.event_id, "A04", visit.admit_time), pid, visit))
+        )
     return out
 
 
@@ -81,8 +96,10 @@ def _oru(source: RecordSource, patient: int, pid: hl7v2.Hl7Patient) -> list[tupl
         if not reported:
             continue
         report = hl7v2.LabReport(
-            placer_order_number=f"P{order.event_id}", filler_order_number=f"F{order.event_id}",
-            title=LAB_PANELS[Concept(order.concept)][0], collected=_at(order.date, _SAMPLE),
+            placer_order_number=f"P{order.event_id}",
+            filler_order_number=f"F{order.event_id}",
+            title=LAB_PANELS[Concept(order.concept)][0],
+            collected=_at(order.date, _SAMPLE),
             reported=_at(max(r.available for r in reported), _REPORT),  # type: ignore[type-var]
             results=tuple(hl7v2.LabResult(r.code.code, r.value, r.unit) for r in reported),  # type: ignore[union-attr, arg-type]
         )

@@ -194,9 +194,7 @@ def _nhsdd(system: str, code: str) -> str:
 
 def _msh(header: MessageHeader, message_type: str) -> str:
     if not 0 < len(header.control_id) <= _MAX_CONTROL_ID:
-        raise ValueError(
-            f"control_id must be 1-{_MAX_CONTROL_ID} characters (MSH-10), got {header.control_id!r}"
-        )
+        raise ValueError(f"control_id must be 1-{_MAX_CONTROL_ID} characters (MSH-10), got {header.control_id!r}")
     return "|".join(
         [
             "MSH",
@@ -217,9 +215,7 @@ def _msh(header: MessageHeader, message_type: str) -> str:
 
 def _pid(patient: Hl7Patient) -> str:
     if not is_synthetic_nhs_number(patient.nhs_number):
-        raise ValueError(
-            f"nhs_number must be a valid NHS number in the 999 test range, got {patient.nhs_number!r}"
-        )
+        raise ValueError(f"nhs_number must be a valid NHS number in the 999 test range, got {patient.nhs_number!r}")
     hospital_number = f"{escape(patient.hospital_number)}^^^{escape(patient.trust_code)}^MR"
     fields = {
         1: "1",

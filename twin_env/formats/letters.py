@@ -141,9 +141,7 @@ def _bullets(items: Sequence[str]) -> list[str]:
 
 
 def _medications(meds: Sequence[MedicationChange]) -> list[str]:
-    lines = [
-        f"- {m.name}, {m.dose}: {m.change.upper()}" + (f" ({m.reason})" if m.reason else "") for m in meds
-    ]
+    lines = [f"- {m.name}, {m.dose}: {m.change.upper()}" + (f" ({m.reason})" if m.reason else "") for m in meds]
     return lines or ["None."]
 
 

@@ -48,8 +48,11 @@ def _event(source: RecordSource, patient: int, seq: int) -> dict[str, int | floa
 def _letter_patient(source: RecordSource, patient: int) -> letters.LetterPatient:
     who = source.identity(patient)
     return letters.LetterPatient(
-        name=f"{who.title} {who.given} {who.family}", nhs_number=who.nhs_number, birth_date=who.birth_date,
-        practice_name=PRACTICE.name, practice_code=PRACTICE.code,
+        name=f"{who.title} {who.given} {who.family}",
+        nhs_number=who.nhs_number,
+        birth_date=who.birth_date,
+        practice_name=PRACTICE.name,
+        practice_code=PRACTICE.code,
     )
 
 
@@ -83,20 +86,31 @@ def letter_text(source: RecordSource, event_id: str) -> str:
     gp_actions = ("Continue the medicines started in hospital and review them.",) if meds else ()
     investigations = tuple(concept_code(p).display for p in content.procedures)  # type: ignore[union-attr]
     if content.document == Concept.DISCHARGE_SUMMARY:
-        return letters.render_discharge_summary(letters.DischargeSummary(
-            patient=_letter_patient(source, patient), trust_name=TRUST.name,
-            specialty=SPECIALTY.get(content.diagnoses[0], "General medicine") if content.diagnoses else "General medicine",
-            consultant=TRUST.clinician, admission_date=content.encounter_date, discharge_date=content.written,
-            admission_method=lookup_code("nhsdd-admission-method", _METHOD).display,
-            discharge_destination=lookup_code("nhsdd-discharge-destination", _DESTINATION).display,
-            diagnoses=_diagnoses(content.diagnoses),
-            clinical_summary=(
-                f"Emergency admission, {(content.written - content.encounter_date).days} days in hospital. "
-                "The twin does not model a clinical narrative."
-            ),
-            investigations=investigations, medications=meds, plan=(), gp_actions=gp_actions,
-            author=TRUST.clinician, letter_date=content.written,
-        ))
+        return letters.render_discharge_summary(
+            letters.DischargeSummary(
+                patient=_letter_patient(source, patient),
+                trust_name=TRUST.name,
+                specialty=SPECIALTY.get(content.diagnoses[0], "General medicine")
+                if content.diagnoses
+                else "General medicine",
+                consultant=TRUST.clinician,
+                admission_date=content.encounter_date,
+                discharge_date=content.written,
+                admission_method=lookup_code("nhsdd-admission-method", _METHOD).display,
+                discharge_destination=lookup_code("nhsdd-discharge-destination", _DESTINATION).display,
+                diagnoses=_diagnoses(content.diagnoses),
+                clinical_summary=(
+                    f"Emergency admission, {(content.written - content.encounter_date).days} days in hospital. "
+                    "The twin does not model a clinical narrative."
+                ),
+                investigations=investigations,
+                medications=meds,
+                plan=(),
+                gp_actions=gp_actions,
+                author=TRUST.clinician,
+                letter_date=content.written,
+            )
+        )
     attendance = _event(source, patient, int(event_id.split("-")[1]))
     concept = Concept(int(attendance["concept"]))
     referral_date: dt.date | None = None
@@ -106,37 +120,50 @@ def letter_text(source: RecordSource, event_id: str) -> str:
         referral_date = to_date(int(origin["day"]))
         if origin["kind"] == LedgerKind.ADMISSION:
             reason = "Follow-up after emergency admission"
-    return letters.render_clinic_letter(letters.ClinicLetter(
-        patient=_letter_patient(source, patient), trust_name=TRUST.name,
-        specialty=SPECIALTY.get(concept, "General medicine"), clinician=TRUST.clinician,
-        clinic_date=content.encounter_date, referral_reason=reason, referral_date=referral_date,
-        diagnoses=_diagnoses(content.diagnoses),
-        clinical_summary="Seen in clinic. The twin does not model a clinical narrative.",
-        investigations=investigations, medications=meds, plan=(), gp_actions=gp_actions,
-        author=TRUST.clinician, letter_date=content.written,
-    ))
+    return letters.render_clinic_letter(
+        letters.ClinicLetter(
+            patient=_letter_patient(source, patient),
+            trust_name=TRUST.name,
+            specialty=SPECIALTY.get(concept, "General medicine"),
+            clinician=TRUST.clinician,
+            clinic_date=content.encounter_date,
+            referral_reason=reason,
+            referral_date=referral_date,
+            diagnoses=_diagnoses(content.diagnoses),
+            clinical_summary="Seen in clinic. The twin does not model a clinical narrative.",
+            investigations=investigations,
+            medications=meds,
+            plan=(),
+            gp_actions=gp_actions,
+            author=TRUST.clinician,
+            letter_date=content.written,
+        )
+    )
 
 
-def imaging_report_text(source: RecordSource, patient: int, event_id: str, study: Concept,
-                        performed: dt.date, reported: dt.date) -> str:
+def imaging_report_text(
+    source: RecordSource, patient: int, event_id: str, study: Concept, performed: dt.date, reported: dt.date
+) -> str:
     """A plain-text imaging/diagnostics report (metadata only; the twin does not model findings)."""
     who = source.identity(patient)
     code = concept_code(study)
-    return "\n".join([
-        f"{code.display.upper()} REPORT",  # type: ignore[union-attr]
-        TRUST.name,
-        "",
-        f"Patient: {who.title} {who.given} {who.family}",
-        f"NHS number: {format_nhs_number(who.nhs_number)}",
-        f"Procedure: {code.display} (SNOMED CT {code.code})",  # type: ignore[union-attr]
-        f"Performed: {performed.isoformat()}",
-        f"Reported: {reported.isoformat()}",
-        f"Study reference: {event_id}",
-        "",
-        "Findings: not modelled by the twin.",
-        f"Reported by: {TRUST.clinician}",
-        "",
-    ])
+    return "\n".join(
+        [
+            f"{code.display.upper()} REPORT",  # type: ignore[union-attr]
+            TRUST.name,
+            "",
+            f"Patient: {who.title} {who.given} {who.family}",
+            f"NHS number: {format_nhs_number(who.nhs_number)}",
+            f"Procedure: {code.display} (SNOMED CT {code.code})",  # type: ignore[union-attr]
+            f"Performed: {performed.isoformat()}",
+            f"Reported: {reported.isoformat()}",
+            f"Study reference: {event_id}",
+            "",
+            "Findings: not modelled by the twin.",
+            f"Reported by: {TRUST.clinician}",
+            "",
+        ]
+    )
 
 
 def letters_text(source: RecordSource, patient: int) -> dict[str, str]:
@@ -150,6 +177,11 @@ def letters_text(source: RecordSource, patient: int) -> dict[str, str]:
     for item in source.record.imaging_view(patient, source.end).of(ItemType.IMAGING_REPORT):
         name = item.concept.name.lower()
         out[f"{item.event_id}_{name}_report.txt"] = imaging_report_text(
-            source, patient, item.event_id, item.concept, item.date, item.available,  # type: ignore[arg-type]
+            source,
+            patient,
+            item.event_id,
+            item.concept,
+            item.date,
+            item.available,  # type: ignore[arg-type]
         )
     return out

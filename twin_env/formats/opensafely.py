@@ -72,9 +72,7 @@ def schema(table_name: str) -> TableSchema:
 
 
 def _is_null(value: Any) -> bool:
-    return (
-        value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
-    )
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def _date(value: Any) -> str:

@@ -50,8 +50,9 @@ def _visible(source: RecordSource, system: str, patients: np.ndarray) -> dict[st
 
 
 def _coded(concepts: np.ndarray, system: str) -> np.ndarray:
-    return np.array([(_CODE[Concept(c)] is not None and _CODE[Concept(c)].system == system) for c in concepts.tolist()],
-                    dtype=bool)
+    return np.array(
+        [(_CODE[Concept(c)] is not None and _CODE[Concept(c)].system == system) for c in concepts.tolist()], dtype=bool
+    )
 
 
 def _gp_tables(source: RecordSource, patients: np.ndarray) -> dict[str, pd.DataFrame]:
@@ -59,26 +60,43 @@ def _gp_tables(source: RecordSource, patients: np.ndarray) -> dict[str, pd.DataF
     events = np.isin(gp["item"], _EVENT_ITEMS) & _coded(gp["concept"], "snomed")
     ev = {k: v[events] for k, v in gp.items()}
     value = np.where(np.isin(ev["item"], (ItemType.OBSERVATION, ItemType.RISK_SCORE)), ev["value"], np.nan)
-    clinical = _frame("clinical_events", {
-        "patient_id": ev["patient"].tolist(),
-        "date": _dates(ev["event_day"]),
-        "snomedct_code": [_CODE[Concept(c)].code for c in ev["concept"].tolist()],  # type: ignore[union-attr]
-        "numeric_value": [None if np.isnan(v) else v for v in value.tolist()],
-    }, int(events.sum()))
+    clinical = _frame(
+        "clinical_events",
+        {
+            "patient_id": ev["patient"].tolist(),
+            "date": _dates(ev["event_day"]),
+            "snomedct_code": [_CODE[Concept(c)].code for c in ev["concept"].tolist()],  # type: ignore[union-attr]
+            "numeric_value": [None if np.isnan(v) else v for v in value.tolist()],
+        },
+        int(events.sum()),
+    )
     rx = {k: v[gp["item"] == ItemType.MEDICATION] for k, v in gp.items()}
-    medications = _frame("medications", {
-        "patient_id": rx["patient"].tolist(),
-        "date": _dates(rx["event_day"]),
-        "dmd_code": [_CODE[Concept(c)].code for c in rx["concept"].tolist()],  # type: ignore[union-attr]
-    }, len(rx["patient"]))
+    medications = _frame(
+        "medications",
+        {
+            "patient_id": rx["patient"].tolist(),
+            "date": _dates(rx["event_day"]),
+            "dmd_code": [_CODE[Concept(c)].code for c in rx["concept"].tolist()],  # type: ignore[union-attr]
+        },
+        len(rx["patient"]),
+    )
     return {"clinical_events": clinical, "medications": medications}
 
 
 def _apcs(source: RecordSource, patients: np.ndarray) -> pd.DataFrame:
     pas = _visible(source, "pas", patients)
     ledger = source.record.ledger
-    rows: dict[str, list] = {name: [] for name in ("patient_id", "apcs_ident", "admission_date", "discharge_date",
-                                                    "primary_diagnosis", "all_diagnoses")}
+    rows: dict[str, list] = {
+        name: []
+        for name in (
+            "patient_id",
+            "apcs_ident",
+            "admission_date",
+            "discharge_date",
+            "primary_diagnosis",
+            "all_diagnoses",
+        )
+    }
     discharge: dict[tuple[int, int], int] = {}
     diagnoses: dict[tuple[int, int], list[str]] = {}
     for item, kind in ((ItemType.DISCHARGE, "discharge"), (ItemType.DIAGNOSIS, "diagnosis")):
@@ -86,15 +104,17 @@ def _apcs(source: RecordSource, patients: np.ndarray) -> pd.DataFrame:
         if not sel.any():
             continue
         links = ledger.columns["link"][ledger.find(pas["patient"][sel], pas["seq"][sel])]
-        for p, link, day, concept in zip(pas["patient"][sel].tolist(), links.tolist(),
-                                         pas["event_day"][sel].tolist(), pas["concept"][sel].tolist()):
+        for p, link, day, concept in zip(
+            pas["patient"][sel].tolist(), links.tolist(), pas["event_day"][sel].tolist(), pas["concept"][sel].tolist()
+        ):
             if kind == "discharge":
                 discharge[(p, link)] = day
             else:
                 diagnoses.setdefault((p, link), []).append(icd10_hospital_format(_CODE[Concept(concept)].code))  # type: ignore[union-attr]
     admitted = pas["item"] == ItemType.ADMISSION
-    for p, seq, day in zip(pas["patient"][admitted].tolist(), pas["seq"][admitted].tolist(),
-                           pas["event_day"][admitted].tolist()):
+    for p, seq, day in zip(
+        pas["patient"][admitted].tolist(), pas["seq"][admitted].tolist(), pas["event_day"][admitted].tolist()
+    ):
         codes = diagnoses.get((p, seq), [])
         end = discharge.get((p, seq))
         rows["patient_id"].append(p)
@@ -105,12 +125,16 @@ def _apcs(source: RecordSource, patients: np.ndarray) -> pd.DataFrame:
         rows["all_diagnoses"].append("||" + " ||".join(codes) if codes else None)
     n = len(rows["patient_id"])
     dest = _CODE[Concept.DISCHARGE_USUAL_RESIDENCE].code  # type: ignore[union-attr]
-    return _frame("apcs", {
-        **rows,
-        "admission_method": [_CODE[Concept.EMERGENCY_ADMISSION].code] * n,  # type: ignore[union-attr]
-        "discharge_method": ["1" if d is not None else None for d in rows["discharge_date"]],
-        "discharge_destination": [dest if d is not None else None for d in rows["discharge_date"]],
-    }, n)
+    return _frame(
+        "apcs",
+        {
+            **rows,
+            "admission_method": [_CODE[Concept.EMERGENCY_ADMISSION].code] * n,  # type: ignore[union-attr]
+            "discharge_method": ["1" if d is not None else None for d in rows["discharge_date"]],
+            "discharge_destination": [dest if d is not None else None for d in rows["discharge_date"]],
+        },
+        n,
+    )
 
 
 def opensafely_tables(source: RecordSource, patients: range | list[int] | None = None) -> dict[str, pd.DataFrame]:
@@ -119,24 +143,38 @@ def opensafely_tables(source: RecordSource, patients: range | list[int] | None =
     people = [source.identity(int(p)) for p in ids]
     deaths = [w for w in people if w.death_date is not None]
     tables = {
-        "patients": _frame("patients", {
-            "patient_id": ids.tolist(),
-            "date_of_birth": [w.birth_date.replace(day=1) for w in people],
-            "sex": ["female" if w.female else "male" for w in people],
-            "date_of_death": [w.death_date for w in people],
-        }, len(ids)),
-        "practice_registrations": _frame("practice_registrations", {
-            "patient_id": ids.tolist(),
-            "start_date": [source.start] * len(ids),
-            "end_date": [w.death_date for w in people],
-            "practice_pseudo_id": [1] * len(ids),
-        }, len(ids)),
-        "ons_deaths": _frame("ons_deaths", {
-            "patient_id": [w.patient for w in deaths],
-            "date": [w.death_date for w in deaths],
-        }, len(deaths)),
+        "patients": _frame(
+            "patients",
+            {
+                "patient_id": ids.tolist(),
+                "date_of_birth": [w.birth_date.replace(day=1) for w in people],
+                "sex": ["female" if w.female else "male" for w in people],
+                "date_of_death": [w.death_date for w in people],
+            },
+            len(ids),
+        ),
+        "practice_registrations": _frame(
+            "practice_registrations",
+            {
+                "patient_id": ids.tolist(),
+                "start_date": [source.start] * len(ids),
+                "end_date": [w.death_date for w in people],
+                "practice_pseudo_id": [1] * len(ids),
+            },
+            len(ids),
+        ),
+        "ons_deaths": _frame(
+            "ons_deaths",
+            {
+                "patient_id": [w.patient for w in deaths],
+                "date": [w.death_date for w in deaths],
+            },
+            len(deaths),
+        ),
         **_gp_tables(source, ids),
         "apcs": _apcs(source, ids),
     }
-    return {name: tables[name] for name in ("patients", "practice_registrations", "clinical_events",
-                                            "medications", "ons_deaths", "apcs")}
+    return {
+        name: tables[name]
+        for name in ("patients", "practice_registrations", "clinical_events", "medications", "ons_deaths", "apcs")
+    }

@@ -44,7 +44,11 @@ def render_card(name: str) -> str:
         raise ValueError(f"no model card for {name!r}; allowed: {sorted(CARDS)}")
     model, card = get_model(name), CARDS[name]
     c = model.contract
-    code = "none in the code table (model id only)" if c.output.code is None else f"SNOMED CT {c.output.code.code} ({c.output.code.term})"
+    code = (
+        "none in the code table (model id only)"
+        if c.output.code is None
+        else f"SNOMED CT {c.output.code.code} ({c.output.code.term})"
+    )
     lines = [
         f"### {c.title} (`{c.model_id}`)", "",
         f"- **Intended use:** {card['intended_use']}", f"- **Population:** {card['population']}",
@@ -54,10 +58,16 @@ def render_card(name: str) -> str:
         "| input | record source | concepts | window | if missing or stale |", "|---|---|---|---|---|",
     ]  # fmt: skip
     for item in c.items:
-        concepts = ", ".join(x.name for x in item.concepts + item.medications) or (f"(code {item.code.code})" if item.code else "")
-        policy = item.policy if item.substitute is None else f"impute {item.substitute.value:g} ({item.substitute.source})"
+        concepts = ", ".join(x.name for x in item.concepts + item.medications) or (
+            f"(code {item.code.code})" if item.code else ""
+        )
+        policy = (
+            item.policy if item.substitute is None else f"impute {item.substitute.value:g} ({item.substitute.source})"
+        )
         use = "" if item in c.inputs else " (eligibility only)"
-        lines.append(f"| `{item.name}`{use} | {item.source}: {item.description} | {concepts} | {_window(item.window_days)} | {policy} |")
+        lines.append(
+            f"| `{item.name}`{use} | {item.source}: {item.description} | {concepts} | {_window(item.window_days)} | {policy} |"
+        )
     lines += ["", "Eligibility: " + "; ".join(f"{r.reason} -> refused" + (f" ({r.source})" if r.source else "") for r in c.eligibility) + ".",
               "", f"- **Limitations:** {card['limitations']}"]  # fmt: skip
     if model.disclaimer:

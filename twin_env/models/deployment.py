@@ -311,9 +311,7 @@ def deploy(
     """
     model = get_model(model) if isinstance(model, str) else model
     day = day_number(as_of)
-    gathered = gather_record(
-        model.contract, record, registration, np.asarray(patients, dtype=np.int64), day, first_seq
-    )
+    gathered = gather_record(model.contract, record, registration, np.asarray(patients, dtype=np.int64), day, first_seq)
     result = assess(model, gathered, to_date(day))  # type: ignore[arg-type]
     if write_back:
         ok = result.scored

@@ -110,7 +110,9 @@ class _Rows:
             mask &= c["event_day"] >= since
         return np.flatnonzero(mask)
 
-    def last(self, idx: np.ndarray, values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def last(
+        self, idx: np.ndarray, values: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per output row: (found bool, value, day, seq) of the latest item among ``idx``.
 
         ``values`` (one per item, default the recorded value) is what ``value`` is read from.

@@ -16,8 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from twin_env.equations.qdiabetes import BMI_CLAMP_KG_M2, FLAG_TERMS, MODELS
-from twin_env.equations.qdiabetes import qdiabetes2018_risk_percent
+from twin_env.equations.qdiabetes import BMI_CLAMP_KG_M2, FLAG_TERMS, MODELS, qdiabetes2018_risk_percent
 from twin_env.models.qrisk3 import FLAG, QRISK3_INPUTS, Real, Spec, check_inputs
 
 # Input limits. Age, ethnicity, smoking and Townsend as for QRISK3 (25-84 is QDiabetes-2018's

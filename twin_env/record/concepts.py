@@ -179,7 +179,9 @@ _BY_SYSTEM_CODE = {
 #: Observation concepts (lab analytes and BP), in the column order of latest-value tables.
 OBSERVATIONS: tuple[Concept, ...] = tuple(_OBSERVATIONS)
 #: UCUM unit of each observation concept.
-UNITS: MappingProxyType[Concept, str] = MappingProxyType({c: unit for c, (_, _, unit) in (*_OBSERVATIONS.items(), *_SCORES.items())})
+UNITS: MappingProxyType[Concept, str] = MappingProxyType(
+    {c: unit for c, (_, _, unit) in (*_OBSERVATIONS.items(), *_SCORES.items())}
+)
 #: Column of each concept in latest-value tables (-1 if not an observation), indexable by concept code.
 OBSERVATION_COLUMN: np.ndarray = np.full(max(Concept) + 1, -1, dtype=np.int16)
 OBSERVATION_COLUMN[list(OBSERVATIONS)] = np.arange(len(OBSERVATIONS))
@@ -205,6 +207,7 @@ def unit_of(concept: Concept) -> str:
     """UCUM unit of an observation concept, or ``""``."""
     return UNITS.get(Concept(concept), "")
 
+
 #: The SNOMED CT problem a GP codes for a hospital ICD-10 diagnosis read in a letter.
 SNOMED_FOR_ICD10: MappingProxyType[Concept, Concept] = MappingProxyType(
     {
@@ -227,7 +230,11 @@ def is_icd10(concept: np.ndarray) -> np.ndarray:
 #: code table has a code for light smoking (1-9 a day) but none for moderate or heavy amounts, so
 #: both are coded "cigarette smoker" and read back as moderate (3).
 SMOKING_CONCEPTS: tuple[Concept, ...] = (
-    Concept.NEVER_SMOKED, Concept.EX_SMOKER, Concept.LIGHT_SMOKER, Concept.CIGARETTE_SMOKER, Concept.CIGARETTE_SMOKER,
+    Concept.NEVER_SMOKED,
+    Concept.EX_SMOKER,
+    Concept.LIGHT_SMOKER,
+    Concept.CIGARETTE_SMOKER,
+    Concept.CIGARETTE_SMOKER,
 )
 #: QRISK3 smoking category (0-3) of each smoking-status concept, -1 elsewhere; indexable by concept code.
 SMOKING_CATEGORY: np.ndarray = np.full(max(Concept) + 1, -1, dtype=np.int8)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pathlib
 import sys
 
-
 from twin_env.record.ledger import LedgerKind
 
 START, END = "<!-- example:start -->", "<!-- example:end -->"
@@ -28,7 +27,9 @@ def example_markdown(n: int = 400, years: float = 3.0, seed: int = 11) -> str:
     led = sim.ledger.columns
     patient = int(led["patient"][led["kind"] == LedgerKind.DISCHARGE][0])
     ledger = sim.ledger.to_frame(sim.ledger.rows_of(patient))
-    shown = ledger[~ledger["kind"].isin(["PRESCRIPTION"])][["event_id", "date", "kind", "concept", "value", "unit", "link"]]
+    shown = ledger[~ledger["kind"].isin(["PRESCRIPTION"])][
+        ["event_id", "date", "kind", "concept", "value", "unit", "link"]
+    ]
     gp = sim.record.gp_view(patient, sim.date)
     lines = [
         f"Seed {seed}, {n} patients aged 55-85, {years:g} years from 2020-04-01, artefacts on. "
@@ -70,4 +71,3 @@ def rewrite(path: pathlib.Path) -> None:
 
 if __name__ == "__main__":
     rewrite(pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "docs/record_systems.md"))
-

@@ -42,7 +42,14 @@ class LatestObservations:
             gone[rows] = True
             self._pending = [tuple(a[~gone[part[0]]] for a in part) for part in self._pending]
 
-    def add(self, patient: np.ndarray, concept: np.ndarray, value: np.ndarray, event_day: np.ndarray, available_day: np.ndarray) -> None:
+    def add(
+        self,
+        patient: np.ndarray,
+        concept: np.ndarray,
+        value: np.ndarray,
+        event_day: np.ndarray,
+        available_day: np.ndarray,
+    ) -> None:
         """Queue recorded items (k,); non-observation concepts are ignored."""
         column = OBSERVATION_COLUMN[concept]
         keep = column >= 0
@@ -62,7 +69,9 @@ class LatestObservations:
         row, col, value, event_day, available = (np.concatenate(parts) for parts in zip(*self._pending))
         ready = available <= day[row]
         later = ~ready
-        self._pending = [(row[later], col[later], value[later], event_day[later], available[later])] if later.any() else []
+        self._pending = (
+            [(row[later], col[later], value[later], event_day[later], available[later])] if later.any() else []
+        )
         row, col, value, event_day = row[ready], col[ready], value[ready], event_day[ready]
         if row.size == 0:
             return
@@ -78,7 +87,9 @@ class LatestObservations:
         """Latest value (N,) (NaN if none) and its date (N,) ``datetime64[D]`` (NaT if none)."""
         column = int(OBSERVATION_COLUMN[concept])
         if column < 0:
-            raise ValueError(f"{Concept(concept).name} is not an observation; allowed: {[c.name for c in OBSERVATIONS]}")
+            raise ValueError(
+                f"{Concept(concept).name} is not an observation; allowed: {[c.name for c in OBSERVATIONS]}"
+            )
         day = self.day[:, column]
         dates = np.where(day == NO_DAY, np.datetime64("NaT"), day.astype("datetime64[D]"))
         return self.value[:, column].copy(), dates

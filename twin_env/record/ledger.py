@@ -118,7 +118,9 @@ class Ledger:
             "value": value,
             "link": link,
         }
-        chunk = {name: np.broadcast_to(np.asarray(values[name], dtype=dtype), (k,)).copy() for name, dtype in COLUMNS.items()}
+        chunk = {
+            name: np.broadcast_to(np.asarray(values[name], dtype=dtype), (k,)).copy() for name, dtype in COLUMNS.items()
+        }
         for name, array in chunk.items():
             self._chunks[name].append(array)
         self._unread.append(chunk)
@@ -130,8 +132,10 @@ class Ledger:
     def take_unread(self) -> dict[str, np.ndarray]:
         """The events appended since the last call, as (k,) columns (for the systems of record)."""
         chunks, self._unread = self._unread, []
-        return {name: np.concatenate([c[name] for c in chunks]) if chunks else np.zeros(0, dtype=dtype)
-                for name, dtype in COLUMNS.items()}
+        return {
+            name: np.concatenate([c[name] for c in chunks]) if chunks else np.zeros(0, dtype=dtype)
+            for name, dtype in COLUMNS.items()
+        }
 
     def since(self, start: int) -> dict[str, np.ndarray]:
         """Events from position ``start`` (in append order) on, as (k,) columns; reads only the newer chunks."""
@@ -172,7 +176,9 @@ class Ledger:
         if self._patient_order is None:
             self._patient_order = np.lexsort((cols["seq"], cols["patient"]))
         if self._sorted_key is None:  # cached: O(log E) per lookup
-            self._sorted_key = cols["patient"].astype(np.int64)[self._patient_order] << 32 | cols["seq"][self._patient_order]
+            self._sorted_key = (
+                cols["patient"].astype(np.int64)[self._patient_order] << 32 | cols["seq"][self._patient_order]
+            )
         key = self._sorted_key
         wanted = np.asarray(patient, dtype=np.int64) << 32 | np.asarray(seq, dtype=np.int64)
         pos = np.minimum(np.searchsorted(key, wanted), max(len(key) - 1, 0))

@@ -143,7 +143,10 @@ class Record:
         enc_row = int(self.ledger.find(np.array([patient]), np.array([encounter]))[0])
         mine = self.ledger.rows_of(patient)
         linked = mine[cols["link"][mine] == encounter] if kind == LedgerKind.DISCHARGE else mine[:0]
-        of_kind = {k: linked[cols["kind"][linked] == k] for k in (LedgerKind.DIAGNOSIS, LedgerKind.HOSPITAL_PRESCRIPTION, LedgerKind.IMAGING)}
+        of_kind = {
+            k: linked[cols["kind"][linked] == k]
+            for k in (LedgerKind.DIAGNOSIS, LedgerKind.HOSPITAL_PRESCRIPTION, LedgerKind.IMAGING)
+        }
         return Letter(
             event_id=event_id,
             document=Concept.DISCHARGE_SUMMARY if kind == LedgerKind.DISCHARGE else Concept.CLINIC_LETTER,
@@ -153,7 +156,10 @@ class Record:
             diagnoses=tuple(Concept(int(c)) for c in cols["concept"][of_kind[LedgerKind.DIAGNOSIS]]),
             medications=tuple(
                 (Concept(int(c)), float(v))
-                for c, v in zip(cols["concept"][of_kind[LedgerKind.HOSPITAL_PRESCRIPTION]], cols["value"][of_kind[LedgerKind.HOSPITAL_PRESCRIPTION]])
+                for c, v in zip(
+                    cols["concept"][of_kind[LedgerKind.HOSPITAL_PRESCRIPTION]],
+                    cols["value"][of_kind[LedgerKind.HOSPITAL_PRESCRIPTION]],
+                )
             ),
             procedures=tuple(Concept(int(c)) for c in cols["concept"][of_kind[LedgerKind.IMAGING]]),
         )

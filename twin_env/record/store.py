@@ -107,8 +107,10 @@ class SystemStore:
     def take_unread(self) -> dict[str, np.ndarray]:
         """Items appended since the last call, as (k,) columns."""
         chunks, self._unread = self._unread, []
-        return {n: np.concatenate([c[n] for c in chunks]) if chunks else np.zeros(0, dtype=d)
-                for n, d in STORE_COLUMNS.items()}
+        return {
+            n: np.concatenate([c[n] for c in chunks]) if chunks else np.zeros(0, dtype=d)
+            for n, d in STORE_COLUMNS.items()
+        }
 
     def since(self, start: int) -> dict[str, np.ndarray]:
         """Items from position ``start`` (in append order) on, as (k,) columns; reads only the newer chunks."""
@@ -164,4 +166,4 @@ def tail(chunks: dict[str, list[np.ndarray]], size: int, start: int, dtypes: dic
         at -= len(chunks["patient"][first])
     if first == len(chunks["patient"]):
         return {name: np.zeros(0, dtype=dtype) for name, dtype in dtypes.items()}
-    return {name: np.concatenate(chunks[name][first:])[start - at:] for name in dtypes}
+    return {name: np.concatenate(chunks[name][first:])[start - at :] for name in dtypes}

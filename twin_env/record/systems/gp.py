@@ -46,7 +46,9 @@ def record_gp(batch: Batch, config: ArtefactConfig, gp: SystemStore, lab_results
     bp = np.isin(batch["concept"], _BP)
     _record_bp(select(batch, observed & bp), config, gp)
     other = select(batch, observed & ~bp)  # BMI: recorded as measured
-    gp.append(other["patient"], other["seq"], ItemType.OBSERVATION, other["concept"], other["day"], value=other["value"])
+    gp.append(
+        other["patient"], other["seq"], ItemType.OBSERVATION, other["concept"], other["day"], value=other["value"]
+    )
     _record_problems(batch, config, gp)
     _file_lab_results(lab_results, config, gp)
     _file_letters(batch, letters, config, gp)
@@ -59,11 +61,20 @@ def _record_bp(bp: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
     slip = np.where(chance(keys, counter, RecordChannel.BP_ERROR_DIRECTION, 0.5), 10.0, -10.0)
     value = bp["value"] + error * slip
     flags = error * int(Artefact.TRANSCRIPTION_ERROR)
-    gp.append(bp["patient"][kept], seq[kept], ItemType.OBSERVATION, bp["concept"][kept], bp["day"][kept],
-              value=value[kept], flags=flags[kept])
+    gp.append(
+        bp["patient"][kept],
+        seq[kept],
+        ItemType.OBSERVATION,
+        bp["concept"][kept],
+        bp["day"][kept],
+        value=value[kept],
+        flags=flags[kept],
+    )
 
 
-def _hypertension_variant(keys: np.ndarray, counter: np.ndarray, concept: np.ndarray, config: ArtefactConfig) -> np.ndarray:
+def _hypertension_variant(
+    keys: np.ndarray, counter: np.ndarray, concept: np.ndarray, config: ArtefactConfig
+) -> np.ndarray:
     """Concepts (k,) with some essential-hypertension codes replaced by the variant concept."""
     variant = (concept == Concept.ESSENTIAL_HYPERTENSION) & chance(
         keys, counter, RecordChannel.DIAGNOSIS_VARIANT, config.hypertension_variant_code_probability
@@ -86,25 +97,45 @@ def _record_problems(batch: Batch, config: ArtefactConfig, gp: SystemStore) -> N
 
 
 def _file_lab_results(results: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
-    filed = ~chance(results["key"], results["counter"], RecordChannel.LAB_MISSING, config.lab_result_missing_probability)
+    filed = ~chance(
+        results["key"], results["counter"], RecordChannel.LAB_MISSING, config.lab_result_missing_probability
+    )
     r = select(results, filed)
-    gp.append(r["patient"], r["seq"], ItemType.OBSERVATION, r["concept"], r["day"], r["available_day"], r["value"], r["flags"])
+    gp.append(
+        r["patient"], r["seq"], ItemType.OBSERVATION, r["concept"], r["day"], r["available_day"], r["value"], r["flags"]
+    )
     twice = select(r, chance(r["key"], r["counter"], RecordChannel.DUPLICATE, config.lab_duplicate_probability))
     later = delay_days(
-        twice["key"], twice["counter"], RecordChannel.DUPLICATE_DELAY,
-        config.duplicate_delay_median_days, config.duplicate_delay_sigma_log,
+        twice["key"],
+        twice["counter"],
+        RecordChannel.DUPLICATE_DELAY,
+        config.duplicate_delay_median_days,
+        config.duplicate_delay_sigma_log,
     )
     gp.append(
-        twice["patient"], twice["seq"], ItemType.OBSERVATION, twice["concept"], twice["day"],
-        twice["available_day"] + later, twice["value"], twice["flags"] | int(Artefact.DUPLICATE),
+        twice["patient"],
+        twice["seq"],
+        ItemType.OBSERVATION,
+        twice["concept"],
+        twice["day"],
+        twice["available_day"] + later,
+        twice["value"],
+        twice["flags"] | int(Artefact.DUPLICATE),
     )
 
 
 def _file_letters(batch: Batch, letters: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
     arrived = select(letters, letters["arrival_day"] != NEVER)
     flags = arrived["flags"] & int(Artefact.DELAYED)
-    gp.append(arrived["patient"], arrived["seq"], ItemType.DOCUMENT, arrived["concept"], arrived["day"],
-              arrived["arrival_day"], flags=flags)
+    gp.append(
+        arrived["patient"],
+        arrived["seq"],
+        ItemType.DOCUMENT,
+        arrived["concept"],
+        arrived["day"],
+        arrived["arrival_day"],
+        flags=flags,
+    )
 
     # diagnoses written in a discharge summary: linked to the same admission as the discharge
     dx = select(batch, (batch["kind"] == LedgerKind.DIAGNOSIS) & is_icd10(batch["concept"]))
@@ -121,5 +152,12 @@ def _file_letters(batch: Batch, letters: Batch, config: ArtefactConfig, gp: Syst
     coded = coded_day != NEVER
     concept = _hypertension_variant(dx["key"], dx["counter"], SNOMED_FOR_ICD10_ARRAY[dx["concept"]], config)
     flags = np.where(coded_day > dx["day"], Artefact.DELAYED, 0) | int(Artefact.FROM_LETTER)
-    gp.append(dx["patient"][coded], dx["seq"][coded], ItemType.PROBLEM, concept[coded], dx["day"][coded],
-              coded_day[coded], flags=flags[coded])
+    gp.append(
+        dx["patient"][coded],
+        dx["seq"][coded],
+        ItemType.PROBLEM,
+        concept[coded],
+        dx["day"][coded],
+        coded_day[coded],
+        flags=flags[coded],
+    )

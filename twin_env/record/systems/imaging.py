@@ -13,11 +13,19 @@ def record_imaging(batch: Batch, config: ArtefactConfig, imaging: SystemStore) -
     studies = select(batch, batch["kind"] == LedgerKind.IMAGING)
     imaging.append(studies["patient"], studies["seq"], ItemType.IMAGING_STUDY, studies["concept"], studies["day"])
     delay = delay_days(
-        studies["key"], studies["counter"], RecordChannel.IMAGING_DELAY,
-        config.imaging_report_delay_median_days, config.imaging_report_delay_sigma_log,
+        studies["key"],
+        studies["counter"],
+        RecordChannel.IMAGING_DELAY,
+        config.imaging_report_delay_median_days,
+        config.imaging_report_delay_sigma_log,
     )
     flags = (delay > 0) * int(Artefact.DELAYED)
     imaging.append(
-        studies["patient"], studies["seq"], ItemType.IMAGING_REPORT, studies["concept"],
-        studies["day"], studies["day"] + delay, flags=flags,
+        studies["patient"],
+        studies["seq"],
+        ItemType.IMAGING_REPORT,
+        studies["concept"],
+        studies["day"],
+        studies["day"] + delay,
+        flags=flags,
     )

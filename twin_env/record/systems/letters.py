@@ -26,16 +26,25 @@ def record_letters(batch: Batch, config: ArtefactConfig, letters: SystemStore) -
     keys, counter, day = written["key"], written["counter"], written["day"]
     doc = np.where(discharge, Concept.DISCHARGE_SUMMARY, Concept.CLINIC_LETTER)
     d_delay = delay_days(
-        keys, counter, RecordChannel.LETTER_DELAY,
-        config.discharge_letter_delay_median_days, config.discharge_letter_delay_sigma_log,
+        keys,
+        counter,
+        RecordChannel.LETTER_DELAY,
+        config.discharge_letter_delay_median_days,
+        config.discharge_letter_delay_sigma_log,
     )
     c_delay = delay_days(
-        keys, counter, RecordChannel.LETTER_DELAY,
-        config.clinic_letter_delay_median_days, config.clinic_letter_delay_sigma_log,
+        keys,
+        counter,
+        RecordChannel.LETTER_DELAY,
+        config.clinic_letter_delay_median_days,
+        config.clinic_letter_delay_sigma_log,
     )
     coding = delay_days(
-        keys, counter, RecordChannel.LETTER_CODING_DELAY,
-        config.letter_coding_delay_median_days, config.letter_coding_delay_sigma_log,
+        keys,
+        counter,
+        RecordChannel.LETTER_CODING_DELAY,
+        config.letter_coding_delay_median_days,
+        config.letter_coding_delay_sigma_log,
     )
     lost = chance(keys, counter, RecordChannel.LETTER_LOST, config.letter_lost_probability)
     uncoded = chance(keys, counter, RecordChannel.LETTER_UNCODED, config.letter_uncoded_probability)

@@ -25,9 +25,19 @@ def record_pas(batch: Batch, config: ArtefactConfig, pas: SystemStore) -> None:
         pas.append(rows["patient"], rows["seq"], item, rows["concept"], rows["day"], value=rows["value"])
     coded = select(batch, (batch["kind"] == LedgerKind.DIAGNOSIS) & is_icd10(batch["concept"]))
     delay = delay_days(
-        coded["key"], coded["counter"], RecordChannel.PAS_CODING_DELAY,
-        config.pas_coding_delay_median_days, config.pas_coding_delay_sigma_log,
+        coded["key"],
+        coded["counter"],
+        RecordChannel.PAS_CODING_DELAY,
+        config.pas_coding_delay_median_days,
+        config.pas_coding_delay_sigma_log,
     )
     flags = (delay > 0) * int(Artefact.DELAYED)
-    pas.append(coded["patient"], coded["seq"], ItemType.DIAGNOSIS, coded["concept"], coded["day"], coded["day"] + delay, flags=flags)
-
+    pas.append(
+        coded["patient"],
+        coded["seq"],
+        ItemType.DIAGNOSIS,
+        coded["concept"],
+        coded["day"],
+        coded["day"] + delay,
+        flags=flags,
+    )

@@ -27,5 +27,14 @@ def record_pathology(batch: Batch, config: ArtefactConfig, lab: SystemStore) -> 
     value = np.where(error, results["value"] * np.where(up, 10.0, 0.1), results["value"])
     flags = np.where(delay > 0, Artefact.DELAYED, 0) | np.where(error, Artefact.TRANSCRIPTION_ERROR, 0)
     available = results["day"] + delay
-    lab.append(results["patient"], results["seq"], ItemType.LAB_RESULT, results["concept"], results["day"], available, value, flags)
+    lab.append(
+        results["patient"],
+        results["seq"],
+        ItemType.LAB_RESULT,
+        results["concept"],
+        results["day"],
+        available,
+        value,
+        flags,
+    )
     return {**results, "value": value, "available_day": available, "flags": flags}
