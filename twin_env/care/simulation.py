@@ -57,6 +57,7 @@ class CareChannel(enum.IntEnum):
     BMI_MEASURED = 314
     BMI_NOISE = 315
     SMOKING_RECORDED = 316
+    REVIEW_HBA1C = 317
     ANALYTE = 320  # offset by the analyte's index
 
 
@@ -541,8 +542,10 @@ class CareSimulation:
         d["atrial_fibrillation"][rows[found]] = True
         # tests: routine review panels and agent orders
         r = rows[is_review]
+        at_risk = (d["hypertension"] | d["chd"] | d["stroke_tia"] | d["ckd_3_5"])[r] & ~d["type2_diabetes"][r]
+        screen = rs.uniform(keys[r], counter[r], CareChannel.REVIEW_HBA1C) < p["review_hba1c_probability_at_risk"]
         wants = {
-            Test.HBA1C: d["type2_diabetes"][r],
+            Test.HBA1C: d["type2_diabetes"][r] | (at_risk & screen),
             Test.LIPIDS: d["type2_diabetes"][r] | d["hypertension"][r] | d["chd"][r] | d["stroke_tia"][r],
             Test.RENAL: d["type2_diabetes"][r] | d["hypertension"][r] | d["ckd_3_5"][r] | d["heart_failure"][r],
             Test.ACR: d["type2_diabetes"][r] | d["ckd_3_5"][r],

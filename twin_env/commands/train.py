@@ -61,5 +61,9 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    print(f"trained {args.algo} for {args.timesteps} timesteps; model and learning curve in {out}")
+    trained = json.loads((out / "config.json").read_text())
+    print(
+        f"trained {args.algo} for {trained['trained_timesteps']:,} timesteps in {trained['training_minutes']:.1f} min; "
+        f"model and learning curve in {out}"
+    )
     return 0
