@@ -2,9 +2,11 @@
 
 Each policy runs one episode per patient on the native vector env (``episodes`` rows seeded
 ``seed``; population :data:`agents.cohorts.EVAL_POPULATION_SEED`), so every policy meets the same
-patients. Outputs (:func:`write_outputs`): ``results.json``, ``table.md``, ``outcomes.csv``
-(plot data: one row per policy and metric) and ``per_patient.csv``. PNG charts are not drawn
-(matplotlib is not a dependency); plot from ``outcomes.csv``.
+patients. With ``shielded`` the env runs behind
+:class:`~twin_env.safety.vector_shield.VectorSafetyShield` (``replace`` mode) and the proposed and
+executed hard violations and soft costs are reported per patient. Outputs (:func:`write_outputs`):
+``results.json``, ``table.md``, ``outcomes.csv`` (plot data: one row per policy and metric),
+``per_patient.csv`` and, with matplotlib, ``outcomes.png`` and ``timeline_<policy>.png``.
 """
 
 from __future__ import annotations
@@ -19,45 +21,55 @@ from typing import Any
 import numpy as np
 
 from agents.cohorts import EVAL_POPULATION_SEED, eval_config
-from agents.metrics import METRICS, OutcomeAccumulator, mean_ci
+from agents.metrics import METRICS, SAFETY_METRICS, OutcomeAccumulator, mean_ci
 from agents.policies import Policy, make_policy, policy_inputs
+from agents.timeline import TimelineRecorder, example_row
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.safety.vector_shield import VectorSafetyShield
 
-#: Safety-harness hook: ``twin_env.safety`` was not available when this was written, so proposed
-#: and executed rule violations are reported as null and ``shielded=True`` is refused.
-SAFETY_AVAILABLE = False
+#: Every reported metric: key -> (label, unit).
+ALL_METRICS = {**METRICS, **SAFETY_METRICS}
 
 
 def rollout(
-    policy: Policy, episodes: int, seed: int, config: dict[str, Any] | None = None
-) -> tuple[dict[str, np.ndarray], collections.Counter]:
+    policy: Policy, episodes: int, seed: int, config: dict[str, Any] | None = None, shielded: bool = False
+) -> tuple[dict[str, np.ndarray], collections.Counter, dict[str, Any]]:
     """Run ``policy`` for one episode on each of ``episodes`` evaluation patients.
 
-    Returns per-patient metrics ({name: (episodes,)}) and a count of the policy's reasons.
+    Returns per-patient metrics ({name: (episodes,)}), a count of the policy's reasons and the
+    example patient's timeline (:mod:`agents.timeline`).
     """
     cfg = eval_config(config)
-    env = PrimaryCareVectorEnv(episodes, cfg)
+    base = PrimaryCareVectorEnv(episodes, cfg)
+    env = VectorSafetyShield(base, mode="replace") if shielded else base
     obs, _ = env.reset(seed=seed)
     policy.reset(seed)
-    acc = OutcomeAccumulator(episodes, cfg.willingness_to_pay_gbp)
+    acc = OutcomeAccumulator(episodes, cfg.willingness_to_pay_gbp, shielded=shielded)
     reasons: collections.Counter = collections.Counter()
-    batch = env._batch
+    batch = base._batch
+    timeline = TimelineRecorder(batch, example_row(batch))
     while acc.active.any():
-        inputs = policy_inputs(env, obs)
+        inputs = policy_inputs(base, obs)
         actions, why = policy.act(inputs)
         reasons.update(w for w, a in zip(why, acc.active.tolist()) if a)
         acc.before_step(batch, actions, inputs.mask)
+        day = int(batch.sim.days[timeline.row])
         obs, _, terminated, truncated, info = env.step(actions)
-        acc.after_step(batch, info["reward_components"], terminated | truncated, cfg.dt_years)
-    return acc.per_patient(), reasons
+        executed = info["executed_action"] if shielded else np.where(info["action_executed"], actions, 0)
+        timeline.record_step(day, int(actions[timeline.row]), int(executed[timeline.row]))
+        if shielded:
+            acc.add_safety(info)
+        done = terminated | truncated
+        if done[timeline.row]:
+            timeline.finish(batch)
+        acc.after_step(batch, info["reward_components"], done, cfg.dt_years)
+    return acc.per_patient(), reasons, timeline.data or {}
 
 
 def evaluate(
     policies: list[str], episodes: int, seed: int, config: dict[str, Any] | None = None, shielded: bool = False
 ) -> dict[str, Any]:
     """Evaluate each named policy (or trained-model directory); a JSON-ready results dict."""
-    if shielded and not SAFETY_AVAILABLE:
-        raise NotImplementedError("--shielded needs twin_env.safety (the safety harness), which is not available yet")
     if episodes < 2:
         raise ValueError(f"episodes must be >= 2 for a confidence interval, got {episodes}")
     out: dict[str, Any] = {
@@ -66,29 +78,33 @@ def evaluate(
         "population_seed": EVAL_POPULATION_SEED,
         "config": eval_config(config).to_dict(),
         "shielded": shielded,
+        "shield_mode": "replace" if shielded else None,
         "ci": "normal approximation, mean +/- 1.96 SD/sqrt(n)",
         "policies": {},
+        "timelines": {},
     }
     per_patient: dict[str, dict[str, np.ndarray]] = {}
     for name in policies:
         policy = make_policy(name, seed)
-        values, reasons = rollout(policy, episodes, seed, config)
+        values, reasons, timeline = rollout(policy, episodes, seed, config, shielded)
         per_patient[policy.name] = values
         out["policies"][policy.name] = {
             "metrics": {m: mean_ci(v) for m, v in values.items()},
-            "safety": {
-                "proposed_violations": None,
-                "executed_violations": None,
-                "note": "twin_env.safety not available",
-            },
+            "safety": _safety_totals(values) if shielded else None,
             "top_reasons": dict(reasons.most_common(10)),
         }
+        out["timelines"][policy.name] = timeline
     if "do_nothing" in per_patient:
         base = per_patient["do_nothing"]["nmb_gbp"]
         for name, values in per_patient.items():
             out["policies"][name]["nmb_vs_do_nothing_gbp"] = mean_ci(values["nmb_gbp"] - base)  # paired (same patients)
     out["per_patient"] = {p: {m: v.tolist() for m, v in d.items()} for p, d in per_patient.items()}
     return out
+
+
+def _safety_totals(values: dict[str, np.ndarray]) -> dict[str, float]:
+    """Cohort totals of the shield's counts (the per-patient means are in ``metrics``)."""
+    return {k: float(values[k].sum()) for k in SAFETY_METRICS}
 
 
 def _fmt(s: dict[str, float], digits: int) -> str:
@@ -108,13 +124,27 @@ _DIGITS = {
     "tests_per_py": 2,
     "referrals_per_py": 3,
     "masked_proposals_per_py": 2,
+    "proposed_hard_violations": 3,
+    "executed_hard_violations": 3,
+    "soft_cost": 3,
 }
 
 
-def markdown_table(results: dict[str, Any]) -> str:
-    """Policies as rows, metrics as columns: mean (95% CI)."""
-    cols = list(METRICS)
-    head = ["policy", *[f"{METRICS[m][0]} ({METRICS[m][1]})" for m in cols], "NMB vs do-nothing (GBP, paired)"]
+#: The short comparison table (``twin-env demo``): outcomes and safety.
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "nmb_gbp",
+    "qalys",
+    "cost_gbp",
+    "cvd_events",
+    "proposed_hard_violations",
+    "executed_hard_violations",
+)
+
+
+def markdown_table(results: dict[str, Any], columns: tuple[str, ...] | None = None) -> str:
+    """Policies as rows, metrics as columns: mean (95% CI); safety columns only when evaluated shielded."""
+    cols = [m for m in (columns or ALL_METRICS) if m in METRICS or results["shielded"]]
+    head = ["policy", *[f"{ALL_METRICS[m][0]} ({ALL_METRICS[m][1]})" for m in cols], "NMB vs do-nothing (GBP, paired)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r in results["policies"].items():
         paired = _fmt(r["nmb_vs_do_nothing_gbp"], 0) if "nmb_vs_do_nothing_gbp" in r else "-"
@@ -131,8 +161,11 @@ def json_safe(x: Any) -> Any:
     return None if isinstance(x, float) and math.isnan(x) else x
 
 
-def write_outputs(results: dict[str, Any], out_dir: str | Path) -> None:
-    """``results.json``, ``table.md``, ``outcomes.csv`` (plot data) and ``per_patient.csv`` in ``out_dir``."""
+def write_outputs(results: dict[str, Any], out_dir: str | Path, plots: bool = True) -> list[Path]:
+    """``results.json``, ``table.md``, ``outcomes.csv``, ``per_patient.csv`` and (``plots``) the PNGs; the PNG paths.
+
+    Plots need matplotlib (the ``viz`` extra): ``ImportError`` with an install hint if missing.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(json_safe(results), indent=2, sort_keys=True, allow_nan=False))
@@ -145,7 +178,13 @@ def write_outputs(results: dict[str, Any], out_dir: str | Path) -> None:
                 w.writerow([name, m, s["mean"], s["ci_low"], s["ci_high"], s["n"]])
     with (out / "per_patient.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["policy", "patient_row", *METRICS])
-        for name, d in results["per_patient"].items():
+        for k, (name, d) in enumerate(results["per_patient"].items()):
+            if k == 0:
+                w.writerow(["policy", "patient_row", *d])
             for i in range(results["episodes"]):
-                w.writerow([name, i, *[d[m][i] for m in METRICS]])
+                w.writerow([name, i, *[v[i] for v in d.values()]])
+    if not plots:
+        return []
+    from agents.plots import write_plots  # noqa: PLC0415 (matplotlib is optional)
+
+    return write_plots(results, out)

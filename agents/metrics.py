@@ -32,13 +32,24 @@ METRICS: dict[str, tuple[str, str]] = {
     "referrals_per_py": ("referrals", "per patient-year"),
     "masked_proposals_per_py": ("masked (invalid) actions proposed", "per patient-year"),
 }
+#: Safety metrics, reported when evaluating under the vector shield (``info`` keys of
+#: :class:`~twin_env.safety.vector_shield.VectorSafetyShield`): key -> (label, unit).
+SAFETY_METRICS: dict[str, tuple[str, str]] = {
+    "proposed_hard_violations": ("hard violations proposed", "per patient"),
+    "executed_hard_violations": ("hard violations executed", "per patient"),
+    "soft_cost": ("soft-rule cost", "per patient"),
+}
 
 
 class OutcomeAccumulator:
-    """Sums each row's outcomes over its first episode (rows stop counting after they end)."""
+    """Sums each row's outcomes over its first episode (rows stop counting after they end).
 
-    def __init__(self, n: int, willingness_to_pay_gbp: float) -> None:
+    With ``shielded``, :meth:`add_safety` also sums the shield's per-row violation counts.
+    """
+
+    def __init__(self, n: int, willingness_to_pay_gbp: float, shielded: bool = False) -> None:
         self.n, self.wtp = n, willingness_to_pay_gbp
+        self.safety = {k: np.zeros(n) for k in SAFETY_METRICS} if shielded else {}
         self.active = np.ones(n, dtype=bool)
         z = lambda: np.zeros(n)  # noqa: E731
         self.qalys, self.cost, self.cvd, self.deaths, self.years = z(), z(), z(), z(), z()
@@ -49,6 +60,11 @@ class OutcomeAccumulator:
         self._ledger_start = len(batch.sim.ledger)
         self._alive0 = batch.sim.state.alive.copy() & self.active
         self.masked += self.active & ~mask[np.arange(self.n), proposed]
+
+    def add_safety(self, info: dict[str, np.ndarray]) -> None:
+        """Add the shield's per-row counts of the step just taken (call before :meth:`after_step`)."""
+        for k, v in self.safety.items():
+            v += np.where(self.active, info[k], 0.0)
 
     def after_step(self, batch: Batch, comps: dict[str, np.ndarray], done: np.ndarray, dt_years: float) -> None:
         a, s = self.active, batch.sim.state
@@ -92,6 +108,7 @@ class OutcomeAccumulator:
                 "tests_per_py": self.tests / py,
                 "referrals_per_py": self.referrals / py,
                 "masked_proposals_per_py": self.masked / py,
+                **self.safety,
             }
 
 

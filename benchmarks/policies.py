@@ -27,11 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--policy", nargs="+", default=list(DEFAULT_POLICIES), help="policies or trained-model directories"
     )
+    parser.add_argument(
+        "--shielded", action="store_true", help="behind the vector safety shield (adds violation columns)"
+    )
     parser.add_argument("--json", type=Path, default=RESULTS_DIR / "policies.json", help="output JSON")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    results = evaluate(args.policy, args.episodes, args.seed, {"horizon_years": args.years})
-    results.pop("per_patient")
+    results = evaluate(args.policy, args.episodes, args.seed, {"horizon_years": args.years}, shielded=args.shielded)
+    results.pop("per_patient"), results.pop("timelines")
     results["seconds"] = round(time.perf_counter() - start, 1)
     print(markdown_table(results), end="")
     print(f"{args.episodes} patients x {args.years:g} years, {results['seconds']} s")

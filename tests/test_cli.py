@@ -1,4 +1,4 @@
-"""The ``twin-env`` command line: simulate (determinism, refusals, bad input) and demo."""
+"""The ``twin-env`` command line: simulate (determinism, refusals, bad input) and the quick demo."""
 
 from __future__ import annotations
 
@@ -97,11 +97,24 @@ def test_unwritable_path_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_python_dash_m_and_help_list_the_subcommands() -> None:
-    result = subprocess.run([sys.executable, "-m", "twin_env.cli", "--help"], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "twin_env.cli", "--help"], capture_output=True, text=True, check=True
+    )
     assert "simulate" in result.stdout and "demo" in result.stdout
 
 
-def test_demo_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
-    out = capsys.readouterr().out
-    assert "deaths" in out and "gp items" in out and str(tmp_path / "demo" / "fhir") in out
+def test_quick_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    demo = tmp_path / "demo"
+    assert main(["demo", "--quick", "--train-minutes", "0.1", "--out", str(demo)]) == 0
+    captured = capsys.readouterr()
+    out = captured.out
+    assert "deaths" in out and "gp items" in out and str(demo / "records" / "fhir") in out
+    assert "| maskable_ppo:ppo |" in out and "| nice_guideline |" in out and "hard violations executed" in out
+    assert str(demo / "evaluation" / "outcomes.png") in out and str(demo / "ppo" / "model.zip") in out
+    assert "[4/4" in captured.err
+    results = json.loads((demo / "evaluation" / "results.json").read_text())
+    assert results["shielded"] and len(results["policies"]) == 6
+    assert all(p["safety"]["executed_hard_violations"] == 0 for p in results["policies"].values())
+    assert {p.name for p in demo.iterdir()} == {"records", "evaluation", "ppo"}
+    assert (demo / "evaluation" / "timeline_maskable_ppo_ppo.png").is_file()

@@ -253,8 +253,9 @@ class NiceGuidelinePolicy(Policy):
 
     def remember(self, inputs: PolicyInput, actions: np.ndarray) -> None:
         """Record the day of each BP / glycaemic change actually taken (judged by later readings)."""
-        mem, day = self.memory.values, inputs.context.day
-        mem["bp_change_day"][actions == ACTION_INDEX["step_up_antihypertensive"]] = day
-        mem["metformin_change_day"][
-            (actions == ACTION_INDEX["start_or_titrate_metformin"]) | (actions == ACTION_INDEX["add_sglt2"])
-        ] = day
+        mem = self.memory.values
+        day = np.broadcast_to(inputs.context.day, (inputs.n,))  # per row once rows drift apart (auto-reset)
+        bp = actions == ACTION_INDEX["step_up_antihypertensive"]
+        glycaemic = (actions == ACTION_INDEX["start_or_titrate_metformin"]) | (actions == ACTION_INDEX["add_sglt2"])
+        mem["bp_change_day"][bp] = day[bp]
+        mem["metformin_change_day"][glycaemic] = day[glycaemic]

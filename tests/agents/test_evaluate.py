@@ -1,4 +1,4 @@
-"""Evaluation: CIs for every metric, deterministic for a seed, same patients for every policy."""
+"""Evaluation: CIs for every metric, deterministic, same patients for every policy, shielded runs and plots."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from agents.cohorts import EVAL_POPULATION_SEED, TRAIN_POPULATION_SEED
-from agents.evaluate import evaluate, markdown_table, write_outputs
-from agents.metrics import METRICS, mean_ci
+from agents.evaluate import SUMMARY_COLUMNS, evaluate, markdown_table, write_outputs
+from agents.metrics import METRICS, SAFETY_METRICS, mean_ci
 
 CONFIG = {"horizon_years": 1}
 
@@ -24,9 +24,31 @@ def test_results_have_cis_and_are_deterministic(tmp_path) -> None:
         assert s["ci_low"] <= s["mean"] <= s["ci_high"] and s["n"] == 12
     assert a["policies"]["do_nothing"]["nmb_vs_do_nothing_gbp"]["mean"] == 0.0
     assert "| do_nothing |" in markdown_table(a)
-    write_outputs(a, tmp_path)
+    assert write_outputs(a, tmp_path, plots=False) == []
     assert {p.name for p in tmp_path.iterdir()} == {"results.json", "table.md", "outcomes.csv", "per_patient.csv"}
     json.loads((tmp_path / "results.json").read_text())
+    assert a["policies"]["nice_guideline"]["safety"] is None and "violations" not in markdown_table(a)
+
+
+def test_shielded_evaluation_reports_proposed_and_executed_violations(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    r = evaluate(["do_nothing", "random"], 24, 0, {"horizon_years": 2}, shielded=True)
+    for p in r["policies"].values():
+        assert set(p["metrics"]) == set(METRICS) | set(SAFETY_METRICS)
+        assert p["safety"]["executed_hard_violations"] == 0 and p["metrics"]["executed_hard_violations"]["mean"] == 0
+    assert r["policies"]["do_nothing"]["safety"]["proposed_hard_violations"] == 0
+    assert r["policies"]["random"]["safety"]["proposed_hard_violations"] > 0
+    assert "hard violations executed" in markdown_table(r)
+    assert "hard violations executed" in markdown_table(r, SUMMARY_COLUMNS) and "tests" not in markdown_table(
+        r, SUMMARY_COLUMNS
+    )
+    timeline = r["timelines"]["random"]
+    assert timeline["actions"] and timeline["sbp"] and timeline["start_day"] < timeline["end_day"]
+    assert all(timeline["start_day"] <= d <= timeline["end_day"] for d, *_ in timeline["actions"])
+    pngs = write_outputs(r, tmp_path)
+    assert sorted(p.name for p in pngs) == ["outcomes.png", "timeline_do_nothing.png", "timeline_random.png"]
+    assert all(p.stat().st_size < 200_000 and p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
+    assert "proposed_hard_violations" in (tmp_path / "per_patient.csv").read_text().splitlines()[0]
 
 
 def test_eval_cohort_is_not_the_training_population() -> None:
@@ -57,9 +79,22 @@ def test_evaluate_command_writes_outputs(tmp_path, capsys) -> None:
         "--env-config",
         '{"horizon_years": 0.5}',
     ]
-    args = parser.parse_args([*argv, "--out", str(tmp_path)])
+    args = parser.parse_args([*argv, "--out", str(tmp_path), "--no-plots"])
     assert args.func(args) == 0
     assert "| usual_care |" in capsys.readouterr().out and (tmp_path / "results.json").is_file()
+    assert not list(tmp_path.glob("*.png"))
     shielded = parser.parse_args([*argv, "--shielded"])
-    with pytest.raises(CommandError, match="twin_env.safety"):
-        shielded.func(shielded)
+    assert shielded.func(shielded) == 0 and "hard violations executed" in capsys.readouterr().out
+    bad = parser.parse_args([*argv, "--episodes", "1"])
+    with pytest.raises(CommandError, match="episodes must be >= 2"):
+        bad.func(bad)
+
+
+def test_missing_matplotlib_is_a_clear_error(tmp_path, monkeypatch) -> None:
+    import sys
+
+    r = evaluate(["do_nothing"], 3, 0, {"horizon_years": 0.25})
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError, match=r"twin-env\[viz\]"):
+        write_outputs(r, tmp_path)
+    assert (tmp_path / "results.json").is_file()

@@ -49,3 +49,14 @@ def test_vector_env_valid_actions(name: str, vec: type) -> None:
 def test_unknown_policy_names_the_choices() -> None:
     with pytest.raises(ValueError, match="nice_guideline"):
         make_policy("nope")
+
+
+@pytest.mark.parametrize("name", ["nice_guideline", "usual_care"])
+def test_rows_on_different_dates(name: str) -> None:
+    """After a death auto-resets one row, rows are on different dates: the guideline's memory is per row."""
+    env = PrimaryCareVectorEnv(4, CONFIG)
+    obs, _ = env.reset(seed=0)
+    inputs = policy_inputs(env, obs)
+    inputs.context.day = int(inputs.context.day) + np.arange(4) * 30
+    actions, _ = make_policy(name, 0).act(inputs)
+    assert actions.shape == (4,)

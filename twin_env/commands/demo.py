@@ -1,21 +1,49 @@
-"""``twin-env demo``: 1,000 patients aged 40-74 for 10 years, every format, and a short summary."""
+"""``twin-env demo``: the main job end to end: records in every format, then a shielded policy comparison.
+
+1. simulate 500 patients aged 40-74 for 10 years and write every format (``records/``);
+2. train MaskablePPO briefly (wall-clock limited, ``ppo/``);
+3. evaluate the five baselines and the PPO agent behind the vector safety shield (``replace``
+   mode) on 200 evaluation patients x 10 years (``evaluation/``: JSON, markdown, CSVs, plots);
+4. print the comparison table and where everything is.
+
+Everything is deterministic for the fixed seeds except the PPO agent: training stops after
+``--train-minutes`` of wall-clock time, so how many steps it gets depends on the machine.
+``--quick`` shrinks every stage (for tests).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+from twin_env.commands import atomic_output_dir
+from twin_env.commands.evaluate import DEFAULT_POLICIES
 from twin_env.commands.simulate import SimulationConfig, simulate
 
-__all__ = ["DEMO", "add_parser", "run", "summary"]
+__all__ = ["DEMO", "QUICK", "add_parser", "run", "summary"]
 
-DEMO = SimulationConfig(patients=1_000, years=10.0, seed=2024, min_age=40.0, max_age=74.0)
+#: Full and ``--quick`` settings: records cohort, evaluation cohort, training budget.
+DEMO: dict[str, Any] = {
+    "records": SimulationConfig(patients=500, years=10.0, seed=2024, min_age=40.0, max_age=74.0),
+    "episodes": 200,
+    "eval_years": 10.0,
+    "timesteps": 1_000_000,
+    "n_envs": 16,
+}
+QUICK: dict[str, Any] = {
+    "records": SimulationConfig(patients=20, years=1.0, seed=2024, min_age=40.0, max_age=74.0),
+    "episodes": 8,
+    "eval_years": 1.0,
+    "timesteps": 256,
+    "n_envs": 8,
+}
 
 
 def summary(manifest: dict[str, Any], out: Path) -> str:
-    """A short plain-text table of what the run produced."""
+    """A short plain-text table of what the records run produced."""
     config = manifest["config"]
     rows = [
         ("patients", f"{config['patients']:,} aged {config['min_age']:g}-{config['max_age']:g}"),
@@ -29,18 +57,64 @@ def summary(manifest: dict[str, Any], out: Path) -> str:
     for name, counts in manifest["outputs"].items():
         rows.append((f"{name} files", f"{counts['files']:,} in {out / name}"))
     rows.append(("manifest", str(out / "manifest.json")))
+    return _columns(rows)
+
+
+def _columns(rows: list[tuple[str, str]]) -> str:
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("demo", help="simulate 1,000 patients for 10 years and write every format",
-                                   description=__doc__.splitlines()[0])
+    parser = subparsers.add_parser(
+        "demo",
+        help="records in every format, then a shielded comparison of policies and a brief PPO",
+        description=__doc__.splitlines()[0],
+    )
     parser.add_argument("--out", type=Path, default=Path("demo_output"), help="output directory (replaced)")
+    parser.add_argument(
+        "--train-minutes", type=float, default=1.5, help="wall-clock limit of PPO training (default 1.5)"
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny settings (seconds; for tests)")
     parser.set_defaults(func=run)
 
 
+def _step(n: int, text: str, started: float) -> None:
+    print(f"[{n}/4 {time.monotonic() - started:5.0f} s] {text}", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
-    manifest = simulate(DEMO, args.out, overwrite=True, progress=sys.stderr.isatty())
-    print(summary(manifest, args.out))
+    from agents.evaluate import SUMMARY_COLUMNS, evaluate, markdown_table, write_outputs  # noqa: PLC0415
+    from agents.train import train  # noqa: PLC0415 (needs the sb3 extra)
+
+    s = QUICK if args.quick else DEMO
+    started, out = time.monotonic(), args.out.absolute()
+    with atomic_output_dir(out, overwrite=True) as work:
+        rec = s["records"]
+        _step(1, f"simulating {rec.patients} patients for {rec.years:g} years and writing every format", started)
+        manifest = simulate(rec, work / "records", overwrite=True, progress=sys.stderr.isatty())
+        _step(2, f"training MaskablePPO for at most {args.train_minutes:g} min (wall clock)", started)
+        train("maskable_ppo", s["timesteps"], 0, work / "ppo", n_envs=s["n_envs"], max_minutes=args.train_minutes)
+        cohort = f"{s['episodes']} patients x {s['eval_years']:g} years"
+        _step(3, f"evaluating {len(DEFAULT_POLICIES)} baselines and PPO behind the safety shield on {cohort}", started)
+        results = evaluate(
+            [*DEFAULT_POLICIES, str(work / "ppo")], s["episodes"], 0, {"horizon_years": s["eval_years"]}, shielded=True
+        )
+        _step(4, "writing tables and plots", started)
+        try:
+            plots = [str(out / "evaluation" / p.name) for p in write_outputs(results, work / "evaluation")]
+        except ImportError as exc:
+            plots = [f"none: {exc}"]
+    print(summary(manifest, out / "records"))
+    print()
+    print(markdown_table(results, SUMMARY_COLUMNS), end="")
+    ev = out / "evaluation"
+    print()
+    print(_columns([
+        ("records", f"{out / 'records'} (fhir, hl7, letters, opensafely, manifest.json)"),
+        ("evaluation", f"{ev / 'results.json'}, {ev / 'table.md'} (every metric), outcomes.csv, per_patient.csv"),
+        ("plots", ", ".join(plots)),
+        ("PPO model", f"{out / 'ppo' / 'model.zip'} (config.json, learning_curve.csv)"),
+        ("time", f"{time.monotonic() - started:.0f} s"),
+    ]))  # fmt: skip
     return 0

@@ -2,7 +2,9 @@
 
 ``--policy`` takes baseline names (do_nothing, random, usual_care, nice_guideline,
 qrisk3_threshold) and/or ``twin-env train`` output directories. Prints a markdown table; with
-``--out`` also writes ``results.json``, ``table.md``, ``outcomes.csv`` and ``per_patient.csv``.
+``--out`` also writes ``results.json``, ``table.md``, ``outcomes.csv``, ``per_patient.csv`` and
+(with matplotlib) ``outcomes.png`` and ``timeline_<policy>.png``. ``--shielded`` runs every policy
+behind the vector safety shield (``replace`` mode) and adds proposed/executed hard violations.
 """
 
 from __future__ import annotations
@@ -31,11 +33,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--episodes", type=int, default=200, help="evaluation patients, one episode each (default 200)")
     parser.add_argument("--seed", type=int, default=0, help="first evaluation patient (default 0)")
-    parser.add_argument("--out", type=Path, default=None, help="directory for results.json, table.md and CSVs")
+    parser.add_argument("--out", type=Path, default=None, help="directory for results.json, table.md, CSVs and plots")
     parser.add_argument(
         "--env-config", type=json.loads, default=None, help="EnvConfig overrides as JSON, e.g. '{\"horizon_years\": 5}'"
     )
-    parser.add_argument("--shielded", action="store_true", help="run under the safety harness (needs twin_env.safety)")
+    parser.add_argument(
+        "--shielded", action="store_true", help="run behind the safety shield (replace mode); report violations"
+    )
+    parser.add_argument("--no-plots", action="store_true", help="do not draw PNGs (they need matplotlib)")
     parser.set_defaults(func=run)
 
 
@@ -44,10 +49,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         results = evaluate(args.policy, args.episodes, args.seed, args.env_config, shielded=args.shielded)
-    except (ValueError, FileNotFoundError, NotImplementedError) as exc:
+    except (ValueError, FileNotFoundError) as exc:
         raise CommandError(str(exc)) from None
     print(markdown_table(results), end="")
     if args.out is not None:
-        write_outputs(results, args.out)
+        try:
+            write_outputs(results, args.out, plots=not args.no_plots)
+        except ImportError as exc:
+            raise CommandError(f"{exc} (or pass --no-plots)") from None
         print(f"results in {args.out}")
     return 0

@@ -84,9 +84,25 @@ def model_masks(ctx: RecordContext) -> dict[str, np.ndarray]:
 
 def model_orders(ctx: RecordContext, action: str, row: int) -> list[Order]:
     """The model run and, if its score reaches the threshold, the order it triggers (nothing is written)."""
+    return batch_model_orders(ctx, action, np.array([row]))[0]
+
+
+def batch_model_orders(ctx: RecordContext, action: str, rows: np.ndarray) -> list[list[Order]]:
+    """:func:`model_orders` for several batch ``rows``: one deployment per distinct decision date.
+
+    Each row is deployed as of its own date (vector-env rows drift apart after auto-resets).
+    """
     spec = MODEL_ACTIONS[action]
-    result = run_model(ctx, action, np.array([row]), write_back=False)
-    return [Order("model", spec.model), *([spec.order] if triggered(ctx, action, result)[0] else [])]
+    rows = np.asarray(rows, dtype=np.int64)
+    days = np.broadcast_to(np.asarray(ctx.day), (len(ctx.age_years),))[rows]
+    out: list[list[Order]] = [[] for _ in rows]
+    for day in np.unique(days).tolist():
+        sel = np.flatnonzero(days == day)
+        on = dataclasses.replace(ctx, day=int(day), model_outputs=[])
+        hit = triggered(on, action, run_model(on, action, rows[sel], write_back=False))
+        for k, h in zip(sel.tolist(), hit.tolist()):
+            out[k] = [Order("model", spec.model), *([spec.order] if h else [])]
+    return out
 
 
 def apply_model_action(sim: CareSimulation, ctx: RecordContext, action: str, rows: np.ndarray) -> dict[str, Any]:

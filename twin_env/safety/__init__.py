@@ -1,4 +1,4 @@
-"""The safety harness: declarative rules judged on the GP record, the shield wrapper, costs, audit log, metrics.
+"""The safety harness: declarative rules judged on the GP record, the shield wrappers, costs, audit log, metrics.
 
 See ``docs/safety.md``. ``twin_env/PrimaryCare-Shielded-v0`` is the shielded env.
 """
@@ -13,9 +13,10 @@ from twin_env.safety.metrics import SafetyMetrics
 from twin_env.safety.rules import Rule, RuleSet
 from twin_env.safety.shield import MODES, SafetyShield, SafetyViolationError, make_shielded_env
 from twin_env.safety.snapshot import RecordSnapshot
+from twin_env.safety.vector_shield import VectorSafetyShield
 
 __all__ = [
     "MODES", "AuditLog", "CostTuple", "LagrangianReward", "RecordSnapshot", "Rule", "RuleSet", "SafetyMetrics",
-    "SafetyShield", "SafetyViolationError", "VerifyResult", "Violation", "audit_to_fhir", "canonical_json", "judge",
-    "make_shielded_env", "read_entries", "verify",
+    "SafetyShield", "SafetyViolationError", "VectorSafetyShield", "VerifyResult", "Violation", "audit_to_fhir",
+    "canonical_json", "judge", "make_shielded_env", "read_entries", "verify",
 ]  # fmt: skip

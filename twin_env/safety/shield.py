@@ -10,6 +10,7 @@ Safety-Gymnasium: ``info["cost"]``, ``info["cost_<rule_id>"]``, ``info["episode_
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -18,6 +19,7 @@ from gymnasium.utils import RecordConstructorArgs
 
 from twin_env.envs.actions import ACTION_INDEX, ACTIONS, N_ACTIONS, Order, RecordContext, resolve_orders
 from twin_env.envs.config import EnvConfig
+from twin_env.envs.core import Batch
 from twin_env.envs.primary_care_env import PrimaryCareEnv
 from twin_env.safety.audit import AuditLog
 from twin_env.safety.engine import Violation, judge
@@ -49,13 +51,86 @@ class Decision:
     safe_mask: np.ndarray
 
 
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """The shield's decision on one proposed action: what runs, and the rules that fired.
+
+    ``proposed_violations`` and ``executed_violations``: the rules each action breaks (the same
+    tuple when the action runs unchanged; () for do-nothing).
+    """
+
+    proposed: int
+    executed: int
+    proposed_violations: tuple[Violation, ...]
+    executed_violations: tuple[Violation, ...]
+
+    @property
+    def intervened(self) -> bool:
+        return self.executed != self.proposed
+
+    @property
+    def hard(self) -> tuple[Violation, ...]:
+        """The proposed action's hard violations."""
+        return tuple(v for v in self.proposed_violations if v.rule.hard)
+
+    @property
+    def executed_hard(self) -> int:
+        return sum(v.rule.hard for v in self.executed_violations)
+
+    @property
+    def fired(self) -> tuple[Violation, ...]:
+        """What costs are charged on: the proposed action's violations, plus the executed one's if it differs."""
+        return self.proposed_violations + (self.executed_violations if self.intervened else ())
+
+    @property
+    def soft_cost(self) -> float:
+        return sum(v.rule.cost for v in self.fired if not v.rule.hard)
+
+    def costs(self, rules: RuleSet) -> dict[str, float]:
+        """``{"cost_<rule_id>": cost}`` for every rule of ``rules`` (Safety-Gymnasium keys)."""
+        costs = {f"cost_{r.id}": 0.0 for r in rules.rules}
+        for v in self.fired:
+            costs[f"cost_{v.rule.id}"] += v.rule.cost
+        return costs
+
+
+def shield_action(mode: str, proposed: int, violations_of: Callable[[int], Sequence[Violation]],
+                  allowed: Callable[[int], bool]) -> Outcome:
+    """The one decision rule of both shields: keep a safe action, else raise, replace or block.
+
+    ``violations_of(a)``: the rules action ``a`` breaks now (judged on the record; () for an action
+    the env mask refuses); ``allowed(a)``: the env mask. In ``replace`` mode the first hard rule
+    whose ``fallback`` is allowed and itself breaks no hard rule gives the executed action;
+    otherwise (and in ``mask``/``block`` mode) do-nothing runs.
+    """
+    judged = tuple(violations_of(proposed))
+    hard = [v for v in judged if v.rule.hard]
+    if not hard:
+        return Outcome(proposed, proposed, judged, judged)
+    if mode == "raise":
+        raise SafetyViolationError(proposed, hard)
+    if mode == "replace":
+        for v in hard:
+            f = None if v.rule.fallback is None else ACTION_INDEX[v.rule.fallback]
+            if f is not None and allowed(f):
+                again = tuple(violations_of(f))
+                if not any(w.rule.hard for w in again):
+                    return Outcome(proposed, f, judged, again)
+    return Outcome(proposed, DO_NOTHING, judged, ())
+
+
+def row_snapshot(batch: Batch, ctx: RecordContext, row: int) -> RecordSnapshot:
+    """The GP record of batch ``row``'s current patient on its decision date."""
+    sim = batch.sim
+    return RecordSnapshot.from_store(sim.record.stores["gp"], sim.record.first_id + row, int(sim.days[row]), float(ctx.age_years[row]),
+                                     ctx.params["current_medication_window_days"], int(batch.table.episode_seq[row]))
+
+
 def decide(env: PrimaryCareEnv, rules: RuleSet) -> Decision:
     """Judge every action the env would execute now (masked actions do nothing, so have no orders)."""
     batch = env._batch  # the env's batched core: the GP store, the record context and the masks
     ctx, env_mask = batch.context(), batch.masks()[0]
-    sim = batch.sim
-    snap = RecordSnapshot.from_store(sim.record.stores["gp"], sim.record.first_id, sim.day, float(ctx.age_years[0]),
-                                     ctx.params["current_medication_window_days"])
+    snap = row_snapshot(batch, ctx, 0)
     orders = tuple(tuple(resolve_orders(a, ctx)) if env_mask[a] else () for a in range(N_ACTIONS))
     violations = tuple(tuple(judge(rules, o, snap)) for o in orders)
     safe = env_mask & np.array([not any(v.rule.hard for v in vs) for vs in violations])
@@ -106,20 +181,10 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         info["action_mask"] = self.action_masks()
         return obs, info
 
-    def choose(self, action: int) -> tuple[int, list[Violation]]:
-        """The action to execute for ``action`` and the hard violations it was judged on (raises in ``raise`` mode)."""
+    def choose(self, action: int) -> Outcome:
+        """What the shield does with ``action`` now (raises in ``raise`` mode)."""
         d = self.decision
-        hard = [v for v in d.violations[action] if v.rule.hard]
-        if not hard:
-            return action, hard
-        if self.mode == "raise":
-            raise SafetyViolationError(action, hard)
-        if self.mode == "replace":
-            for v in hard:
-                f = None if v.rule.fallback is None else ACTION_INDEX[v.rule.fallback]
-                if f is not None and d.safe_mask[f]:
-                    return f, hard
-        return DO_NOTHING, hard
+        return shield_action(self.mode, action, d.violations.__getitem__, d.env_mask.__getitem__)
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         a = np.asarray(action)
@@ -127,19 +192,16 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
             raise ValueError(f"invalid action {action!r}; allowed: an integer in [0, {N_ACTIONS - 1}]")
         proposed = int(a.reshape(-1)[0])
         d = self.decision
-        executed, hard = self.choose(proposed)
-        fired = list(d.violations[proposed]) + (list(d.violations[executed]) if executed != proposed else [])
+        out = self.choose(proposed)
+        executed, fired = out.executed, out.fired
         obs, reward, terminated, truncated, info = self.env.step(executed)
-        costs = {f"cost_{r.id}": 0.0 for r in self.rules.rules}
-        for v in fired:
-            costs[f"cost_{v.rule.id}"] += v.rule.cost
+        costs = out.costs(self.rules)
         cost = float(sum(costs.values()))
         self.episode_cost += cost
-        executed_hard = sum(v.rule.hard for v in d.violations[executed])
-        self.metrics.record(proposed_hard=len(hard), executed_hard=executed_hard, cost=cost, intervened=executed != proposed,
-                            soft_cost=sum(v.rule.cost for v in fired if not v.rule.hard), fired=[v.rule.id for v in fired])
+        self.metrics.record(proposed_hard=len(out.hard), executed_hard=out.executed_hard, cost=cost, intervened=out.intervened,
+                            soft_cost=out.soft_cost, fired=[v.rule.id for v in fired])
         info.update(costs, cost=cost, episode_cost=self.episode_cost, proposed_action=proposed, executed_action=executed,
-                    shield_intervened=executed != proposed, violations=[v.to_dict() for v in fired])
+                    shield_intervened=out.intervened, violations=[v.to_dict() for v in fired])
         if self.audit is not None:
             entry = self.audit.append({
                 "episode": self.episode, "patient": info["patient_index"], "date": str(np.datetime64(d.snapshot.day, "D")),

@@ -11,18 +11,22 @@ import functools
 import hashlib
 import json
 import math
+from typing import NamedTuple
+
+import numpy as np
 
 from twin_env.care.drugs import DRUGS
 from twin_env.record.concepts import Concept
 from twin_env.record.store import ItemType, SystemStore
 
+_ITEM_TYPES: dict[int, ItemType] = {int(t): t for t in ItemType}
+_CONCEPTS: dict[int, Concept] = {int(c): c for c in Concept}
 #: dm+d concept -> drug name of the catalogue.
 DRUG_OF_CONCEPT: dict[Concept, str] = {c: d.name for d in DRUGS.values() for c in d.products.values()}
 
 
-@dataclasses.dataclass(frozen=True)
-class SnapshotItem:
-    """One visible GP item: ledger event id, type, concept, value (NaN if none), effective day."""
+class SnapshotItem(NamedTuple):
+    """One visible GP item: ledger event id, type, concept, value (NaN if none), effective day (a tuple: cheap to build)."""
 
     id: str
     item: ItemType
@@ -48,18 +52,18 @@ class RecordSnapshot:
     medication_window_days: float
 
     @classmethod
-    def from_store(cls, store: SystemStore, patient: int, day: int, age_years: float, medication_window_days: float) -> RecordSnapshot:
+    def from_store(cls, store: SystemStore, patient: int, day: int, age_years: float, medication_window_days: float,
+                   first_seq: int = 0) -> RecordSnapshot:
+        """``first_seq``: the patient's first event seq (a rolling vector-env record reuses ids across episodes)."""
         cols = store.columns
         rows = store.rows_of(patient, day)
-        items = sorted(
-            (
-                SnapshotItem(f"{patient}-{int(cols['seq'][r])}", ItemType(int(cols["item"][r])), Concept(int(cols["concept"][r])),
-                             float(cols["value"][r]), int(cols["event_day"][r]), int(cols["available_day"][r]), int(cols["flags"][r]))
-                for r in rows.tolist()
-            ),
-            key=_order_key,
-        )
-        return cls(patient, day, float(age_years), tuple(items), medication_window_days)
+        rows = rows[cols["seq"][rows] >= first_seq]
+        # items by (effective day, seq, item type, concept, available day)
+        rows = rows[np.lexsort(tuple(cols[k][rows] for k in ("available_day", "concept", "item", "seq", "event_day")))]
+        fields = zip(*(cols[k][rows].tolist() for k in ("seq", "item", "concept", "value", "event_day", "available_day", "flags")))
+        items = tuple(SnapshotItem(f"{patient}-{seq}", _ITEM_TYPES[item], _CONCEPTS[concept], value, event_day, available_day, flags)
+                      for seq, item, concept, value, event_day, available_day, flags in fields)
+        return cls(patient, day, float(age_years), items, medication_window_days)
 
     def of(self, item: ItemType, concepts: frozenset[Concept] | None = None) -> tuple[SnapshotItem, ...]:
         return tuple(i for i in self.items if i.item == item and (concepts is None or i.concept in concepts))
@@ -94,6 +98,3 @@ class RecordSnapshot:
         text = json.dumps({"day": self.day, "items": rows, "patient": self.patient}, sort_keys=True, separators=(",", ":"), allow_nan=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-
-def _order_key(it: SnapshotItem) -> tuple[int, int, int, int, int]:
-    return it.day, int(it.id.rsplit("-", 1)[1]), int(it.item), int(it.concept), it.available_day
