@@ -209,6 +209,7 @@ class NiceGuidelinePolicy(Policy):
                 "add_sglt2",
                 t2d
                 & ~on["dapagliflozin"]
+                & renal_fresh
                 & (
                     (hba1c_judged & (hba1c >= p["hba1c_intensify_mmol_mol"]) & (met >= met_cap))
                     | cvd

@@ -145,3 +145,14 @@ def test_statin_at_qrisk3_10_percent(sbp: float, statin: bool) -> None:
     assert (action == "start_or_intensify_statin") == statin
     if statin:
         assert "QRISK3" in reason and ">= 10%" in reason
+
+
+def test_sglt2_waits_for_a_recent_egfr() -> None:
+    """SGLT2 inhibitors are renally relevant: without an eGFR in the last year, order U&E first."""
+    values = {k: v for k, v in FRESH.items() if k != Concept.EGFR}
+    values.update({Concept.SBP: 120.0, Concept.DBP: 70.0})
+    drugs = {"atorvastatin": 80.0, "metformin": 1000.0}
+    action, _ = decide(record(66, WHITE, ("type2_diabetes", "angina"), values, drugs))
+    assert action == "order_renal"
+    action, reason = decide(record(66, WHITE, ("type2_diabetes", "angina"), {**values, Concept.EGFR: 80.0}, drugs))
+    assert action == "add_sglt2" and "SGLT2" in reason
