@@ -21,7 +21,7 @@ import numpy as np
 
 from twin_env.care.drugs import DRUG_FOR_FIELD, DRUGS, baseline_dose, get_drug
 from twin_env.care.parameters import CareParameters
-from twin_env.record.artefacts import ArtefactConfig
+from twin_env.record.artefacts import ArtefactConfig, delay_days
 from twin_env.record.concepts import SMOKING_CONCEPTS, Concept
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.record import DateLike, Record, day_number
@@ -318,9 +318,10 @@ class CareSimulation:
     def _lognormal(
         self, rows: np.ndarray, channel: int, median: str, sigma: str, counter: np.ndarray | None = None
     ) -> np.ndarray:
+        """Whole days (k,) int32, lognormal with the named median and log-sd parameters, at least 1."""
         c = self.state.step_index[rows] if counter is None else counter[rows]
-        z = rs.standard_normal(self.state.patient_key[rows], c, channel)
-        return np.maximum(np.rint(self.params[median] * np.exp(self.params[sigma] * z)), 1).astype(np.int32)
+        days = delay_days(self.state.patient_key[rows], c, channel, self.params[median], self.params[sigma])
+        return np.maximum(days, 1)
 
     def _issue(
         self,

@@ -35,12 +35,10 @@ from twin_env.record.concepts import Concept
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.views import to_date
 from twin_env.twin import PatientState, sample_population
-from twin_env.twin.state import BP_DRUG_CLASSES
 
 DAYS_PER_YEAR = 365.25
 
 # ----- truth side (latent state; monitoring only) -------------------------------------------------
-_BP_DOSES = tuple(f"dose_{c}" for c in BP_DRUG_CLASSES)
 #: Item name -> the latent-state equivalent, (n,) float. Used only to score the truth for comparison.
 TRUTH: dict[str, Callable[[PatientState], np.ndarray]] = {
     "age": lambda s: np.floor(s.age_years),
@@ -52,7 +50,7 @@ TRUTH: dict[str, Callable[[PatientState], np.ndarray]] = {
     "sbp": lambda s: s.sbp_mmhg,
     "sbp_sd": lambda s: s.sbp_visit_sd_mmhg * 1.0,
     "chol_hdl_ratio": lambda s: s.total_chol_mmol_l / s.hdl_mmol_l,
-    "treated_hypertension": lambda s: (s.hypertension & np.any([s.columns[d] > 0 for d in _BP_DOSES], axis=0)) * 1.0,
+    "treated_hypertension": lambda s: (s.hypertension & s.on_antihypertensive) * 1.0,
     "statins": lambda s: (s.statin_ldl_reduction > 0) * 1.0,
     "cvd": lambda s: s.has_cvd * 1.0,
     "egfr": lambda s: s.egfr_ml_min_1_73m2,

@@ -127,9 +127,7 @@ def chance(keys: np.ndarray, counter: np.ndarray, channel: RecordChannel, probab
     return rs.uniform(keys, counter, channel) < probability
 
 
-def delay_days(
-    keys: np.ndarray, counter: np.ndarray, channel: RecordChannel, median: float, sigma: float
-) -> np.ndarray:
+def delay_days(keys: np.ndarray, counter: np.ndarray, channel: int, median: float, sigma: float) -> np.ndarray:
     """Lognormal delays (k,) int32 in whole days with the given median (days) and log-sd."""
     if median <= 0.0:
         return np.zeros(len(keys), dtype=np.int32)

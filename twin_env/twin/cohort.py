@@ -16,7 +16,7 @@ from twin_env.twin.baseline_conditions import (
 )
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.population import sample_demographics_and_risk_factors
-from twin_env.twin.state import BP_DRUG_CLASSES, PatientState
+from twin_env.twin.state import PatientState
 
 MAX_AGE_YEARS = 100.0
 
@@ -73,9 +73,6 @@ def sample_population(
 
 def cohort_frame(state: PatientState, diagnoses: BaselineDiagnoses) -> pd.DataFrame:
     """One row per patient: demographics, true risk factors, baseline recorded conditions, treatments."""
-    on_bp = np.zeros(state.n, dtype=bool)
-    for name in BP_DRUG_CLASSES:
-        on_bp |= state.columns[f"dose_{name}"] > 0
     frame = pd.DataFrame(
         {
             "patient_id": np.arange(state.n, dtype=np.int64),
@@ -101,7 +98,7 @@ def cohort_frame(state: PatientState, diagnoses: BaselineDiagnoses) -> pd.DataFr
     )
     for name in RECORDED_CONDITIONS:
         frame[name] = diagnoses.diagnosed[name]
-    frame["on_antihypertensive"] = on_bp
+    frame["on_antihypertensive"] = state.on_antihypertensive
     frame["on_statin"] = state.statin_ldl_reduction > 0
     frame["on_metformin"] = state.metformin_mg_day > 0
     frame["on_sglt2"] = state.sglt2 > 0

@@ -14,7 +14,7 @@ import numpy as np
 from twin_env.equations.qdiabetes import qdiabetes2018_cumulative_hazard_10y
 from twin_env.equations.qrisk3 import qrisk3_cumulative_hazard_10y
 from twin_env.twin.parameters import TwinParameters
-from twin_env.twin.state import BP_DRUG_CLASSES, PatientState, RowsView
+from twin_env.twin.state import PatientState, RowsView
 
 _BMI_RANGE = (20.0, 40.0)  # the range QRISK3 and QDiabetes were developed on
 _TOWNSEND_RANGE = (-7.0, 11.0)
@@ -76,9 +76,6 @@ def qdiabetes_hazard_10y(state: PatientState | RowsView, params: TwinParameters,
     "on any antihypertensive".
     """
     age, log_shift = _clipped_age(age_years, params)
-    on_bp_drug = np.zeros(state.n, dtype=bool)
-    for name in BP_DRUG_CLASSES:
-        on_bp_drug |= getattr(state, f"dose_{name}") > 0
     hazard = qdiabetes2018_cumulative_hazard_10y(
         model="A",
         female=state.female,
@@ -95,7 +92,7 @@ def qdiabetes_hazard_10y(state: PatientState | RowsView, params: TwinParameters,
         schizophrenia_or_bipolar=state.severe_mental_illness,
         pcos=state.pcos,
         statins=np.zeros(state.n, dtype=bool),
-        treated_hypertension=on_bp_drug,
+        treated_hypertension=state.on_antihypertensive,
         family_history_diabetes=state.family_history_diabetes,
     )
     return hazard * np.exp(log_shift)

@@ -163,6 +163,11 @@ class PatientState:
         """Established cardiovascular disease (QRISK3 exclusion): CHD or stroke/TIA."""
         return self.columns["chd"] | self.columns["stroke_tia"]
 
+    @property
+    def on_antihypertensive(self) -> np.ndarray:
+        """Taking at least one antihypertensive class (N,) bool."""
+        return _on_antihypertensive(self)
+
     def copy(self) -> PatientState:
         return PatientState({k: v.copy() for k, v in self.columns.items()})
 
@@ -204,6 +209,17 @@ class RowsView:
     @property
     def has_cvd(self) -> np.ndarray:
         return self.chd | self.stroke_tia
+
+    @property
+    def on_antihypertensive(self) -> np.ndarray:
+        return _on_antihypertensive(self)
+
+
+def _on_antihypertensive(state: PatientState | RowsView) -> np.ndarray:
+    on = np.zeros(state.n, dtype=bool)
+    for name in BP_DRUG_CLASSES:
+        on |= getattr(state, f"dose_{name}") > 0
+    return on
 
 
 FIELDS = _FIELDS
