@@ -205,6 +205,35 @@ def test_eligible_on_record_matches_the_full_run(sim: tuple[CareSimulation, Regi
     assert 0 < run.eligible.sum() < len(ids)
 
 
+@pytest.mark.parametrize("model", ["qrisk3", "qdiabetes"])
+def test_eligibility_with_one_date_per_patient_equals_one_run_per_date(sim: tuple[CareSimulation, Registration], model: str) -> None:
+    """Vector-env rows sit on different dates: a (n,) ``as_of`` gives what each date's own run gives."""
+    s, reg = sim
+    ids = np.arange(s.state.n)
+    days = s.day - 30 * (ids % 9)  # nine dates up to 8 months back
+    both = eligible_on_record(model, s.record, ids, days.astype("datetime64[D]"), registration=reg)
+    for day in np.unique(days):
+        on = ids[days == day]
+        one = eligible_on_record(model, s.record, on, np.datetime64(int(day), "D"), registration=reg)
+        np.testing.assert_array_equal(both[on], one)
+    assert 0 < both.sum() < len(ids)
+    with pytest.raises(ValueError, match="day must be one day number or one per patient"):
+        eligible_on_record(model, s.record, ids, days[:5].astype("datetime64[D]"), registration=reg)
+
+
+def test_registration_birth_days_follow_each_rows_own_date() -> None:
+    state, dx = sample_population(6, 3, min_age=50, max_age=60)
+    s = CareSimulation(state, dx)
+    for _ in range(14):
+        s.step()
+    fresh, fresh_dx = sample_population(2, 4, min_age=50, max_age=60)
+    s.reset_rows(np.array([1, 4]), fresh, fresh_dx)  # these two rows restart on the start date
+    reg = Registration.from_simulation(s)
+    age_days = (s.days - reg.birth_day) / 365.25
+    np.testing.assert_allclose(age_days, s.state.age_years, atol=0.01)
+    assert s.days[1] < s.days[0]
+
+
 class _FakeEstimator:
     """predict_proba of a logistic model on (age, sbp)."""
 

@@ -174,9 +174,8 @@ def action_masks(ctx: RecordContext, alive: np.ndarray) -> np.ndarray:
     }
     for action, service in _REFERRALS.items():
         m[:, ACTION_INDEX[action]] = ~recent[:, SERVICES.index(service)] & need.get(action, True)
-    for on_date, rows_on in _by_date(ctx):
-        for action, valid in model_masks(on_date).items():
-            m[rows_on, ACTION_INDEX[action]] = valid[rows_on]
+    for action, valid in model_masks(ctx).items():
+        m[:, ACTION_INDEX[action]] = valid
     m[~alive, 1:] = False
     return m
 

@@ -229,17 +229,21 @@ def eligible_on_record(
     model: DeployableModel | str,
     record: Record,
     patients: np.ndarray,
-    as_of: DateLike,
+    as_of: DateLike | np.ndarray,
     *,
     registration: Registration,
     first_seq: np.ndarray | None = None,
 ) -> np.ndarray:
-    """(n,) bool: ``patients`` that pass the model's eligibility rules on the GP record (no scoring)."""
+    """(n,) bool: ``patients`` that pass the model's eligibility rules on the GP record (no scoring).
+
+    ``as_of``: one date, or (n,) dates (``datetime64[D]`` or day numbers), one per patient.
+    """
     contract = (get_model(model) if isinstance(model, str) else model).contract
     needed = {r.item for r in contract.eligibility}
     only = dataclasses.replace(contract, inputs=(), context=tuple(i for i in contract.items if i.name in needed))
     ids = np.asarray(patients, dtype=np.int64)
-    return ineligibility(only, gather_record(only, record, registration, ids, day_number(as_of), first_seq)) == ""
+    day = np.asarray(as_of).astype("datetime64[D]").astype(np.int64) if isinstance(as_of, np.ndarray) and as_of.ndim else day_number(as_of)
+    return ineligibility(only, gather_record(only, record, registration, ids, day, first_seq)) == ""
 
 
 def assess(model: DeployableModel, gathered: Gathered, as_of: dt.date) -> DeploymentResult:

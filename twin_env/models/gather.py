@@ -46,7 +46,7 @@ class Registration:
         params = sim.simulator.params  # type: ignore[attr-defined]
         return cls(
             first_id=int(sim.record.first_id),  # type: ignore[attr-defined]
-            birth_day=int(sim.day) - np.round(state.age_years * DAYS_PER_YEAR).astype(np.int64),  # type: ignore[attr-defined]
+            birth_day=sim.days - np.round(state.age_years * DAYS_PER_YEAR).astype(np.int64),  # type: ignore[attr-defined]
             female=state.female.copy(),
             ethnicity=state.ethnicity.astype(np.int64),
             imd_quintile=state.imd_quintile.astype(np.int64),
@@ -85,21 +85,27 @@ class Gathered:
 
 
 class _Rows:
-    """The GP items of the requested patients visible on ``day``, with each item's output row."""
+    """The GP items of the requested patients visible on ``day``, with each item's output row.
 
-    def __init__(self, record: Record, patients: np.ndarray, day: int, first_seq: np.ndarray | None = None) -> None:
-        cols = record.stores["gp"].columns
+    ``day``: one day number for all patients, or (n,) one per patient (vector-env rows drift apart).
+    """
+
+    def __init__(self, record: Record, patients: np.ndarray, day: int | np.ndarray, first_seq: np.ndarray | None = None) -> None:
+        cols = record.current_items("gp", patients)
         n_record = len(record.latest.value)
         out_row = np.full(n_record, -1, dtype=np.int64)
         out_row[patients - record.first_id] = np.arange(len(patients))
-        keep = (cols["available_day"] <= day) & (cols["event_day"] <= day)
-        keep &= (cols["patient"] >= record.first_id) & (cols["patient"] < record.first_id + n_record)
-        rows = np.flatnonzero(keep)
-        rows = rows[out_row[cols["patient"][rows] - record.first_id] >= 0]
+        local = cols["patient"].astype(np.int64) - record.first_id
+        rows = np.flatnonzero((local >= 0) & (local < n_record))
+        rows = rows[out_row[local[rows]] >= 0]
+        out = out_row[local[rows]]
+        today = np.broadcast_to(np.asarray(day, dtype=np.int64), patients.shape)[out]
+        keep = (cols["available_day"][rows] <= today) & (cols["event_day"][rows] <= today)
         if first_seq is not None:  # a rolling record: earlier patients of the same id are not this one's
-            rows = rows[cols["seq"][rows] >= first_seq[out_row[cols["patient"][rows] - record.first_id]]]
+            keep &= cols["seq"][rows] >= first_seq[out]
+        rows = rows[keep]
         self.cols = {k: v[rows] for k, v in cols.items()}
-        self.out = out_row[self.cols["patient"] - record.first_id]
+        self.out = out[keep]
         self.n = len(patients)
         self.day = day
 
@@ -107,7 +113,7 @@ class _Rows:
         c = self.cols
         mask = (c["item"] == item) & np.isin(c["concept"], np.asarray(concepts, dtype=np.int16))
         if since is not None:
-            mask &= c["event_day"] >= since
+            mask &= c["event_day"] >= np.broadcast_to(since, (self.n,))[self.out]
         return np.flatnonzero(mask)
 
     def last(
@@ -233,10 +239,12 @@ def gather_record(
     record: Record,
     registration: Registration,
     patients: np.ndarray,
-    day: int,
+    day: int | np.ndarray,
     first_seq: np.ndarray | None = None,
 ) -> Gathered:
     """Every item of ``contract`` for ``patients`` (n,) ids from the GP record as of ``day``.
+
+    ``day``: days since 1970-01-01, one for all patients or (n,) one per patient.
 
     ``first_seq`` (n,): ignore each patient's items with a ledger seq below it (a rolling record
     whose id was reused for a new patient, as in the vector env).
@@ -250,6 +258,8 @@ def gather_record(
         )
     if len(np.unique(patients)) != len(patients):
         raise ValueError("patients must not repeat an id")
+    if np.ndim(day) and np.shape(day) != patients.shape:
+        raise ValueError(f"day must be one day number or one per patient {patients.shape}, got shape {np.shape(day)}")
     if first_seq is not None and np.shape(first_seq) != patients.shape:
         raise ValueError(f"first_seq must have one entry per patient {patients.shape}, got {np.shape(first_seq)}")
     rows = _Rows(record, patients, day, None if first_seq is None else np.asarray(first_seq, dtype=np.int64))

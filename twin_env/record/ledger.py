@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from twin_env.record.concepts import Concept, unit_of
-from twin_env.record.store import tail
+from twin_env.record.store import append_chunk, tail
 
 COLUMNS: dict[str, type] = {
     "patient": np.int32,
@@ -121,8 +121,7 @@ class Ledger:
         chunk = {
             name: np.broadcast_to(np.asarray(values[name], dtype=dtype), (k,)).copy() for name, dtype in COLUMNS.items()
         }
-        for name, array in chunk.items():
-            self._chunks[name].append(array)
+        append_chunk(self._chunks, chunk)
         self._unread.append(chunk)
         self._cache = None
         self._patient_order = None

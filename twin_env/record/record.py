@@ -64,6 +64,8 @@ class Record:
         self.ledger = Ledger(n, first_id)
         self._episode_seq = np.zeros(n, dtype=np.int32)  # ledger seq of each row's first event this episode
         self.stores = {name: SystemStore(name) for name in SYSTEMS}
+        #: Per system, (N,) store position where each row's current patient's items begin.
+        self._episode_start = {name: np.zeros(n, dtype=np.int64) for name in SYSTEMS}
         self.latest = LatestObservations(n, first_id)
         #: Model outputs written back to the GP record, one dict of (k,) columns per run.
         self.model_outputs: list[dict[str, np.ndarray]] = []
@@ -78,7 +80,20 @@ class Record:
         self.ingest()
         self._keys[rows] = np.asarray(patient_keys, dtype=np.uint64)
         self._episode_seq[rows] = self.ledger._next_seq[rows]
+        for name, store in self.stores.items():
+            self._episode_start[name][rows] = len(store)
         self.latest.clear(rows)
+
+    def current_items(self, system: str, patients: np.ndarray) -> dict[str, np.ndarray]:
+        """(M,) columns of ``system``'s items from the earliest current-episode start of ``patients`` (ids) on.
+
+        Items before it belong to earlier patients of a rolling record (vector env auto-reset),
+        so reads cost one episode's items, not the whole history. The result may still hold
+        other rows' earlier patients (filter by ``seq``); treat it as read-only.
+        """
+        store = self.stores[system]
+        starts = self._episode_start[system][np.asarray(patients, dtype=np.int64) - self.first_id]
+        return store.since(int(starts.min()) if len(starts) else len(store))
 
     def ingest(self) -> None:
         """Pass the ledger events logged since the last call to every system.

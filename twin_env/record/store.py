@@ -97,8 +97,7 @@ class SystemStore:
             "flags": flags,
         }
         chunk = {n: np.broadcast_to(np.asarray(columns[n], dtype=d), (k,)).copy() for n, d in STORE_COLUMNS.items()}
-        for name, array in chunk.items():
-            self._chunks[name].append(array)
+        append_chunk(self._chunks, chunk)
         self._unread.append(chunk)
         self._size += k
         self._cache = None
@@ -158,12 +157,28 @@ class SystemStore:
         return frame
 
 
+def append_chunk(chunks: dict[str, list[np.ndarray]], chunk: dict[str, np.ndarray]) -> None:
+    """Append a chunk of (k,) columns, merging trailing chunks so their lengths strictly decrease.
+
+    A binary-counter merge: O(log M) chunks of M rows, each row copied O(log M) times in all, so
+    :func:`tail` reads recent rows in a few concatenations however long the store grows.
+    """
+    for name, array in chunk.items():
+        chunks[name].append(array)
+    lengths = chunks["patient"]
+    while len(lengths) >= 2 and len(lengths[-1]) >= len(lengths[-2]):
+        for parts in chunks.values():
+            parts[-2:] = [np.concatenate(parts[-2:])]
+
+
 def tail(chunks: dict[str, list[np.ndarray]], size: int, start: int, dtypes: dict[str, type]) -> dict[str, np.ndarray]:
-    """Rows ``start ..`` of chunked columns holding ``size`` rows in all, concatenating only the chunks needed."""
+    """Rows ``start ..`` of chunked columns holding ``size`` rows in all (copies only rows from ``start`` on; read-only)."""
     first, at = len(chunks["patient"]), size
     while first and at > start:
         first -= 1
         at -= len(chunks["patient"][first])
     if first == len(chunks["patient"]):
         return {name: np.zeros(0, dtype=dtype) for name, dtype in dtypes.items()}
-    return {name: np.concatenate(chunks[name][first:])[start - at :] for name in dtypes}
+    if first == len(chunks["patient"]) - 1:  # one chunk: a view, no copy
+        return {name: chunks[name][first][start - at :] for name in dtypes}
+    return {name: np.concatenate([chunks[name][first][start - at :], *chunks[name][first + 1 :]]) for name in dtypes}
