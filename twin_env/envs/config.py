@@ -36,6 +36,9 @@ class EnvConfig:
             a QRISK3 score >= this (default 10, NICE NG238).
         qdiabetes_dpp_threshold_percent: the ``qdiabetes_dpp`` action refers to the NHS Diabetes
             Prevention Programme at a QDiabetes-2018 score >= this (default 5.6, unverified).
+        shaping_gamma: discount per step of the shaped rewards' potential
+            (:mod:`twin_env.envs.shaping`); set it to the agent's discount factor, for which the
+            shaping leaves the best policy unchanged. Unused by unshaped rewards.
     """
 
     min_age_years: float = 40.0
@@ -51,6 +54,7 @@ class EnvConfig:
     start_date: str = "2020-04-01"
     qrisk3_statin_threshold_percent: float = _THRESHOLD_DEFAULTS["qrisk3_statin_threshold_percent"]
     qdiabetes_dpp_threshold_percent: float = _THRESHOLD_DEFAULTS["qdiabetes_dpp_threshold_percent"]
+    shaping_gamma: float = 0.99
 
     def __post_init__(self) -> None:
         if self.observation_mode not in OBSERVATION_MODES:
@@ -65,6 +69,8 @@ class EnvConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 100:
                 raise ValueError(f"{name} must be a risk in percent, 0 < value <= 100, got {value!r}")
+        if isinstance(self.shaping_gamma, bool) or not isinstance(self.shaping_gamma, numbers.Real) or not 0 < self.shaping_gamma <= 1:
+            raise ValueError(f"shaping_gamma must be a discount factor, 0 < value <= 1, got {self.shaping_gamma!r}")
         if self.horizon_years <= 0 or self.reward_scale_gbp <= 0:
             raise ValueError("horizon_years and reward_scale_gbp must be > 0")
         for name in ("decision_interval_months", "population_seed"):

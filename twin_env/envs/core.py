@@ -14,7 +14,8 @@ from twin_env.care.simulation import CareSimulation
 from twin_env.envs import actions as act
 from twin_env.envs.config import THRESHOLDS, EnvConfig
 from twin_env.envs.observation import GpRecordTable, encode_record, encode_truth
-from twin_env.envs.rewards import REWARDS
+from twin_env.envs.rewards import REWARDS, SHAPED_REWARDS
+from twin_env.envs.shaping import cvd_potential_gbp
 from twin_env.models.gather import Registration
 from twin_env.record.concepts import Concept
 from twin_env.record.ledger import LedgerKind
@@ -127,6 +128,8 @@ class Batch:
         """Act, advance one interval, and return (reward, terminated, truncated, components, executed)."""
         sim, cfg = self.sim, self.config
         alive0 = sim.state.alive.copy()
+        shaped = cfg.reward in SHAPED_REWARDS
+        potential0 = self._potential() if shaped else None
         mask = self.masks()
         ctx = self.context()
         executed = act.apply_actions(sim, ctx, actions, mask)
@@ -137,10 +140,16 @@ class Batch:
         self.steps += 1
         self.table.update(sim.record.stores["gp"], sim.days)
         comps = self._components(alive0)
+        if potential0 is not None:
+            comps["shaping_gbp"] = cfg.shaping_gamma * self._potential() - potential0
         reward = REWARDS[cfg.reward](comps, cfg)
         terminated = alive0 & ~sim.state.alive
         truncated = ~terminated & (self.steps >= cfg.max_steps)
         return reward.astype(np.float64), terminated, truncated, comps, executed
+
+    def _potential(self) -> np.ndarray:
+        """(N,) shaping potential (GBP) of the rows' current states (:mod:`twin_env.envs.shaping`)."""
+        return cvd_potential_gbp(self.sim.simulator, self.sim.state, self.steps, self.config, ENV_PARAMETERS["shaping_value_per_cvd_event_gbp"])
 
     def _components(self, alive0: np.ndarray) -> dict[str, np.ndarray]:
         sim, p, n, dt = self.sim, self.tp, self.n, self.config.dt_years

@@ -77,26 +77,48 @@ class TwinSimulator:
 
         The equations are the costliest part of a step and change slowly (age, BMI, lipids) or at
         events (which invalidate the held values), so each patient's are re-evaluated every
-        ``risk_equation_refresh_steps`` steps (staggered by patient) at the middle of the holding
-        period.
+        ``risk_equation_refresh_months`` (in steps of ``dt_years``, at least one; staggered by
+        patient) at the middle of the holding period.
         """
-        p = self.params
-        period = int(p["risk_equation_refresh_steps"])
+        period = self._refresh_period_steps(dt_years)
         phase = (state.patient_key >> np.uint64(56)).astype(np.int64)  # a per-patient stagger
         rows = np.flatnonzero(((state.step_index + phase) % period == 0) | np.isnan(state.qrisk3_h10))
-        if rows.size == 0:
-            return
+        if rows.size:
+            state.qrisk3_h10[rows], state.qdiabetes_h10[rows] = self._risk_equations(state, rows, dt_years)
+
+    def _refresh_period_steps(self, dt_years: float) -> int:
+        return max(1, round(self.params["risk_equation_refresh_months"] / (12.0 * dt_years)))
+
+    def _risk_equations(self, state: PatientState, rows: np.ndarray, dt_years: float) -> tuple[np.ndarray, np.ndarray]:
+        """QRISK3 and QDiabetes 10-year cumulative hazards (k,) of ``rows`` at the middle of a holding period."""
+        p = self.params
         sub = state.view(rows)
-        midpoint = sub.age_years + period * dt_years / 2.0
-        state.qrisk3_h10[rows] = qrisk3_hazard_10y(sub, p, midpoint - p["qrisk3_age_offset_years"])
-        state.qdiabetes_h10[rows] = qdiabetes_hazard_10y(sub, p, midpoint - p["qdiabetes_age_offset_years"])
+        midpoint = sub.age_years + self._refresh_period_steps(dt_years) * dt_years / 2.0
+        return (
+            qrisk3_hazard_10y(sub, p, midpoint - p["qrisk3_age_offset_years"]),
+            qdiabetes_hazard_10y(sub, p, midpoint - p["qdiabetes_age_offset_years"]),
+        )
 
     def event_hazards(self, state: PatientState, dt_years: float) -> np.ndarray:
         """Annual hazards (len(EventKind), N) of each competing event; row 0 (NONE) is unused.
 
-        Also refreshes the held risk-equation values that are due (see ``_refresh_risk_equations``).
+        First refreshes the held risk-equation values that are due (see ``_refresh_risk_equations``).
+        """
+        self._refresh_risk_equations(state, dt_years)
+        return self.current_hazards(state, dt_years)
+
+    def current_hazards(self, state: PatientState, dt_years: float) -> np.ndarray:
+        """Annual hazards (len(EventKind), N) from the state as it is, with its held risk-equation values.
+
+        Reads only (the env's reward shaping calls it between steps): where no value is held yet
+        (a new patient, a condition just changed) one is computed here and not stored.
         """
         p = self.params
+        qrisk3_h10, qdiabetes_h10 = state.qrisk3_h10, state.qdiabetes_h10
+        missing = np.flatnonzero(np.isnan(qrisk3_h10))
+        if missing.size:
+            qrisk3_h10, qdiabetes_h10 = qrisk3_h10.copy(), qdiabetes_h10.copy()
+            qrisk3_h10[missing], qdiabetes_h10[missing] = self._risk_equations(state, missing, dt_years)
         age = state.age_years
         hazards = np.zeros((_N_KINDS, state.n))
         life = p.life_table.annual_hazard(age, state.female)
@@ -108,8 +130,7 @@ class TwinSimulator:
         rr_chd = np.exp(self._log_rr["chd"] * sbp_fall_10 + log_rr_ldl)
         rr_stroke = np.exp(self._log_rr["stroke"] * sbp_fall_10 + log_rr_ldl)
         established = state.has_cvd
-        self._refresh_risk_equations(state, dt_years)
-        first = state.qrisk3_h10 / 10.0
+        first = qrisk3_h10 / 10.0
         recurrent = p["recurrent_cvd_rate_per_year"] * np.exp(p["recurrent_cvd_log_slope_per_year_age"] * (age - 65.0))
         # (4, N) shares of MI, angina, stroke, TIA: recurrent events are never new angina
         split = np.where(established, self._recurrent_cvd_split[:, None], self._first_cvd_split[:, None])
@@ -129,7 +150,7 @@ class TwinSimulator:
         af = p.af_incidence_per_year(age) * af_hazard_ratio(state, p)
         hazards[EventKind.ATRIAL_FIBRILLATION] = np.where(state.atrial_fibrillation, 0.0, af)
         at_risk_t2d = ~(state.type2_diabetes | state.type1_diabetes) & (age >= p["adult_age_years"])
-        t2d = state.qdiabetes_h10 / 10.0
+        t2d = qdiabetes_h10 / 10.0
         t2d *= np.where(state.statin_ldl_reduction > 0, p["statin_rr_type2_diabetes"], 1.0)
         hazards[EventKind.TYPE2_DIABETES] = np.where(at_risk_t2d, t2d, 0.0)
         return hazards
