@@ -29,6 +29,31 @@ from twin_env.safety.vector_shield import VectorSafetyShield
 
 #: Every reported metric: key -> (label, unit).
 ALL_METRICS = {**METRICS, **SAFETY_METRICS}
+#: EnvConfig fields a trained model's actions depend on: it is evaluated with the values it was trained with.
+MODEL_BOUND_FIELDS: tuple[str, ...] = ("decision_interval_months", "observation_mode")
+
+
+def evaluation_overrides(config: dict[str, Any] | None, policies: list[Policy]) -> dict[str, Any]:
+    """``config`` plus, for :data:`MODEL_BOUND_FIELDS` it leaves unset, the trained models' values.
+
+    Every policy is then evaluated in that env (baselines decide as often as the models do).
+    Raises ``ValueError`` when models disagree or ``config`` contradicts a model.
+    """
+    overrides = dict(config or {})
+    trained = {p.name: p.env_config for p in policies if getattr(p, "env_config", None) is not None}
+    for field in MODEL_BOUND_FIELDS:
+        values = {name: cfg.get(field) for name, cfg in trained.items() if field in cfg}
+        if not values:
+            continue
+        if field not in overrides and len(set(values.values())) == 1:
+            overrides[field] = next(iter(values.values()))
+        for name, value in values.items():
+            if overrides.get(field) != value:
+                raise ValueError(
+                    f"{name} was trained with {field}={value!r} but would be evaluated with {field}="
+                    f"{overrides.get(field)!r}; evaluate models trained with different {field} separately"
+                )
+    return overrides
 
 
 def rollout(
@@ -76,7 +101,6 @@ def evaluate(
         "episodes": episodes,
         "seed": seed,
         "population_seed": EVAL_POPULATION_SEED,
-        "config": eval_config(config).to_dict(),
         "shielded": shielded,
         "shield_mode": "replace" if shielded else None,
         "ci": "normal approximation, mean +/- 1.96 SD/sqrt(n)",
@@ -84,8 +108,10 @@ def evaluate(
         "timelines": {},
     }
     per_patient: dict[str, dict[str, np.ndarray]] = {}
-    for name in policies:
-        policy = make_policy(name, seed)
+    made = [make_policy(name, seed) for name in policies]
+    config = evaluation_overrides(config, made)
+    out["config"] = eval_config(config).to_dict()
+    for policy in made:
         values, reasons, timeline = rollout(policy, episodes, seed, config, shielded)
         per_patient[policy.name] = values
         out["policies"][policy.name] = {

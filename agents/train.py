@@ -22,12 +22,13 @@ from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
 from agents.cohorts import train_config
 from agents.policies.sb3_model import ALGOS, load_algo
+from twin_env.envs.config import EnvConfig
 from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
 
 #: Per-algorithm hyperparameters (SB3 defaults otherwise); n_steps x n_envs is one PPO rollout.
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
-    "ppo": {"n_steps": 128, "batch_size": 256, "gamma": 0.99, "learning_rate": 3e-4, "ent_coef": 0.01},
-    "maskable_ppo": {"n_steps": 128, "batch_size": 256, "gamma": 0.99, "learning_rate": 3e-4, "ent_coef": 0.01},
+    "ppo": {"n_steps": 64, "batch_size": 2048, "gamma": 0.99, "learning_rate": 3e-4, "ent_coef": 0.01},
+    "maskable_ppo": {"n_steps": 64, "batch_size": 2048, "gamma": 0.99, "learning_rate": 3e-4, "ent_coef": 0.01},
     "dqn": {
         "buffer_size": 50_000,
         "learning_starts": 1_000,
@@ -37,6 +38,24 @@ HYPERPARAMETERS: dict[str, dict[str, Any]] = {
         "target_update_interval": 1_000,
     },
 }
+
+
+#: The training env under any ``env_config`` overrides: 3-monthly decisions (40 per 10-year
+#: episode) and the NMB reward with potential-based shaping (:mod:`twin_env.envs.shaping`), whose
+#: ``shaping_gamma`` is set to the algorithm's discount so the best policy is the unshaped one's.
+TRAIN_ENV_DEFAULTS: dict[str, Any] = {"decision_interval_months": 3, "reward": "net_monetary_benefit_shaped"}
+
+
+def training_env_config(algo: str, env_config: dict[str, Any] | None = None) -> EnvConfig:
+    """:data:`TRAIN_ENV_DEFAULTS` under ``env_config``, ``shaping_gamma`` = the algorithm's gamma, training population."""
+    overrides = {**TRAIN_ENV_DEFAULTS, **(env_config or {})}
+    gamma = HYPERPARAMETERS[algo]["gamma"]
+    if overrides.setdefault("shaping_gamma", gamma) != gamma:
+        raise ValueError(
+            f"shaping_gamma {overrides['shaping_gamma']!r} differs from {algo}'s gamma {gamma}: "
+            "potential-based shaping keeps the best policy only when they are equal (leave shaping_gamma unset)"
+        )
+    return train_config(overrides)
 
 
 class WallClockLimit(BaseCallback):
@@ -95,7 +114,7 @@ def train(
     # the policy networks are small: one intra-op thread is several times faster than torch's
     # default (all cores), which contends with the env for the same cores
     torch.set_num_threads(torch_threads)
-    cfg = train_config(env_config)
+    cfg = training_env_config(algo, env_config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     venv = PrimaryCareSB3VecEnv(n_envs, cfg.to_dict())

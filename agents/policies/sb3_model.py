@@ -44,6 +44,8 @@ class SB3ModelPolicy(Policy):
             raise FileNotFoundError(f"{run} has no model.zip and config.json (a `twin-env train` output directory)")
         self.config = json.loads((run / "config.json").read_text())
         self.algo = self.config["algo"]
+        #: The EnvConfig it was trained with (evaluation keeps its decision interval and observation mode).
+        self.env_config: dict = self.config["env_config"]
         self.model = load_algo(self.algo).load(run / "model.zip", device="cpu")
         self.name = f"{self.algo}:{run.name}"
 
