@@ -45,13 +45,15 @@ def evaluation_overrides(config: dict[str, Any] | None, policies: list[Policy]) 
         values = {name: cfg.get(field) for name, cfg in trained.items() if field in cfg}
         if not values:
             continue
-        if field not in overrides and len(set(values.values())) == 1:
+        if field not in overrides:
+            if len(set(values.values())) > 1:
+                raise ValueError(f"trained models disagree on {field} ({values}); evaluate them separately")
             overrides[field] = next(iter(values.values()))
         for name, value in values.items():
             if overrides.get(field) != value:
                 raise ValueError(
-                    f"{name} was trained with {field}={value!r} but would be evaluated with {field}="
-                    f"{overrides.get(field)!r}; evaluate models trained with different {field} separately"
+                    f"{name} was trained with {field}={value!r} but the evaluation config sets {field}="
+                    f"{overrides[field]!r}; leave {field} unset to use the model's"
                 )
     return overrides
 
@@ -126,6 +128,12 @@ def evaluate(
             out["policies"][name]["nmb_vs_do_nothing_gbp"] = mean_ci(values["nmb_gbp"] - base)  # paired (same patients)
     out["per_patient"] = {p: {m: v.tolist() for m, v in d.items()} for p, d in per_patient.items()}
     return out
+
+
+def interval_gap(results: dict[str, Any], better: str, worse: str, metric: str = "nmb_gbp") -> float:
+    """Lower 95% bound of ``better`` minus upper bound of ``worse`` (unpaired intervals): > 0 iff they do not overlap."""
+    a, b = results["policies"][better]["metrics"][metric], results["policies"][worse]["metrics"][metric]
+    return float(a["ci_low"] - b["ci_high"])
 
 
 def _safety_totals(values: dict[str, np.ndarray]) -> dict[str, float]:

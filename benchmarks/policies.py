@@ -14,7 +14,7 @@ import json
 import time
 from pathlib import Path
 
-from agents.evaluate import evaluate, json_safe, markdown_table
+from agents.evaluate import evaluate, interval_gap, json_safe, markdown_table
 from benchmarks.common import RESULTS_DIR
 from twin_env.commands.evaluate import DEFAULT_POLICIES
 
@@ -30,14 +30,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--shielded", action="store_true", help="behind the vector safety shield (adds violation columns)"
     )
+    parser.add_argument(
+        "--env-config", type=json.loads, default=None, help="further EnvConfig overrides as JSON (trained models set their decision interval)"
+    )
     parser.add_argument("--json", type=Path, default=RESULTS_DIR / "policies.json", help="output JSON")
+    parser.add_argument("--per-patient", type=Path, default=None, help="also write per-patient outcomes (JSON) here")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    results = evaluate(args.policy, args.episodes, args.seed, {"horizon_years": args.years}, shielded=args.shielded)
-    results.pop("per_patient"), results.pop("timelines")
+    config = {**(args.env_config or {}), "horizon_years": args.years}
+    results = evaluate(args.policy, args.episodes, args.seed, config, shielded=args.shielded)
+    per_patient = results.pop("per_patient")
+    results.pop("timelines")
+    if args.per_patient is not None:
+        args.per_patient.parent.mkdir(parents=True, exist_ok=True)
+        args.per_patient.write_text(json.dumps(json_safe(per_patient)))
     results["seconds"] = round(time.perf_counter() - start, 1)
     print(markdown_table(results), end="")
     print(f"{args.episodes} patients x {args.years:g} years, {results['seconds']} s")
+    names = list(results["policies"])
+    for better in names:
+        for worse in ("do_nothing", "random"):
+            if worse in names and better != worse and better not in ("do_nothing", "random"):
+                gap = interval_gap(results, better, worse)
+                verdict = "disjoint" if gap > 0 else "overlapping"
+                print(f"NMB 95% intervals, {better} vs {worse}: {verdict} (lower bound minus upper bound {gap:+,.0f} GBP)")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(json_safe(results), indent=2, sort_keys=True))
     return 0

@@ -98,3 +98,30 @@ def test_missing_matplotlib_is_a_clear_error(tmp_path, monkeypatch) -> None:
     with pytest.raises(ImportError, match=r"twin-env\[viz\]"):
         write_outputs(r, tmp_path)
     assert (tmp_path / "results.json").is_file()
+
+
+class _Trained:
+    def __init__(self, name: str, **env_config: object) -> None:
+        self.name, self.env_config = name, env_config
+
+
+def test_evaluation_uses_the_trained_models_decision_interval() -> None:
+    from agents.evaluate import evaluation_overrides
+    from agents.policies import DoNothingPolicy
+
+    a, b = _Trained("a", decision_interval_months=3, observation_mode="record"), _Trained("b", decision_interval_months=1)
+    assert evaluation_overrides({"horizon_years": 2}, [DoNothingPolicy(), a]) == {
+        "horizon_years": 2, "decision_interval_months": 3, "observation_mode": "record"}
+    assert evaluation_overrides(None, [DoNothingPolicy()]) == {}
+    with pytest.raises(ValueError, match=r"trained models disagree on decision_interval_months \(\{'a': 3, 'b': 1\}\)"):
+        evaluation_overrides(None, [a, b])
+    with pytest.raises(ValueError, match="a was trained with decision_interval_months=3"):
+        evaluation_overrides({"decision_interval_months": 6}, [a])
+
+
+def test_interval_gap_is_positive_only_for_disjoint_intervals() -> None:
+    from agents.evaluate import interval_gap
+
+    ci = lambda lo, hi: {"metrics": {"nmb_gbp": {"ci_low": lo, "ci_high": hi}}}  # noqa: E731
+    results = {"policies": {"a": ci(10.0, 20.0), "b": ci(0.0, 9.0), "c": ci(5.0, 12.0)}}
+    assert interval_gap(results, "a", "b") == 1.0 and interval_gap(results, "a", "c") == -2.0

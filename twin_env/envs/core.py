@@ -92,6 +92,7 @@ class Batch:
         self.start_day[rows] = self.sim.days[rows]
         self.last_action[rows] = 0
         self.table.update(self.sim.record.stores["gp"], self.sim.days)
+        self.sim.record.forget_finished_patients()
         self._masks = None
 
     def patient_index(self, rows: np.ndarray) -> np.ndarray:

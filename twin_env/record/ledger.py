@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from twin_env.record.concepts import Concept, unit_of
-from twin_env.record.store import append_chunk, tail
+from twin_env.record.store import append_chunk, drop_before, tail
 
 COLUMNS: dict[str, type] = {
     "patient": np.int32,
@@ -139,6 +139,18 @@ class Ledger:
     def since(self, start: int) -> dict[str, np.ndarray]:
         """Events from position ``start`` (in append order) on, as (k,) columns; reads only the newer chunks."""
         return tail(self._chunks, len(self), start, COLUMNS)
+
+    @property
+    def held_from(self) -> int:
+        """Position of the first row still held (0 unless :meth:`forget_before` freed some)."""
+        return len(self) - sum(len(c) for c in self._chunks["patient"])
+
+    def forget_before(self, position: int) -> None:
+        """Free the events before ``position`` (a rolling record's finished patients); later positions keep their numbers."""
+        drop_before(self._chunks, len(self), position)
+        self._cache = None
+        self._patient_order = None
+        self._sorted_key = None
 
     @property
     def columns(self) -> dict[str, np.ndarray]:

@@ -64,8 +64,8 @@ class Record:
         self.ledger = Ledger(n, first_id)
         self._episode_seq = np.zeros(n, dtype=np.int32)  # ledger seq of each row's first event this episode
         self.stores = {name: SystemStore(name) for name in SYSTEMS}
-        #: Per system, (N,) store position where each row's current patient's items begin.
-        self._episode_start = {name: np.zeros(n, dtype=np.int64) for name in SYSTEMS}
+        #: Per system and for the ledger, (N,) position where each row's current patient's items begin.
+        self._episode_start = {name: np.zeros(n, dtype=np.int64) for name in (*SYSTEMS, "ledger")}
         self.latest = LatestObservations(n, first_id)
         #: Model outputs written back to the GP record, one dict of (k,) columns per run.
         self.model_outputs: list[dict[str, np.ndarray]] = []
@@ -80,9 +80,22 @@ class Record:
         self.ingest()
         self._keys[rows] = np.asarray(patient_keys, dtype=np.uint64)
         self._episode_seq[rows] = self.ledger._next_seq[rows]
-        for name, store in self.stores.items():
-            self._episode_start[name][rows] = len(store)
+        for name, log in (*self.stores.items(), ("ledger", self.ledger)):
+            self._episode_start[name][rows] = len(log)
         self.latest.clear(rows)
+
+    def forget_finished_patients(self) -> None:
+        """Free the ledger events and items of patients who left their rows (a rolling record).
+
+        Everything before the earliest current patient's first position goes, once that is at
+        least half of what is held (amortised: each item is freed once). Earlier patients' views,
+        letters and exports are then no longer available.
+        """
+        for name, log in (*self.stores.items(), ("ledger", self.ledger)):
+            start = int(self._episode_start[name].min())
+            held = len(log) - log.held_from
+            if start - log.held_from > held // 2:
+                log.forget_before(start)
 
     def current_items(self, system: str, patients: np.ndarray) -> dict[str, np.ndarray]:
         """(M,) columns of ``system``'s items from the earliest current-episode start of ``patients`` (ids) on.

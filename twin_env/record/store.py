@@ -126,7 +126,19 @@ class SystemStore:
         return self._cache
 
     def __len__(self) -> int:
+        """Items ever appended (positions are counted from the first, also after :meth:`forget_before`)."""
         return self._size
+
+    @property
+    def held_from(self) -> int:
+        """Position of the first row still held (0 unless :meth:`forget_before` freed some)."""
+        return len(self) - sum(len(c) for c in self._chunks["patient"])
+
+    def forget_before(self, position: int) -> None:
+        """Free the items before ``position``; later positions keep their numbers, :attr:`columns` starts there."""
+        drop_before(self._chunks, self._size, position)
+        self._cache = None
+        self._order = None
 
     @property
     def nbytes(self) -> int:
@@ -171,12 +183,32 @@ def append_chunk(chunks: dict[str, list[np.ndarray]], chunk: dict[str, np.ndarra
             parts[-2:] = [np.concatenate(parts[-2:])]
 
 
+def drop_before(chunks: dict[str, list[np.ndarray]], size: int, start: int) -> int:
+    """Forget the rows before position ``start`` of chunked columns whose last row is position ``size - 1``.
+
+    Whole chunks are dropped and the one cut is copied, so the memory is freed. Returns the
+    position of the first row held afterwards.
+    """
+    first = size - sum(len(c) for c in chunks["patient"])
+    while chunks["patient"] and first + len(chunks["patient"][0]) <= start:
+        first += len(chunks["patient"][0])
+        for parts in chunks.values():
+            del parts[0]
+    if chunks["patient"] and first < start:
+        for parts in chunks.values():
+            parts[0] = parts[0][start - first :].copy()
+        first = start
+    return first
+
+
 def tail(chunks: dict[str, list[np.ndarray]], size: int, start: int, dtypes: dict[str, type]) -> dict[str, np.ndarray]:
     """Rows ``start ..`` of chunked columns holding ``size`` rows in all (copies only rows from ``start`` on; read-only)."""
     first, at = len(chunks["patient"]), size
     while first and at > start:
         first -= 1
         at -= len(chunks["patient"][first])
+    if at > start:
+        raise ValueError(f"rows from position {start} were asked for, but rows before {at} have been forgotten")
     if first == len(chunks["patient"]):
         return {name: np.zeros(0, dtype=dtype) for name, dtype in dtypes.items()}
     if first == len(chunks["patient"]) - 1:  # one chunk: a view, no copy

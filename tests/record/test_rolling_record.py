@@ -1,0 +1,48 @@
+"""A rolling record (vector-env auto-reset): chunked reads and freeing finished patients' items."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.record.store import ItemType, SystemStore
+
+
+def _store(sizes: list[int]) -> SystemStore:
+    store, pos = SystemStore("gp"), 0
+    for k in sizes:
+        idx = np.arange(pos, pos + k)
+        store.append(idx % 7, idx, ItemType.OBSERVATION, 1, idx, value=idx * 1.0)
+        pos += k
+    return store
+
+
+def test_chunks_merge_geometrically_and_since_reads_any_suffix() -> None:
+    store = _store([3, 1, 4, 1, 5, 9, 2, 6] * 40)
+    lengths = [len(c) for c in store._chunks["patient"]]
+    assert lengths == sorted(lengths, reverse=True) and len(set(lengths)) == len(lengths) and len(lengths) <= 12
+    for start in (0, 1, 500, len(store) - 1, len(store)):
+        np.testing.assert_array_equal(store.since(start)["value"], np.arange(start, len(store)) * 1.0)
+
+
+def test_forget_before_frees_rows_and_keeps_positions() -> None:
+    store = _store([5] * 100)
+    before = store.nbytes
+    store.forget_before(321)
+    assert store.held_from == 321 and len(store) == 500 and store.nbytes < 0.7 * before
+    np.testing.assert_array_equal(store.since(400)["value"], np.arange(400, 500) * 1.0)
+    np.testing.assert_array_equal(store.columns["value"], np.arange(321, 500) * 1.0)
+    with pytest.raises(ValueError, match="rows before 321 have been forgotten"):
+        store.since(300)
+
+
+def test_a_long_rolling_vector_env_holds_only_current_patients() -> None:
+    env = PrimaryCareVectorEnv(8, {"horizon_years": 0.5})
+    env.reset(seed=1)
+    record = env._batch.sim.record
+    for _ in range(120):  # 20 episodes per row
+        env.step(np.zeros(8, dtype=np.int64))
+    gp, ledger = record.stores["gp"], record.ledger
+    assert gp.held_from > 0.7 * len(gp) and ledger.held_from > 0.7 * len(ledger)
+    assert (record._episode_start["gp"] >= gp.held_from).all()
