@@ -88,6 +88,19 @@ class RecordContext:
         """(N, 10) current dose of each drug (computed once per context)."""
         return self.table.current_dose(self.day, self.params["current_medication_window_days"])
 
+    # per-row choices, computed once per context (the shield resolves orders row by row)
+    @functools.cached_property
+    def bp_next(self) -> np.ndarray:
+        return _bp_next(self)
+
+    @functools.cached_property
+    def bp_last(self) -> np.ndarray:
+        return _bp_last(self)
+
+    @functools.cached_property
+    def statin_next(self) -> np.ndarray:
+        return _statin_next(self)
+
 
 def qrisk3_from_record(ctx: RecordContext) -> np.ndarray:
     """QRISK3 (percent, (N,)) from recorded inputs; NaN where not computable or not eligible.
@@ -159,9 +172,9 @@ def action_masks(ctx: RecordContext, alive: np.ndarray) -> np.ndarray:
     m = np.ones((n, N_ACTIONS), dtype=bool)
     p = t.problem
     egfr = t.latest(Concept.EGFR)
-    m[:, ACTION_INDEX["step_up_antihypertensive"]] = _bp_next(ctx) >= 0
-    m[:, ACTION_INDEX["step_down_antihypertensive"]] = _bp_last(ctx) >= 0
-    m[:, ACTION_INDEX["start_or_intensify_statin"]] = _statin_next(ctx) > 0
+    m[:, ACTION_INDEX["step_up_antihypertensive"]] = ctx.bp_next >= 0
+    m[:, ACTION_INDEX["step_down_antihypertensive"]] = ctx.bp_last >= 0
+    m[:, ACTION_INDEX["start_or_intensify_statin"]] = ctx.statin_next > 0
     met = dose[:, _M["metformin"]]
     m[:, ACTION_INDEX["start_or_titrate_metformin"]] = p[:, _P["type2_diabetes"]] & (egfr >= 30) & (met < 2000)
     m[:, ACTION_INDEX["stop_metformin"]] = met > 0
@@ -197,15 +210,15 @@ def apply_actions(sim: CareSimulation, ctx: RecordContext, actions: np.ndarray, 
         elif name in _REFERRALS:
             sim.refer(rows, _REFERRALS[name])
         elif name == "step_up_antihypertensive":
-            nxt = _bp_next(ctx)[rows]
+            nxt = ctx.bp_next[rows]
             for j in np.unique(nxt).tolist():
                 sim.prescribe(rows[nxt == j], _BP_ORDER[j], 1.0)
         elif name == "step_down_antihypertensive":
-            last = _bp_last(ctx)[rows]
+            last = ctx.bp_last[rows]
             for j in np.unique(last).tolist():
                 sim.stop(rows[last == j], _BP_ORDER[j])
         elif name == "start_or_intensify_statin":
-            target = _statin_next(ctx)
+            target = ctx.statin_next
             for mg in np.unique(target[rows]):
                 sim.prescribe(rows[target[rows] == mg], "atorvastatin", float(mg))
         elif name == "start_or_titrate_metformin":
@@ -236,13 +249,13 @@ def resolve_orders(action: int, ctx: RecordContext, row: int = 0) -> list[Order]
     if name in _REFERRALS:
         return [Order("refer", _REFERRALS[name])]
     if name == "step_up_antihypertensive":
-        nxt = int(_bp_next(ctx)[row])
+        nxt = int(ctx.bp_next[row])
         return [] if nxt < 0 else [Order("prescribe", _BP_ORDER[nxt], 1.0)]
     if name == "step_down_antihypertensive":
-        last = int(_bp_last(ctx)[row])
+        last = int(ctx.bp_last[row])
         return [] if last < 0 else [Order("stop", _BP_ORDER[last])]
     if name == "start_or_intensify_statin":
-        mg = float(_statin_next(ctx)[row])
+        mg = float(ctx.statin_next[row])
         return [Order("prescribe", "atorvastatin", mg)] if mg > 0 else []
     if name == "start_or_titrate_metformin":
         return [Order("prescribe", "metformin", float(ctx.dose[row, _M["metformin"]]) + 500.0)]
