@@ -48,12 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown_table(results), end="")
     print(f"{args.episodes} patients x {args.years:g} years, {results['seconds']} s")
     names = list(results["policies"])
-    for better in names:
-        for worse in ("do_nothing", "random"):
-            if worse in names and better != worse and better not in ("do_nothing", "random"):
-                gap = interval_gap(results, better, worse)
-                verdict = "disjoint" if gap > 0 else "overlapping"
-                print(f"NMB 95% intervals, {better} vs {worse}: {verdict} (lower bound minus upper bound {gap:+,.0f} GBP)")
+    references = [r for r in ("do_nothing", "random") if r in names]
+    for better in (n for n in names if n not in references):
+        for worse in references:
+            gap = interval_gap(results, better, worse)
+            verdict = "disjoint" if gap > 0 else "overlapping"
+            print(f"NMB 95% intervals, {better} vs {worse}: {verdict} (lower bound minus upper bound {gap:+,.0f} GBP)")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(json_safe(results), indent=2, sort_keys=True))
     return 0

@@ -17,6 +17,11 @@ _THRESHOLD_DEFAULTS = {r["name"]: float(r["value"]) for r in read_data_csv("env_
                        if r["name"] in THRESHOLDS}
 
 
+def _is_real(value: Any) -> bool:
+    """A real number, not a bool (``True`` is an ``int`` in Python)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 @dataclasses.dataclass(frozen=True)
 class EnvConfig:
     """Settings of one PrimaryCare environment (all fields JSON types).
@@ -61,15 +66,15 @@ class EnvConfig:
             raise ValueError(f"observation_mode {self.observation_mode!r}; allowed: {list(OBSERVATION_MODES)}")
         for name in ("min_age_years", "max_age_years", "horizon_years", "willingness_to_pay_gbp", "reward_scale_gbp"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0 or value == float("inf"):
+            if not _is_real(value) or not value >= 0 or value == float("inf"):
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
         if not 18 <= self.min_age_years <= self.max_age_years <= 100:
             raise ValueError(f"ages must satisfy 18 <= min_age_years <= max_age_years <= 100, got {self.min_age_years}, {self.max_age_years}")
         for name in THRESHOLDS:
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 100:
+            if not _is_real(value) or not 0 < value <= 100:
                 raise ValueError(f"{name} must be a risk in percent, 0 < value <= 100, got {value!r}")
-        if isinstance(self.shaping_gamma, bool) or not isinstance(self.shaping_gamma, numbers.Real) or not 0 < self.shaping_gamma <= 1:
+        if not _is_real(self.shaping_gamma) or not 0 < self.shaping_gamma <= 1:
             raise ValueError(f"shaping_gamma must be a discount factor, 0 < value <= 1, got {self.shaping_gamma!r}")
         if self.horizon_years <= 0 or self.reward_scale_gbp <= 0:
             raise ValueError("horizon_years and reward_scale_gbp must be > 0")

@@ -79,6 +79,7 @@ class Batch:
         self.table.update(self.sim.record.stores["gp"], self.sim.days)
         self.last_action = np.zeros(self.n, dtype=np.int64)
         self._masks: np.ndarray | None = None
+        self._potential_now: np.ndarray | None = None
 
     def reset_rows(self, rows: np.ndarray) -> None:
         """Start each row's next episode in place (vector env auto-reset)."""
@@ -94,6 +95,7 @@ class Batch:
         self.table.update(self.sim.record.stores["gp"], self.sim.days)
         self.sim.record.forget_finished_patients()
         self._masks = None
+        self._potential_now = None
 
     def patient_index(self, rows: np.ndarray) -> np.ndarray:
         return self.base + rows + self.episode[rows] * EPISODE_STRIDE
@@ -129,8 +131,7 @@ class Batch:
         """Act, advance one interval, and return (reward, terminated, truncated, components, executed)."""
         sim, cfg = self.sim, self.config
         alive0 = sim.state.alive.copy()
-        shaped = cfg.reward in SHAPED_REWARDS
-        potential0 = self._potential() if shaped else None
+        potential0 = self._potential() if cfg.reward in SHAPED_REWARDS else None
         mask = self.masks()
         ctx = self.context()
         executed = act.apply_actions(sim, ctx, actions, mask)
@@ -142,6 +143,7 @@ class Batch:
         self.table.update(sim.record.stores["gp"], sim.days)
         comps = self._components(alive0)
         if potential0 is not None:
+            self._potential_now = None  # the state has moved on
             comps["shaping_gbp"] = cfg.shaping_gamma * self._potential() - potential0
         reward = REWARDS[cfg.reward](comps, cfg)
         terminated = alive0 & ~sim.state.alive
@@ -149,8 +151,15 @@ class Batch:
         return reward.astype(np.float64), terminated, truncated, comps, executed
 
     def _potential(self) -> np.ndarray:
-        """(N,) shaping potential (GBP) of the rows' current states (:mod:`twin_env.envs.shaping`)."""
-        return cvd_potential_gbp(self.sim.simulator, self.sim.state, self.steps, self.config, ENV_PARAMETERS["shaping_value_per_cvd_event_gbp"])
+        """(N,) shaping potential (GBP) of the rows' current states (:mod:`twin_env.envs.shaping`).
+
+        Kept until the state changes (a step or a reset): a step's ``Phi(s')`` is the next one's ``Phi(s)``.
+        """
+        if self._potential_now is None:
+            self._potential_now = cvd_potential_gbp(
+                self.sim.simulator, self.sim.state, self.steps, self.config, ENV_PARAMETERS["shaping_value_per_cvd_event_gbp"]
+            )
+        return self._potential_now
 
     def _components(self, alive0: np.ndarray) -> dict[str, np.ndarray]:
         sim, p, n, dt = self.sim, self.tp, self.n, self.config.dt_years

@@ -70,7 +70,7 @@ def model_masks(ctx: RecordContext) -> dict[str, np.ndarray]:
     rows = np.arange(n)
     eligible = {
         a: eligible_on_record(
-            m.model, ctx.record, ctx.record.first_id + rows, np.asarray(ctx.day, dtype=np.int64).astype("datetime64[D]"),
+            m.model, ctx.record, ctx.record.first_id + rows, np.asarray(ctx.day),
             registration=ctx.registration, first_seq=ctx.table.episode_seq,
         )  # fmt: skip
         for a, m in MODEL_ACTIONS.items()

@@ -236,13 +236,15 @@ def eligible_on_record(
 ) -> np.ndarray:
     """(n,) bool: ``patients`` that pass the model's eligibility rules on the GP record (no scoring).
 
-    ``as_of``: one date, or (n,) dates (``datetime64[D]`` or day numbers), one per patient.
+    ``as_of``: one date, or (n,) dates, one per patient (``datetime64[D]``, dates, ISO strings or
+    day numbers since 1970-01-01).
     """
     contract = (get_model(model) if isinstance(model, str) else model).contract
     needed = {r.item for r in contract.eligibility}
     only = dataclasses.replace(contract, inputs=(), context=tuple(i for i in contract.items if i.name in needed))
     ids = np.asarray(patients, dtype=np.int64)
-    day = np.asarray(as_of).astype("datetime64[D]").astype(np.int64) if isinstance(as_of, np.ndarray) and as_of.ndim else day_number(as_of)
+    days = np.asarray(as_of, dtype="datetime64[D]").astype(np.int64)
+    day = days if days.ndim else int(days)
     return ineligibility(only, gather_record(only, record, registration, ids, day, first_seq)) == ""
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from twin_env.record.concepts import Concept, unit_of
-from twin_env.record.store import append_chunk, drop_before, tail
+from twin_env.record.store import append_chunk, drop_before, first_held, tail
 
 COLUMNS: dict[str, type] = {
     "patient": np.int32,
@@ -143,7 +143,7 @@ class Ledger:
     @property
     def held_from(self) -> int:
         """Position of the first row still held (0 unless :meth:`forget_before` freed some)."""
-        return len(self) - sum(len(c) for c in self._chunks["patient"])
+        return first_held(self._chunks, len(self))
 
     def forget_before(self, position: int) -> None:
         """Free the events before ``position`` (a rolling record's finished patients); later positions keep their numbers."""

@@ -80,7 +80,7 @@ class Record:
         self.ingest()
         self._keys[rows] = np.asarray(patient_keys, dtype=np.uint64)
         self._episode_seq[rows] = self.ledger._next_seq[rows]
-        for name, log in (*self.stores.items(), ("ledger", self.ledger)):
+        for name, log in self._logs():
             self._episode_start[name][rows] = len(log)
         self.latest.clear(rows)
 
@@ -91,11 +91,14 @@ class Record:
         least half of what is held (amortised: each item is freed once). Earlier patients' views,
         letters and exports are then no longer available.
         """
-        for name, log in (*self.stores.items(), ("ledger", self.ledger)):
-            start = int(self._episode_start[name].min())
-            held = len(log) - log.held_from
-            if start - log.held_from > held // 2:
+        for name, log in self._logs():
+            start, held_from = int(self._episode_start[name].min()), log.held_from
+            if start - held_from > (len(log) - held_from) // 2:
                 log.forget_before(start)
+
+    def _logs(self) -> tuple[tuple[str, SystemStore | Ledger], ...]:
+        """The stores and the ledger, by the keys of ``_episode_start``."""
+        return (*self.stores.items(), ("ledger", self.ledger))
 
     def current_items(self, system: str, patients: np.ndarray) -> dict[str, np.ndarray]:
         """(M,) columns of ``system``'s items from the earliest current-episode start of ``patients`` (ids) on.

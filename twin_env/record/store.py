@@ -132,7 +132,7 @@ class SystemStore:
     @property
     def held_from(self) -> int:
         """Position of the first row still held (0 unless :meth:`forget_before` freed some)."""
-        return len(self) - sum(len(c) for c in self._chunks["patient"])
+        return first_held(self._chunks, self._size)
 
     def forget_before(self, position: int) -> None:
         """Free the items before ``position``; later positions keep their numbers, :attr:`columns` starts there."""
@@ -183,13 +183,18 @@ def append_chunk(chunks: dict[str, list[np.ndarray]], chunk: dict[str, np.ndarra
             parts[-2:] = [np.concatenate(parts[-2:])]
 
 
+def first_held(chunks: dict[str, list[np.ndarray]], size: int) -> int:
+    """Position of the first row still held by chunked columns whose last row is position ``size - 1``."""
+    return size - sum(len(c) for c in chunks["patient"])
+
+
 def drop_before(chunks: dict[str, list[np.ndarray]], size: int, start: int) -> int:
     """Forget the rows before position ``start`` of chunked columns whose last row is position ``size - 1``.
 
     Whole chunks are dropped and the one cut is copied, so the memory is freed. Returns the
     position of the first row held afterwards.
     """
-    first = size - sum(len(c) for c in chunks["patient"])
+    first = first_held(chunks, size)
     while chunks["patient"] and first + len(chunks["patient"][0]) <= start:
         first += len(chunks["patient"][0])
         for parts in chunks.values():
