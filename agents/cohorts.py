@@ -1,8 +1,9 @@
-"""The fixed cohorts: training and evaluation draw patients from different synthetic populations.
+"""The fixed cohorts: training, validation and evaluation draw patients from different synthetic populations.
 
 Training envs use ``EnvConfig(population_seed=TRAIN_POPULATION_SEED)`` (the env default, 0);
-evaluation uses ``EVAL_POPULATION_SEED``, a separately seeded population that training never
-samples. Within the evaluation population, ``--seed S`` with ``--episodes N`` is patients
+training picks its best checkpoint on ``VALIDATION_POPULATION_SEED`` (:mod:`agents.validation`);
+evaluation uses ``EVAL_POPULATION_SEED``, a third population that neither training nor
+checkpoint selection ever samples. Within the evaluation population, ``--seed S`` with ``--episodes N`` is patients
 ``S .. S+N-1`` (vector-env rows), the same patients for every policy (common random numbers:
 the twin, care and record draw from counter-based streams keyed by patient and step, so
 policies differ only through their actions).
@@ -16,6 +17,7 @@ from twin_env.envs.config import EnvConfig
 
 TRAIN_POPULATION_SEED = 0
 EVAL_POPULATION_SEED = 20_250_007
+VALIDATION_POPULATION_SEED = 20_261_121
 
 
 def train_config(overrides: dict[str, Any] | None = None) -> EnvConfig:
@@ -23,6 +25,6 @@ def train_config(overrides: dict[str, Any] | None = None) -> EnvConfig:
     return EnvConfig.from_value({**(overrides or {}), "population_seed": TRAIN_POPULATION_SEED})
 
 
-def eval_config(overrides: dict[str, Any] | None = None) -> EnvConfig:
-    """The evaluation env config (``population_seed`` fixed to :data:`EVAL_POPULATION_SEED`)."""
-    return EnvConfig.from_value({**(overrides or {}), "population_seed": EVAL_POPULATION_SEED})
+def eval_config(overrides: dict[str, Any] | None = None, population_seed: int = EVAL_POPULATION_SEED) -> EnvConfig:
+    """The evaluation env config (``population_seed`` fixed to :data:`EVAL_POPULATION_SEED` unless given)."""
+    return EnvConfig.from_value({**(overrides or {}), "population_seed": population_seed})

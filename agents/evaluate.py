@@ -59,14 +59,19 @@ def evaluation_overrides(config: dict[str, Any] | None, policies: list[Policy]) 
 
 
 def rollout(
-    policy: Policy, episodes: int, seed: int, config: dict[str, Any] | None = None, shielded: bool = False
+    policy: Policy,
+    episodes: int,
+    seed: int,
+    config: dict[str, Any] | None = None,
+    shielded: bool = False,
+    population_seed: int = EVAL_POPULATION_SEED,
 ) -> tuple[dict[str, np.ndarray], collections.Counter, dict[str, Any]]:
-    """Run ``policy`` for one episode on each of ``episodes`` evaluation patients.
+    """Run ``policy`` for one episode on each of ``episodes`` patients (evaluation population by default).
 
     Returns per-patient metrics ({name: (episodes,)}), a count of the policy's reasons and the
     example patient's timeline (:mod:`agents.timeline`).
     """
-    cfg = eval_config(config)
+    cfg = eval_config(config, population_seed)
     base = PrimaryCareVectorEnv(episodes, cfg)
     env = VectorSafetyShield(base, mode="replace") if shielded else base
     obs, _ = env.reset(seed=seed)

@@ -1,6 +1,8 @@
 """Train a stable-baselines3 agent on the native vector env (``PrimaryCareSB3VecEnv``).
 
-Output directory: ``model.zip``; ``vecnormalize.pkl`` (reward normalisation statistics; the
+Output directory: ``model.zip`` (the checkpoint that did best on the validation cohort, see
+:mod:`agents.validation`; the last weights without validation); ``model_last.zip`` and
+``validation_curve.csv`` (with validation); ``vecnormalize.pkl`` (reward normalisation statistics; the
 observation is already in [0, 1] and is not normalised, so evaluation needs no statistics);
 ``config.json`` (algorithm, seed, timesteps, env config, hyperparameters, package versions);
 ``learning_curve.csv`` (one row per finished training episode: ``timesteps, episode_return,
@@ -20,8 +22,9 @@ from typing import Any
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
-from agents.cohorts import train_config
+from agents.cohorts import VALIDATION_POPULATION_SEED, train_config
 from agents.policies.sb3_model import ALGOS, load_algo
+from agents.validation import ValidationCallback
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
 
@@ -98,12 +101,20 @@ def train(
     normalize_reward: bool = True,
     torch_threads: int = 1,
     max_minutes: float | None = None,
+    validation_patients: int = 2000,
+    validate_every: int = 250_000,
 ) -> Path:
-    """Train ``algo`` for ``timesteps`` env steps (summed over rows) and write the run to ``out_dir``."""
+    """Train ``algo`` for ``timesteps`` env steps (summed over rows) and write the run to ``out_dir``.
+
+    ``validation_patients`` > 0 validates every ``validate_every`` steps and keeps the best
+    checkpoint (:class:`agents.validation.ValidationCallback`); 0 keeps the last weights.
+    """
     if algo not in ALGOS:
         raise ValueError(f"algo {algo!r}; allowed: {list(ALGOS)}")
     if timesteps < 1 or n_envs < 1:
         raise ValueError(f"timesteps and n_envs must be >= 1, got {timesteps}, {n_envs}")
+    if validation_patients < 0 or validation_patients == 1:
+        raise ValueError(f"validation_patients must be 0 (no validation) or >= 2, got {validation_patients}")
     if tensorboard_dir is not None:
         try:
             import tensorboard  # noqa: F401
@@ -135,13 +146,18 @@ def train(
         **hp,
     )
     curve = LearningCurveCallback()
-    callbacks: list[BaseCallback] = [curve]
-    if max_minutes is not None:
-        callbacks.append(WallClockLimit(60.0 * max_minutes))
+    # the clock starts first, so validation (the do-nothing baseline included) counts against it
+    callbacks: list[BaseCallback] = [] if max_minutes is None else [WallClockLimit(60.0 * max_minutes)]
+    callbacks.append(curve)
+    validation = None
+    if validation_patients:
+        validation = ValidationCallback(out, algo, cfg.to_dict(), validation_patients, validate_every)
+        callbacks.append(validation)
     started = time.monotonic()
     model.learn(total_timesteps=timesteps, callback=callbacks)
+    if validation is None:
+        model.save(out / "model.zip")
     training_minutes = (time.monotonic() - started) / 60.0
-    model.save(out / "model.zip")
     if normalize_reward:
         env.save(str(out / "vecnormalize.pkl"))
     with (out / "learning_curve.csv").open("w", newline="") as fh:
@@ -159,6 +175,14 @@ def train(
         "n_envs": n_envs,
         "normalize_reward": normalize_reward,
         "hyperparameters": hp,
+        "validation": None
+        if validation is None
+        else {
+            "patients": validation_patients,
+            "every_timesteps": validate_every,
+            "population_seed": VALIDATION_POPULATION_SEED,
+            "selected": validation.best,
+        },
         "env_config": cfg.to_dict(),
         "versions": {
             p: metadata.version(p) for p in ("stable-baselines3", "sb3-contrib", "torch", "gymnasium", "numpy")

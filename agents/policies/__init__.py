@@ -34,7 +34,7 @@ def make_policy(name_or_path: str, seed: int = 0) -> Policy:
     if Path(name_or_path).exists():
         from agents.policies.sb3_model import SB3ModelPolicy  # noqa: PLC0415 (needs stable-baselines3)
 
-        return SB3ModelPolicy(name_or_path)
+        return SB3ModelPolicy.load(name_or_path)
     raise ValueError(f"unknown policy {name_or_path!r}; allowed: {sorted(POLICIES)} or a trained model directory")
 
 

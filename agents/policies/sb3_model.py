@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,24 +31,34 @@ def load_algo(algo: str):  # noqa: ANN201 (an SB3 algorithm class)
 
 
 class SB3ModelPolicy(Policy):
-    """Deterministic actions of a saved model; MaskablePPO gets the env's action masks.
+    """Deterministic actions of a stable-baselines3 model; MaskablePPO gets the env's action masks.
 
     Args:
-        run_dir: a ``twin-env train`` output directory (``model.zip``, ``config.json``) or a
-            ``model.zip`` beside its ``config.json``.
+        model: the SB3 model (``predict`` is called on batched observations).
+        algo: one of :data:`ALGOS`.
+        env_config: the EnvConfig dict it was trained with.
+        name: the policy's name in tables.
+
+    :meth:`load` reads a ``twin-env train`` output directory.
     """
 
-    def __init__(self, run_dir: str | Path) -> None:
+    def __init__(self, model: Any, algo: str, env_config: dict, name: str) -> None:
+        if algo not in ALGOS:
+            raise ValueError(f"algo {algo!r}; allowed: {list(ALGOS)}")
+        self.model, self.algo, self.name = model, algo, name
+        #: The EnvConfig it was trained with (evaluation keeps its decision interval and observation mode).
+        self.env_config = env_config
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> SB3ModelPolicy:
+        """The model saved in ``run_dir`` (``model.zip`` and ``config.json``; or a ``model.zip`` path)."""
         path = Path(run_dir)
         run = path if path.is_dir() else path.parent
         if not (run / "config.json").is_file() or not (run / "model.zip").is_file():
             raise FileNotFoundError(f"{run} has no model.zip and config.json (a `twin-env train` output directory)")
-        self.config = json.loads((run / "config.json").read_text())
-        self.algo = self.config["algo"]
-        #: The EnvConfig it was trained with (evaluation keeps its decision interval and observation mode).
-        self.env_config: dict = self.config["env_config"]
-        self.model = load_algo(self.algo).load(run / "model.zip", device="cpu")
-        self.name = f"{self.algo}:{run.name}"
+        config = json.loads((run / "config.json").read_text())
+        model = load_algo(config["algo"]).load(run / "model.zip", device="cpu")
+        return cls(model, config["algo"], config["env_config"], f"{config['algo']}:{run.name}")
 
     def act(self, inputs: PolicyInput) -> tuple[np.ndarray, list[str]]:
         kwargs = {"action_masks": inputs.mask} if self.algo == "maskable_ppo" else {}

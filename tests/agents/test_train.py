@@ -31,3 +31,40 @@ def test_training_env_defaults_to_3_monthly_shaped_rewards_with_the_agents_gamma
     assert training_env_config("ppo", {"decision_interval_months": 1, "reward": "qalys"}).reward == "qalys"
     with pytest.raises(ValueError, match="shaping_gamma 0.5 differs from dqn's gamma 0.99"):
         training_env_config("dqn", {"shaping_gamma": 0.5})
+
+
+@pytest.mark.slow
+def test_validation_keeps_the_best_checkpoint_and_writes_the_curve(tmp_path) -> None:
+    import csv
+
+    from agents.policies import make_policy
+
+    out = train(
+        "maskable_ppo", 3_000, 0, tmp_path / "run", n_envs=8, env_config={"horizon_years": 1},
+        validation_patients=12, validate_every=512,
+    )
+    with (out / "validation_curve.csv").open() as fh:
+        curve = list(csv.DictReader(fh))
+    assert len(curve) >= 4 and [int(r["timesteps"]) for r in curve] == sorted({int(r["timesteps"]) for r in curve})
+    selected = json.loads((out / "config.json").read_text())["validation"]["selected"]
+    assert selected["nmb_vs_do_nothing_gbp"] == max(float(r["nmb_vs_do_nothing_gbp"]) for r in curve)
+    assert (out / "model_last.zip").is_file()
+    # model.zip is the selected checkpoint: re-validating it reproduces its validation gain
+    from agents.cohorts import VALIDATION_POPULATION_SEED
+    from agents.evaluate import rollout
+
+    config = json.loads((out / "config.json").read_text())["env_config"]
+    gain = [
+        rollout(make_policy(p, 0), 12, 0, config, population_seed=VALIDATION_POPULATION_SEED)[0]["nmb_gbp"]
+        for p in (str(out), "do_nothing")
+    ]
+    assert (gain[0] - gain[1]).mean() == pytest.approx(selected["nmb_vs_do_nothing_gbp"])
+
+
+def test_validation_rejects_bad_settings(tmp_path) -> None:
+    with pytest.raises(ValueError, match="validation_patients must be 0"):
+        train("maskable_ppo", 100, 0, tmp_path, validation_patients=1)
+    from agents.validation import ValidationCallback
+
+    with pytest.raises(ValueError, match="every_timesteps >= 1"):
+        ValidationCallback(tmp_path, "maskable_ppo", {}, 10, 0)

@@ -17,7 +17,7 @@ def item(seq: int, kind: ItemType, concept: Concept, value: float = math.nan, da
 
 
 def snapshot(*items: SnapshotItem, age: float = 60.0) -> RecordSnapshot:
-    return RecordSnapshot(7, DAY, age, tuple(sorted(items, key=lambda i: (i.day, i.id))), 56.0)
+    return RecordSnapshot.from_items(7, DAY, age, sorted(items, key=lambda i: (i.day, i.id)), 56.0)
 
 
 def egfr(value: float, seq: int = 1, days_ago: int = 30) -> SnapshotItem:

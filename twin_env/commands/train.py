@@ -35,6 +35,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--max-minutes", type=float, default=None, help="stop after this much wall-clock time")
     parser.add_argument("--torch-threads", type=int, default=1, help="torch intra-op threads (default 1)")
+    parser.add_argument(
+        "--validation-patients",
+        type=int,
+        default=2000,
+        help="validation-cohort patients for checkpoint selection; 0 keeps the last weights (default 2000)",
+    )
+    parser.add_argument(
+        "--validate-every", type=int, default=250_000, help="env steps between validations (default 250000)"
+    )
     parser.add_argument("--no-normalize-reward", action="store_true", help="train on raw rewards (no VecNormalize)")
     parser.set_defaults(func=run)
 
@@ -58,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
             normalize_reward=not args.no_normalize_reward,
             torch_threads=args.torch_threads,
             max_minutes=args.max_minutes,
+            validation_patients=args.validation_patients,
+            validate_every=args.validate_every,
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from None
@@ -66,4 +77,10 @@ def run(args: argparse.Namespace) -> int:
         f"trained {args.algo} for {trained['trained_timesteps']:,} timesteps in {trained['training_minutes']:.1f} min; "
         f"model and learning curve in {out}"
     )
+    selected = (trained.get("validation") or {}).get("selected")
+    if selected:
+        print(
+            f"kept the checkpoint at {selected['timesteps']:,} timesteps: NMB {selected['nmb_vs_do_nothing_gbp']:+,.0f} GBP "
+            f"per patient vs do-nothing on the validation cohort (see validation_curve.csv)"
+        )
     return 0

@@ -142,8 +142,7 @@ def evaluate(cond: Mapping[str, Any], snap: RecordSnapshot, order: Order, vocab:
         evidence.append(item.id)
         return OPS[args["op"]](item.value, float(args["value"]))
     if name == "recorded_within":
-        wanted = frozenset(Concept[c] for c in args["concepts"])
-        found = [i for i in snap.items if i.concept in wanted and i.day >= snap.day - args["days"]]
+        found = snap.recorded_within(frozenset(Concept[c] for c in args["concepts"]), args["days"])
         evidence.extend(i.id for i in found)
         return bool(found)
     if name == "problem":
@@ -166,7 +165,7 @@ def evaluate(cond: Mapping[str, Any], snap: RecordSnapshot, order: Order, vocab:
         return top is not None and order.dose is not None and order.dose > top
     if name == "referred_within_days":
         concept = REFERRAL_CONCEPTS.get(order.name)
-        found = [i for i in snap.of(ItemType.REFERRAL) if i.concept == concept and i.day >= snap.day - args]
+        found = [] if concept is None else [i for i in snap.of(ItemType.REFERRAL, frozenset((concept,))) if i.day >= snap.day - args]
         evidence.extend(i.id for i in found)
         return bool(found)
     if name == "death_recorded":

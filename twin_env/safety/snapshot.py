@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -37,18 +38,28 @@ class SnapshotItem(NamedTuple):
     flags: int
 
 
-@dataclasses.dataclass(frozen=True)
+#: Snapshot columns, in :class:`SnapshotItem` field order (``seq`` stands for the id).
+_COLUMNS = ("seq", "item", "concept", "value", "event_day", "available_day", "flags")
+_DRUG_CONCEPTS = np.array(sorted(int(c) for c in DRUG_OF_CONCEPT), dtype=np.int64)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class RecordSnapshot:
     """The GP record of ``patient`` as of ``day`` (days since 1970-01-01), items by effective date.
 
-    ``age_years`` is registration data; ``medication_window_days`` how recently a drug must have
-    been issued (and not ended) to count as current, as in the env.
+    ``columns`` holds the visible items as (k,) arrays named by :data:`_COLUMNS`, sorted by
+    (effective day, seq, item type, concept, available day); rules query them through
+    :meth:`of`, :meth:`latest`, :meth:`recorded_within`, :meth:`death` and :attr:`current_drugs`,
+    which build :class:`SnapshotItem` tuples only for what they return (a patient has hundreds
+    of items, a rule reads a few). ``age_years`` is registration data;
+    ``medication_window_days`` how recently a drug must have been issued (and not ended) to
+    count as current, as in the env.
     """
 
     patient: int
     day: int
     age_years: float
-    items: tuple[SnapshotItem, ...]
+    columns: dict[str, np.ndarray]
     medication_window_days: float
 
     @classmethod
@@ -58,33 +69,56 @@ class RecordSnapshot:
         cols = store.columns
         rows = store.rows_of(patient, day)
         rows = rows[cols["seq"][rows] >= first_seq]
-        # items by (effective day, seq, item type, concept, available day)
         rows = rows[np.lexsort(tuple(cols[k][rows] for k in ("available_day", "concept", "item", "seq", "event_day")))]
-        fields = zip(*(cols[k][rows].tolist() for k in ("seq", "item", "concept", "value", "event_day", "available_day", "flags")))
-        items = tuple(SnapshotItem(f"{patient}-{seq}", _ITEM_TYPES[item], _CONCEPTS[concept], value, event_day, available_day, flags)
-                      for seq, item, concept, value, event_day, available_day, flags in fields)
-        return cls(patient, day, float(age_years), items, medication_window_days)
+        return cls(patient, day, float(age_years), {k: cols[k][rows] for k in _COLUMNS}, medication_window_days)
+
+    @classmethod
+    def from_items(cls, patient: int, day: int, age_years: float, items: Sequence[SnapshotItem],
+                   medication_window_days: float) -> RecordSnapshot:
+        """A snapshot of ``items`` (already in effective-date order; ids ``"<patient>-<seq>"``)."""
+        rows = [(int(i.id.rsplit("-", 1)[1]), int(i.item), int(i.concept), i.value, i.day, i.available_day, i.flags) for i in items]
+        columns = {k: np.array([r[j] for r in rows], dtype=np.float64 if k == "value" else np.int64) for j, k in enumerate(_COLUMNS)}
+        return cls(patient, day, float(age_years), columns, medication_window_days)
+
+    def _items(self, where: np.ndarray) -> tuple[SnapshotItem, ...]:
+        """SnapshotItems of the rows ``where`` selects (a bool mask or indices), in snapshot order."""
+        c = self.columns
+        fields = zip(*(c[k][where].tolist() for k in _COLUMNS))
+        return tuple(SnapshotItem(f"{self.patient}-{seq}", _ITEM_TYPES[item], _CONCEPTS[concept], value, day, available, flags)
+                     for seq, item, concept, value, day, available, flags in fields)
+
+    @functools.cached_property
+    def items(self) -> tuple[SnapshotItem, ...]:
+        """Every visible item, in snapshot order."""
+        return self._items(slice(None))
 
     def of(self, item: ItemType, concepts: frozenset[Concept] | None = None) -> tuple[SnapshotItem, ...]:
-        return tuple(i for i in self.items if i.item == item and (concepts is None or i.concept in concepts))
+        """Items of type ``item`` (and of one of ``concepts``, if given)."""
+        where = self.columns["item"] == int(item)
+        if concepts is not None:
+            where &= np.isin(self.columns["concept"], [int(c) for c in concepts])
+        return self._items(where)
+
+    def recorded_within(self, concepts: frozenset[Concept], days: float) -> tuple[SnapshotItem, ...]:
+        """Items of any type with one of ``concepts`` whose effective day is at most ``days`` before the snapshot's."""
+        c = self.columns
+        return self._items(np.isin(c["concept"], [int(k) for k in concepts]) & (c["event_day"] >= self.day - days))
 
     def latest(self, concept: Concept) -> SnapshotItem | None:
         """The latest (by effective date) recorded observation of ``concept``, or None."""
-        found = self.of(ItemType.OBSERVATION, frozenset((concept,)))
-        return found[-1] if found else None
+        found = np.flatnonzero((self.columns["item"] == int(ItemType.OBSERVATION)) & (self.columns["concept"] == int(concept)))
+        return self._items(found[-1:])[0] if found.size else None
 
     def death(self) -> SnapshotItem | None:
-        found = self.of(ItemType.DEATH)
-        return found[0] if found else None
+        found = np.flatnonzero(self.columns["item"] == int(ItemType.DEATH))
+        return self._items(found[:1])[0] if found.size else None
 
     @functools.cached_property
     def current_drugs(self) -> dict[str, SnapshotItem]:
         """Drug name -> its last issue, for drugs issued within the window and not ended since."""
         last: dict[str, SnapshotItem] = {}
-        for it in self.items:
-            drug = DRUG_OF_CONCEPT.get(it.concept)
-            if drug is None:
-                continue
+        for it in self._items(np.isin(self.columns["concept"], _DRUG_CONCEPTS)):
+            drug = DRUG_OF_CONCEPT[it.concept]
             if it.item == ItemType.MEDICATION:
                 last[drug] = it
             elif it.item == ItemType.MEDICATION_END:
