@@ -32,6 +32,7 @@ DEMO: dict[str, Any] = {
     "eval_years": 10.0,
     "timesteps": 1_000_000,
     "n_envs": 16,
+    "validation_patients": 500,
 }
 QUICK: dict[str, Any] = {
     "records": SimulationConfig(patients=20, years=1.0, seed=2024, min_age=40.0, max_age=74.0),
@@ -39,6 +40,7 @@ QUICK: dict[str, Any] = {
     "eval_years": 1.0,
     "timesteps": 256,
     "n_envs": 8,
+    "validation_patients": 8,
 }
 
 
@@ -94,7 +96,15 @@ def run(args: argparse.Namespace) -> int:
         _step(1, f"simulating {rec.patients} patients for {rec.years:g} years and writing every format", started)
         manifest = simulate(rec, work / "records", overwrite=True, progress=sys.stderr.isatty())
         _step(2, f"training MaskablePPO for at most {args.train_minutes:g} min (wall clock)", started)
-        train("maskable_ppo", s["timesteps"], 0, work / "ppo", n_envs=s["n_envs"], max_minutes=args.train_minutes)
+        train(
+            "maskable_ppo",
+            s["timesteps"],
+            0,
+            work / "ppo",
+            n_envs=s["n_envs"],
+            max_minutes=args.train_minutes,
+            validation_patients=s["validation_patients"],
+        )
         cohort = f"{s['episodes']} patients x {s['eval_years']:g} years"
         _step(3, f"evaluating {len(DEFAULT_POLICIES)} baselines and PPO behind the safety shield on {cohort}", started)
         results = evaluate(
