@@ -92,25 +92,29 @@ class RecordSnapshot:
         """Every visible item, in snapshot order."""
         return self._items(slice(None))
 
+    def _where(self, item: ItemType | None, concepts: frozenset[Concept] | None = None) -> np.ndarray:
+        """(k,) bool: rows of type ``item`` (any if None) with one of ``concepts`` (any if None)."""
+        c = self.columns
+        where = np.ones(len(c["item"]), dtype=bool) if item is None else c["item"] == int(item)
+        if concepts is not None:
+            where &= np.isin(c["concept"], [int(k) for k in concepts])
+        return where
+
     def of(self, item: ItemType, concepts: frozenset[Concept] | None = None) -> tuple[SnapshotItem, ...]:
         """Items of type ``item`` (and of one of ``concepts``, if given)."""
-        where = self.columns["item"] == int(item)
-        if concepts is not None:
-            where &= np.isin(self.columns["concept"], [int(c) for c in concepts])
-        return self._items(where)
+        return self._items(self._where(item, concepts))
 
     def recorded_within(self, concepts: frozenset[Concept], days: float) -> tuple[SnapshotItem, ...]:
         """Items of any type with one of ``concepts`` whose effective day is at most ``days`` before the snapshot's."""
-        c = self.columns
-        return self._items(np.isin(c["concept"], [int(k) for k in concepts]) & (c["event_day"] >= self.day - days))
+        return self._items(self._where(None, concepts) & (self.columns["event_day"] >= self.day - days))
 
     def latest(self, concept: Concept) -> SnapshotItem | None:
         """The latest (by effective date) recorded observation of ``concept``, or None."""
-        found = np.flatnonzero((self.columns["item"] == int(ItemType.OBSERVATION)) & (self.columns["concept"] == int(concept)))
+        found = np.flatnonzero(self._where(ItemType.OBSERVATION, frozenset((concept,))))
         return self._items(found[-1:])[0] if found.size else None
 
     def death(self) -> SnapshotItem | None:
-        found = np.flatnonzero(self.columns["item"] == int(ItemType.DEATH))
+        found = np.flatnonzero(self._where(ItemType.DEATH))
         return self._items(found[:1])[0] if found.size else None
 
     @functools.cached_property
