@@ -178,7 +178,7 @@ class Ledger:
         if self._patient_order is None:
             self._patient_order = np.lexsort((cols["seq"], cols["patient"]))
         ordered = cols["patient"][self._patient_order]
-        lo, hi = np.searchsorted(ordered, [patient, patient + 1])
+        lo, hi = np.searchsorted(ordered, np.array([patient, patient + 1], dtype=ordered.dtype))  # typed: O(log E)
         return self._patient_order[lo:hi]
 
     def find(self, patient: np.ndarray, seq: np.ndarray) -> np.ndarray:

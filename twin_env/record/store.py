@@ -151,7 +151,8 @@ class SystemStore:
             self._order = np.lexsort((cols["seq"], cols["event_day"], cols["patient"]))
             self._ordered_patient = cols["patient"][self._order]  # cached: O(log M) per read
         ordered = self._ordered_patient
-        lo, hi = np.searchsorted(ordered, [patient, patient + 1])
+        # the query in the column's dtype: a Python int would make numpy cast all M rows (O(M) per read)
+        lo, hi = np.searchsorted(ordered, np.array([patient, patient + 1], dtype=ordered.dtype))
         rows = self._order[lo:hi]
         if as_of_day is not None:
             rows = rows[cols["available_day"][rows] <= as_of_day]
