@@ -35,11 +35,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=RESULTS_DIR / "policies.json", help="output JSON")
     parser.add_argument("--per-patient", type=Path, default=None, help="also write per-patient outcomes (JSON) here")
+    parser.add_argument(
+        "--plots", type=Path, default=None, help="also draw outcomes.png and timeline_<policy>.png in this directory (matplotlib)"
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     config = {**(args.env_config or {}), "horizon_years": args.years}
     results = evaluate(args.policy, args.episodes, args.seed, config, shielded=args.shielded)
     per_patient = results.pop("per_patient")
+    if args.plots is not None:
+        from agents.plots import write_plots  # noqa: PLC0415 (matplotlib is optional)
+
+        args.plots.mkdir(parents=True, exist_ok=True)
+        write_plots(results, args.plots)
     results.pop("timelines")
     if args.per_patient is not None:
         args.per_patient.parent.mkdir(parents=True, exist_ok=True)

@@ -25,21 +25,30 @@ POLICIES: dict[str, Callable[[int], Policy]] = {
     "nice_guideline": lambda seed: NiceGuidelinePolicy(),
     "qrisk3_threshold": lambda seed: Qrisk3ThresholdPolicy(),
 }
+#: Trained agents shipped with the package, by name: ``twin-env train`` output directories
+#: (``agents/pretrained/<name>/``; provenance in its ``config.json`` and ``docs/report.md`` section 6).
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+PRETRAINED: tuple[str, ...] = ("maskable_ppo_30min",)
 
 
 def make_policy(name_or_path: str, seed: int = 0) -> Policy:
-    """A baseline by name (:data:`POLICIES`) or a trained model from a ``twin-env train`` directory."""
+    """A baseline by name (:data:`POLICIES`), a shipped agent (:data:`PRETRAINED`, needs the ``sb3`` extra)
+    or a trained model from a ``twin-env train`` directory."""
     if name_or_path in POLICIES:
         return POLICIES[name_or_path](seed)
-    if Path(name_or_path).exists():
+    path = PRETRAINED_DIR / name_or_path if name_or_path in PRETRAINED else Path(name_or_path)
+    if path.exists():
         from agents.policies.sb3_model import SB3ModelPolicy  # noqa: PLC0415 (needs stable-baselines3)
 
-        return SB3ModelPolicy.load(name_or_path)
-    raise ValueError(f"unknown policy {name_or_path!r}; allowed: {sorted(POLICIES)} or a trained model directory")
+        return SB3ModelPolicy.load(path)
+    raise ValueError(
+        f"unknown policy {name_or_path!r}; allowed: {sorted(POLICIES)}, {list(PRETRAINED)} or a trained model directory"
+    )
 
 
 __all__ = [
     "POLICIES",
+    "PRETRAINED",
     "DoNothingPolicy",
     "NiceGuidelinePolicy",
     "Policy",
