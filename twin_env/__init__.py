@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from twin_env.twin import TwinSimulator, sample_cohort, sample_population
-
 from twin_env.envs.registration import register_envs
+from twin_env.twin import TwinSimulator, sample_cohort, sample_population
 
 __version__ = "0.1.0"
 

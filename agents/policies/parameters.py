@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 
-from twin_env.twin.parameters import read_data_csv
+from twin_env.twin.parameters import read_scalars
 
 
 @functools.cache
 def policy_parameters(name: str) -> dict[str, float]:
     """``{parameter: value}`` of ``twin_env/data/<name>_parameters.csv`` (e.g. ``"nice_guideline"``)."""
-    return {r["name"]: float(r["value"]) for r in read_data_csv(f"{name}_parameters.csv")}
+    return read_scalars(f"{name}_parameters.csv")

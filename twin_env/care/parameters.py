@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from twin_env.twin.parameters import read_data_csv
+from twin_env.twin.parameters import read_scalars
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,7 +26,7 @@ class CareParameters:
     @classmethod
     @functools.cache
     def default(cls) -> CareParameters:
-        return cls(MappingProxyType({r["name"]: float(r["value"]) for r in read_data_csv("care_parameters.csv")}))
+        return cls(MappingProxyType(read_scalars("care_parameters.csv")))
 
     def __reduce__(self) -> tuple:
         """Pickle as plain scalars (a mapping proxy cannot be pickled)."""

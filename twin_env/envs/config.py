@@ -8,13 +8,12 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-from twin_env.twin.parameters import read_data_csv
+from twin_env.twin.parameters import read_scalars
 
 OBSERVATION_MODES: tuple[str, ...] = ("record", "truth", "record+truth")
 #: Model-action thresholds (percent); defaults and their sources: ``twin_env/data/env_parameters.csv``.
 THRESHOLDS: tuple[str, ...] = ("qrisk3_statin_threshold_percent", "qdiabetes_dpp_threshold_percent")
-_THRESHOLD_DEFAULTS = {r["name"]: float(r["value"]) for r in read_data_csv("env_parameters.csv")
-                       if r["name"] in THRESHOLDS}
+_THRESHOLD_DEFAULTS = {k: v for k, v in read_scalars("env_parameters.csv").items() if k in THRESHOLDS}
 
 
 def _is_real(value: Any) -> bool:

@@ -20,10 +20,10 @@ from twin_env.models.gather import Registration
 from twin_env.record.concepts import Concept
 from twin_env.record.ledger import LedgerKind
 from twin_env.twin.cohort import sample_population
-from twin_env.twin.parameters import TwinParameters, read_data_csv
+from twin_env.twin.parameters import TwinParameters, read_scalars
 
 EPISODE_STRIDE = 2**20
-ENV_PARAMETERS: dict[str, float] = {r["name"]: float(r["value"]) for r in read_data_csv("env_parameters.csv")}
+ENV_PARAMETERS: dict[str, float] = read_scalars("env_parameters.csv")
 _DRUG_COST = {Concept.ATORVASTATIN_10MG: "atorvastatin", Concept.ATORVASTATIN_20MG: "atorvastatin", Concept.ATORVASTATIN_40MG: "atorvastatin",
               Concept.ATORVASTATIN_80MG: "atorvastatin", Concept.METFORMIN_500MG: "metformin", Concept.DAPAGLIFLOZIN_10MG: "dapagliflozin"}
 _ISSUE_COST = np.zeros(int(max(Concept)) + 1)

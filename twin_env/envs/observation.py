@@ -14,7 +14,7 @@ from gymnasium import spaces
 from twin_env.care.drugs import DRUGS
 from twin_env.record.concepts import OBSERVATION_COLUMN, OBSERVATIONS, SMOKING_CATEGORY, Concept
 from twin_env.record.store import ItemType, SystemStore
-from twin_env.twin.state import CONDITIONS, PatientState, TREATMENT_FIELDS
+from twin_env.twin.state import CONDITIONS, TREATMENT_FIELDS, PatientState
 
 DAYS_PER_YEAR = 365.25
 NO_DAY = -(10**9)

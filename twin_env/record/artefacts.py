@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from twin_env.twin import random_streams as rs
-from twin_env.twin.parameters import read_data_csv
+from twin_env.twin.parameters import read_scalars
 
 
 class RecordChannel(enum.IntEnum):
@@ -94,7 +94,7 @@ class ArtefactConfig:
     @classmethod
     def default(cls) -> ArtefactConfig:
         """The documented settings from ``record_artefacts.csv`` (artefacts on)."""
-        rows = {r["name"]: float(r["value"]) for r in read_data_csv("record_artefacts.csv")}
+        rows = read_scalars("record_artefacts.csv")
         return cls(**{f.name: rows[f.name] for f in dataclasses.fields(cls)})
 
     @classmethod

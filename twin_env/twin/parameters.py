@@ -25,6 +25,11 @@ def read_data_csv(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def read_scalars(name: str) -> dict[str, float]:
+    """``{name: value}`` of a packaged parameter file (columns name, value, unit, status, source)."""
+    return {r["name"]: float(r["value"]) for r in read_data_csv(name)}
+
+
 def _columns(name: str) -> dict[str, np.ndarray]:
     rows = read_data_csv(name)
     return {key: np.array([float(r[key]) for r in rows]) for key in rows[0]}
@@ -176,7 +181,7 @@ def _from_fields(fields: dict) -> TwinParameters:
 
 
 def _load_default() -> TwinParameters:
-    scalars = {r["name"]: float(r["value"]) for r in read_data_csv("twin_parameters.csv")}
+    scalars = read_scalars("twin_parameters.csv")
     life = _columns("ons_national_life_tables_uk_2017_2019.csv")
     bands = []
     for row in read_data_csv("population_england_mid2020_age.csv"):
@@ -226,7 +231,7 @@ def _load_default() -> TwinParameters:
                 for r in read_data_csv("statin_ldl_reduction.csv")
             }
         ),
-        calibration=MappingProxyType({r["name"]: float(r["value"]) for r in read_data_csv("baseline_calibration.csv")}),
+        calibration=MappingProxyType(read_scalars("baseline_calibration.csv")),
     )
 
 
