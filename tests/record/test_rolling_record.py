@@ -20,7 +20,7 @@ def _store(sizes: list[int]) -> SystemStore:
 
 def test_chunks_merge_geometrically_and_since_reads_any_suffix() -> None:
     store = _store([3, 1, 4, 1, 5, 9, 2, 6] * 40)
-    lengths = [len(c) for c in store._chunks["patient"]]
+    lengths = store._log._lengths
     assert lengths == sorted(lengths, reverse=True) and len(set(lengths)) == len(lengths) and len(lengths) <= 12
     for start in (0, 1, 500, len(store) - 1, len(store)):
         np.testing.assert_array_equal(store.since(start)["value"], np.arange(start, len(store)) * 1.0)

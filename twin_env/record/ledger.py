@@ -1,7 +1,7 @@
 """The ledger: an append-only, columnar log of every true event in the simulation.
 
-One row per event, stored as chunks of NumPy arrays (one chunk per :meth:`Ledger.append` call)
-and concatenated on read. Columns:
+One row per event, held in a :class:`~twin_env.record.chunked_log.ChunkedLog` (chunks of NumPy
+arrays, concatenated on read). Columns:
 
 - ``patient`` int32: patient id (the population index, stable across batch sizes);
 - ``seq`` int32: the event's number within its patient (0, 1, 2, ...), so the event id
@@ -23,8 +23,8 @@ import enum
 import numpy as np
 import pandas as pd
 
+from twin_env.record.chunked_log import ChunkedLog
 from twin_env.record.concepts import Concept, unit_of
-from twin_env.record.store import append_chunk, drop_before, first_held, tail
 
 COLUMNS: dict[str, type] = {
     "patient": np.int32,
@@ -72,14 +72,13 @@ class Ledger:
     def __init__(self, n_patients: int, first_id: int = 0) -> None:
         self.first_id = first_id
         self._next_seq = np.zeros(n_patients, dtype=np.int32)
-        self._chunks: dict[str, list[np.ndarray]] = {name: [] for name in COLUMNS}
-        self._cache: dict[str, np.ndarray] | None = None
+        self._log = ChunkedLog(COLUMNS)
         self._patient_order: np.ndarray | None = None
         self._sorted_key: np.ndarray | None = None
-        self._unread: list[dict[str, np.ndarray]] = []
 
     def __len__(self) -> int:
-        return int(self._next_seq.sum())
+        """Events ever logged (positions count from the first, also after :meth:`forget_before`)."""
+        return len(self._log)
 
     def append(
         self,
@@ -118,55 +117,39 @@ class Ledger:
             "value": value,
             "link": link,
         }
-        chunk = {
-            name: np.broadcast_to(np.asarray(values[name], dtype=dtype), (k,)).copy() for name, dtype in COLUMNS.items()
-        }
-        append_chunk(self._chunks, chunk)
-        self._unread.append(chunk)
-        self._cache = None
+        self._log.append(values, k)
         self._patient_order = None
         self._sorted_key = None
         return seq
 
     def take_unread(self) -> dict[str, np.ndarray]:
         """The events appended since the last call, as (k,) columns (for the systems of record)."""
-        chunks, self._unread = self._unread, []
-        return {
-            name: np.concatenate([c[name] for c in chunks]) if chunks else np.zeros(0, dtype=dtype)
-            for name, dtype in COLUMNS.items()
-        }
+        return self._log.take_unread()
 
     def since(self, start: int) -> dict[str, np.ndarray]:
         """Events from position ``start`` (in append order) on, as (k,) columns; reads only the newer chunks."""
-        return tail(self._chunks, len(self), start, COLUMNS)
+        return self._log.since(start)
 
     @property
     def held_from(self) -> int:
         """Position of the first row still held (0 unless :meth:`forget_before` freed some)."""
-        return first_held(self._chunks, len(self))
+        return self._log.held_from
 
     def forget_before(self, position: int) -> None:
         """Free the events before ``position`` (a rolling record's finished patients); later positions keep their numbers."""
-        drop_before(self._chunks, len(self), position)
-        self._cache = None
+        self._log.forget_before(position)
         self._patient_order = None
         self._sorted_key = None
 
     @property
     def columns(self) -> dict[str, np.ndarray]:
         """Every column as one (E,) array (concatenated once per batch of appends)."""
-        if self._cache is None:
-            self._cache = {
-                name: np.concatenate(chunks) if chunks else np.zeros(0, dtype=COLUMNS[name])
-                for name, chunks in self._chunks.items()
-            }
-            self._chunks = {name: [array] for name, array in self._cache.items()}
-        return self._cache
+        return self._log.columns
 
     @property
     def nbytes(self) -> int:
         """Memory held by the event columns, in bytes."""
-        return sum(a.nbytes for chunks in self._chunks.values() for a in chunks)
+        return self._log.nbytes
 
     def dates(self) -> np.ndarray:
         """Event dates (E,) as ``datetime64[D]``."""

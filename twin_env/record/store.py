@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from twin_env.record.artefacts import Artefact
+from twin_env.record.chunked_log import ChunkedLog
 from twin_env.record.concepts import Concept, unit_of
 
 #: ``available_day`` of an item that never becomes visible.
@@ -60,16 +61,13 @@ class ItemType(enum.IntEnum):
 
 
 class SystemStore:
-    """Append-only columnar store of one system's items (chunked, concatenated on read)."""
+    """Append-only columnar store of one system's items (a :class:`~twin_env.record.chunked_log.ChunkedLog`)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._chunks: dict[str, list[np.ndarray]] = {c: [] for c in STORE_COLUMNS}
-        self._cache: dict[str, np.ndarray] | None = None
+        self._log = ChunkedLog(STORE_COLUMNS)
         self._order: np.ndarray | None = None
         self._ordered_patient: np.ndarray | None = None
-        self._unread: list[dict[str, np.ndarray]] = []
-        self._size = 0
 
     def append(
         self,
@@ -96,53 +94,38 @@ class SystemStore:
             "available_day": event_day if available_day is None else available_day,
             "flags": flags,
         }
-        chunk = {n: np.broadcast_to(np.asarray(columns[n], dtype=d), (k,)).copy() for n, d in STORE_COLUMNS.items()}
-        append_chunk(self._chunks, chunk)
-        self._unread.append(chunk)
-        self._size += k
-        self._cache = None
+        self._log.append(columns, k)
         self._order = None
 
     def take_unread(self) -> dict[str, np.ndarray]:
         """Items appended since the last call, as (k,) columns."""
-        chunks, self._unread = self._unread, []
-        return {
-            n: np.concatenate([c[n] for c in chunks]) if chunks else np.zeros(0, dtype=d)
-            for n, d in STORE_COLUMNS.items()
-        }
+        return self._log.take_unread()
 
     def since(self, start: int) -> dict[str, np.ndarray]:
         """Items from position ``start`` (in append order) on, as (k,) columns; reads only the newer chunks."""
-        return tail(self._chunks, self._size, start, STORE_COLUMNS)
+        return self._log.since(start)
 
     @property
     def columns(self) -> dict[str, np.ndarray]:
-        if self._cache is None:
-            self._cache = {
-                name: np.concatenate(chunks) if chunks else np.zeros(0, dtype=STORE_COLUMNS[name])
-                for name, chunks in self._chunks.items()
-            }
-            self._chunks = {name: [a] for name, a in self._cache.items()}
-        return self._cache
+        return self._log.columns
 
     def __len__(self) -> int:
         """Items ever appended (positions are counted from the first, also after :meth:`forget_before`)."""
-        return self._size
+        return len(self._log)
 
     @property
     def held_from(self) -> int:
         """Position of the first row still held (0 unless :meth:`forget_before` freed some)."""
-        return first_held(self._chunks, self._size)
+        return self._log.held_from
 
     def forget_before(self, position: int) -> None:
         """Free the items before ``position``; later positions keep their numbers, :attr:`columns` starts there."""
-        drop_before(self._chunks, self._size, position)
-        self._cache = None
+        self._log.forget_before(position)
         self._order = None
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for chunks in self._chunks.values() for a in chunks)
+        return self._log.nbytes
 
     def rows_of(self, patient: int, as_of_day: int | None = None) -> np.ndarray:
         """Row indices of one patient's items visible on ``as_of_day`` (all if None), by event date."""
@@ -168,55 +151,3 @@ class SystemStore:
         frame["concept"] = [Concept(c).name for c in cols["concept"]]
         frame["flags"] = [str(Artefact(int(f) & 0xFF)) for f in cols["flags"]]
         return frame
-
-
-def append_chunk(chunks: dict[str, list[np.ndarray]], chunk: dict[str, np.ndarray]) -> None:
-    """Append a chunk of (k,) columns, merging trailing chunks so their lengths strictly decrease.
-
-    A binary-counter merge: O(log M) chunks of M rows, each row copied O(log M) times in all, so
-    :func:`tail` reads recent rows in a few concatenations however long the store grows.
-    """
-    for name, array in chunk.items():
-        chunks[name].append(array)
-    lengths = chunks["patient"]
-    while len(lengths) >= 2 and len(lengths[-1]) >= len(lengths[-2]):
-        for parts in chunks.values():
-            parts[-2:] = [np.concatenate(parts[-2:])]
-
-
-def first_held(chunks: dict[str, list[np.ndarray]], size: int) -> int:
-    """Position of the first row still held by chunked columns whose last row is position ``size - 1``."""
-    return size - sum(len(c) for c in chunks["patient"])
-
-
-def drop_before(chunks: dict[str, list[np.ndarray]], size: int, start: int) -> int:
-    """Forget the rows before position ``start`` of chunked columns whose last row is position ``size - 1``.
-
-    Whole chunks are dropped and the one cut is copied, so the memory is freed. Returns the
-    position of the first row held afterwards.
-    """
-    first = first_held(chunks, size)
-    while chunks["patient"] and first + len(chunks["patient"][0]) <= start:
-        first += len(chunks["patient"][0])
-        for parts in chunks.values():
-            del parts[0]
-    if chunks["patient"] and first < start:
-        for parts in chunks.values():
-            parts[0] = parts[0][start - first :].copy()
-        first = start
-    return first
-
-
-def tail(chunks: dict[str, list[np.ndarray]], size: int, start: int, dtypes: dict[str, type]) -> dict[str, np.ndarray]:
-    """Rows ``start ..`` of chunked columns holding ``size`` rows in all (copies only rows from ``start`` on; read-only)."""
-    first, at = len(chunks["patient"]), size
-    while first and at > start:
-        first -= 1
-        at -= len(chunks["patient"][first])
-    if at > start:
-        raise ValueError(f"rows from position {start} were asked for, but rows before {at} have been forgotten")
-    if first == len(chunks["patient"]):
-        return {name: np.zeros(0, dtype=dtype) for name, dtype in dtypes.items()}
-    if first == len(chunks["patient"]) - 1:  # one chunk: a view, no copy
-        return {name: chunks[name][first][start - at :] for name in dtypes}
-    return {name: np.concatenate([chunks[name][first][start - at :], *chunks[name][first + 1 :]]) for name in dtypes}
