@@ -8,6 +8,13 @@ observation is already in [0, 1] and is not normalised, so evaluation needs no s
 ``learning_curve.csv`` (one row per finished training episode: ``timesteps, episode_return,
 episode_length``, undiscounted raw rewards from ``VecMonitor``). TensorBoard logs with
 ``tensorboard_dir`` (needs the ``tensorboard`` package).
+
+Shielded training (``shield``): the agent acts behind the vector safety shield (``replace`` or
+``block`` mode), so it learns from what the shield executes; with ``cost_penalty`` > 0 the reward
+is ``r - cost_penalty * cost`` (:class:`~twin_env.safety.costs.VectorLagrangianReward`, the rule
+costs of the proposed action; reward units, 1 = ``reward_scale_gbp`` GBP), so proposing a
+violation costs more than proposing the safe action the shield would have run instead.
+Validation then runs behind the shield too.
 """
 
 from __future__ import annotations
@@ -27,6 +34,12 @@ from agents.policies.sb3_model import ALGOS, load_algo
 from agents.validation import ValidationCallback
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
+from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.safety.costs import VectorLagrangianReward
+from twin_env.safety.vector_shield import VectorSafetyShield
+
+#: Shield modes training can run behind (``mask`` would judge every action of every row each step).
+TRAINING_SHIELD_MODES: tuple[str, ...] = ("replace", "block")
 
 #: Per-algorithm hyperparameters (SB3 defaults otherwise); n_steps x n_envs is one PPO rollout.
 #: PPO's ``gae_lambda`` 0.8 (SB3: 0.95) and ``ent_coef`` 0.001 (was 0.01): a patient's return is
@@ -107,11 +120,15 @@ def train(
     max_minutes: float | None = None,
     validation_patients: int = 2000,
     validate_every: int = 250_000,
+    shield: str | None = None,
+    cost_penalty: float = 0.0,
 ) -> Path:
     """Train ``algo`` for ``timesteps`` env steps (summed over rows) and write the run to ``out_dir``.
 
     ``validation_patients`` > 0 validates every ``validate_every`` steps and keeps the best
     checkpoint (:class:`agents.validation.ValidationCallback`); 0 keeps the last weights.
+    ``shield`` (``replace``/``block``) trains behind the safety shield, ``cost_penalty`` (>= 0,
+    needs ``shield``) subtracts that many reward units per unit of rule cost.
     """
     if algo not in ALGOS:
         raise ValueError(f"algo {algo!r}; allowed: {list(ALGOS)}")
@@ -119,6 +136,10 @@ def train(
         raise ValueError(f"timesteps and n_envs must be >= 1, got {timesteps}, {n_envs}")
     if validation_patients < 0 or validation_patients == 1:
         raise ValueError(f"validation_patients must be 0 (no validation) or >= 2, got {validation_patients}")
+    if shield is not None and shield not in TRAINING_SHIELD_MODES:
+        raise ValueError(f"shield {shield!r}; allowed: {list(TRAINING_SHIELD_MODES)} or none")
+    if not cost_penalty >= 0 or (cost_penalty and shield is None):
+        raise ValueError(f"cost_penalty must be >= 0 and needs a shield (the costs come from it), got {cost_penalty!r}")
     if tensorboard_dir is not None:
         try:
             import tensorboard  # noqa: F401
@@ -132,7 +153,7 @@ def train(
     cfg = training_env_config(algo, env_config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    venv = PrimaryCareSB3VecEnv(n_envs, cfg.to_dict())
+    venv = PrimaryCareSB3VecEnv(n_envs, cfg.to_dict(), None if shield is None else _shielded(shield, cost_penalty))
     venv.seed(seed)
     env = VecMonitor(venv)
     if normalize_reward:
@@ -155,7 +176,9 @@ def train(
     callbacks.append(curve)
     validation = None
     if validation_patients:
-        validation = ValidationCallback(out, algo, cfg.to_dict(), validation_patients, validate_every)
+        validation = ValidationCallback(
+            out, algo, cfg.to_dict(), validation_patients, validate_every, shielded=shield is not None
+        )
         callbacks.append(validation)
     started = time.monotonic()
     model.learn(total_timesteps=timesteps, callback=callbacks)
@@ -178,6 +201,8 @@ def train(
         "seed": seed,
         "n_envs": n_envs,
         "normalize_reward": normalize_reward,
+        "shield": shield,
+        "cost_penalty": cost_penalty,
         "hyperparameters": hp,
         "validation": None
         if validation is None
@@ -194,3 +219,11 @@ def train(
     }
     (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
     return out
+
+
+def _shielded(mode: str, cost_penalty: float):  # noqa: ANN202 (a wrapper factory for PrimaryCareSB3VecEnv)
+    def wrap(env: PrimaryCareVectorEnv) -> VectorSafetyShield | VectorLagrangianReward:
+        shielded = VectorSafetyShield(env, mode=mode)
+        return VectorLagrangianReward(shielded, cost_penalty) if cost_penalty else shielded
+
+    return wrap

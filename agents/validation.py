@@ -1,7 +1,7 @@
 """Checkpoint selection during training, on a validation cohort that neither training nor evaluation uses.
 
 Every ``every_timesteps`` env steps (and once more when training ends) the model being trained
-acts deterministically, with the env's action masks and no shield, for one episode on each of
+acts deterministically, with the env's action masks (behind the safety shield if training was), for one episode on each of
 ``patients`` patients of the validation population
 (:data:`agents.cohorts.VALIDATION_POPULATION_SEED`). Its net monetary benefit is compared
 patient by patient with do-nothing's on the same patients (common random numbers: the twin draws
@@ -52,10 +52,17 @@ class ValidationCallback(BaseCallback):
         env_config: the training EnvConfig dict (validation uses it on the validation population).
         patients: validation patients (>= 2).
         every_timesteps: env steps (summed over rows) between validations (>= 1).
+        shielded: validate behind the vector safety shield (``replace`` mode), as shielded training runs.
     """
 
     def __init__(
-        self, out_dir: str | Path, algo: str, env_config: dict[str, Any], patients: int, every_timesteps: int
+        self,
+        out_dir: str | Path,
+        algo: str,
+        env_config: dict[str, Any],
+        patients: int,
+        every_timesteps: int,
+        shielded: bool = False,
     ) -> None:
         super().__init__()
         if patients < 2 or every_timesteps < 1:
@@ -63,7 +70,7 @@ class ValidationCallback(BaseCallback):
                 f"validation needs patients >= 2 and every_timesteps >= 1, got {patients}, {every_timesteps}"
             )
         self.out, self.algo, self.env_config = Path(out_dir), algo, env_config
-        self.patients, self.every = patients, every_timesteps
+        self.patients, self.every, self.shielded = patients, every_timesteps, shielded
         self.rows: list[dict[str, float]] = []
         self.best: dict[str, float] | None = None
         self._baseline: dict[str, np.ndarray] = {}
@@ -72,7 +79,7 @@ class ValidationCallback(BaseCallback):
 
     def _run(self, policy: Any) -> dict[str, np.ndarray]:
         values, _, _ = rollout(
-            policy, self.patients, 0, self.env_config, population_seed=VALIDATION_POPULATION_SEED
+            policy, self.patients, 0, self.env_config, self.shielded, population_seed=VALIDATION_POPULATION_SEED
         )
         return values
 

@@ -20,7 +20,7 @@ from twin_env.envs.vector_env import PrimaryCareVectorEnv
 def _batch(env: Any) -> Batch:
     """The env's batch core: PrimaryCareEnv (possibly wrapped), PrimaryCareVectorEnv or PrimaryCareSB3VecEnv."""
     inner = getattr(env, "venv", env)  # SB3 adapter -> native vector env
-    inner = inner.unwrapped if isinstance(inner, gym.Env | PrimaryCareVectorEnv) else inner
+    inner = getattr(inner, "unwrapped", inner)  # through gym and vector wrappers (e.g. a shield)
     if not isinstance(inner, PrimaryCareEnv | PrimaryCareVectorEnv):
         raise TypeError(f"need a PrimaryCare env, vector env or SB3 adapter, got {type(env).__name__}")
     return inner._batch

@@ -68,3 +68,28 @@ def test_validation_rejects_bad_settings(tmp_path) -> None:
 
     with pytest.raises(ValueError, match="every_timesteps >= 1"):
         ValidationCallback(tmp_path, "maskable_ppo", {}, 10, 0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"shield": "mask"}, r"shield 'mask'; allowed: \['replace', 'block'\] or none"),
+        ({"cost_penalty": 1.0}, r"cost_penalty must be >= 0 and needs a shield .* got 1.0"),
+        ({"shield": "replace", "cost_penalty": -0.5}, r"cost_penalty must be >= 0 .* got -0.5"),
+    ],
+)
+def test_bad_shield_settings_are_rejected(kwargs: dict, message: str, tmp_path) -> None:
+    with pytest.raises(ValueError, match=message):
+        train("maskable_ppo", 100, 0, tmp_path / "run", **kwargs)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_training_behind_the_shield_with_a_cost_penalty(tmp_path) -> None:
+    out = train(
+        "maskable_ppo", 1_024, 0, tmp_path / "run", n_envs=8, env_config={"horizon_years": 1},
+        validation_patients=4, validate_every=512, shield="replace", cost_penalty=1.0,
+    )
+    config = json.loads((out / "config.json").read_text())
+    assert (config["shield"], config["cost_penalty"], config["trained_timesteps"]) == ("replace", 1.0, 1_024)
+    assert (out / "validation_curve.csv").read_text().count("\n") >= 3

@@ -155,3 +155,32 @@ def test_raise_mode_names_the_rule() -> None:
     actions[row] = action
     with pytest.raises(SafetyViolationError, match="breaks hard safety rule"):
         env.step(actions)
+
+
+def test_sb3_adapter_behind_the_shield_judges_the_first_action_after_a_reset() -> None:
+    """SB3 resets rows in the same step: the shield must not treat the new patient's first action as ignored."""
+    from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
+    from twin_env.safety import VectorLagrangianReward
+
+    venv = PrimaryCareSB3VecEnv(4, {"horizon_years": 0.25}, lambda e: VectorLagrangianReward(VectorSafetyShield(e), 2.0))
+    venv.seed(1)
+    venv.reset()
+    shield = venv.venv.env
+    risky = np.full(4, RISKY[0], dtype=np.int64)
+    for _ in range(3):  # 0.25 years of monthly steps: every row ends at the third step and restarts at once
+        venv.step_async(risky)
+        _, _, done, infos = venv.step_wait()
+    assert done.all() and all("terminal_observation" in i for i in infos) and not shield._resetting.any()
+    assert (shield.episode_cost == 0).all()
+    _, reward, _, _, info = venv.venv.step(risky)  # the wrapper's penalty: reward = raw - 2 x cost
+    np.testing.assert_allclose(reward, info["reward_unpenalised"] - 2.0 * info["cost"])
+    assert info["cost"].any()
+    assert venv.has_attr("lagrange_multiplier") and venv.get_attr("lagrange_multiplier") == [2.0] * 4
+    assert venv.has_attr("action_masks") and venv.action_masks().shape == (4, 20)
+
+
+def test_vector_lagrangian_reward_rejects_a_negative_multiplier() -> None:
+    from twin_env.safety import VectorLagrangianReward
+
+    with pytest.raises(ValueError, match="lagrange_multiplier must be >= 0, got -1"):
+        VectorLagrangianReward(VectorSafetyShield(PrimaryCareVectorEnv(2, SHORT)), -1)

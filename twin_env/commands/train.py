@@ -45,6 +45,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--validate-every", type=int, default=250_000, help="env steps between validations (default 250000)"
     )
     parser.add_argument("--no-normalize-reward", action="store_true", help="train on raw rewards (no VecNormalize)")
+    parser.add_argument(
+        "--shield", choices=("replace", "block"), default=None, help="train behind the safety shield in this mode"
+    )
+    parser.add_argument(
+        "--cost-penalty",
+        type=float,
+        default=0.0,
+        help="with --shield: reward units (1 = reward_scale_gbp GBP) subtracted per unit of safety-rule cost (default 0)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -69,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
             max_minutes=args.max_minutes,
             validation_patients=args.validation_patients,
             validate_every=args.validate_every,
+            shield=args.shield,
+            cost_penalty=args.cost_penalty,
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from gymnasium.vector import VectorEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
@@ -13,12 +15,21 @@ from twin_env.envs.vector_env import PrimaryCareVectorEnv
 class PrimaryCareSB3VecEnv(VecEnv):
     """N patients stepped together; auto-resets SB3-style (``terminal_observation`` in infos).
 
-    ``action_masks()`` gives (N, 20) bool for sb3-contrib ``MaskablePPO``.
+    ``action_masks()`` gives the env's (N, 20) bool mask for sb3-contrib ``MaskablePPO``.
+    ``wrapper`` wraps the native vector env before SB3 sees it, e.g. in a
+    :class:`~twin_env.safety.vector_shield.VectorSafetyShield` (replace or block mode; the mask
+    stays the env's); the wrapper must pass ``reset_rows`` on.
     """
 
-    def __init__(self, num_envs: int = 8, config: dict[str, Any] | None = None) -> None:
-        self.venv = PrimaryCareVectorEnv(num_envs, config)
-        super().__init__(num_envs, self.venv.single_observation_space, self.venv.single_action_space)
+    def __init__(
+        self,
+        num_envs: int = 8,
+        config: dict[str, Any] | None = None,
+        wrapper: Callable[[PrimaryCareVectorEnv], VectorEnv] | None = None,
+    ) -> None:
+        base = PrimaryCareVectorEnv(num_envs, config)
+        self.venv = base if wrapper is None else wrapper(base)
+        super().__init__(num_envs, base.single_observation_space, base.single_action_space)
         self._seed: int | None = None
         self._actions = np.zeros(num_envs, dtype=np.int64)
 
@@ -38,14 +49,12 @@ class PrimaryCareSB3VecEnv(VecEnv):
         if rows.size:
             for i in rows.tolist():
                 infos[i]["terminal_observation"] = {k: v[i].copy() for k, v in obs.items()}
-            b = self.venv._batch
-            b.reset_rows(rows)
-            self.venv._done[rows] = False
-            obs = b.observe()
+            self.venv.reset_rows(rows)
+            obs = self.venv.unwrapped._batch.observe()
         return obs, reward.astype(np.float32), done, infos
 
     def action_masks(self) -> np.ndarray:
-        return self.venv.action_masks()
+        return self.venv.unwrapped.action_masks()
 
     def close(self) -> None:
         pass
@@ -55,18 +64,22 @@ class PrimaryCareSB3VecEnv(VecEnv):
         return [None if seed is None else seed + i for i in range(self.num_envs)]
 
     def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
-        return [getattr(self.venv, attr_name)] * len(self._indices(indices))
+        return [getattr(self._holder(attr_name), attr_name)] * len(self._indices(indices))
 
     def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
-        setattr(self.venv, attr_name, value)
+        setattr(self._holder(attr_name), attr_name, value)
 
     def env_method(self, method_name: str, *args: Any, indices: Any = None, **kwargs: Any) -> list[Any]:
         if method_name == "action_masks":
             return list(self.action_masks()[self._indices(indices)])
-        return [getattr(self.venv, method_name)(*args, **kwargs)] * len(self._indices(indices))
+        return [getattr(self._holder(method_name), method_name)(*args, **kwargs)] * len(self._indices(indices))
 
     def env_is_wrapped(self, wrapper_class: type, indices: Any = None) -> list[bool]:
         return [False] * len(self._indices(indices))
+
+    def _holder(self, name: str) -> Any:
+        """The outermost of wrapper and native env that has ``name`` (wrapper attributes win)."""
+        return self.venv if hasattr(self.venv, name) else self.venv.unwrapped
 
     def _indices(self, indices: Any) -> list[int]:
         if indices is None:

@@ -70,6 +70,11 @@ class PrimaryCareVectorEnv(VectorEnv):
         info["model_outputs"] = self._batch.model_outputs
         return self._batch.observe(), reward, terminated, truncated, info
 
+    def reset_rows(self, rows: np.ndarray) -> None:
+        """Start the next patient on ``rows`` now (same-step auto-reset, as SB3 expects), not on the next step."""
+        self._batch.reset_rows(rows)
+        self._done[rows] = False
+
     def action_masks(self) -> np.ndarray:
         """(num_envs, 20) bool."""
         return self._batch.masks()

@@ -117,6 +117,11 @@ class VectorSafetyShield(VectorWrapper):
             info["action_mask"] = self.action_masks()
         return obs, info
 
+    def reset_rows(self, rows: np.ndarray) -> None:
+        """Start the next patient on ``rows`` now (SB3-style auto-reset): their next action is judged and run."""
+        self.env.reset_rows(rows)
+        self._resetting[rows], self.episode_cost[rows], self._state = False, 0.0, None
+
     def step(self, actions: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         proposed = np.asarray(actions)
         if (
