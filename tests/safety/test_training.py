@@ -24,3 +24,17 @@ def test_maskable_ppo_trains_with_a_lagrangian_penalty() -> None:
     assert env.lagrange_multiplier == callback.multiplier >= 0.0
     metrics = env.get_wrapper_attr("metrics").summary()
     assert metrics["executed_hard_violations"] == 0 and metrics["steps"] >= 2048
+
+
+def test_lagrange_callback_drives_the_vector_penalty_through_the_sb3_adapter() -> None:
+    from sb3_contrib import MaskablePPO
+
+    from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
+    from twin_env.safety import VectorLagrangianReward, VectorSafetyShield
+    from twin_env.safety.lagrangian import LagrangeCallback
+
+    venv = PrimaryCareSB3VecEnv(8, {"horizon_years": 1.0}, lambda e: VectorLagrangianReward(VectorSafetyShield(e)))
+    callback = LagrangeCallback(cost_limit=0.0, lr=0.5)
+    MaskablePPO("MultiInputPolicy", venv, n_steps=64, batch_size=128, n_epochs=1, seed=0).learn(1024, callback=callback)
+    assert len(callback.history) >= 1 and callback.history[-1][0] > 0  # random early policies propose violations
+    assert venv.venv.lagrange_multiplier == callback.multiplier > 0

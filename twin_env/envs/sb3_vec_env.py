@@ -49,6 +49,8 @@ class PrimaryCareSB3VecEnv(VecEnv):
         if rows.size:
             for i in rows.tolist():
                 infos[i]["terminal_observation"] = {k: v[i].copy() for k, v in obs.items()}
+                if "episode_cost" in info:  # behind a shield: the finished episode's safety cost (LagrangeCallback)
+                    infos[i]["episode_cost"] = float(info["episode_cost"][i])
             self.venv.reset_rows(rows)
             obs = self.venv.unwrapped._batch.observe()
         return obs, reward.astype(np.float32), done, infos
