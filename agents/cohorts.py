@@ -20,11 +20,6 @@ EVAL_POPULATION_SEED = 20_250_007
 VALIDATION_POPULATION_SEED = 20_261_121
 
 
-def train_config(overrides: dict[str, Any] | None = None) -> EnvConfig:
-    """The training env config (``population_seed`` fixed to :data:`TRAIN_POPULATION_SEED`)."""
-    return EnvConfig.from_value({**(overrides or {}), "population_seed": TRAIN_POPULATION_SEED})
-
-
-def eval_config(overrides: dict[str, Any] | None = None, population_seed: int = EVAL_POPULATION_SEED) -> EnvConfig:
-    """The evaluation env config (``population_seed`` fixed to :data:`EVAL_POPULATION_SEED` unless given)."""
+def cohort_config(overrides: dict[str, Any] | None, population_seed: int) -> EnvConfig:
+    """``overrides`` as an EnvConfig on the population ``population_seed`` (one of the seeds above), whatever they say."""
     return EnvConfig.from_value({**(overrides or {}), "population_seed": population_seed})

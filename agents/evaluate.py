@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.cohorts import EVAL_POPULATION_SEED, eval_config
+from agents.cohorts import EVAL_POPULATION_SEED, cohort_config
 from agents.metrics import METRICS, SAFETY_METRICS, OutcomeAccumulator, mean_ci
 from agents.policies import Policy, make_policy, policy_inputs
 from agents.timeline import TimelineRecorder, example_row
@@ -71,7 +71,7 @@ def rollout(
     Returns per-patient metrics ({name: (episodes,)}), a count of the policy's reasons and the
     example patient's timeline (:mod:`agents.timeline`).
     """
-    cfg = eval_config(config, population_seed)
+    cfg = cohort_config(config, population_seed)
     base = PrimaryCareVectorEnv(episodes, cfg)
     env = VectorSafetyShield(base, mode="replace") if shielded else base
     obs, _ = env.reset(seed=seed)
@@ -117,7 +117,7 @@ def evaluate(
     per_patient: dict[str, dict[str, np.ndarray]] = {}
     made = [make_policy(name, seed) for name in policies]
     config = evaluation_overrides(config, made)
-    out["config"] = eval_config(config).to_dict()
+    out["config"] = cohort_config(config, EVAL_POPULATION_SEED).to_dict()
     for policy in made:
         values, reasons, timeline = rollout(policy, episodes, seed, config, shielded)
         per_patient[policy.name] = values

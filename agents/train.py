@@ -29,7 +29,7 @@ from typing import Any
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
-from agents.cohorts import VALIDATION_POPULATION_SEED, train_config
+from agents.cohorts import TRAIN_POPULATION_SEED, VALIDATION_POPULATION_SEED, cohort_config
 from agents.policies.sb3_model import ALGOS, load_algo
 from agents.validation import ValidationCallback
 from twin_env.envs.config import EnvConfig
@@ -75,7 +75,7 @@ def training_env_config(algo: str, env_config: dict[str, Any] | None = None) -> 
             f"shaping_gamma {overrides['shaping_gamma']!r} differs from {algo}'s gamma {gamma}: "
             "potential-based shaping keeps the best policy only when they are equal (leave shaping_gamma unset)"
         )
-    return train_config(overrides)
+    return cohort_config(overrides, TRAIN_POPULATION_SEED)
 
 
 class WallClockLimit(BaseCallback):

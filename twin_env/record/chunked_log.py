@@ -18,6 +18,7 @@ class ChunkedLog:
 
     def __init__(self, dtypes: Mapping[str, type]) -> None:
         self.dtypes = dict(dtypes)
+        self._key = next(iter(self.dtypes))  # the column whose chunk lengths stand for all
         self._chunks: dict[str, list[np.ndarray]] = {name: [] for name in self.dtypes}
         self._unread: list[dict[str, np.ndarray]] = []
         self._cache: dict[str, np.ndarray] | None = None
@@ -32,8 +33,8 @@ class ChunkedLog:
         chunk = {name: np.broadcast_to(np.asarray(values[name], dtype=d), (k,)).copy() for name, d in self.dtypes.items()}
         for name, array in chunk.items():
             self._chunks[name].append(array)
-        lengths = self._chunks[next(iter(self.dtypes))]
-        while len(lengths) >= 2 and len(lengths[-1]) >= len(lengths[-2]):
+        parts0 = self._chunks[self._key]
+        while len(parts0) >= 2 and len(parts0[-1]) >= len(parts0[-2]):
             for parts in self._chunks.values():
                 parts[-2:] = [np.concatenate(parts[-2:])]
         self._unread.append(chunk)
@@ -61,7 +62,7 @@ class ChunkedLog:
 
     @property
     def _lengths(self) -> list[int]:
-        return [len(c) for c in self._chunks[next(iter(self.dtypes))]]
+        return [len(c) for c in self._chunks[self._key]]
 
     @property
     def held_from(self) -> int:
@@ -93,12 +94,12 @@ class ChunkedLog:
 
     def forget_before(self, position: int) -> None:
         """Free the rows before ``position``: whole chunks are dropped and the one cut is copied."""
-        first, key = self.held_from, next(iter(self.dtypes))
-        while self._chunks[key] and first + len(self._chunks[key][0]) <= position:
-            first += len(self._chunks[key][0])
+        first, parts0 = self.held_from, self._chunks[self._key]
+        while parts0 and first + len(parts0[0]) <= position:
+            first += len(parts0[0])
             for parts in self._chunks.values():
                 del parts[0]
-        if self._chunks[key] and first < position:
+        if parts0 and first < position:
             for parts in self._chunks.values():
                 parts[0] = parts[0][position - first :].copy()
         self._cache = None
