@@ -13,8 +13,8 @@ import numpy as np
 
 from agents.policies.nice_guideline import bp_target_mmhg
 from twin_env.envs.core import Batch
-from twin_env.record.concepts import Concept
 from twin_env.record.ledger import LedgerKind
+from twin_env.vocab.concepts import Concept
 
 #: HbA1c target for "time in target" (NICE NG28 1.6.5-6: 53 mmol/mol on drugs that may cause hypoglycaemia).
 HBA1C_TARGET_MMOL_MOL = 53.0

@@ -9,7 +9,7 @@ from agents.policies import NiceGuidelinePolicy, PolicyInput, bp_target_mmhg, ng
 from twin_env.envs.actions import ACTION_INDEX, RecordContext, action_masks, qrisk3_from_record
 from twin_env.envs.core import ENV_PARAMETERS
 from twin_env.envs.observation import MEDICATIONS, PROBLEMS, GpRecordTable
-from twin_env.record.concepts import OBSERVATION_COLUMN, Concept
+from twin_env.vocab.concepts import OBSERVATION_COLUMN, Concept
 
 DAY = 10_000
 WHITE, BLACK_AFRICAN = 1, 7

@@ -8,15 +8,15 @@ import pytest
 from twin_env.envs import model_actions
 from twin_env.envs.actions import ACTION_INDEX, resolve_orders
 from twin_env.envs.config import EnvConfig
-from twin_env.envs.orders import Order
 from twin_env.envs.primary_care_env import PrimaryCareEnv
 from twin_env.models.deployment import REFUSED, deploy, eligible_on_record
-from twin_env.record.concepts import Concept
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.store import ItemType
 from twin_env.safety.audit import read_entries
 from twin_env.safety.engine import judge
 from twin_env.safety.shield import SafetyShield
+from twin_env.vocab.concepts import Concept
+from twin_env.vocab.orders import Order
 
 Q, D = ACTION_INDEX["qrisk3_statin"], ACTION_INDEX["qdiabetes_dpp"]
 AGED = {"min_age_years": 55.0, "max_age_years": 70.0, "horizon_years": 2.0}

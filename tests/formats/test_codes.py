@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from twin_env import codes
-from twin_env.codes import (
+from twin_env.vocab.codes import (
     LOINC_FOR_OBSERVABLE,
     CodeLookupError,
     code_table,

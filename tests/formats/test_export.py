@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from twin_env.care import CareSimulation
-from twin_env.codes import is_known_code
 from twin_env.formats.export import RecordSource, check_formats, fhir_bundle, hl7_messages, letters_text, write_outputs
 from twin_env.formats.fhir_resources import validate_bundle
 from twin_env.formats.letters import DISCHARGE_SUMMARY_HEADINGS, OUTPATIENT_LETTER_HEADINGS
@@ -20,6 +19,7 @@ from twin_env.formats.nhs_number import is_synthetic_nhs_number
 from twin_env.formats.opensafely import schema
 from twin_env.formats.source import nhs_number_for
 from twin_env.twin import sample_population
+from twin_env.vocab.codes import is_known_code
 
 pytestmark = pytest.mark.slow
 

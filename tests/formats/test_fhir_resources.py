@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from twin_env.codes import CodeLookupError, is_known_code
 from twin_env.formats import fhir_resources as fhir
 from twin_env.formats.fhir_resources import PROFILES, deterministic_uuid, validate_bundle
+from twin_env.vocab.codes import CodeLookupError, is_known_code
 
 LETTER = "Discharge summary\nDiagnoses: Acute myocardial infarction | ^ & ~ \\ é"
 

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twin_env.codes import is_known_code
 from twin_env.formats.hl7v2 import (
     AdtVisit,
     Hl7Patient,
@@ -26,6 +25,7 @@ from twin_env.formats.hl7v2 import (
     oru_r01,
     unescape,
 )
+from twin_env.vocab.codes import is_known_code
 
 hl7apy_parser = pytest.importorskip("hl7apy.parser")
 from hl7apy.consts import VALIDATION_LEVEL  # noqa: E402

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from twin_env.codes import is_known_code
 from twin_env.formats.opensafely import schema, table_names, write_table
+from twin_env.vocab.codes import is_known_code
 
 TABLES = ("patients", "practice_registrations", "clinical_events", "medications", "ons_deaths", "apcs")
 

@@ -302,7 +302,7 @@ def test_write_back_is_a_gp_item_rendered_in_fhir_and_opensafely(sim: tuple[Care
 
 def test_bmi_and_smoking_are_read_from_the_record(sim: tuple[CareSimulation, Registration]) -> None:
     from twin_env.record import Concept  # noqa: PLC0415
-    from twin_env.record.concepts import SMOKING_CATEGORY  # noqa: PLC0415
+    from twin_env.vocab.concepts import SMOKING_CATEGORY  # noqa: PLC0415
 
     s, reg = sim
     r = deploy("qrisk3", s.record, np.arange(s.state.n), s.date, registration=reg, write_back=False)

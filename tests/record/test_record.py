@@ -8,8 +8,8 @@ import pytest
 from tests.record.conftest import run
 from twin_env.care import CareSimulation
 from twin_env.record import Artefact, ArtefactConfig, Concept, ItemType, LedgerKind
-from twin_env.record.concepts import SNOMED_FOR_ICD10_ARRAY, is_icd10
-from twin_env.record.store import NEVER
+from twin_env.vocab.concepts import SNOMED_FOR_ICD10_ARRAY, is_icd10
+from twin_env.vocab.dates import NEVER
 
 
 def test_every_recorded_item_links_to_a_ledger_event(with_artefacts: CareSimulation) -> None:

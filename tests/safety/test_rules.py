@@ -10,10 +10,10 @@ import pytest
 
 from tests.safety.conftest import egfr, item, on, potassium, snapshot
 from twin_env.envs.actions import Order
-from twin_env.record.concepts import Concept
 from twin_env.record.store import ItemType
 from twin_env.safety.engine import judge
 from twin_env.safety.rules import RuleSet
+from twin_env.vocab.concepts import Concept
 
 RULES = RuleSet.packaged()
 RX = lambda drug, dose=1.0: Order("prescribe", drug, dose)  # noqa: E731

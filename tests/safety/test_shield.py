@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 
 import twin_env  # noqa: F401 (registers the ids)
 from tests.safety.conftest import SHORT
-from twin_env.care.drugs import DRUGS
 from twin_env.care.simulation import CareSimulation
 from twin_env.envs.actions import ACTION_INDEX, resolve_orders
-from twin_env.record.concepts import Concept
 from twin_env.record.store import ItemType
 from twin_env.safety import CostTuple, LagrangianReward, SafetyShield, SafetyViolationError
 from twin_env.safety.engine import judge
+from twin_env.vocab.concepts import Concept
+from twin_env.vocab.drugs import DRUGS
 
 ID = "twin_env/PrimaryCare-Shielded-v0"
 RISKY = [ACTION_INDEX[n] for n in ("step_up_antihypertensive", "start_or_titrate_metformin", "add_sglt2", "qrisk3_statin", "refer_cardiology")]

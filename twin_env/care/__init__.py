@@ -4,8 +4,7 @@ Turns twin events and agent actions into ledger events on a simulated calendar. 
 ``twin`` and ``record``.
 """
 
-from twin_env.care.drugs import DRUGS, Drug
 from twin_env.care.parameters import CareParameters
-from twin_env.care.simulation import DEFAULT_START_DATE, SERVICES, CareSimulation, Test
+from twin_env.care.simulation import CareSimulation
 
-__all__ = ["DEFAULT_START_DATE", "DRUGS", "SERVICES", "CareParameters", "CareSimulation", "Drug", "Test"]
+__all__ = ["CareParameters", "CareSimulation"]

@@ -19,22 +19,24 @@ import enum
 
 import numpy as np
 
-from twin_env.care.drugs import DRUG_FOR_FIELD, DRUGS, baseline_dose, get_drug
 from twin_env.care.parameters import CareParameters
 from twin_env.record.artefacts import ArtefactConfig, delay_days
-from twin_env.record.concepts import SMOKING_CONCEPTS, Concept
 from twin_env.record.ledger import LedgerKind
-from twin_env.record.record import DateLike, Record, day_number
+from twin_env.record.record import Record
 from twin_env.twin import random_streams as rs
 from twin_env.twin.baseline_conditions import BaselineDiagnoses
 from twin_env.twin.events import EventKind
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.simulator import TwinSimulator
 from twin_env.twin.state import TREATMENT_FIELDS, PatientState
+from twin_env.twin.treatment import dose_for_value, field_value
 from twin_env.twin.treatment_effects import apply_treatment_effects
-
-DEFAULT_START_DATE = "2020-04-01"
-DAYS_PER_YEAR = 365.25
+from twin_env.vocab.concepts import SMOKING_CONCEPTS, Concept
+from twin_env.vocab.dates import DAYS_PER_YEAR, DEFAULT_START_DATE, NEVER, DateLike, day_number
+from twin_env.vocab.drugs import DRUG_FOR_FIELD, DRUGS, get_drug
+from twin_env.vocab.panels import ANALYTES, Test, get_panel
+from twin_env.vocab.problems import CONDITION_CONCEPT
+from twin_env.vocab.services import SERVICES, get_service
 
 
 class CareChannel(enum.IntEnum):
@@ -61,50 +63,8 @@ class CareChannel(enum.IntEnum):
     ANALYTE = 320  # offset by the analyte's index
 
 
-class Test(enum.IntEnum):
-    """Test panels: the order concept and the analytes each reports."""
+_ANALYTE_INDEX = {c: i for i, c in enumerate(c for panel in ANALYTES.values() for c, _, _ in panel)}
 
-    HBA1C = Concept.TEST_HBA1C
-    LIPIDS = Concept.TEST_LIPIDS
-    RENAL = Concept.TEST_RENAL
-    ACR = Concept.TEST_ACR
-
-
-_ANALYTES: dict[Test, tuple[tuple[Concept, str, str], ...]] = {
-    Test.HBA1C: ((Concept.HBA1C, "hba1c_mmol_mol", "analytic_cv_hba1c"),),
-    Test.LIPIDS: (
-        (Concept.TOTAL_CHOLESTEROL, "total_chol_mmol_l", "analytic_cv_total_cholesterol"),
-        (Concept.HDL_CHOLESTEROL, "hdl_mmol_l", "analytic_cv_hdl_cholesterol"),
-        (Concept.LDL_CHOLESTEROL, "ldl_mmol_l", "analytic_cv_ldl_cholesterol"),
-    ),
-    Test.RENAL: (
-        (Concept.EGFR, "egfr_ml_min_1_73m2", "analytic_cv_egfr"),
-        (Concept.POTASSIUM, "potassium_mmol_l", "analytic_cv_potassium"),
-    ),
-    Test.ACR: ((Concept.URINE_ACR, "acr_mg_mmol", "analytic_cv_urine_acr"),),
-}
-_ANALYTE_INDEX = {c: i for i, c in enumerate(c for panel in _ANALYTES.values() for c, _, _ in panel)}
-
-#: Outpatient services and the referral concept of each (``None``: community service, no attendance).
-SERVICES: dict[str, tuple[Concept, bool]] = {
-    "cardiology": (Concept.REFERRAL_CARDIOLOGY, True),
-    "nephrology": (Concept.REFERRAL_NEPHROLOGY, True),
-    "diabetology": (Concept.REFERRAL_DIABETOLOGY, True),
-    "hypertension_clinic": (Concept.REFERRAL_HYPERTENSION_CLINIC, True),
-    "smoking_cessation": (Concept.REFERRAL_SMOKING_CESSATION, False),
-    "weight_management": (Concept.REFERRAL_WEIGHT_MANAGEMENT, False),
-    "diabetes_prevention": (Concept.REFERRAL_DIABETES_PREVENTION, False),
-}
-#: GP problem concept per twin condition (type 1 diabetes has no SNOMED CT code in the table, so
-#: the GP record never shows it).
-_CONDITION_CONCEPT = {
-    "hypertension": Concept.ESSENTIAL_HYPERTENSION,
-    "type2_diabetes": Concept.TYPE2_DIABETES,
-    "ckd_3_5": Concept.CKD_STAGE_3,
-    "atrial_fibrillation": Concept.ATRIAL_FIBRILLATION,
-    "heart_failure": Concept.HEART_FAILURE,
-    "stroke_tia": Concept.STROKE,
-}
 _ACUTE = {  # event kind -> (ICD-10 concept, length-of-stay parameter, imaging)
     EventKind.MYOCARDIAL_INFARCTION: (Concept.ICD10_MI, "length_of_stay_median_days_mi", (Concept.ECG,)),
     EventKind.STROKE: (Concept.ICD10_STROKE, "length_of_stay_median_days_stroke", ()),
@@ -119,7 +79,6 @@ _ONSET = {
     EventKind.ATRIAL_FIBRILLATION: Concept.ATRIAL_FIBRILLATION,
 }
 _PRESENTS_TO_GP = {EventKind.ANGINA: Concept.ANGINA, EventKind.TIA: Concept.TIA}
-_NO = np.iinfo(np.int32).max
 _SMOKING_CONCEPT = np.array(SMOKING_CONCEPTS, dtype=np.int16)  # by the twin's smoking category 0-4
 
 
@@ -158,12 +117,12 @@ class CareSimulation:
         self.diagnosed = {name: np.array(diagnoses.diagnosed[name], dtype=bool) for name in diagnoses.diagnosed}
         self._rx_concept = {f: np.zeros(n, dtype=np.int16) for f in TREATMENT_FIELDS}
         self._rx_dose = {f: np.zeros(n) for f in TREATMENT_FIELDS}
-        self._next_issue = {f: np.full(n, _NO, dtype=np.int32) for f in TREATMENT_FIELDS}
-        self._next_review = np.full(n, _NO, dtype=np.int32)
-        self._discharge_day = np.full(n, _NO, dtype=np.int32)
+        self._next_issue = {f: np.full(n, NEVER, dtype=np.int32) for f in TREATMENT_FIELDS}
+        self._next_review = np.full(n, NEVER, dtype=np.int32)
+        self._discharge_day = np.full(n, NEVER, dtype=np.int32)
         self._admission = np.full(n, -1, dtype=np.int32)  # seq of the open admission
         self._admission_dx = np.zeros(n, dtype=np.int16)
-        self._clinic_day = {s: np.full(n, _NO, dtype=np.int32) for s in SERVICES}
+        self._clinic_day = {s: np.full(n, NEVER, dtype=np.int32) for s in SERVICES}
         self._clinic_link = {s: np.full(n, -1, dtype=np.int32) for s in SERVICES}
         self._booked = np.zeros(n, dtype=bool)
         self._ordered = {t: np.zeros(n, dtype=bool) for t in Test}
@@ -178,7 +137,7 @@ class CareSimulation:
         d.check_dose(dose)
         rows = self._living(rows)
         self._issue(rows, d.field, d.products[dose], dose, LedgerKind.PRESCRIPTION, self.days[rows])
-        self.state.columns[d.field][rows] = d.twin_value(dose, self.simulator.params)
+        self.state.columns[d.field][rows] = field_value(d, dose, self.simulator.params)
         apply_treatment_effects(self.state, self.simulator.params)
 
     def titrate(self, rows: np.ndarray, drug: str, dose: float) -> None:
@@ -192,23 +151,17 @@ class CareSimulation:
         rows = rows[self._rx_concept[d.field][rows] > 0]
         self.ledger.append(rows, LedgerKind.PRESCRIPTION_ENDED, self._rx_concept[d.field][rows], self.days[rows])
         self._rx_concept[d.field][rows] = 0
-        self._next_issue[d.field][rows] = _NO
+        self._next_issue[d.field][rows] = NEVER
         self.state.columns[d.field][rows] = 0.0
         apply_treatment_effects(self.state, self.simulator.params)
 
     def order_test(self, rows: np.ndarray, test: str) -> None:
         """Order a test panel (``hba1c``, ``lipids``, ``renal``, ``acr``); the sample is taken next step."""
-        try:
-            panel = Test[test.upper()]
-        except KeyError:
-            raise ValueError(f"unknown test {test!r}; allowed: {[t.name.lower() for t in Test]}") from None
-        self._ordered[panel][self._living(rows)] = True
+        self._ordered[get_panel(test)][self._living(rows)] = True
 
     def refer(self, rows: np.ndarray, service: str) -> None:
         """Refer batch ``rows`` to ``service`` today; an outpatient attendance follows after a wait."""
-        if service not in SERVICES:
-            raise ValueError(f"unknown service {service!r}; allowed: {sorted(SERVICES)}")
-        concept, attends = SERVICES[service]
+        concept, attends = get_service(service).referral, get_service(service).outpatient
         rows = self._living(rows)
         seq = self.ledger.append(rows, LedgerKind.REFERRAL, concept, self.days[rows])
         if attends:
@@ -239,10 +192,10 @@ class CareSimulation:
             for array in table.values():
                 array[rows] = 0
         for array in (*self._next_issue.values(), *self._clinic_day.values()):
-            array[rows] = _NO
+            array[rows] = NEVER
         for array in self._clinic_link.values():
             array[rows] = -1
-        self._next_review[rows], self._discharge_day[rows], self._admission[rows] = _NO, _NO, -1
+        self._next_review[rows], self._discharge_day[rows], self._admission[rows] = NEVER, NEVER, -1
         self._admission_dx[rows], self._booked[rows] = 0, False
         for array in self._ordered.values():
             array[rows] = False
@@ -342,7 +295,7 @@ class CareSimulation:
         state = self.state
         among = np.full(state.n, subset is None)
         among[subset if subset is not None else []] = True
-        for name, concept in _CONDITION_CONCEPT.items():
+        for name, concept in CONDITION_CONCEPT.items():
             rows = np.flatnonzero(self.diagnosed[name] & among)
             self.ledger.append(rows, LedgerKind.BASELINE_DIAGNOSIS, concept, self.days[rows])
         chd = self.diagnosed["chd"]
@@ -357,7 +310,7 @@ class CareSimulation:
             rows = np.flatnonzero((state.columns[field] > 0) & among)
             drug = DRUG_FOR_FIELD[field]
             dose = np.array(
-                [baseline_dose(drug, v, self.simulator.params) for v in np.unique(state.columns[field][rows])]
+                [dose_for_value(drug, v, self.simulator.params) for v in np.unique(state.columns[field][rows])]
             )
             values = np.unique(state.columns[field][rows])
             dose_of_row = dose[np.searchsorted(values, state.columns[field][rows])] if rows.size else np.zeros(0)
@@ -388,7 +341,7 @@ class CareSimulation:
             field = TREATMENT_FIELDS[index]
             rows = np.flatnonzero(stopped == index)
             self.ledger.append(rows, LedgerKind.TREATMENT_STOPPED, self._rx_concept[field][rows], day[rows])
-            self._next_issue[field][rows] = _NO  # the patient no longer requests repeats
+            self._next_issue[field][rows] = NEVER  # the patient no longer requests repeats
             self._rx_concept[field][rows] = 0
 
     def _admissions(self, kind: np.ndarray, fatal: np.ndarray, day: np.ndarray, counter: np.ndarray) -> None:
@@ -435,7 +388,7 @@ class CareSimulation:
             value = self.state.columns[field][rows]
             started = (value > 0) & (self._rx_concept[field][rows] == 0)
             r = rows[started]
-            dose = np.array([baseline_dose(drug, v, self.simulator.params) for v in value[started]])
+            dose = np.array([dose_for_value(drug, v, self.simulator.params) for v in value[started]])
             concept = np.array([drug.products[d] for d in dose], dtype=np.int16)
             self._issue(r, field, concept, dose, LedgerKind.HOSPITAL_PRESCRIPTION, day[started], link[started])
         for icd, name in (
@@ -446,7 +399,7 @@ class CareSimulation:
             self.diagnosed[name][rows[self._admission_dx[rows] == icd]] = True
         self.diagnosed["myocardial_infarction"][rows[self._admission_dx[rows] == Concept.ICD10_MI]] = True
         self._next_review[rows] = np.minimum(self._next_review[rows], day + int(self.params["review_interval_days"]))
-        self._discharge_day[rows], self._admission[rows] = _NO, -1
+        self._discharge_day[rows], self._admission[rows] = NEVER, -1
 
     def _gp_presentations(
         self, kind: np.ndarray, fatal: np.ndarray, day: np.ndarray, counter: np.ndarray
@@ -605,7 +558,7 @@ class CareSimulation:
         s, d = self.state, self.diagnosed
         order = self.ledger.append(rows, LedgerKind.TEST_ORDER, int(panel), day, link=link)
         k, c = s.patient_key[rows], counter[rows]
-        for concept, field, cv in _ANALYTES[panel]:
+        for concept, field, cv in ANALYTES[panel]:
             z = rs.standard_normal(k, c, CareChannel.ANALYTE + _ANALYTE_INDEX[concept])
             value = np.round(s.columns[field][rows] * (1.0 + self.params[cv] * z), 1)
             self.ledger.append(rows, LedgerKind.TEST_RESULT, concept, day, value=value, link=order)
@@ -637,7 +590,7 @@ class CareSimulation:
                 rows = rows[due[rows] <= day1[rows]]
 
     def _attendances(self, day1: np.ndarray) -> None:
-        for service, (concept, _) in SERVICES.items():
+        for service, concept in ((s.name, s.referral) for s in SERVICES.values()):
             rows = np.flatnonzero((self._clinic_day[service] <= day1) & self.state.alive)
             self.ledger.append(
                 rows,
@@ -646,16 +599,16 @@ class CareSimulation:
                 self._clinic_day[service][rows],
                 link=self._clinic_link[service][rows],
             )
-            self._clinic_day[service][rows] = _NO
+            self._clinic_day[service][rows] = NEVER
 
     def _close_dead(self) -> None:
         dead = ~self.state.alive
-        self._discharge_day[dead] = _NO
+        self._discharge_day[dead] = NEVER
         self._admission[dead] = -1
         for service in SERVICES:
-            self._clinic_day[service][dead] = _NO
+            self._clinic_day[service][dead] = NEVER
         for field in TREATMENT_FIELDS:
-            self._next_issue[field][dead] = _NO
+            self._next_issue[field][dead] = NEVER
 
 
 __all__ = ["DEFAULT_START_DATE", "DRUGS", "SERVICES", "CareChannel", "CareSimulation", "Test"]

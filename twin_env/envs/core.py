@@ -17,10 +17,11 @@ from twin_env.envs.observation import GpRecordTable, encode_record, encode_truth
 from twin_env.envs.rewards import REWARDS, SHAPED_REWARDS
 from twin_env.envs.shaping import cvd_potential_gbp
 from twin_env.models.gather import Registration
-from twin_env.record.concepts import Concept
 from twin_env.record.ledger import LedgerKind
 from twin_env.twin.cohort import sample_population
 from twin_env.twin.parameters import TwinParameters, read_scalars
+from twin_env.vocab.concepts import Concept
+from twin_env.vocab.services import COMMUNITY_REFERRALS
 
 EPISODE_STRIDE = 2**20
 ENV_PARAMETERS: dict[str, float] = read_scalars("env_parameters.csv")
@@ -189,7 +190,7 @@ class Batch:
         e = ENV_PARAMETERS
         consults = per_row(kind == LedgerKind.CONSULTATION, e["cost_gp_consultation_gbp"])
         referral = per_row(kind == LedgerKind.OUTPATIENT_ATTENDANCE, e["cost_outpatient_first_attendance_gbp"]) + per_row(
-            (kind == LedgerKind.REFERRAL) & np.isin(concept, (Concept.REFERRAL_SMOKING_CESSATION, Concept.REFERRAL_WEIGHT_MANAGEMENT, Concept.REFERRAL_DIABETES_PREVENTION)), e["cost_community_referral_gbp"])
+            (kind == LedgerKind.REFERRAL) & np.isin(concept, COMMUNITY_REFERRALS), e["cost_community_referral_gbp"])
         return {
             "qalys": np.maximum(utility, 0.0) * dt * alive_frac,
             "cost_events_gbp": event * alive0,

@@ -17,8 +17,8 @@ import numpy as np
 
 from twin_env.care.simulation import CareSimulation
 from twin_env.envs.observation import MEDICATIONS, SERVICES
-from twin_env.envs.orders import Order
 from twin_env.models.deployment import DeploymentResult, deploy, eligible_on_record
+from twin_env.vocab.orders import Order
 
 if TYPE_CHECKING:
     from twin_env.envs.actions import RecordContext

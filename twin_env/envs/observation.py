@@ -11,12 +11,14 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 
-from twin_env.care.drugs import DRUGS
-from twin_env.record.concepts import OBSERVATION_COLUMN, OBSERVATIONS, SMOKING_CATEGORY, Concept
 from twin_env.record.store import ItemType, SystemStore
 from twin_env.twin.state import CONDITIONS, TREATMENT_FIELDS, PatientState
+from twin_env.vocab.concepts import OBSERVATION_COLUMN, OBSERVATIONS, SMOKING_CATEGORY, Concept
+from twin_env.vocab.dates import DAYS_PER_YEAR
+from twin_env.vocab.drugs import DRUGS
+from twin_env.vocab.problems import PROBLEMS
+from twin_env.vocab.services import SERVICES as SERVICE_TABLE
 
-DAYS_PER_YEAR = 365.25
 NO_DAY = -(10**9)
 #: Recorded measurements (GP observations) and the divisor that scales each to about [0, 1].
 MEASUREMENTS: tuple[tuple[Concept, str, float], ...] = (
@@ -31,23 +33,10 @@ MEASUREMENTS: tuple[tuple[Concept, str, float], ...] = (
     (Concept.URINE_ACR, "acr_mg_mmol", 30.0),
     (Concept.BMI, "bmi_kg_m2", 60.0),
 )
-#: Recorded problems (MultiBinary order) and the GP concepts that count as each.
-PROBLEMS: dict[str, tuple[Concept, ...]] = {
-    "hypertension": (Concept.ESSENTIAL_HYPERTENSION, Concept.HYPERTENSIVE_DISORDER),
-    "type2_diabetes": (Concept.TYPE2_DIABETES,),
-    "ckd_3_5": (Concept.CKD_STAGE_3,),
-    "myocardial_infarction": (Concept.ACUTE_MI, Concept.MYOCARDIAL_INFARCTION),
-    "angina": (Concept.ANGINA,),
-    "stroke": (Concept.STROKE,),
-    "tia": (Concept.TIA,),
-    "heart_failure": (Concept.HEART_FAILURE,),
-    "atrial_fibrillation": (Concept.ATRIAL_FIBRILLATION,),
-}
 MEDICATIONS: tuple[str, ...] = tuple(DRUGS)
 #: Maximum dose of each drug (the medication feature is dose / maximum).
 MAX_DOSE = np.array([max(DRUGS[d].products) for d in MEDICATIONS])
-SERVICES: tuple[str, ...] = ("cardiology", "nephrology", "diabetology", "hypertension_clinic", "smoking_cessation", "weight_management",
-                             "diabetes_prevention")
+SERVICES: tuple[str, ...] = tuple(SERVICE_TABLE)
 _REVIEWS = (Concept.HYPERTENSION_REVIEW, Concept.DIABETES_REVIEW, Concept.MEDICATION_REVIEW)
 _SIZE = int(max(Concept)) + 1
 _IS_REVIEW = np.isin(np.arange(_SIZE), _REVIEWS)
@@ -62,9 +51,7 @@ def _lookup(pairs: dict[int, int]) -> np.ndarray:
 
 _PROBLEM_OF = _lookup({c: i for i, cs in enumerate(PROBLEMS.values()) for c in cs})
 _DRUG_OF = _lookup({c: i for i, d in enumerate(MEDICATIONS) for c in DRUGS[d].products.values()})
-_SERVICE_OF = _lookup({c: i for i, c in enumerate((Concept.REFERRAL_CARDIOLOGY, Concept.REFERRAL_NEPHROLOGY, Concept.REFERRAL_DIABETOLOGY,
-                                                      Concept.REFERRAL_HYPERTENSION_CLINIC, Concept.REFERRAL_SMOKING_CESSATION, Concept.REFERRAL_WEIGHT_MANAGEMENT,
-                                                      Concept.REFERRAL_DIABETES_PREVENTION))})
+_SERVICE_OF = _lookup({s.referral: i for i, s in enumerate(SERVICE_TABLE.values())})
 _MEAS_COL = np.array([int(OBSERVATION_COLUMN[c]) for c, _, _ in MEASUREMENTS])
 
 

@@ -12,7 +12,7 @@ from twin_env.envs.actions import ACTIONS, N_ACTIONS
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
 from twin_env.envs.observation import observation_space
-from twin_env.record.concepts import Concept
+from twin_env.vocab.concepts import Concept
 
 
 class PrimaryCareEnv(gym.Env[dict, int]):

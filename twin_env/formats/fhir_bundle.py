@@ -23,14 +23,14 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from twin_env.care.drugs import DRUGS
 from twin_env.formats import fhir_resources as fr
 from twin_env.formats.letters_export import letter_text, letter_title
 from twin_env.formats.source import PRACTICE, TRUST, RecordSource
 from twin_env.record.artefacts import Artefact
-from twin_env.record.concepts import SMOKING_CATEGORY, Concept
 from twin_env.record.store import ItemType
 from twin_env.record.views import RecordItem
+from twin_env.vocab.concepts import SMOKING_CATEGORY, Concept
+from twin_env.vocab.drugs import DRUGS
 
 __all__ = ["LAB_PANELS", "fhir_bundle"]
 

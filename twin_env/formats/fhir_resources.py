@@ -9,7 +9,7 @@ Conventions:
 - ids are UUIDs the caller makes with :func:`deterministic_uuid` (uuid5, never uuid4 or the
   clock); a Bundle entry's ``fullUrl`` is ``urn:uuid:<id>`` and every reference is
   ``{"reference": "urn:uuid:<id>"}``;
-- clinical codes are given as codes and checked against the packaged table (:mod:`twin_env.codes`);
+- clinical codes are given as codes and checked against the packaged table (:mod:`twin_env.vocab.codes`);
   the display is the table's term; a code that is not in the table raises ``KeyError``; values
   that FHIR itself defines (statuses, categories, encounter class) are checked against the FHIR
   value set and raise ``ValueError``;
@@ -30,8 +30,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from twin_env.codes import UCUM_UNITS, Code, CodeLookupError, current_dmd_code, loinc_for, lookup_code
 from twin_env.formats.nhs_number import is_synthetic_nhs_number
+from twin_env.vocab.codes import UCUM_UNITS, Code, CodeLookupError, current_dmd_code, loinc_for, lookup_code
 
 __all__ = [
     "NAMESPACE",

@@ -16,9 +16,9 @@ from twin_env.formats import hl7v2
 from twin_env.formats.fhir_bundle import LAB_PANELS
 from twin_env.formats.letters_export import SPECIALTY
 from twin_env.formats.source import PRACTICE, TRUST, RecordSource
-from twin_env.record.concepts import Concept
 from twin_env.record.store import ItemType
 from twin_env.record.views import RecordItem
+from twin_env.vocab.concepts import Concept
 
 __all__ = ["hl7_messages"]
 

@@ -26,8 +26,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from twin_env.codes import UCUM_UNITS, icd10_hospital_format, loinc_for, lookup_code
 from twin_env.formats.nhs_number import is_synthetic_nhs_number
+from twin_env.vocab.codes import UCUM_UNITS, icd10_hospital_format, loinc_for, lookup_code
 
 __all__ = [
     "VERSION",

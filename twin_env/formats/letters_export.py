@@ -12,15 +12,16 @@ import datetime as dt
 
 import numpy as np
 
-from twin_env.care.drugs import DRUGS
-from twin_env.codes import lookup_code
 from twin_env.formats import letters
 from twin_env.formats.nhs_number import format_nhs_number
 from twin_env.formats.source import PRACTICE, TRUST, RecordSource
-from twin_env.record.concepts import Concept, concept_code
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.store import ItemType
-from twin_env.record.views import to_date
+from twin_env.vocab.codes import lookup_code
+from twin_env.vocab.concepts import Concept, concept_code
+from twin_env.vocab.dates import to_date
+from twin_env.vocab.drugs import DRUGS
+from twin_env.vocab.services import SERVICES
 
 __all__ = ["SPECIALTY", "imaging_report_text", "letter_text", "letter_title", "letters_text"]
 
@@ -30,10 +31,7 @@ SPECIALTY = {
     Concept.ICD10_MI: "Cardiology",
     Concept.ICD10_HEART_FAILURE: "Cardiology",
     Concept.ICD10_STROKE: "Stroke medicine",
-    Concept.REFERRAL_CARDIOLOGY: "Cardiology",
-    Concept.REFERRAL_NEPHROLOGY: "Nephrology",
-    Concept.REFERRAL_DIABETOLOGY: "Diabetology",
-    Concept.REFERRAL_HYPERTENSION_CLINIC: "Hypertension",
+    **{s.referral: s.specialty for s in SERVICES.values() if s.specialty is not None},
 }
 _METHOD = "21"  # NHS DD admission method of every twin admission (emergency via A&E)
 _DESTINATION = "19"  # NHS DD discharge destination: usual place of residence

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from twin_env.codes import is_known_code
+from twin_env.vocab.codes import is_known_code
 
 __all__ = ["TableSchema", "schema", "table_names", "write_table"]
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from twin_env.codes import icd10_hospital_format
 from twin_env.formats.opensafely import schema
 from twin_env.formats.source import RecordSource
-from twin_env.record.concepts import Concept, concept_code
 from twin_env.record.store import ItemType
-from twin_env.record.views import to_date
+from twin_env.vocab.codes import icd10_hospital_format
+from twin_env.vocab.concepts import Concept, concept_code
+from twin_env.vocab.dates import to_date
 
 __all__ = ["opensafely_tables"]
 

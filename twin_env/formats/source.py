@@ -18,7 +18,7 @@ import numpy as np
 from twin_env.formats.nhs_number import SYNTHETIC_PREFIX
 from twin_env.record import Record
 from twin_env.record.ledger import LedgerKind
-from twin_env.record.views import to_date
+from twin_env.vocab.dates import to_date
 
 __all__ = ["PRACTICE", "TRUST", "Organisation", "PatientIdentity", "RecordSource", "nhs_number_for"]
 

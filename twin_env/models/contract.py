@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from twin_env.codes import Code, lookup
-from twin_env.record.concepts import SMOKING_CONCEPTS, Concept
+from twin_env.vocab.codes import Code, lookup
+from twin_env.vocab.concepts import SMOKING_CONCEPTS, Concept
+from twin_env.vocab.problems import PROBLEMS
 
 #: Kinds of record source an item can have (see :mod:`twin_env.models.deployment`).
 SOURCES: tuple[str, ...] = (
@@ -152,7 +153,7 @@ SUBSTITUTES: dict[str, Substitute] = {
     ),
 }
 
-_HYPERTENSION = (Concept.ESSENTIAL_HYPERTENSION, Concept.HYPERTENSIVE_DISORDER)
+_HYPERTENSION = PROBLEMS["hypertension"]
 _ANTIHYPERTENSIVES = (
     Concept.RAMIPRIL_2_5MG, Concept.RAMIPRIL_5MG, Concept.RAMIPRIL_10MG, Concept.LOSARTAN_50MG,
     Concept.AMLODIPINE_5MG, Concept.AMLODIPINE_10MG, Concept.INDAPAMIDE_2_5MG, Concept.BISOPROLOL_5MG,

@@ -23,8 +23,8 @@ from twin_env.models.disclaimer import CLINRISK_DISCLAIMER
 from twin_env.models.gather import FOUND, NO_DAY, STATUS_NAMES, Gathered, Registration, gather_record
 from twin_env.models.qdiabetes import QDIABETES_INPUTS, qdiabetes2018_score_array
 from twin_env.models.qrisk3 import QRISK3_INPUTS, Real, qrisk3_score_array
-from twin_env.record.record import DateLike, Record, day_number
-from twin_env.record.views import to_date
+from twin_env.record.record import Record
+from twin_env.vocab.dates import DateLike, day_number, to_date
 
 __all__ = [
     "SCORED", "SCORED_WITH_IMPUTATION", "REFUSED", "MODELS", "CallableModel", "ClinRiskModel",

@@ -13,14 +13,14 @@ import dataclasses
 import numpy as np
 
 from twin_env.models.contract import InputItem, ModelContract
-from twin_env.record.concepts import SMOKING_CATEGORY
 from twin_env.record.record import Record
 from twin_env.record.store import ItemType
+from twin_env.vocab.concepts import SMOKING_CATEGORY
+from twin_env.vocab.dates import DAYS_PER_YEAR
 
 FOUND, MISSING, STALE = 0, 1, 2
 STATUS_NAMES = ("found", "missing", "stale")
 NO_DAY = np.iinfo(np.int64).min
-DAYS_PER_YEAR = 365.25
 
 
 @dataclasses.dataclass(frozen=True)

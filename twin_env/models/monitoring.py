@@ -31,12 +31,10 @@ from twin_env.models.deployment import (
     get_model,
 )
 from twin_env.models.gather import FOUND, Gathered, Registration
-from twin_env.record.concepts import Concept
 from twin_env.record.ledger import LedgerKind
-from twin_env.record.views import to_date
 from twin_env.twin import PatientState, sample_population
-
-DAYS_PER_YEAR = 365.25
+from twin_env.vocab.concepts import Concept
+from twin_env.vocab.dates import to_date
 
 # ----- truth side (latent state; monitoring only) -------------------------------------------------
 #: Item name -> the latent-state equivalent, (n,) float. Used only to score the truth for comparison.

@@ -5,11 +5,12 @@ May import twin data types; never imports ``envs``.
 """
 
 from twin_env.record.artefacts import Artefact, ArtefactConfig
-from twin_env.record.concepts import OBSERVATIONS, Concept, concept_code
 from twin_env.record.ledger import Ledger, LedgerKind
 from twin_env.record.record import SYSTEMS, Letter, Record
-from twin_env.record.store import NEVER, ItemType, SystemStore
+from twin_env.record.store import ItemType, SystemStore
 from twin_env.record.views import PatientView, RecordItem
+from twin_env.vocab.concepts import OBSERVATIONS, Concept, concept_code
+from twin_env.vocab.dates import NEVER
 
 __all__ = [
     "NEVER",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.record.concepts import OBSERVATION_COLUMN, OBSERVATIONS, Concept
+from twin_env.vocab.concepts import OBSERVATION_COLUMN, OBSERVATIONS, Concept
 
 #: ``day`` of a (patient, observation) with no value yet.
 NO_DAY = np.iinfo(np.int32).min

@@ -8,7 +8,7 @@ arrays, concatenated on read). Columns:
   ``f"{patient}-{seq}"`` is deterministic and independent of other patients;
 - ``day`` int32: event date as days since 1970-01-01 (``datetime64[D]`` via :meth:`dates`);
 - ``kind`` int8: :class:`LedgerKind`;
-- ``concept`` int16: :class:`twin_env.record.concepts.Concept` (the code);
+- ``concept`` int16: :class:`twin_env.vocab.concepts.Concept` (the code);
 - ``value`` float64: measured value, dose, length of stay... (NaN if none; unit from the concept);
 - ``link`` int32: ``seq`` of the related event of the same patient (the consultation a reading
   was taken at, the admission a discharge closes, the referral an attendance follows), or -1.
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from twin_env.record.chunked_log import ChunkedLog
-from twin_env.record.concepts import Concept, unit_of
+from twin_env.vocab.concepts import Concept, unit_of
 
 COLUMNS: dict[str, type] = {
     "patient": np.int32,

@@ -33,28 +33,22 @@ import numpy as np
 
 from twin_env.care import CareSimulation
 from twin_env.record.artefacts import ArtefactConfig
-from twin_env.record.concepts import Concept, is_icd10
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.record import SYSTEMS
-from twin_env.record.store import NEVER, ItemType
+from twin_env.record.store import ItemType
 from twin_env.twin import sample_population
+from twin_env.vocab.concepts import Concept, is_icd10
+from twin_env.vocab.dates import NEVER
+from twin_env.vocab.problems import CONDITION_CONCEPT, PROBLEMS
 
 #: Standard normal 90th centile.
 Z90 = 1.2815515655446004
 #: Conditions whose coding is measured: twin state field -> GP problem concepts that count.
 CONDITIONS: dict[str, tuple[Concept, ...]] = {
-    "hypertension": (Concept.ESSENTIAL_HYPERTENSION, Concept.HYPERTENSIVE_DISORDER),
-    "type2_diabetes": (Concept.TYPE2_DIABETES,),
-    "ckd_3_5": (Concept.CKD_STAGE_3,),
-    "atrial_fibrillation": (Concept.ATRIAL_FIBRILLATION,),
+    name: PROBLEMS[name] for name in ("hypertension", "type2_diabetes", "ckd_3_5", "atrial_fibrillation")
 }
 #: The onset concept the ledger logs for each condition.
-_ONSET_CONCEPT = {
-    "hypertension": Concept.ESSENTIAL_HYPERTENSION,
-    "type2_diabetes": Concept.TYPE2_DIABETES,
-    "ckd_3_5": Concept.CKD_STAGE_3,
-    "atrial_fibrillation": Concept.ATRIAL_FIBRILLATION,
-}
+_ONSET_CONCEPT = {name: CONDITION_CONCEPT[name] for name in CONDITIONS}
 MISSING_MATPLOTLIB = "the delay plot needs matplotlib: pip install 'twin_env[viz]'"
 
 

@@ -8,7 +8,6 @@ import datetime as dt
 import numpy as np
 
 from twin_env.record.artefacts import ArtefactConfig, resolve_artefacts
-from twin_env.record.concepts import Concept, concept_code
 from twin_env.record.latest import LatestObservations
 from twin_env.record.ledger import Ledger, LedgerKind
 from twin_env.record.store import SystemStore
@@ -17,15 +16,11 @@ from twin_env.record.systems.imaging import record_imaging
 from twin_env.record.systems.letters import record_letters
 from twin_env.record.systems.pas import record_pas
 from twin_env.record.systems.pathology import record_pathology
-from twin_env.record.views import PatientView, build_items, to_date
+from twin_env.record.views import PatientView, build_items
+from twin_env.vocab.concepts import Concept, concept_code
+from twin_env.vocab.dates import DateLike, day_number, to_date
 
 SYSTEMS: tuple[str, ...] = ("gp", "pas", "lab", "imaging", "letters")
-DateLike = dt.date | np.datetime64 | str
-
-
-def day_number(date: DateLike) -> int:
-    """Days since 1970-01-01 of a date given as ``datetime.date``, ``datetime64`` or ISO string."""
-    return int(np.datetime64(date, "D").astype(np.int64))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,7 +5,7 @@ Columns (all (M,) arrays):
 - ``patient`` int32, ``seq`` int32: the ledger event the item came from (event id
   ``f"{patient}-{seq}"``; a duplicate keeps its original's event id);
 - ``item`` int8: :class:`ItemType`;
-- ``concept`` int16: the :class:`~twin_env.record.concepts.Concept` the system coded;
+- ``concept`` int16: the :class:`~twin_env.vocab.concepts.Concept` the system coded;
 - ``value`` float64: the value as recorded (NaN if none; may differ from the ledger on error);
 - ``event_day`` int32: the clinically effective date (days since 1970-01-01);
 - ``available_day`` int32: the day the item is visible in this system (``NEVER`` if never);
@@ -21,10 +21,7 @@ import pandas as pd
 
 from twin_env.record.artefacts import Artefact
 from twin_env.record.chunked_log import ChunkedLog
-from twin_env.record.concepts import Concept, unit_of
-
-#: ``available_day`` of an item that never becomes visible.
-NEVER = np.iinfo(np.int32).max
+from twin_env.vocab.concepts import Concept, unit_of
 
 STORE_COLUMNS: dict[str, type] = {
     "patient": np.int32,

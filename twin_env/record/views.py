@@ -7,15 +7,11 @@ import datetime as dt
 
 import numpy as np
 
-from twin_env.codes import Code
 from twin_env.record.artefacts import Artefact
-from twin_env.record.concepts import Concept, concept_code, unit_of
-from twin_env.record.store import NEVER, ItemType
-
-
-def to_date(day: int) -> dt.date | None:
-    """Days since 1970-01-01 -> ``datetime.date`` (None for NEVER)."""
-    return None if day == NEVER else dt.date(1970, 1, 1) + dt.timedelta(days=int(day))
+from twin_env.record.store import ItemType
+from twin_env.vocab.codes import Code
+from twin_env.vocab.concepts import Concept, concept_code, unit_of
+from twin_env.vocab.dates import to_date
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -14,11 +14,12 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from twin_env.care.drugs import DRUGS
 from twin_env.envs.actions import Order
-from twin_env.record.concepts import OBSERVATIONS, Concept
 from twin_env.record.store import ItemType
 from twin_env.safety.snapshot import RecordSnapshot
+from twin_env.vocab.concepts import OBSERVATIONS, Concept
+from twin_env.vocab.drugs import DRUGS
+from twin_env.vocab.services import SERVICES
 
 OPS: dict[str, Callable[[float, float], bool]] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
 #: Predicate name -> what its argument must be (shown in validation errors).
@@ -37,12 +38,7 @@ PREDICATES: dict[str, str] = {
     "death_recorded": "true",
     "age_years": '{"op": <op>, "value": <number>}',
 }
-REFERRAL_CONCEPTS: dict[str, Concept] = {
-    "cardiology": Concept.REFERRAL_CARDIOLOGY, "nephrology": Concept.REFERRAL_NEPHROLOGY,
-    "diabetology": Concept.REFERRAL_DIABETOLOGY, "hypertension_clinic": Concept.REFERRAL_HYPERTENSION_CLINIC,
-    "smoking_cessation": Concept.REFERRAL_SMOKING_CESSATION, "weight_management": Concept.REFERRAL_WEIGHT_MANAGEMENT,
-    "diabetes_prevention": Concept.REFERRAL_DIABETES_PREVENTION,
-}  # fmt: skip
+REFERRAL_CONCEPTS: dict[str, Concept] = {s.name: s.referral for s in SERVICES.values()}
 REGISTRATION_AGE = "registration:age_years"
 
 

@@ -16,9 +16,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from twin_env.care.drugs import DRUGS
-from twin_env.record.concepts import Concept
 from twin_env.record.store import ItemType, SystemStore
+from twin_env.vocab.concepts import Concept
+from twin_env.vocab.drugs import DRUGS
 
 _ITEM_TYPES: dict[int, ItemType] = {int(t): t for t in ItemType}
 _CONCEPTS: dict[int, Concept] = {int(c): c for c in Concept}

@@ -18,10 +18,11 @@ from __future__ import annotations
 import numpy as np
 
 from twin_env.record.artefacts import Artefact, ArtefactConfig, RecordChannel, chance, delay_days
-from twin_env.record.concepts import SNOMED_FOR_ICD10_ARRAY, Concept, is_icd10
 from twin_env.record.ledger import LedgerKind
-from twin_env.record.store import NEVER, ItemType, SystemStore
+from twin_env.record.store import ItemType, SystemStore
 from twin_env.record.systems import Batch, select
+from twin_env.vocab.concepts import SNOMED_FOR_ICD10_ARRAY, Concept, is_icd10
+from twin_env.vocab.dates import NEVER
 
 _DIRECT = {
     LedgerKind.CONSULTATION: ItemType.ENCOUNTER,

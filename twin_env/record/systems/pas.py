@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from twin_env.record.artefacts import Artefact, ArtefactConfig, RecordChannel, delay_days
-from twin_env.record.concepts import is_icd10
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.store import ItemType, SystemStore
 from twin_env.record.systems import Batch, select
+from twin_env.vocab.concepts import is_icd10
 
 _ITEMS = {
     LedgerKind.ADMISSION: ItemType.ADMISSION,

@@ -1,4 +1,6 @@
-"""The drugs the care layer can prescribe: each maps a dose to a twin treatment field and a dm+d product.
+"""The drug catalogue: each drug maps a dose to a dm+d product and names the twin treatment field it acts on.
+
+What a dose does to the twin is the twin's business (:mod:`twin_env.twin.treatment`).
 
 Doses: blood-pressure drugs in multiples of the standard dose (0.5, 1, 2); atorvastatin in mg;
 metformin in mg per day; dapagliflozin in mg.
@@ -9,8 +11,7 @@ from __future__ import annotations
 import dataclasses
 from types import MappingProxyType
 
-from twin_env.record.concepts import Concept
-from twin_env.twin.parameters import TwinParameters
+from twin_env.vocab.concepts import Concept
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,14 +22,6 @@ class Drug:
     field: str  # twin treatment field it sets
     dose_unit: str
     products: MappingProxyType[float, Concept]
-
-    def twin_value(self, dose: float, params: TwinParameters) -> float:
-        """The value of the twin treatment field for ``dose``."""
-        if self.field == "statin_ldl_reduction":
-            return params.statin_ldl_reduction[(self.name, int(dose))]
-        if self.field == "sglt2":
-            return 1.0
-        return float(dose)
 
     def check_dose(self, dose: float) -> None:
         if dose not in self.products:
@@ -99,17 +92,6 @@ DRUGS: MappingProxyType[str, Drug] = MappingProxyType(
 )
 #: The drug prescribed for each twin treatment field (baseline treatments are mapped with it).
 DRUG_FOR_FIELD: MappingProxyType[str, Drug] = MappingProxyType({d.field: d for d in DRUGS.values()})
-
-
-def baseline_dose(drug: Drug, twin_value: float, params: TwinParameters) -> float:
-    """The prescribed dose that gives a twin field value present at baseline."""
-    if drug.field == "statin_ldl_reduction":
-        return float(
-            min(drug.products, key=lambda mg: abs(params.statin_ldl_reduction[("atorvastatin", int(mg))] - twin_value))
-        )
-    if drug.field == "sglt2":
-        return 10.0
-    return float(twin_value)
 
 
 def get_drug(name: str) -> Drug:

@@ -10,7 +10,7 @@ class Order:
     """One concrete thing an action would do: ``kind`` prescribe/stop/test/refer/review/model.
 
     ``name`` is the drug, test panel, service, review or model; ``dose`` the prescribed dose
-    (units of :data:`twin_env.care.drugs.DRUGS`), None for other kinds.
+    (units of :data:`twin_env.vocab.drugs.DRUGS`), None for other kinds.
     """
 
     kind: str

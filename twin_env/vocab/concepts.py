@@ -1,7 +1,7 @@
 """The clinical concepts the care layer and the record use, each tied to a row of the code table.
 
 A :class:`Concept` is a small integer stored in the ledger and the system stores (``concept``
-column). :func:`concept_code` gives its :class:`twin_env.codes.Code` (SNOMED CT for GP problems,
+column). :func:`concept_code` gives its :class:`twin_env.vocab.codes.Code` (SNOMED CT for GP problems,
 observations, procedures, referrals and documents; dm+d for prescriptions; ICD-10 for hospital
 diagnoses; NHS Data Dictionary for admission/discharge methods). Concepts with no code in the
 table (a GP consultation, a death) carry ``None``: no code is invented for them.
@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from twin_env.codes import Code, lookup, lookup_code
+from twin_env.vocab.codes import Code, lookup, lookup_code
 
 
 class Concept(enum.IntEnum):
