@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twin_env import codes
+from twin_env.vocab import codes
 from twin_env.vocab.codes import (
     LOINC_FOR_OBSERVABLE,
     CodeLookupError,

@@ -34,6 +34,7 @@ from twin_env.twin.treatment_effects import apply_treatment_effects
 from twin_env.vocab.concepts import SMOKING_CONCEPTS, Concept
 from twin_env.vocab.dates import DAYS_PER_YEAR, DEFAULT_START_DATE, NEVER, DateLike, day_number
 from twin_env.vocab.drugs import DRUG_FOR_FIELD, DRUGS, get_drug
+from twin_env.vocab.orders import Order
 from twin_env.vocab.panels import ANALYTES, Test, get_panel
 from twin_env.vocab.problems import CONDITION_CONCEPT
 from twin_env.vocab.services import SERVICES, get_service
@@ -131,6 +132,24 @@ class CareSimulation:
         self.record.advance(self.days)
 
     # ----- agent actions -------------------------------------------------------------------
+    def execute(self, rows: np.ndarray, order: Order) -> None:
+        """Carry out one order for batch ``rows`` today (the one entry for actions: see :mod:`twin_env.vocab.orders`).
+
+        ``model`` orders (a model run) are the deployment harness's, not care's: nothing to do here.
+        """
+        if order.kind == "prescribe":
+            self.prescribe(rows, order.name, float(order.dose))  # type: ignore[arg-type]
+        elif order.kind == "stop":
+            self.stop(rows, order.name)
+        elif order.kind == "test":
+            self.order_test(rows, order.name)
+        elif order.kind == "refer":
+            self.refer(rows, order.name)
+        elif order.kind == "review":
+            self.book_review(rows)
+        elif order.kind != "model":
+            raise ValueError(f"unknown order kind {order.kind!r}; allowed: prescribe, stop, test, refer, review, model")
+
     def prescribe(self, rows: np.ndarray, drug: str, dose: float) -> None:
         """Start (or change to) ``drug`` at ``dose`` for batch ``rows`` today; the twin takes it."""
         d = get_drug(drug)
