@@ -29,7 +29,12 @@ def _hash_tree(root: Path) -> str:
     h = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".png"):
         h.update(str(path.relative_to(root)).encode())
-        h.update(path.read_bytes())
+        if path.name == "manifest.json":  # its installed package versions belong to the machine, not the code
+            manifest = json.loads(path.read_text())
+            manifest.pop("versions", None)
+            h.update(json.dumps(manifest, sort_keys=True).encode())
+        else:
+            h.update(path.read_bytes())
     return h.hexdigest()
 
 
