@@ -25,8 +25,11 @@ ACUTE_ADMISSIONS = {  # event kind -> (ICD-10 concept, length-of-stay parameter,
     ),
 }
 _STANDARD_DOSE = 1.0  # ACE inhibitor and beta blocker started in hospital (multiples of the standard dose)
-_DIAGNOSED_AT_DISCHARGE = ((Concept.ICD10_MI, "chd"), (Concept.ICD10_STROKE, "stroke_tia"),
-                           (Concept.ICD10_HEART_FAILURE, "heart_failure"))  # fmt: skip
+_DIAGNOSED_AT_DISCHARGE = (  # ICD-10 episode diagnosis -> condition the GP then knows
+    (Concept.ICD10_MI, "chd"),
+    (Concept.ICD10_STROKE, "stroke_tia"),
+    (Concept.ICD10_HEART_FAILURE, "heart_failure"),
+)
 
 
 def admit(ctx: CareContext, kind: np.ndarray, fatal: np.ndarray, day: np.ndarray, counter: np.ndarray) -> None:

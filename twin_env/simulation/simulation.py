@@ -94,13 +94,22 @@ class Simulation:
         population indices.
         """
         state, diagnoses = sample_population(
-            n, population_seed, min_age=min_age_years, max_age=max_age_years, config=twin_params,
+            n,
+            population_seed,
+            min_age=min_age_years,
+            max_age=max_age_years,
+            config=twin_params,
             first_index=first_index,
-        )  # fmt: skip
+        )
         return cls(
-            state, diagnoses, first_id=first_index, start_date=start_date, artefacts=artefacts,
-            twin_params=twin_params, care_params=care_params,
-        )  # fmt: skip
+            state,
+            diagnoses,
+            first_id=first_index,
+            start_date=start_date,
+            artefacts=artefacts,
+            twin_params=twin_params,
+            care_params=care_params,
+        )
 
     # ----- the calendar ----------------------------------------------------------------------
     @property
@@ -241,8 +250,15 @@ def simulate(
     runs after each. See :meth:`Simulation.from_population` for the population arguments.
     """
     sim = Simulation.from_population(
-        n, seed, min_age_years=min_age_years, max_age_years=max_age_years, first_index=first_index,
-        start_date=start_date, artefacts=artefacts, twin_params=twin_params, care_params=care_params,
-    )  # fmt: skip
+        n,
+        seed,
+        min_age_years=min_age_years,
+        max_age_years=max_age_years,
+        first_index=first_index,
+        start_date=start_date,
+        artefacts=artefacts,
+        twin_params=twin_params,
+        care_params=care_params,
+    )
     sim.run(years, steps_per_year=steps_per_year, on_step=on_step)
     return sim
