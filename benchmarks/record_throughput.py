@@ -46,15 +46,10 @@ from benchmarks.common import best_rate, print_table, write_results  # noqa: E40
 
 
 def _source(n: int, years: float, seed: int = 1):
-    from twin_env.care import CareSimulation
     from twin_env.formats.export import RecordSource
-    from twin_env.twin import sample_population
+    from twin_env.simulation import simulate
 
-    state, dx = sample_population(n, seed, min_age=40, max_age=74)
-    sim = CareSimulation(state, dx)
-    for _ in range(int(round(years * 12))):
-        sim.step()
-    return RecordSource.from_simulation(sim)
+    return RecordSource.from_simulation(simulate(n, seed, years, min_age_years=40, max_age_years=74))
 
 
 def _same_content(ours: str, models: str) -> bool:

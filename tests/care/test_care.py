@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin_env.care import CareSimulation
 from twin_env.record import Concept, LedgerKind
-from twin_env.twin import EventKind, sample_population
+from twin_env.simulation import Simulation
+from twin_env.twin import EventKind
 
 
-def _sim(n: int = 200) -> CareSimulation:
-    state, dx = sample_population(n, 5, min_age=50, max_age=85)
-    return CareSimulation(state, dx)
+def _sim(n: int = 200) -> Simulation:
+    return Simulation.from_population(n, 5, min_age_years=50, max_age_years=85)
 
 
 def test_secondary_prevention_after_mi_reaches_the_twin() -> None:

@@ -11,15 +11,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from twin_env.care import CareSimulation
 from twin_env.formats.export import RecordSource, check_formats, fhir_bundle, hl7_messages, letters_text, write_outputs
 from twin_env.formats.fhir_resources import validate_bundle
 from twin_env.formats.letters import DISCHARGE_SUMMARY_HEADINGS, OUTPATIENT_LETTER_HEADINGS
 from twin_env.formats.nhs_number import is_synthetic_nhs_number
 from twin_env.formats.opensafely import schema
 from twin_env.formats.source import nhs_number_for
-from twin_env.twin import sample_population
+from twin_env.simulation import Simulation, simulate
 from twin_env.vocab.codes import is_known_code
+from twin_env.vocab.orders import Order
 
 pytestmark = pytest.mark.slow
 
@@ -34,12 +34,11 @@ _URI_SYSTEM = {
 
 @pytest.fixture(scope="module")
 def source() -> RecordSource:
-    state, dx = sample_population(200, 5, min_age=40, max_age=85)
-    sim = CareSimulation(state, dx)
-    for month in range(120):
-        if month == 12:  # an agent's referrals: GP ServiceRequests, attendances and clinic letters
-            sim.refer(np.arange(0, 200, 10), "hypertension_clinic")
-        sim.step()
+    def refer(sim: Simulation, months: int) -> None:
+        if months == 12:  # an agent's referrals: GP ServiceRequests, attendances and clinic letters
+            sim.execute(np.arange(0, 200, 10), Order("refer", "hypertension_clinic"))
+
+    sim = simulate(200, 5, 10.0, min_age_years=40, max_age_years=85, on_step=refer)
     return RecordSource.from_simulation(sim)
 
 

@@ -9,7 +9,6 @@ import json
 import numpy as np
 import pytest
 
-from twin_env.care.simulation import CareSimulation
 from twin_env.models import CLINRISK_DISCLAIMER, qrisk3_score
 from twin_env.models.contract import (
     AGE,
@@ -33,6 +32,7 @@ from twin_env.models.deployment import (
     eligible_on_record,
 )
 from twin_env.models.gather import FOUND, MISSING, STALE, Gathered, Registration
+from twin_env.simulation import Simulation
 from twin_env.twin import sample_population
 
 AS_OF = dt.date(2022, 4, 1)
@@ -129,16 +129,14 @@ def test_contract_validation_names_the_field() -> None:
 
 
 @pytest.fixture(scope="module")
-def sim() -> tuple[CareSimulation, Registration]:
-    state, dx = sample_population(600, 5, min_age=23, max_age=83)
-    s = CareSimulation(state, dx)
+def sim() -> tuple[Simulation, Registration]:
+    s = Simulation.from_population(600, 5, min_age_years=23, max_age_years=83)
     reg = Registration.from_simulation(s)
-    for _ in range(24):
-        s.step()
+    s.run(2.0)
     return s, reg
 
 
-def test_deploy_reads_only_the_record(sim: tuple[CareSimulation, Registration]) -> None:
+def test_deploy_reads_only_the_record(sim: tuple[Simulation, Registration]) -> None:
     s, reg = sim
     ids = np.arange(s.state.n)
     before = deploy("qrisk3", s.record, ids, s.date, registration=reg, write_back=False)
@@ -156,7 +154,7 @@ def test_deploy_reads_only_the_record(sim: tuple[CareSimulation, Registration]) 
 
 
 @pytest.mark.parametrize("model", ["qrisk3", "qdiabetes"])
-def test_vectorised_equals_per_patient(sim: tuple[CareSimulation, Registration], model: str) -> None:
+def test_vectorised_equals_per_patient(sim: tuple[Simulation, Registration], model: str) -> None:
     s, reg = sim
     ids = np.arange(0, s.state.n, 7)
     batch = deploy(model, s.record, ids, s.date, registration=reg, write_back=False)
@@ -165,7 +163,7 @@ def test_vectorised_equals_per_patient(sim: tuple[CareSimulation, Registration],
         assert one.patient(0) == batch.patient(i)
 
 
-def test_provenance_points_at_record_items(sim: tuple[CareSimulation, Registration]) -> None:
+def test_provenance_points_at_record_items(sim: tuple[Simulation, Registration]) -> None:
     s, reg = sim
     r = deploy("qrisk3", s.record, np.arange(s.state.n), s.date, registration=reg, write_back=False)
     i = int(np.flatnonzero(~np.isnan(r.inputs.value["sbp"]))[0])
@@ -175,7 +173,7 @@ def test_provenance_points_at_record_items(sim: tuple[CareSimulation, Registrati
     assert item.value == sbp["value"] and item.date.isoformat() == sbp["date"]
 
 
-def test_write_back_appends_risk_assessments(sim: tuple[CareSimulation, Registration]) -> None:
+def test_write_back_appends_risk_assessments(sim: tuple[Simulation, Registration]) -> None:
     s, reg = sim
     n0 = len(s.record.model_outputs)
     r = deploy("qrisk3", s.record, np.arange(50), s.date, registration=reg)
@@ -184,7 +182,7 @@ def test_write_back_appends_risk_assessments(sim: tuple[CareSimulation, Registra
     assert set(out["code"]) == {"1085871000000105"} and set(out["model_id"]) == {"qrisk3-2017"}
 
 
-def test_first_seq_hides_an_earlier_patient_of_the_same_id(sim: tuple[CareSimulation, Registration]) -> None:
+def test_first_seq_hides_an_earlier_patient_of_the_same_id(sim: tuple[Simulation, Registration]) -> None:
     s, reg = sim
     ids = np.arange(40)
     whole = deploy("qrisk3", s.record, ids, s.date, registration=reg, write_back=False)
@@ -197,7 +195,7 @@ def test_first_seq_hides_an_earlier_patient_of_the_same_id(sim: tuple[CareSimula
 
 
 @pytest.mark.parametrize("model", ["qrisk3", "qdiabetes"])
-def test_eligible_on_record_matches_the_full_run(sim: tuple[CareSimulation, Registration], model: str) -> None:
+def test_eligible_on_record_matches_the_full_run(sim: tuple[Simulation, Registration], model: str) -> None:
     s, reg = sim
     ids = np.arange(s.state.n)
     run = deploy(model, s.record, ids, s.date, registration=reg, write_back=False)
@@ -206,7 +204,7 @@ def test_eligible_on_record_matches_the_full_run(sim: tuple[CareSimulation, Regi
 
 
 @pytest.mark.parametrize("model", ["qrisk3", "qdiabetes"])
-def test_eligibility_with_one_date_per_patient_equals_one_run_per_date(sim: tuple[CareSimulation, Registration], model: str) -> None:
+def test_eligibility_with_one_date_per_patient_equals_one_run_per_date(sim: tuple[Simulation, Registration], model: str) -> None:
     """Vector-env rows sit on different dates: a (n,) ``as_of`` gives what each date's own run gives."""
     s, reg = sim
     ids = np.arange(s.state.n)
@@ -222,10 +220,8 @@ def test_eligibility_with_one_date_per_patient_equals_one_run_per_date(sim: tupl
 
 
 def test_registration_birth_days_follow_each_rows_own_date() -> None:
-    state, dx = sample_population(6, 3, min_age=50, max_age=60)
-    s = CareSimulation(state, dx)
-    for _ in range(14):
-        s.step()
+    s = Simulation.from_population(6, 3, min_age_years=50, max_age_years=60)
+    s.run(14 / 12)
     fresh, fresh_dx = sample_population(2, 4, min_age=50, max_age=60)
     s.reset_rows(np.array([1, 4]), fresh, fresh_dx)  # these two rows restart on the start date
     reg = Registration.from_simulation(s)
@@ -242,7 +238,7 @@ class _FakeEstimator:
         return np.column_stack([1 - p, p])
 
 
-def test_user_models(sim: tuple[CareSimulation, Registration]) -> None:
+def test_user_models(sim: tuple[Simulation, Registration]) -> None:
     s, reg = sim
     contract = ModelContract("my-model", "age and SBP", (AGE, FEMALE, SBP), (), (), OutputSpec("CVD", 10, None))
     est = EstimatorModel(contract, _FakeEstimator(), ["age", "sbp"])
@@ -260,7 +256,7 @@ def test_user_models(sim: tuple[CareSimulation, Registration]) -> None:
         EstimatorModel(contract, _FakeEstimator(), ["bmi"])
 
 
-def test_bad_patients_are_rejected(sim: tuple[CareSimulation, Registration]) -> None:
+def test_bad_patients_are_rejected(sim: tuple[Simulation, Registration]) -> None:
     s, reg = sim
     with pytest.raises(ValueError, match="patients must be ids"):
         deploy("qrisk3", s.record, [10**6], s.date, registration=reg)
@@ -281,7 +277,7 @@ def test_model_cards_render_the_contract() -> None:
         render_card("qrisk2")
 
 
-def test_write_back_is_a_gp_item_rendered_in_fhir_and_opensafely(sim: tuple[CareSimulation, Registration]) -> None:
+def test_write_back_is_a_gp_item_rendered_in_fhir_and_opensafely(sim: tuple[Simulation, Registration]) -> None:
     from twin_env.formats.fhir_bundle import fhir_bundle  # noqa: PLC0415
     from twin_env.formats.opensafely_tables import opensafely_tables  # noqa: PLC0415
     from twin_env.formats.source import RecordSource  # noqa: PLC0415
@@ -300,7 +296,7 @@ def test_write_back_is_a_gp_item_rendered_in_fhir_and_opensafely(sim: tuple[Care
     assert "1085871000000105" in set(events["snomedct_code"])
 
 
-def test_bmi_and_smoking_are_read_from_the_record(sim: tuple[CareSimulation, Registration]) -> None:
+def test_bmi_and_smoking_are_read_from_the_record(sim: tuple[Simulation, Registration]) -> None:
     from twin_env.record import Concept  # noqa: PLC0415
     from twin_env.vocab.concepts import SMOKING_CATEGORY  # noqa: PLC0415
 

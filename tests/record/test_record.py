@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from tests.record.conftest import run
-from twin_env.care import CareSimulation
 from twin_env.record import Artefact, ArtefactConfig, Concept, ItemType, LedgerKind
+from twin_env.simulation import Simulation
 from twin_env.vocab.concepts import SNOMED_FOR_ICD10_ARRAY, is_icd10
 from twin_env.vocab.dates import NEVER
 
 
-def test_every_recorded_item_links_to_a_ledger_event(with_artefacts: CareSimulation) -> None:
+def test_every_recorded_item_links_to_a_ledger_event(with_artefacts: Simulation) -> None:
     record = with_artefacts.record
     for store in record.stores.values():
         cols = store.columns
@@ -20,7 +20,7 @@ def test_every_recorded_item_links_to_a_ledger_event(with_artefacts: CareSimulat
         assert np.array_equal(record.ledger.columns["day"][rows], cols["event_day"])
 
 
-def test_without_artefacts_gp_agrees_with_truth(without_artefacts: CareSimulation) -> None:
+def test_without_artefacts_gp_agrees_with_truth(without_artefacts: Simulation) -> None:
     record = without_artefacts.record
     led, gp = record.ledger.columns, record.stores["gp"].columns
     assert np.array_equal(gp["available_day"], gp["event_day"])
@@ -38,7 +38,7 @@ def test_without_artefacts_gp_agrees_with_truth(without_artefacts: CareSimulatio
     assert set(zip(led["patient"][dx].tolist(), led["seq"][dx].tolist(), want.tolist())) == have
 
 
-def test_artefact_rates_match_configuration(with_artefacts: CareSimulation) -> None:
+def test_artefact_rates_match_configuration(with_artefacts: Simulation) -> None:
     record, cfg = with_artefacts.record, ArtefactConfig.default()
     lab = record.stores["lab"].columns
     results = lab["item"] == ItemType.LAB_RESULT
@@ -75,7 +75,7 @@ def test_artefact_rates_match_configuration(with_artefacts: CareSimulation) -> N
     assert 0 <= lost.mean() < 0.2
 
 
-def test_reader_never_shows_an_item_before_it_is_available(with_artefacts: CareSimulation) -> None:
+def test_reader_never_shows_an_item_before_it_is_available(with_artefacts: Simulation) -> None:
     record = with_artefacts.record
     gp = record.stores["gp"].columns
     delayed = np.flatnonzero((gp["available_day"] > gp["event_day"]) & (gp["available_day"] != NEVER))
@@ -90,7 +90,7 @@ def test_reader_never_shows_an_item_before_it_is_available(with_artefacts: CareS
         assert all(i.available <= view.as_of for i in view.items)
 
 
-def test_latest_values_match_a_scan_of_the_gp_record(with_artefacts: CareSimulation) -> None:
+def test_latest_values_match_a_scan_of_the_gp_record(with_artefacts: Simulation) -> None:
     record = with_artefacts.record
     value, date = record.latest_values(Concept.HBA1C)
     gp = record.stores["gp"].columns

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 import twin_env  # noqa: F401 (registers the ids)
 from tests.safety.conftest import SHORT
-from twin_env.care.simulation import CareSimulation
 from twin_env.envs.actions import ACTION_INDEX, resolve_orders
 from twin_env.record.store import ItemType
 from twin_env.safety import CostTuple, LagrangianReward, SafetyShield, SafetyViolationError
 from twin_env.safety.engine import judge
+from twin_env.simulation import Simulation
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.drugs import DRUGS
 
@@ -59,14 +59,14 @@ def independent_violations(view, age: float, prescriptions: list[tuple[str, floa
 def spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float]]:
     """Every prescription that reaches the simulator."""
     calls: list[tuple[str, float]] = []
-    original = CareSimulation.prescribe
+    original = Simulation.prescribe
 
     def prescribe(self, rows, drug, dose):  # noqa: ANN001, ANN202
-        if len(self._living(np.asarray(rows))):
+        if len(self.living(np.asarray(rows))):
             calls.append((drug, float(dose)))
         return original(self, rows, drug, dose)
 
-    monkeypatch.setattr(CareSimulation, "prescribe", prescribe)
+    monkeypatch.setattr(Simulation, "prescribe", prescribe)
     return calls
 
 

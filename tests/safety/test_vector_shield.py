@@ -15,11 +15,11 @@ import twin_env  # noqa: F401 (registers the ids)
 from agents.policies import make_policy, policy_inputs
 from tests.safety.conftest import SHORT
 from tests.safety.test_shield import RISKY, independent_violations
-from twin_env.care.simulation import CareSimulation
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
 from twin_env.safety import SafetyViolationError
 from twin_env.safety.snapshot import RecordSnapshot
 from twin_env.safety.vector_shield import VectorSafetyShield
+from twin_env.simulation import Simulation
 
 N = 4
 
@@ -28,13 +28,13 @@ N = 4
 def row_spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str, float]]:
     """Every (row, drug, dose) prescription that reaches the simulator."""
     calls: list[tuple[int, str, float]] = []
-    original = CareSimulation.prescribe
+    original = Simulation.prescribe
 
     def prescribe(self, rows, drug, dose):  # noqa: ANN001, ANN202
-        calls.extend((int(r), drug, float(dose)) for r in self._living(np.asarray(rows)))
+        calls.extend((int(r), drug, float(dose)) for r in self.living(np.asarray(rows)))
         return original(self, rows, drug, dose)
 
-    monkeypatch.setattr(CareSimulation, "prescribe", prescribe)
+    monkeypatch.setattr(Simulation, "prescribe", prescribe)
     return calls
 
 

@@ -76,19 +76,15 @@ def _record_counts(source: RecordSource) -> dict[str, dict[str, int]]:
 
 def simulate(config: SimulationConfig, out: str | Path, *, overwrite: bool = False, progress: bool = False) -> dict[str, Any]:
     """Run ``config`` and write every chosen format plus ``manifest.json`` to ``out``; return the manifest."""
-    from twin_env.care import CareSimulation
     from twin_env.record.ledger import LedgerKind
-    from twin_env.twin import sample_population
+    from twin_env.simulation import simulate as run_simulation
 
     with atomic_output_dir(out, overwrite=overwrite) as work:
-        state, diagnoses = sample_population(config.patients, config.seed, min_age=config.min_age, max_age=config.max_age)
-        sim = CareSimulation(state, diagnoses, artefacts=config.artefacts)
-        steps = int(round(config.years * 12))
         show = progress and config.patients >= _PROGRESS_MIN_PATIENTS
-        bar = ProgressBar("simulate", steps, enabled=show)
-        for step in range(steps):
-            sim.step()
-            bar.update(step + 1)
+        bar = ProgressBar("simulate", int(round(config.years * 12)), enabled=show)
+        sim = run_simulation(config.patients, config.seed, config.years, min_age_years=config.min_age,
+                             max_age_years=config.max_age, artefacts=config.artefacts,
+                             on_step=lambda _, done: bar.update(done))
         source = RecordSource.from_simulation(sim)
         bar = ProgressBar("write", config.patients, enabled=show)
         counts = write_outputs(source, work, formats=config.formats, progress=bar.update)

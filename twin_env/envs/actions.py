@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from twin_env.care.simulation import CareSimulation
 from twin_env.envs.model_actions import MODEL_ACTIONS, apply_model_action, model_masks, model_orders
 from twin_env.envs.observation import MEDICATIONS, PROBLEMS, SERVICES, GpRecordTable
 from twin_env.models.gather import Registration
 from twin_env.models.qrisk3 import qrisk3_score_array
 from twin_env.record.record import Record
+from twin_env.simulation import Simulation
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.orders import Order
 
@@ -193,7 +193,7 @@ def action_masks(ctx: RecordContext, alive: np.ndarray) -> np.ndarray:
     return m
 
 
-def apply_actions(sim: CareSimulation, ctx: RecordContext, actions: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def apply_actions(sim: Simulation, ctx: RecordContext, actions: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Carry out ``actions`` (N,) for rows where the action is valid; returns (N,) bool "executed".
 
     An action masked out for its row is not executed (recorded as do-nothing in ``info``).

@@ -1,4 +1,4 @@
-"""The batched core shared by the single and the vector env: N patient rows in one CareSimulation.
+"""The batched core shared by the single and the vector env: N patient rows in one Simulation.
 
 Patient mapping: row ``i`` of a batch seeded ``s`` starts episode ``k`` (0-based) with patient
 index ``s + i + k * EPISODE_STRIDE`` of the population ``config.population_seed``, so the single
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.care.simulation import CareSimulation
 from twin_env.envs import actions as act
 from twin_env.envs.config import THRESHOLDS, EnvConfig
 from twin_env.envs.observation import GpRecordTable, encode_record, encode_truth
@@ -18,7 +17,7 @@ from twin_env.envs.rewards import REWARDS, SHAPED_REWARDS
 from twin_env.envs.shaping import cvd_potential_gbp
 from twin_env.models.gather import Registration
 from twin_env.record.ledger import LedgerKind
-from twin_env.twin.cohort import sample_population
+from twin_env.simulation import Simulation, sample_patients
 from twin_env.twin.parameters import TwinParameters, read_scalars
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.services import COMMUNITY_REFERRALS
@@ -41,7 +40,7 @@ class Batch:
 
     def __init__(self, config: EnvConfig, n: int) -> None:
         self.config, self.n = config, n
-        self.sim: CareSimulation | None = None
+        self.sim: Simulation | None = None
         self.params = {**ENV_PARAMETERS, **{k: float(getattr(config, k)) for k in THRESHOLDS}}
         self.model_outputs: list[dict] = []
 
@@ -53,12 +52,7 @@ class Batch:
     def _sample(self, index: np.ndarray):
         """Population patients at the given indices (one episode's indices: a block of at most N)."""
         c = self.config
-        lo, hi = int(index.min()), int(index.max()) + 1
-        state, dx = sample_population(hi - lo, c.population_seed, min_age=c.min_age_years, max_age=c.max_age_years, first_index=lo)
-        take = index - lo
-        from twin_env.twin.baseline_conditions import BaselineDiagnoses  # noqa: PLC0415
-
-        return state.take(take), BaselineDiagnoses({k: np.asarray(v)[take] for k, v in dx.diagnosed.items()})
+        return sample_patients(index, c.population_seed, min_age_years=c.min_age_years, max_age_years=c.max_age_years)
 
     def _replace_rows(self, rows: np.ndarray) -> None:
         """Put each row's next patient into the simulation, sampling one block per episode number."""
@@ -72,7 +66,7 @@ class Batch:
         self.base = base
         self.episode = np.asarray(first_episode, dtype=np.int64).copy()
         state, dx = self._sample(self.patient_index(np.arange(self.n)))
-        self.sim = CareSimulation(state, dx, start_date=self.config.start_date, artefacts=self.config.artefacts)
+        self.sim = Simulation(state, dx, start_date=self.config.start_date, artefacts=self.config.artefacts)
         self.table = GpRecordTable(self.n, 0)
         self.steps = np.zeros(self.n, dtype=np.int64)
         self.start_day = self.sim.days.copy()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from twin_env.care.simulation import CareSimulation
+from twin_env.simulation import Simulation
 
 
 class EpisodeRecord:
@@ -15,7 +15,7 @@ class EpisodeRecord:
     ``to_fhir()``, ``to_hl7()`` and ``write(out_dir)`` use the ``simulate`` command's writers.
     """
 
-    def __init__(self, sim: CareSimulation, patient: int) -> None:
+    def __init__(self, sim: Simulation, patient: int) -> None:
         self.sim, self.patient = sim, patient
 
     def __getattr__(self, name: str) -> Any:

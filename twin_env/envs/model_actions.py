@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from twin_env.care.simulation import CareSimulation
 from twin_env.envs.observation import MEDICATIONS, SERVICES
 from twin_env.models.deployment import DeploymentResult, deploy, eligible_on_record
+from twin_env.simulation import Simulation
 from twin_env.vocab.orders import Order
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def batch_model_orders(ctx: RecordContext, action: str, rows: np.ndarray) -> lis
     return out
 
 
-def apply_model_action(sim: CareSimulation, ctx: RecordContext, action: str, rows: np.ndarray) -> dict[str, Any]:
+def apply_model_action(sim: Simulation, ctx: RecordContext, action: str, rows: np.ndarray) -> dict[str, Any]:
     """Run the model on ``rows`` (writing scores back), carry out the triggered order; the run's audit entry."""
     spec = MODEL_ACTIONS[action]
     result = run_model(ctx, action, rows, write_back=True)

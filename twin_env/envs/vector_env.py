@@ -1,4 +1,4 @@
-"""The native vector env: N patients stepped together in one CareSimulation batch (NumPy)."""
+"""The native vector env: N patients stepped together in one Simulation batch (NumPy)."""
 
 from __future__ import annotations
 

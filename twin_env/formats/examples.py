@@ -19,17 +19,16 @@ def examples_markdown(n: int = 200, years: float = 10.0, seed: int = 5) -> str:
     """The examples block (markdown) for a seeded run of ``n`` patients aged 40-85 over ``years``."""
     import numpy as np
 
-    from twin_env.care import CareSimulation
     from twin_env.formats.export import RecordSource, fhir_bundle, hl7_messages, letters_text, opensafely_tables
     from twin_env.formats.opensafely import write_table
-    from twin_env.twin import sample_population
+    from twin_env.simulation import Simulation, simulate
+    from twin_env.vocab.orders import Order
 
-    state, dx = sample_population(n, seed, min_age=40, max_age=85)
-    sim = CareSimulation(state, dx)
-    for month in range(int(round(years * 12))):
-        if month == 12:
-            sim.refer(np.arange(0, n, 10), "hypertension_clinic")
-        sim.step()
+    def refer_after_a_year(sim: Simulation, months: int) -> None:
+        if months == 12 < int(round(years * 12)):
+            sim.execute(np.arange(0, n, 10), Order("refer", "hypertension_clinic"))
+
+    sim = simulate(n, seed, years, min_age_years=40, max_age_years=85, on_step=refer_after_a_year)
     source = RecordSource.from_simulation(sim)
     patient = next(p for p in source.patients if any("discharge" in k for k in letters_text(source, p)))
     entries = [e["resource"] for e in fhir_bundle(source, patient)["entry"]]

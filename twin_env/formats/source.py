@@ -99,7 +99,7 @@ class RecordSource:
 
     @classmethod
     def from_simulation(cls, sim: object) -> RecordSource:
-        """From a :class:`~twin_env.care.CareSimulation` (read as of its current date)."""
+        """From a :class:`~twin_env.simulation.Simulation` (read as of its current date)."""
         state = sim.state  # type: ignore[attr-defined]
         end_day = int(sim.day)  # type: ignore[attr-defined]
         birth_day = end_day - np.round(state.age_years * 365.25).astype(np.int64)

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from twin_env.care.simulation import CareSimulation
 from twin_env.models.deployment import (
     REFUSED,
     SCORED_WITH_IMPUTATION,
@@ -32,7 +31,8 @@ from twin_env.models.deployment import (
 )
 from twin_env.models.gather import FOUND, Gathered, Registration
 from twin_env.record.ledger import LedgerKind
-from twin_env.twin import PatientState, sample_population
+from twin_env.simulation import Simulation
+from twin_env.twin import PatientState
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.dates import to_date
 
@@ -235,7 +235,7 @@ _OUTCOMES: dict[str, tuple[LedgerKind, tuple[Concept, ...]]] = {
 
 
 def _outcomes(
-    sim: CareSimulation, patients: np.ndarray, kind: LedgerKind, concepts: tuple[Concept, ...], day0: int, day1: int
+    sim: Simulation, patients: np.ndarray, kind: LedgerKind, concepts: tuple[Concept, ...], day0: int, day1: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(n,) event and died flags in (day0, day1] from the ledger (the true event log)."""
     cols = sim.ledger.columns
@@ -265,18 +265,17 @@ def evaluate(
         raise ValueError(f"no simulated outcome for model {model.contract.model_id!r}; allowed: {sorted(_OUTCOMES)}")
     if history_years < 0 or follow_up_years <= 0:
         raise ValueError(f"history_years must be >= 0 and follow_up_years > 0; got {history_years}, {follow_up_years}")
-    state, diagnoses = sample_population(patients, seed, min_age=25.0 - history_years, max_age=85.0 - history_years)
-    sim = CareSimulation(state, diagnoses, start_date=start_date)
+    sim = Simulation.from_population(
+        patients, seed, min_age_years=25.0 - history_years, max_age_years=85.0 - history_years, start_date=start_date
+    )
     registration = Registration.from_simulation(sim)
-    for _ in range(int(round(history_years * 12))):
-        sim.step()
+    sim.run(history_years)
     as_of, day0 = sim.date, int(sim.day)
     alive = np.flatnonzero(sim.state.alive)
     ids = alive + sim.record.first_id
     on_record = deploy(model, sim.record, ids, as_of, registration=registration)
     on_truth = assess(model, gather_truth(model, sim.state, ids, sim.record.first_id), to_date(day0))  # type: ignore[arg-type]
-    for _ in range(int(round(follow_up_years * 12))):
-        sim.step()
+    sim.run(follow_up_years)
     kind, concepts = _OUTCOMES[model.contract.model_id]
     event, died = _outcomes(sim, alive, kind, concepts, day0, int(sim.day))
     both = on_record.scored & on_truth.scored

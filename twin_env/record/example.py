@@ -17,13 +17,9 @@ START, END = "<!-- example:start -->", "<!-- example:end -->"
 
 def example_markdown(n: int = 400, years: float = 3.0, seed: int = 11) -> str:
     """The example block (markdown) for a seeded run of ``n`` patients over ``years``."""
-    from twin_env.care import CareSimulation
-    from twin_env.twin import sample_population
+    from twin_env.simulation import simulate
 
-    state, dx = sample_population(n, seed, min_age=55, max_age=85)
-    sim = CareSimulation(state, dx)
-    for _ in range(int(round(years * 12))):
-        sim.step()
+    sim = simulate(n, seed, years, min_age_years=55, max_age_years=85)
     led = sim.ledger.columns
     patient = int(led["patient"][led["kind"] == LedgerKind.DISCHARGE][0])
     ledger = sim.ledger.to_frame(sim.ledger.rows_of(patient))

@@ -31,12 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-from twin_env.care import CareSimulation
 from twin_env.record.artefacts import ArtefactConfig
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.record import SYSTEMS
 from twin_env.record.store import ItemType
-from twin_env.twin import sample_population
+from twin_env.simulation import Simulation
+from twin_env.simulation import simulate as run_simulation
 from twin_env.vocab.concepts import Concept, is_icd10
 from twin_env.vocab.dates import NEVER
 from twin_env.vocab.problems import CONDITION_CONCEPT, PROBLEMS
@@ -97,15 +97,11 @@ class QualityReport:
         raise KeyError(f"no check {setting!r}; known: {[c.setting for c in self.checks]}")
 
 
-def simulate(patients: int, years: float, seed: int, *, artefacts: bool | ArtefactConfig = True) -> CareSimulation:
+def simulate(patients: int, years: float, seed: int, *, artefacts: bool | ArtefactConfig = True) -> Simulation:
     """``patients`` people aged 40-85 (from ``seed``) under baseline care for ``years`` monthly steps."""
     if patients <= 0 or years <= 0:
         raise ValueError(f"patients and years must be positive, got {patients} and {years}")
-    state, diagnoses = sample_population(patients, seed, min_age=40, max_age=85)
-    sim = CareSimulation(state, diagnoses, artefacts=artefacts)
-    for _ in range(int(round(years * 12))):
-        sim.step()
-    return sim
+    return run_simulation(patients, seed, years, min_age_years=40, max_age_years=85, artefacts=artefacts)
 
 
 def _key(patient: np.ndarray, seq: np.ndarray) -> np.ndarray:
@@ -124,7 +120,7 @@ def _quantile(days: np.ndarray, q: float) -> float:
 class _Tables:
     """The ledger and stores as columns, with (patient, seq) keys and per-item ledger rows."""
 
-    def __init__(self, sim: CareSimulation) -> None:
+    def __init__(self, sim: Simulation) -> None:
         self.ledger = sim.ledger.columns
         self.lkey = _key(self.ledger["patient"], self.ledger["seq"])
         self.stores: dict[str, dict[str, np.ndarray]] = {n: sim.record.stores[n].columns for n in SYSTEMS}
@@ -183,7 +179,7 @@ def _item_rows(tables: _Tables) -> list[dict[str, object]]:
     return rows
 
 
-def _condition_rows(sim: CareSimulation, tables: _Tables, delays: dict[str, np.ndarray]) -> list[dict[str, object]]:
+def _condition_rows(sim: Simulation, tables: _Tables, delays: dict[str, np.ndarray]) -> list[dict[str, object]]:
     """Per condition: truly present at the end, clinician-diagnosed, coded in the GP record by then."""
     led, end = tables.ledger, sim.day
     alive = sim.state.alive
@@ -221,13 +217,13 @@ def _condition_rows(sim: CareSimulation, tables: _Tables, delays: dict[str, np.n
     return rows
 
 
-def _first_day(mask: np.ndarray, led: dict[str, np.ndarray], sim: CareSimulation) -> np.ndarray:
+def _first_day(mask: np.ndarray, led: dict[str, np.ndarray], sim: Simulation) -> np.ndarray:
     day = np.full(sim.state.n, NEVER, dtype=np.int64)
     np.minimum.at(day, led["patient"][mask] - sim.record.first_id, led["day"][mask])
     return day
 
 
-def _first_gp_day(problems: dict[str, np.ndarray], concepts: tuple[Concept, ...], sim: CareSimulation) -> np.ndarray:
+def _first_gp_day(problems: dict[str, np.ndarray], concepts: tuple[Concept, ...], sim: Simulation) -> np.ndarray:
     day = np.full(sim.state.n, NEVER, dtype=np.int64)
     m = np.isin(problems["concept"], concepts) & (problems["available_day"] != NEVER)
     np.minimum.at(day, problems["patient"][m] - sim.record.first_id, problems["available_day"][m])
@@ -235,7 +231,7 @@ def _first_gp_day(problems: dict[str, np.ndarray], concepts: tuple[Concept, ...]
 
 
 def measure(
-    sim: CareSimulation, config: ArtefactConfig | None = None, *, seed: int = -1, years: float = math.nan
+    sim: Simulation, config: ArtefactConfig | None = None, *, seed: int = -1, years: float = math.nan
 ) -> QualityReport:
     """Measure the record of ``sim`` against its ledger; checks compare with ``config`` (default: the sim's).
 

@@ -1,0 +1,32 @@
+"""Random-stream channels of the care layer (the counter is the twin's step index)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class CareChannel(enum.IntEnum):
+    """Channels of :mod:`twin_env.twin.random_streams` drawn by care (300-399)."""
+
+    CONSULTS = 300
+    CONSULT_DAY = 301
+    BP_MEASURED = 302
+    SBP_VISIT = 303
+    DBP_VISIT = 304
+    SBP_NOISE = 305
+    DBP_NOISE = 306
+    EVENT_DAY = 307
+    LENGTH_OF_STAY = 308
+    AF_PRESENTS = 309
+    AF_DETECTED = 310
+    OUTPATIENT_WAIT = 311
+    TEST_DAY = 312
+    BASELINE_STAGGER = 313
+    BMI_MEASURED = 314
+    BMI_NOISE = 315
+    SMOKING_RECORDED = 316
+    REVIEW_HBA1C = 317
+    ANALYTE = 320  # offset by the analyte's index
+
+
+__all__ = ["CareChannel"]

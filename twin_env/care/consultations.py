@@ -1,0 +1,86 @@
+"""GP consultations: spontaneous (by age and diagnosed conditions), annual reviews, booked reviews.
+
+A consultation measures BP (always at reviews), may record BMI and smoking, may find AF, and a
+review takes the routine test panels; samples for tests ordered by the practice are taken too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.care.channels import CareChannel
+from twin_env.care.context import CareContext
+from twin_env.care.measurements import measure_bp, record_lifestyle
+from twin_env.care.pathology import take_tests
+from twin_env.care.state import CHRONIC_CONDITIONS
+from twin_env.record.ledger import LedgerKind
+from twin_env.twin import random_streams as rs
+from twin_env.vocab.concepts import Concept
+from twin_env.vocab.dates import DAYS_PER_YEAR
+
+
+def consult(
+    ctx: CareContext, day0: np.ndarray, day1: np.ndarray, span: np.ndarray, counter: np.ndarray, presented: np.ndarray
+) -> None:
+    """This step's consultations of patients at home who have not already ``presented`` (N,) bool.
+
+    ``day0``, ``day1`` (N,) bound each row's step (days), ``span`` (N,) is its length (>= 1 day),
+    ``counter`` (N,) the random-stream counter.
+    """
+    state, p, care = ctx.state, ctx.params, ctx.care
+    keys, d = state.patient_key, care.diagnosed
+    age = state.age_years
+    rate = np.select(
+        [age < 45, age < 65, age < 75],
+        [
+            p["consultation_rate_per_year_under_45"],
+            p["consultation_rate_per_year_45_64"],
+            p["consultation_rate_per_year_65_74"],
+        ],
+        p["consultation_rate_per_year_75_plus"],
+    )
+    n_dx = sum(d[c].astype(np.int8) for c in CHRONIC_CONDITIONS)
+    rate = rate * p["consultation_rate_ratio_per_condition"] ** n_dx
+    spontaneous = rs.uniform(keys, counter, CareChannel.CONSULTS) < -np.expm1(-rate * span / DAYS_PER_YEAR)
+    review = (care.next_review <= day1) | care.booked
+    home = state.alive & (care.admission < 0)
+    rows = np.flatnonzero(home & ~presented & (spontaneous | review))
+    day = day0[rows] + (rs.uniform(keys[rows], counter[rows], CareChannel.CONSULT_DAY) * span[rows]).astype(np.int32)
+    is_review = review[rows]
+    concept = np.where(
+        ~is_review,
+        Concept.CONSULTATION,
+        np.where(
+            d["type2_diabetes"][rows],
+            Concept.DIABETES_REVIEW,
+            np.where(d["hypertension"][rows], Concept.HYPERTENSION_REVIEW, Concept.MEDICATION_REVIEW),
+        ),
+    )
+    seq = ctx.ledger.append(rows, LedgerKind.CONSULTATION, concept, day)
+    care.booked[rows] = False
+    interval = int(p["review_interval_days"])
+    care.next_review[rows[is_review]] = day[is_review] + interval
+    care.next_review[rows] = np.where(
+        care.chronic_diagnosed()[rows],
+        np.minimum(care.next_review[rows], day + interval),
+        care.next_review[rows],
+    )
+    measured = is_review | (
+        rs.uniform(keys[rows], counter[rows], CareChannel.BP_MEASURED) < p["bp_measured_probability"]
+    )
+    measure_bp(ctx, rows[measured], day[measured], seq[measured], counter)
+    record_lifestyle(ctx, rows, day, seq, is_review, counter)
+    _detect_af(ctx, rows, day, seq, counter)
+    take_tests(ctx, rows[is_review], day[is_review], seq[is_review], home, day0, span, counter)
+
+
+def _detect_af(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray, counter: np.ndarray) -> None:
+    """AF found opportunistically (pulse check, ECG) in consulting ``rows`` (k,)."""
+    state, diagnosed = ctx.state, ctx.care.diagnosed["atrial_fibrillation"]
+    u = rs.uniform(state.patient_key[rows], counter[rows], CareChannel.AF_DETECTED)
+    found = (
+        state.atrial_fibrillation[rows] & ~diagnosed[rows] & (u < ctx.params["af_opportunistic_detection_probability"])
+    )
+    ctx.ledger.append(rows[found], LedgerKind.DIAGNOSIS, Concept.ATRIAL_FIBRILLATION, day[found], link=link[found])
+    ctx.ledger.append(rows[found], LedgerKind.IMAGING, Concept.ECG, day[found], link=link[found])
+    diagnosed[rows[found]] = True

@@ -1,0 +1,78 @@
+"""Pathology: samples taken at reviews and for ordered tests, their results, and diagnoses they make."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.care.channels import CareChannel
+from twin_env.care.context import CareContext
+from twin_env.record.ledger import LedgerKind
+from twin_env.twin import random_streams as rs
+from twin_env.vocab.concepts import Concept
+from twin_env.vocab.panels import ANALYTES, Test
+
+_ANALYTE_INDEX = {c: i for i, c in enumerate(c for panel in ANALYTES.values() for c, _, _ in panel)}
+
+
+def take_tests(
+    ctx: CareContext,
+    reviewed: np.ndarray,
+    review_day: np.ndarray,
+    review_link: np.ndarray,
+    home: np.ndarray,
+    day0: np.ndarray,
+    span: np.ndarray,
+    counter: np.ndarray,
+) -> None:
+    """This step's samples: each review's routine panels, then the tests ordered for patients at home.
+
+    ``reviewed`` (k,) are the rows reviewed on ``review_day`` (k,) in consultation ``review_link``
+    (k,); ``home`` (N,) bool: alive and not in hospital; ``day0`` and ``span`` (N,) the step's
+    first date and length in days; ``counter`` (N,) the random-stream counter.
+    """
+    s, p, d = ctx.state, ctx.params, ctx.care.diagnosed
+    keys, r = s.patient_key, reviewed
+    at_risk = (d["hypertension"] | d["chd"] | d["stroke_tia"] | d["ckd_3_5"])[r] & ~d["type2_diabetes"][r]
+    screen = rs.uniform(keys[r], counter[r], CareChannel.REVIEW_HBA1C) < p["review_hba1c_probability_at_risk"]
+    wants = {
+        Test.HBA1C: d["type2_diabetes"][r] | (at_risk & screen),
+        Test.LIPIDS: d["type2_diabetes"][r] | d["hypertension"][r] | d["chd"][r] | d["stroke_tia"][r],
+        Test.RENAL: d["type2_diabetes"][r] | d["hypertension"][r] | d["ckd_3_5"][r] | d["heart_failure"][r],
+        Test.ACR: d["type2_diabetes"][r] | d["ckd_3_5"][r],
+    }
+    ordered_day = day0 + (rs.uniform(keys, counter, CareChannel.TEST_DAY) * span).astype(np.int32)
+    for panel in Test:
+        want = wants[panel]
+        take_sample(ctx, r[want], panel, review_day[want], review_link[want], counter)
+        ordered = ctx.care.ordered[panel]
+        extra = np.flatnonzero(ordered & home)
+        take_sample(ctx, extra, panel, ordered_day[extra], np.full(extra.size, -1), counter)
+        ordered[:] = False
+
+
+def take_sample(
+    ctx: CareContext, rows: np.ndarray, panel: Test, day: np.ndarray, link: np.ndarray, counter: np.ndarray
+) -> None:
+    """Order ``panel`` for ``rows`` (k,) on ``day`` (k,) and log each analyte's result (true value x lab noise).
+
+    An HbA1c >= 48 mmol/mol diagnoses type 2 diabetes and an eGFR < 60 CKD stage 3 where the
+    condition is present and undiagnosed.
+    """
+    if rows.size == 0:
+        return
+    s, d = ctx.state, ctx.care.diagnosed
+    order = ctx.ledger.append(rows, LedgerKind.TEST_ORDER, int(panel), day, link=link)
+    k, c = s.patient_key[rows], counter[rows]
+    for concept, field, cv in ANALYTES[panel]:
+        z = rs.standard_normal(k, c, CareChannel.ANALYTE + _ANALYTE_INDEX[concept])
+        value = np.round(s.columns[field][rows] * (1.0 + ctx.params[cv] * z), 1)
+        ctx.ledger.append(rows, LedgerKind.TEST_RESULT, concept, day, value=value, link=order)
+        if concept == Concept.HBA1C:
+            new, condition, dx = s.type2_diabetes[rows] & (value >= 48.0), "type2_diabetes", Concept.TYPE2_DIABETES
+        elif concept == Concept.EGFR:
+            new, condition, dx = s.ckd_3_5[rows] & (value < 60.0), "ckd_3_5", Concept.CKD_STAGE_3
+        else:
+            continue
+        new &= ~d[condition][rows]
+        ctx.ledger.append(rows[new], LedgerKind.DIAGNOSIS, dx, day[new], link=order[new])
+        d[condition][rows[new]] = True

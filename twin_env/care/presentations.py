@@ -1,0 +1,40 @@
+"""Acute presentations to the GP: angina, TIA and symptomatic AF are seen and diagnosed the same step."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.care.channels import CareChannel
+from twin_env.care.context import CareContext
+from twin_env.record.ledger import LedgerKind
+from twin_env.twin import random_streams as rs
+from twin_env.twin.events import EventKind
+from twin_env.vocab.concepts import Concept
+
+
+def present(ctx: CareContext, kind: np.ndarray, day: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """Consultations with diagnosis (and ECG) for this step's presenting events; returns who presented (N,) bool.
+
+    ``kind`` (N,) is the twin's event, ``day`` (N,) its date, ``counter`` (N,) the random-stream counter.
+    """
+    state, diagnosed = ctx.state, ctx.care.diagnosed
+    af = (kind == EventKind.ATRIAL_FIBRILLATION) & (
+        rs.uniform(state.patient_key, counter, CareChannel.AF_PRESENTS)
+        < ctx.params["af_symptomatic_presentation_probability"]
+    )
+    presented = np.zeros(state.n, dtype=bool)
+    for concept, mask in (
+        (Concept.ANGINA, kind == EventKind.ANGINA),
+        (Concept.TIA, kind == EventKind.TIA),
+        (Concept.ATRIAL_FIBRILLATION, af),
+    ):
+        rows = np.flatnonzero(mask & state.alive)
+        seq = ctx.ledger.append(rows, LedgerKind.CONSULTATION, Concept.CONSULTATION, day[rows])
+        ctx.ledger.append(rows, LedgerKind.DIAGNOSIS, concept, day[rows], link=seq)
+        if concept != Concept.TIA:
+            ctx.ledger.append(rows, LedgerKind.IMAGING, Concept.ECG, day[rows], link=seq)
+        presented[rows] = True
+    diagnosed["chd"][kind == EventKind.ANGINA] = True
+    diagnosed["stroke_tia"][kind == EventKind.TIA] = True
+    diagnosed["atrial_fibrillation"][af] = True
+    return presented

@@ -1,0 +1,66 @@
+"""Repeat prescribing: a prescription's issues every repeat interval while the patient takes the drug."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.care.context import CareContext
+from twin_env.record.ledger import LedgerKind
+from twin_env.twin.state import TREATMENT_FIELDS
+from twin_env.vocab.dates import NEVER
+
+
+def issue(
+    ctx: CareContext,
+    rows: np.ndarray,
+    field: str,
+    concept: np.ndarray | int,
+    dose: np.ndarray | float,
+    kind: LedgerKind,
+    day: np.ndarray | int,
+    link: np.ndarray | int = -1,
+) -> None:
+    """Log a prescription of ``kind`` for ``rows`` (k,) on ``day`` and make it the rows' current one.
+
+    ``field`` is the twin treatment field, ``concept`` the dm+d product, ``dose`` in catalogue
+    units; the next repeat falls due one repeat interval later.
+    """
+    care = ctx.care
+    ctx.ledger.append(rows, kind, concept, day, value=dose, link=link)
+    care.rx_concept[field][rows] = concept
+    care.rx_dose[field][rows] = dose
+    care.next_issue[field][rows] = np.asarray(day, dtype=np.int32) + int(ctx.params["repeat_interval_days"])
+
+
+def issue_due(ctx: CareContext, day1: np.ndarray) -> None:
+    """Issue every repeat due by ``day1`` (N,) for drugs the twin still takes (several if overdue)."""
+    care, state = ctx.care, ctx.state
+    alive = state.alive
+    for field in TREATMENT_FIELDS:
+        due = care.next_issue[field]
+        taken = state.columns[field] > 0
+        rows = np.flatnonzero((due <= day1) & taken & alive)
+        while rows.size:
+            ctx.ledger.append(
+                rows,
+                LedgerKind.PRESCRIPTION,
+                care.rx_concept[field][rows],
+                due[rows],
+                value=care.rx_dose[field][rows],
+            )
+            due[rows] += int(ctx.params["repeat_interval_days"])
+            rows = rows[due[rows] <= day1[rows]]
+
+
+def patient_stops(ctx: CareContext, stopped: np.ndarray, day: np.ndarray) -> None:
+    """Patients who stopped a drug themselves (``stopped`` (N,): treatment field index, -1 none) on ``day``.
+
+    The stop is logged and no more repeats are requested.
+    """
+    care = ctx.care
+    for index in np.unique(stopped[stopped >= 0]):
+        field = TREATMENT_FIELDS[index]
+        rows = np.flatnonzero(stopped == index)
+        ctx.ledger.append(rows, LedgerKind.TREATMENT_STOPPED, care.rx_concept[field][rows], day[rows])
+        care.next_issue[field][rows] = NEVER
+        care.rx_concept[field][rows] = 0

@@ -1,0 +1,35 @@
+"""The health service's response to one step of the twin, in the order the ledger numbers it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.care import admissions, consultations, outpatients, presentations, repeats
+from twin_env.care.context import CareContext
+from twin_env.twin.events import StepEvents
+
+
+def respond(
+    ctx: CareContext,
+    events: StepEvents,
+    event_day: np.ndarray,
+    day0: np.ndarray,
+    day1: np.ndarray,
+    span: np.ndarray,
+    counter: np.ndarray,
+) -> None:
+    """Care for the step from ``day0`` to ``day1`` (N,) days (``span`` (N,) >= 1 day long).
+
+    ``events`` are the twin's, on ``event_day`` (N,); ``counter`` (N,) is the step's
+    random-stream counter. Patient stops, discharges, admissions, GP presentations,
+    consultations (with tests), repeats and clinics follow in that order; then what is
+    pending for the dead is cancelled.
+    """
+    repeats.patient_stops(ctx, events.treatment_stopped, event_day)
+    admissions.discharge(ctx, day1)
+    admissions.admit(ctx, events.kind, events.fatal, event_day, counter)
+    presented = presentations.present(ctx, events.kind, event_day, counter)
+    consultations.consult(ctx, day0, day1, span, counter, presented)
+    repeats.issue_due(ctx, day1)
+    outpatients.attend(ctx, day1)
+    ctx.care.close_dead(ctx.state.alive)

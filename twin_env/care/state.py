@@ -1,0 +1,92 @@
+"""The care layer's per-row arrays: calendar, diagnoses, repeats, reviews, admissions, clinics, orders.
+
+Dates are whole days since 1970-01-01; ``NEVER`` means nothing is due.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from twin_env.twin.baseline_conditions import BaselineDiagnoses
+from twin_env.twin.state import TREATMENT_FIELDS
+from twin_env.vocab.dates import NEVER
+from twin_env.vocab.panels import Test
+from twin_env.vocab.services import SERVICES
+
+#: Chronic conditions whose diagnosis brings an annual review.
+CHRONIC_CONDITIONS = (
+    "hypertension",
+    "type2_diabetes",
+    "ckd_3_5",
+    "chd",
+    "stroke_tia",
+    "heart_failure",
+    "atrial_fibrillation",
+)
+
+
+class CareState:
+    """What the health service holds about N batch rows (every array has shape (N,)).
+
+    Attributes:
+        days: each row's current date (int64 days).
+        diagnosed: condition name -> diagnosed by the GP (bool).
+        rx_concept, rx_dose: treatment field -> the current prescription's dm+d concept (0 none)
+            and dose (catalogue units).
+        next_issue: treatment field -> date the next repeat is due (int32 days).
+        next_review: date of the next annual review (int32 days).
+        discharge_day, admission, admission_dx: the open admission's discharge date, ledger seq
+            (-1 none) and ICD-10 concept.
+        clinic_day, clinic_link: service -> date of the booked outpatient attendance and the
+            ledger seq of the event that booked it (-1 none).
+        booked: a practice-initiated review is booked for the next step.
+        ordered: test panel -> a sample is to be taken in the next step.
+    """
+
+    def __init__(self, n: int, diagnoses: BaselineDiagnoses, start_day: int) -> None:
+        self.days = np.full(n, start_day, dtype=np.int64)
+        self.diagnosed = {name: np.array(diagnoses.diagnosed[name], dtype=bool) for name in diagnoses.diagnosed}
+        self.rx_concept = {f: np.zeros(n, dtype=np.int16) for f in TREATMENT_FIELDS}
+        self.rx_dose = {f: np.zeros(n) for f in TREATMENT_FIELDS}
+        self.next_issue = {f: np.full(n, NEVER, dtype=np.int32) for f in TREATMENT_FIELDS}
+        self.next_review = np.full(n, NEVER, dtype=np.int32)
+        self.discharge_day = np.full(n, NEVER, dtype=np.int32)
+        self.admission = np.full(n, -1, dtype=np.int32)
+        self.admission_dx = np.zeros(n, dtype=np.int16)
+        self.clinic_day = {s: np.full(n, NEVER, dtype=np.int32) for s in SERVICES}
+        self.clinic_link = {s: np.full(n, -1, dtype=np.int32) for s in SERVICES}
+        self.booked = np.zeros(n, dtype=bool)
+        self.ordered = {t: np.zeros(n, dtype=bool) for t in Test}
+
+    def clear_rows(self, rows: np.ndarray, diagnoses: BaselineDiagnoses, start_day: int) -> None:
+        """Rows (k,) hold new patients from ``start_day``: their diagnoses, nothing prescribed or pending."""
+        self.days[rows] = start_day
+        for name, flags in diagnoses.diagnosed.items():
+            self.diagnosed[name][rows] = flags
+        for table in (self.rx_concept, self.rx_dose):
+            for array in table.values():
+                array[rows] = 0
+        for array in (*self.next_issue.values(), *self.clinic_day.values()):
+            array[rows] = NEVER
+        for array in self.clinic_link.values():
+            array[rows] = -1
+        self.next_review[rows], self.discharge_day[rows], self.admission[rows] = NEVER, NEVER, -1
+        self.admission_dx[rows], self.booked[rows] = 0, False
+        for array in self.ordered.values():
+            array[rows] = False
+
+    def close_dead(self, alive: np.ndarray) -> None:
+        """Cancel what is pending for rows no longer ``alive`` (N,) bool: admissions, clinics, repeats."""
+        dead = ~alive
+        self.discharge_day[dead] = NEVER
+        self.admission[dead] = -1
+        for service in SERVICES:
+            self.clinic_day[service][dead] = NEVER
+        for field in TREATMENT_FIELDS:
+            self.next_issue[field][dead] = NEVER
+
+    def chronic_diagnosed(self) -> np.ndarray:
+        """(N,) bool: a chronic condition is diagnosed (annual reviews are due)."""
+        return functools.reduce(np.logical_or, (self.diagnosed[name] for name in CHRONIC_CONDITIONS))
