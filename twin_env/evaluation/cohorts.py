@@ -21,5 +21,6 @@ VALIDATION_POPULATION_SEED = 20_261_121
 
 
 def cohort_config(overrides: dict[str, Any] | None, population_seed: int) -> EnvConfig:
-    """``overrides`` as an EnvConfig on the population ``population_seed`` (one of the seeds above), whatever they say."""
+    """``overrides`` as an EnvConfig on the population ``population_seed`` (one of the seeds above),
+    whatever they say."""
     return EnvConfig.from_value({**(overrides or {}), "population_seed": population_seed})

@@ -136,7 +136,8 @@ def evaluate(
 
 
 def interval_gap(results: dict[str, Any], better: str, worse: str, metric: str = "nmb_gbp") -> float:
-    """Lower 95% bound of ``better`` minus upper bound of ``worse`` (unpaired intervals): > 0 iff they do not overlap."""
+    """Lower 95% bound of ``better`` minus upper bound of ``worse`` (unpaired intervals):
+    > 0 iff they do not overlap."""
     a, b = results["policies"][better]["metrics"][metric], results["policies"][worse]["metrics"][metric]
     return float(a["ci_low"] - b["ci_high"])
 

@@ -67,7 +67,8 @@ TRAIN_ENV_DEFAULTS: dict[str, Any] = {"decision_interval_months": 3, "reward": "
 
 
 def training_env_config(algo: str, env_config: dict[str, Any] | None = None) -> EnvConfig:
-    """:data:`TRAIN_ENV_DEFAULTS` under ``env_config``, ``shaping_gamma`` = the algorithm's gamma, training population."""
+    """:data:`TRAIN_ENV_DEFAULTS` under ``env_config``, ``shaping_gamma`` = the algorithm's gamma,
+    on the training population."""
     overrides = {**TRAIN_ENV_DEFAULTS, **(env_config or {})}
     gamma = HYPERPARAMETERS[algo]["gamma"]
     if overrides.setdefault("shaping_gamma", gamma) != gamma:

@@ -1,8 +1,8 @@
 """Checkpoint selection during training, on a validation cohort that neither training nor evaluation uses.
 
 Every ``every_timesteps`` env steps (and once more when training ends) the model being trained
-acts deterministically, with the env's action masks (behind the safety shield if training was), for one episode on each of
-``patients`` patients of the validation population
+acts deterministically, with the env's action masks (behind the safety shield if training was),
+for one episode on each of ``patients`` patients of the validation population
 (:data:`twin_env.evaluation.cohorts.VALIDATION_POPULATION_SEED`). Its net monetary benefit is compared
 patient by patient with do-nothing's on the same patients (common random numbers: the twin draws
 from streams keyed by patient and step), which is far less noisy than either mean. The checkpoint
