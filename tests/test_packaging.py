@@ -3,6 +3,9 @@ top-level name (the repository's agents/ folder is not a package; docs/architect
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,3 +40,18 @@ def test_the_shipped_agents_are_found_by_name_in_a_checkout() -> None:
     assert pretrained_dir() == ROOT / "agents" / "pretrained"
     pytest.importorskip("sb3_contrib")
     assert make_policy("maskable_ppo_30min") is not None
+
+
+def test_evaluate_runs_beside_another_package_called_agents(tmp_path: Path) -> None:
+    """The clash of issue 13: another distribution's top-level ``agents`` on the path breaks nothing."""
+    pytest.importorskip("sb3_contrib")
+    foreign = tmp_path / "site" / "agents"
+    foreign.mkdir(parents=True)
+    (foreign / "__init__.py").write_text("raise ImportError('another package called agents')\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    args = ["evaluate", "--policy", "maskable_ppo_30min", "--episodes", "2", "--no-plots"]
+    done = subprocess.run(
+        [sys.executable, "-m", "twin_env.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "maskable_ppo_30min" in done.stdout
