@@ -14,9 +14,9 @@ import json
 import time
 from pathlib import Path
 
-from agents.evaluate import evaluate, interval_gap, json_safe, markdown_table
 from benchmarks.common import RESULTS_DIR
 from twin_env.commands.evaluate import DEFAULT_POLICIES
+from twin_env.evaluation.evaluate import evaluate, interval_gap, json_safe, markdown_table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     results = evaluate(args.policy, args.episodes, args.seed, config, shielded=args.shielded)
     per_patient = results.pop("per_patient")
     if args.plots is not None:
-        from agents.plots import write_plots  # noqa: PLC0415 (matplotlib is optional)
+        from twin_env.evaluation.plots import write_plots  # noqa: PLC0415 (matplotlib is optional)
 
         args.plots.mkdir(parents=True, exist_ok=True)
         write_plots(results, args.plots)

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from twin_env.models.monitoring import c_statistic, c_statistic_brute, calibration, evaluate
+from twin_env.analysis.model_monitoring import c_statistic, c_statistic_brute, calibration, evaluate
 
 
 @pytest.mark.parametrize("seed", range(5))

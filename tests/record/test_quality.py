@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin_env.record import ArtefactConfig, quality
-from twin_env.record.quality import Check, QualityReport, measure
+from twin_env.analysis import record_quality as quality
+from twin_env.analysis.record_quality import Check, QualityReport, measure
+from twin_env.record import ArtefactConfig
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import twin_env  # noqa: F401 (registers the ids)
-from agents.policies import make_policy, policy_inputs
 from tests.safety.conftest import SHORT
 from tests.safety.test_shield import RISKY, independent_violations
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.policies import make_policy, policy_inputs
 from twin_env.safety import SafetyViolationError
 from twin_env.safety.snapshot import RecordSnapshot
 from twin_env.safety.vector_shield import VectorSafetyShield

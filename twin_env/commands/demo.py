@@ -89,8 +89,8 @@ def _step(n: int, text: str, started: float) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agents.evaluate import SUMMARY_COLUMNS, evaluate, markdown_table, write_outputs  # noqa: PLC0415
-    from agents.train import train  # noqa: PLC0415 (needs the sb3 extra)
+    from twin_env.evaluation.evaluate import SUMMARY_COLUMNS, evaluate, markdown_table, write_outputs  # noqa: PLC0415
+    from twin_env.training.train import train  # noqa: PLC0415 (needs the sb3 extra)
 
     s = QUICK if args.quick else DEMO
     started, out = time.monotonic(), args.out.absolute()

@@ -45,7 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agents.evaluate import evaluate, markdown_table, write_outputs  # noqa: PLC0415
+    from twin_env.evaluation.evaluate import evaluate, markdown_table, write_outputs  # noqa: PLC0415
 
     try:
         results = evaluate(args.policy, args.episodes, args.seed, args.env_config, shielded=args.shielded)

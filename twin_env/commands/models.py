@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from twin_env.analysis.model_monitoring import evaluate
+from twin_env.analysis.monitoring_plot import calibration_plot
 from twin_env.commands import CommandError, atomic_output_dir
 from twin_env.models.deployment import MODELS
-from twin_env.models.monitoring import evaluate
-from twin_env.models.plot import calibration_plot
 
 __all__ = ["add_parser", "run"]
 

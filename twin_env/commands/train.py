@@ -1,7 +1,7 @@
 """``twin-env train``: train a stable-baselines3 agent (PPO, MaskablePPO, DQN) on the native vector env.
 
 Writes ``model.zip``, ``vecnormalize.pkl``, ``config.json`` and ``learning_curve.csv`` to ``--out``
-(see :mod:`agents.train`). Training patients come from population seed 0; evaluation
+(see :mod:`twin_env.training.train`). Training patients come from population seed 0; evaluation
 (``twin-env evaluate``) uses a different population.
 """
 
@@ -59,7 +59,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from agents.train import train  # noqa: PLC0415 (needs the sb3 extra)
+        from twin_env.training.train import train  # noqa: PLC0415 (needs the sb3 extra)
     except ImportError as exc:
         raise CommandError(
             f"training needs stable-baselines3 and sb3-contrib (pip install 'twin-env[sb3]'): {exc}"

@@ -9,7 +9,7 @@ reads, a recency window and a missing/stale policy:
 - ``absent``: a flag that is not recorded is taken as absent (False), as a coded record is read.
 
 :class:`EligibilityRule` rows name the items they test. The truth-side equivalent of each item
-(:data:`twin_env.models.monitoring.TRUTH`) lives in monitoring, which scores the latent state for
+(:data:`twin_env.analysis.model_monitoring.TRUTH`) lives in monitoring, which scores the latent state for
 comparison only; deployment never reads it.
 """
 

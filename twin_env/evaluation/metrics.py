@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-from agents.policies.nice_guideline import bp_target_mmhg
 from twin_env.envs.core import Batch
+from twin_env.policies.nice_guideline import bp_target_mmhg
 from twin_env.record.ledger import LedgerKind
 from twin_env.vocab.concepts import Concept
 

@@ -1,7 +1,7 @@
 """Train a stable-baselines3 agent on the native vector env (``PrimaryCareSB3VecEnv``).
 
 Output directory: ``model.zip`` (the checkpoint that did best on the validation cohort, see
-:mod:`agents.validation`; the last weights without validation); ``model_last.zip`` and
+:mod:`twin_env.training.validation`; the last weights without validation); ``model_last.zip`` and
 ``validation_curve.csv`` (with validation); ``vecnormalize.pkl`` (reward normalisation statistics; the
 observation is already in [0, 1] and is not normalised, so evaluation needs no statistics);
 ``config.json`` (algorithm, seed, timesteps, env config, hyperparameters, package versions);
@@ -29,14 +29,14 @@ from typing import Any
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
-from agents.cohorts import TRAIN_POPULATION_SEED, VALIDATION_POPULATION_SEED, cohort_config
-from agents.policies.sb3_model import ALGOS, load_algo
-from agents.validation import ValidationCallback
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.evaluation.cohorts import TRAIN_POPULATION_SEED, VALIDATION_POPULATION_SEED, cohort_config
+from twin_env.policies.sb3_model import ALGOS, load_algo
 from twin_env.safety.costs import VectorLagrangianReward
 from twin_env.safety.vector_shield import VectorSafetyShield
+from twin_env.training.validation import ValidationCallback
 
 #: Shield modes training can run behind (``mask`` would judge every action of every row each step).
 TRAINING_SHIELD_MODES: tuple[str, ...] = ("replace", "block")
@@ -67,7 +67,8 @@ TRAIN_ENV_DEFAULTS: dict[str, Any] = {"decision_interval_months": 3, "reward": "
 
 
 def training_env_config(algo: str, env_config: dict[str, Any] | None = None) -> EnvConfig:
-    """:data:`TRAIN_ENV_DEFAULTS` under ``env_config``, ``shaping_gamma`` = the algorithm's gamma, training population."""
+    """:data:`TRAIN_ENV_DEFAULTS` under ``env_config``, ``shaping_gamma`` = the algorithm's gamma,
+    on the training population."""
     overrides = {**TRAIN_ENV_DEFAULTS, **(env_config or {})}
     gamma = HYPERPARAMETERS[algo]["gamma"]
     if overrides.setdefault("shaping_gamma", gamma) != gamma:
@@ -126,7 +127,7 @@ def train(
     """Train ``algo`` for ``timesteps`` env steps (summed over rows) and write the run to ``out_dir``.
 
     ``validation_patients`` > 0 validates every ``validate_every`` steps and keeps the best
-    checkpoint (:class:`agents.validation.ValidationCallback`); 0 keeps the last weights.
+    checkpoint (:class:`twin_env.training.validation.ValidationCallback`); 0 keeps the last weights.
     ``shield`` (``replace``/``block``) trains behind the safety shield, ``cost_penalty`` (>= 0,
     needs ``shield``) subtracts that many reward units per unit of rule cost.
     """

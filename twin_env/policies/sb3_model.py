@@ -1,4 +1,4 @@
-"""A trained stable-baselines3 model (``agents.train`` output) as a batched :class:`Policy`."""
+"""A trained stable-baselines3 model (``twin_env.training.train`` output) as a batched :class:`Policy`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.policies.base import Policy, PolicyInput
+from twin_env.policies.base import Policy, PolicyInput
 
 ALGOS = ("ppo", "maskable_ppo", "dqn")
 

@@ -1,4 +1,4 @@
-"""Generate the worked example in ``docs/record_systems.md``: ``python -m twin_env.record.example``.
+"""Generate the worked example in ``docs/record_systems.md``: ``python -m twin_env.analysis.record_example``.
 
 Simulates a small cohort with artefacts on and prints, for the first patient with a hospital
 admission, the ledger and what the GP system shows at the end; the docs block between the

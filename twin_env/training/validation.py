@@ -1,9 +1,9 @@
 """Checkpoint selection during training, on a validation cohort that neither training nor evaluation uses.
 
 Every ``every_timesteps`` env steps (and once more when training ends) the model being trained
-acts deterministically, with the env's action masks (behind the safety shield if training was), for one episode on each of
-``patients`` patients of the validation population
-(:data:`agents.cohorts.VALIDATION_POPULATION_SEED`). Its net monetary benefit is compared
+acts deterministically, with the env's action masks (behind the safety shield if training was),
+for one episode on each of ``patients`` patients of the validation population
+(:data:`twin_env.evaluation.cohorts.VALIDATION_POPULATION_SEED`). Its net monetary benefit is compared
 patient by patient with do-nothing's on the same patients (common random numbers: the twin draws
 from streams keyed by patient and step), which is far less noisy than either mean. The checkpoint
 with the highest mean paired gain is saved as ``model.zip``; the last weights as ``model_last.zip``.
@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
-from agents.cohorts import VALIDATION_POPULATION_SEED
-from agents.evaluate import rollout
-from agents.metrics import mean_ci
-from agents.policies import DoNothingPolicy
-from agents.policies.sb3_model import SB3ModelPolicy
+from twin_env.evaluation.cohorts import VALIDATION_POPULATION_SEED
+from twin_env.evaluation.evaluate import rollout
+from twin_env.evaluation.metrics import mean_ci
+from twin_env.policies import DoNothingPolicy
+from twin_env.policies.sb3_model import SB3ModelPolicy
 
 #: Columns of ``validation_curve.csv`` (GBP and QALY columns are means of patient-wise differences vs do-nothing).
 CURVE_COLUMNS = (
@@ -48,7 +48,7 @@ class ValidationCallback(BaseCallback):
 
     Args:
         out_dir: the run directory (``model.zip``, ``validation_curve.csv`` are written there).
-        algo: the algorithm name (one of :data:`agents.policies.sb3_model.ALGOS`).
+        algo: the algorithm name (one of :data:`twin_env.policies.sb3_model.ALGOS`).
         env_config: the training EnvConfig dict (validation uses it on the validation population).
         patients: validation patients (>= 2).
         every_timesteps: env steps (summed over rows) between validations (>= 1).

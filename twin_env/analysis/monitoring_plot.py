@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from twin_env.models.monitoring import MonitoringReport
+    from twin_env.analysis.model_monitoring import MonitoringReport
 
 MISSING_MATPLOTLIB = "the calibration plot needs matplotlib: pip install 'twin_env[viz]'"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.policies.base import Policy, PolicyInput
+from twin_env.policies.base import Policy, PolicyInput
 
 
 class DoNothingPolicy(Policy):

@@ -11,10 +11,10 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from agents.policies.base import Policy, PolicyInput
 from twin_env.envs.core import Batch
 from twin_env.envs.primary_care_env import PrimaryCareEnv
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.policies.base import Policy, PolicyInput
 
 
 def _batch(env: Any) -> Batch:

@@ -2,7 +2,7 @@
 
 ``outcomes.png``: mean and 95% CI of NMB (paired vs do-nothing when evaluated), QALYs, NHS cost and
 CVD events per policy.
-``timeline_<policy>.png``: the example patient of :mod:`agents.timeline` under each policy.
+``timeline_<policy>.png``: the example patient of :mod:`twin_env.evaluation.timeline` under each policy.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.metrics import METRICS
+from twin_env.evaluation.metrics import METRICS
 
 DPI = 80
 OUTCOMES: tuple[str, ...] = ("nmb_gbp", "qalys", "cost_gbp", "cvd_events")

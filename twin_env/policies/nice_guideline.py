@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.policies.base import Policy, PolicyInput, RowMemory
-from agents.policies.parameters import policy_parameters
 from twin_env.envs.actions import ACTION_INDEX, qrisk3_from_record
 from twin_env.envs.observation import MEDICATIONS, NO_DAY, PROBLEMS
+from twin_env.policies.base import Policy, PolicyInput, RowMemory
+from twin_env.policies.parameters import policy_parameters
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, Concept
 
 _P = {name: i for i, name in enumerate(PROBLEMS)}

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from agents.cohorts import EVAL_POPULATION_SEED, TRAIN_POPULATION_SEED
-from agents.evaluate import SUMMARY_COLUMNS, evaluate, markdown_table, write_outputs
-from agents.metrics import METRICS, SAFETY_METRICS, mean_ci
+from twin_env.evaluation.cohorts import EVAL_POPULATION_SEED, TRAIN_POPULATION_SEED
+from twin_env.evaluation.evaluate import SUMMARY_COLUMNS, evaluate, markdown_table, write_outputs
+from twin_env.evaluation.metrics import METRICS, SAFETY_METRICS, mean_ci
 
 CONFIG = {"horizon_years": 1}
 
@@ -106,8 +106,8 @@ class _Trained:
 
 
 def test_evaluation_uses_the_trained_models_decision_interval() -> None:
-    from agents.evaluate import evaluation_overrides
-    from agents.policies import DoNothingPolicy
+    from twin_env.evaluation.evaluate import evaluation_overrides
+    from twin_env.policies import DoNothingPolicy
 
     a, b = _Trained("a", decision_interval_months=3, observation_mode="record"), _Trained("b", decision_interval_months=1)
     assert evaluation_overrides({"horizon_years": 2}, [DoNothingPolicy(), a]) == {
@@ -120,7 +120,7 @@ def test_evaluation_uses_the_trained_models_decision_interval() -> None:
 
 
 def test_interval_gap_is_positive_only_for_disjoint_intervals() -> None:
-    from agents.evaluate import interval_gap
+    from twin_env.evaluation.evaluate import interval_gap
 
     ci = lambda lo, hi: {"metrics": {"nmb_gbp": {"ci_low": lo, "ci_high": hi}}}  # noqa: E731
     results = {"policies": {"a": ci(10.0, 20.0), "b": ci(0.0, 9.0), "c": ci(5.0, 12.0)}}

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import twin_env  # noqa: F401 (registers the env)
-from agents.policies import POLICIES, PolicyReasonWrapper, make_policy, policy_inputs
 from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.policies import POLICIES, PolicyReasonWrapper, make_policy, policy_inputs
 
 CONFIG = {"horizon_years": 1}
 

@@ -1,7 +1,7 @@
 """Evaluate policies on the fixed evaluation cohort: per-patient outcomes, means and 95% CIs.
 
 Each policy runs one episode per patient on the native vector env (``episodes`` rows seeded
-``seed``; population :data:`agents.cohorts.EVAL_POPULATION_SEED`), so every policy meets the same
+``seed``; population :data:`twin_env.evaluation.cohorts.EVAL_POPULATION_SEED`), so every policy meets the same
 patients. With ``shielded`` the env runs behind
 :class:`~twin_env.safety.vector_shield.VectorSafetyShield` (``replace`` mode) and the proposed and
 executed hard violations and soft costs are reported per patient. Outputs (:func:`write_outputs`):
@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from agents.cohorts import EVAL_POPULATION_SEED, cohort_config
-from agents.metrics import METRICS, SAFETY_METRICS, OutcomeAccumulator, mean_ci
-from agents.policies import Policy, make_policy, policy_inputs
-from agents.timeline import TimelineRecorder, example_row
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.evaluation.cohorts import EVAL_POPULATION_SEED, cohort_config
+from twin_env.evaluation.metrics import METRICS, SAFETY_METRICS, OutcomeAccumulator, mean_ci
+from twin_env.evaluation.timeline import TimelineRecorder, example_row
+from twin_env.policies import Policy, make_policy, policy_inputs
 from twin_env.safety.vector_shield import VectorSafetyShield
 
 #: Every reported metric: key -> (label, unit).
@@ -69,7 +69,7 @@ def rollout(
     """Run ``policy`` for one episode on each of ``episodes`` patients (evaluation population by default).
 
     Returns per-patient metrics ({name: (episodes,)}), a count of the policy's reasons and the
-    example patient's timeline (:mod:`agents.timeline`).
+    example patient's timeline (:mod:`twin_env.evaluation.timeline`).
     """
     cfg = cohort_config(config, population_seed)
     base = PrimaryCareVectorEnv(episodes, cfg)
@@ -136,7 +136,8 @@ def evaluate(
 
 
 def interval_gap(results: dict[str, Any], better: str, worse: str, metric: str = "nmb_gbp") -> float:
-    """Lower 95% bound of ``better`` minus upper bound of ``worse`` (unpaired intervals): > 0 iff they do not overlap."""
+    """Lower 95% bound of ``better`` minus upper bound of ``worse`` (unpaired intervals):
+    > 0 iff they do not overlap."""
     a, b = results["policies"][better]["metrics"][metric], results["policies"][worse]["metrics"][metric]
     return float(a["ci_low"] - b["ci_high"])
 
@@ -224,6 +225,6 @@ def write_outputs(results: dict[str, Any], out_dir: str | Path, plots: bool = Tr
                 w.writerow([name, i, *[v[i] for v in d.values()]])
     if not plots:
         return []
-    from agents.plots import write_plots  # noqa: PLC0415 (matplotlib is optional)
+    from twin_env.evaluation.plots import write_plots  # noqa: PLC0415 (matplotlib is optional)
 
     return write_plots(results, out)

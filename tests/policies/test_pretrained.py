@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from agents.evaluate import evaluate
-from agents.policies import PRETRAINED, make_policy
-from agents.policies.sb3_model import SB3ModelPolicy
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.evaluation.evaluate import evaluate
+from twin_env.policies import PRETRAINED, make_policy
+from twin_env.policies.sb3_model import SB3ModelPolicy
 
 
 @pytest.mark.parametrize("name", PRETRAINED)

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from agents.policies.base import Policy, PolicyInput
-from agents.policies.nice_guideline import NiceGuidelinePolicy
-from agents.policies.parameters import policy_parameters
 from twin_env.envs.actions import ACTION_INDEX, ACTIONS
+from twin_env.policies.base import Policy, PolicyInput
+from twin_env.policies.nice_guideline import NiceGuidelinePolicy
+from twin_env.policies.parameters import policy_parameters
 
 #: Decision kind of each action (the parameter ``act_on_<kind>_per_month`` applies).
 _KIND = {

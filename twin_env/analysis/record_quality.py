@@ -16,7 +16,7 @@ Delays are drawn as ``rint(median * exp(sigma * z))`` days, and rounding is mono
 expected median is ``rint(median)`` and the expected 90th centile ``rint(median * exp(1.2816 *
 sigma))``; a sigma setting is checked through the 90th centile it implies.
 
-Run ``python -m twin_env.record.quality --patients 2000 --years 10 --seed 0 [--no-artefacts]
+Run ``python -m twin_env.analysis.record_quality --patients 2000 --years 10 --seed 0 [--no-artefacts]
 [--plot delays.png]``.
 """
 
@@ -508,7 +508,7 @@ def delay_plot(report: QualityReport, path: str | Path) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m twin_env.record.quality", description="Record quality measured against the truth."
+        prog="python -m twin_env.analysis.record_quality", description="Record quality measured against the truth."
     )
     parser.add_argument("--patients", type=int, default=2000)
     parser.add_argument("--years", type=float, default=10.0)

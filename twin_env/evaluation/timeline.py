@@ -1,6 +1,6 @@
 """One example evaluation patient's first episode: recorded SBP/HbA1c, prescriptions, events, actions.
 
-The data behind ``timeline_<policy>.png`` (:mod:`agents.plots`), stored in ``results.json``.
+The data behind ``timeline_<policy>.png`` (:mod:`twin_env.evaluation.plots`), stored in ``results.json``.
 Values are what the GP record shows (the snapshot the safety rules read); events are the true
 CVD events and death from the care simulation's ledger. Days are days since 1970-01-01.
 """

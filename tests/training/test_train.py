@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from agents.evaluate import evaluate
-from agents.train import train
+from twin_env.evaluation.evaluate import evaluate
+from twin_env.training.train import train
 
 
 @pytest.mark.slow
@@ -23,7 +23,7 @@ def test_train_save_load_evaluate(algo: str, tmp_path) -> None:
 
 
 def test_training_env_defaults_to_3_monthly_shaped_rewards_with_the_agents_gamma() -> None:
-    from agents.train import HYPERPARAMETERS, training_env_config
+    from twin_env.training.train import HYPERPARAMETERS, training_env_config
 
     cfg = training_env_config("maskable_ppo")
     assert (cfg.decision_interval_months, cfg.reward) == (3, "net_monetary_benefit_shaped")
@@ -37,7 +37,7 @@ def test_training_env_defaults_to_3_monthly_shaped_rewards_with_the_agents_gamma
 def test_validation_keeps_the_best_checkpoint_and_writes_the_curve(tmp_path) -> None:
     import csv
 
-    from agents.policies import make_policy
+    from twin_env.policies import make_policy
 
     out = train(
         "maskable_ppo", 3_000, 0, tmp_path / "run", n_envs=8, env_config={"horizon_years": 1},
@@ -50,8 +50,8 @@ def test_validation_keeps_the_best_checkpoint_and_writes_the_curve(tmp_path) -> 
     assert selected["nmb_vs_do_nothing_gbp"] == max(float(r["nmb_vs_do_nothing_gbp"]) for r in curve)
     assert (out / "model_last.zip").is_file()
     # model.zip is the selected checkpoint: re-validating it reproduces its validation gain
-    from agents.cohorts import VALIDATION_POPULATION_SEED
-    from agents.evaluate import rollout
+    from twin_env.evaluation.cohorts import VALIDATION_POPULATION_SEED
+    from twin_env.evaluation.evaluate import rollout
 
     config = json.loads((out / "config.json").read_text())["env_config"]
     gain = [
@@ -64,7 +64,7 @@ def test_validation_keeps_the_best_checkpoint_and_writes_the_curve(tmp_path) -> 
 def test_validation_rejects_bad_settings(tmp_path) -> None:
     with pytest.raises(ValueError, match="validation_patients must be 0"):
         train("maskable_ppo", 100, 0, tmp_path, validation_patients=1)
-    from agents.validation import ValidationCallback
+    from twin_env.training.validation import ValidationCallback
 
     with pytest.raises(ValueError, match="every_timesteps >= 1"):
         ValidationCallback(tmp_path, "maskable_ppo", {}, 10, 0)

@@ -1,0 +1,23 @@
+"""Where the agents shipped with the package live, by name.
+
+The repository keeps them in ``agents/pretrained/<name>/`` (a ``twin-env train`` output directory;
+provenance in its ``config.json`` and ``docs/report.md`` section 6). A wheel installs the same files as
+``twin_env/pretrained/<name>/`` (pyproject maps the package ``twin_env.pretrained`` to ``agents/pretrained``),
+so the directory is found by path in both, without importing anything from ``agents/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Trained agents shipped with the package, by name.
+PRETRAINED: tuple[str, ...] = ("maskable_ppo_30min",)
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def pretrained_dir() -> Path:
+    """``twin_env/pretrained`` in an installed wheel, else ``agents/pretrained`` of the source checkout
+    (an editable install or ``python -m twin_env.cli`` from the repository root)."""
+    installed = _PACKAGE / "pretrained"
+    return installed if installed.is_dir() else _PACKAGE.parent / "agents" / "pretrained"
