@@ -23,23 +23,11 @@ from agents.policies.parameters import policy_parameters
 from twin_env.envs.actions import ACTION_INDEX, qrisk3_from_record
 from twin_env.envs.observation import MEDICATIONS, NO_DAY, PROBLEMS
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, Concept
+from twin_env.vocab.drugs import BP_STEP_ORDER, RAAS_DRUGS, ng136_step1_is_acei
 
 _P = {name: i for i, name in enumerate(PROBLEMS)}
 _M = {name: i for i, name in enumerate(MEDICATIONS)}
-_BLACK = (6, 7)  # QRISK3 ethnicity codes: Black Caribbean, Black African
-_A_DRUGS = ("ramipril", "losartan")
-_BP_DRUGS = ("ramipril", "losartan", "amlodipine", "indapamide", "bisoprolol", "doxazosin", "spironolactone")
-
-
-def ng136_step1_is_acei(age_years: np.ndarray, ethnicity: np.ndarray, type2_diabetes: np.ndarray) -> np.ndarray:
-    """(N,) bool: NG136 step 1 is an ACE inhibitor/ARB (else a calcium-channel blocker).
-
-    ACEi/ARB if type 2 diabetes (any age or family origin) or under 55 and not of Black African or
-    African-Caribbean family origin; otherwise a CCB.
-    """
-    below = policy_parameters("nice_guideline")["ng136_step1_acei_age_below_years"]
-    black = np.isin(ethnicity, _BLACK)
-    return np.asarray(type2_diabetes, dtype=bool) | ((np.asarray(age_years) < below) & ~black)
+__all__ = ["NiceGuidelinePolicy", "bp_target_mmhg", "ng136_step1_is_acei"]  # ng136_step1_is_acei: twin_env.vocab.drugs
 
 
 def bp_target_mmhg(age_years: np.ndarray, acr_mg_mmol: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -96,8 +84,8 @@ class NiceGuidelinePolicy(Policy):
         cvd = has["myocardial_infarction"] | has["angina"] | has["stroke"] | has["tia"]
         dose = ctx.dose
         on = {d: dose[:, _M[d]] > 0 for d in MEDICATIONS}
-        on_bp = np.any([on[d] for d in _BP_DRUGS], axis=0)
-        on_a = on["ramipril"] | on["losartan"]
+        on_bp = np.any([on[d] for d in BP_STEP_ORDER], axis=0)
+        on_a = np.any([on[d] for d in RAAS_DRUGS], axis=0)
         sbp, dbp, hba1c, egfr, acr, k = (
             value(c)
             for c in (Concept.SBP, Concept.DBP, Concept.HBA1C, Concept.EGFR, Concept.URINE_ACR, Concept.POTASSIUM)

@@ -107,11 +107,11 @@ def test_vector_env_autoresets_rows() -> None:
 def test_record_mode_never_reads_the_truth() -> None:
     env = PrimaryCareEnv(SHORT)
     obs, _ = env.reset(seed=2)
-    state = env.unwrapped._batch.sim.state
+    state = env.unwrapped.batch.sim.state
     for field in ("sbp_mmhg", "hba1c_mmol_mol", "egfr_ml_min_1_73m2", "ldl_mmol_l", "total_chol_mmol_l"):
         state.columns[field][:] *= 1.5
     state.type2_diabetes[:] = True
-    again = env.unwrapped._batch.observe()
+    again = env.unwrapped.batch.observe()
     assert _same(obs, {k: v[0] for k, v in again.items()})
 
 

@@ -14,7 +14,7 @@ from twin_env.record.ledger import LedgerKind
 from twin_env.record.store import ItemType
 from twin_env.safety.audit import read_entries
 from twin_env.safety.engine import judge
-from twin_env.safety.shield import SafetyShield
+from twin_env.envs.wrappers.shield import SafetyShield
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.orders import Order
 
@@ -37,24 +37,39 @@ def test_qrisk3_action_runs_the_deployment_harness(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(model_actions, "deploy", lambda *a, **k: calls.append((a, k)) or deploy(*a, **k))
     obs, _, _, _, info = env.step(Q)
     (args, kwargs), = calls
-    assert args[0] == "qrisk3" and kwargs["write_back"] is True
+    assert args[0] == "qrisk3" and kwargs["write_back"] is False  # run once; model_actions.write_back writes its scores
     entry, = info["model_outputs"]
     assert entry["event"] == "model_deployment" and entry["model_id"] == "qrisk3-2017"
     assert "ClinRisk" in entry["disclaimer"]
     run = entry["patients"][0]
     assert run["status"] != REFUSED and set(run["inputs"]) >= {"sbp", "chol_hdl_ratio", "age", "egfr"}
     # written back into the GP record, and the observation reads it from there
-    table = env.unwrapped._batch.table
+    table = env.unwrapped.batch.table
     assert table.qrisk3[0] == pytest.approx(run["score_percent"], abs=1e-5)
     assert obs["qrisk3"][0] == pytest.approx(run["score_percent"] / 100, abs=1e-6) and obs["qrisk3"][1] == 0
     scores = env.unwrapped.record.gp_view(run["patient"], info["date"]).of(ItemType.RISK_SCORE)
     assert [round(x.value, 4) for x in scores] == [round(run["score_percent"], 4)]
 
 
+def test_shielded_step_runs_the_model_once_and_executes_the_judged_orders(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = SafetyShield(PrimaryCareEnv({**AGED, "qrisk3_statin_threshold_percent": 0.1}), mode="replace")
+    env.reset(seed=0)
+    for a in ("book_review", "order_lipids", "do_nothing"):
+        env.step(ACTION_INDEX[a])
+    calls = []
+    monkeypatch.setattr(model_actions, "deploy", lambda *a, **k: calls.append(a[0]) or deploy(*a, **k))
+    env.step(ACTION_INDEX["do_nothing"])  # the next decision is judged here: QRISK3 runs once
+    judged = env.decision.orders[Q]
+    assert judged == (Order("model", "qrisk3"), Order("prescribe", "atorvastatin", 20.0))
+    _, _, _, _, info = env.step(Q)  # executes the judged run (its scores written back), no second run
+    assert calls.count("qrisk3") == 1 and not env.action_masks()[Q]
+    assert info["executed_action"] == Q and info["model_outputs"][0]["trigger"]["patients"]
+
+
 @pytest.mark.parametrize(("threshold", "statin"), [(0.1, True), (99.0, False)])
 def test_qrisk3_threshold_is_respected(threshold: float, statin: bool) -> None:
     env = scored_qrisk3_env(qrisk3_statin_threshold_percent=threshold)
-    orders = resolve_orders(Q, env.unwrapped._batch.context())
+    orders = resolve_orders(Q, env.unwrapped.batch.context())
     assert orders[0] == Order("model", "qrisk3") and (Order("prescribe", "atorvastatin", 20.0) in orders) is statin
     obs, _, _, _, info = env.step(Q)
     trigger = info["model_outputs"][0]["trigger"]
@@ -77,13 +92,13 @@ def test_qdiabetes_action_refers_to_the_dpp_at_the_threshold(threshold: float, r
 def test_refused_run_does_nothing_and_says_why() -> None:
     env = PrimaryCareEnv({**AGED, "qrisk3_statin_threshold_percent": 0.1})
     env.reset(seed=0)  # no SBP recorded yet: QRISK3 refuses
-    n = len(env.unwrapped._batch.sim.ledger)
-    assert resolve_orders(Q, env.unwrapped._batch.context()) == [Order("model", "qrisk3")]
+    n = len(env.unwrapped.batch.sim.ledger)
+    assert resolve_orders(Q, env.unwrapped.batch.context()) == [Order("model", "qrisk3")]
     obs, _, _, _, info = env.step(Q)
     run = info["model_outputs"][0]["patients"][0]
     assert run["status"] == REFUSED and run["reason"] == "sbp missing" and run["score_percent"] is None
     assert info["model_outputs"][0]["trigger"]["patients"] == [] and obs["qrisk3"][1] == 1
-    led = env.unwrapped._batch.sim.ledger.columns
+    led = env.unwrapped.batch.sim.ledger.columns
     kind, concept = led["kind"][n:], led["concept"][n:]
     assert not (kind == LedgerKind.RISK_SCORE).any() and obs["medications"][7] == 0
     assert not ((kind == LedgerKind.PRESCRIPTION) & (concept == Concept.ATORVASTATIN_20MG)).any()
@@ -109,7 +124,7 @@ def test_masks_follow_contract_eligibility_and_agree_with_the_rules() -> None:
         done = False
         while not done:
             d = env.decision
-            batch = env.unwrapped._batch
+            batch = env.unwrapped.batch
             ctx = batch.context()
             for action, model in ((Q, "qrisk3"), (D, "qdiabetes")):
                 eligible = bool(eligible_on_record(model, ctx.record, [0], np.datetime64(ctx.day, "D"),

@@ -18,7 +18,7 @@ def _episode(config: dict, policy: str, n: int = 48, seed: int = 3) -> tuple[lis
     env = PrimaryCareVectorEnv(n, config)
     obs, info = env.reset(seed=seed)
     rng = np.random.default_rng(0)
-    phi0 = env._batch._potential()
+    phi0 = env.batch._potential()
     seen, rewards, shaping = [obs], [], []
     done = np.zeros(n, dtype=bool)
     for _ in range(env.config.max_steps):

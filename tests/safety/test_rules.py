@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.safety.conftest import egfr, item, on, potassium, snapshot
-from twin_env.envs.actions import Order
+from twin_env.vocab.orders import Order
 from twin_env.record.store import ItemType
 from twin_env.safety.engine import judge
 from twin_env.safety.rules import RuleSet
@@ -116,7 +116,7 @@ def test_configure_disables_and_adds_rules() -> None:
 
 
 @pytest.mark.parametrize(("patch", "message"), [
-    ({"severity": "medium"}, "severity 'medium'"), ({"cost": 0}, "cost must be"), ({"fallback": "fly"}, "fallback 'fly'"),
+    ({"severity": "medium"}, "severity 'medium'"), ({"cost": 0}, "cost must be"), ({"fallback": "fly away"}, "fallback 'fly away'"),
     ({"condition": {"latest": {"concept": "HEART_FAILURE", "op": "<", "value": 1}}}, "unknown concept 'HEART_FAILURE'"),
     ({"condition": {"whenever": True}}, "unknown predicate 'whenever'"), ({"applies_to": {"kind": "eat"}}, "applies_to must be"),
     ({"condition": {"on_drug": ["@statins"]}}, "unknown drug class '@statins'"), ({"extra": 1}, r"unknown field\(s\) \['extra'\]"),
@@ -132,3 +132,15 @@ def test_docs_rules_table_matches_the_rule_file() -> None:
     doc = (Path(__file__).parents[2] / "docs" / "safety.md").read_text(encoding="utf-8")
     table = re.search(r"<!-- rules-table -->\n(.*?)\n<!-- /rules-table -->", doc, re.S)
     assert table is not None and table.group(1).strip() == RULES.markdown_table()
+
+
+def test_rules_read_their_limits_from_the_shared_file() -> None:
+    from twin_env.vocab.limits import LIMITS  # noqa: PLC0415
+
+    cond = RULES.get("spironolactone_potassium_above_4_5").condition
+    assert cond == {"latest": {"concept": "POTASSIUM", "op": ">", "value": LIMITS["spironolactone_max_potassium"]}}
+    assert RULES.get("metformin_egfr_below_30").condition["latest"]["value"] == LIMITS["metformin_min_egfr"] == 30
+    raw = copy.deepcopy(dict(RULES.raw))
+    raw["rules"][0]["condition"] = {"latest": {"concept": "EGFR", "op": "<", "value": {"limit": "nope"}}}
+    with pytest.raises(ValueError, match="unknown clinical limit 'nope'"):
+        RuleSet.from_mapping(raw)

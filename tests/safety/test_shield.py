@@ -15,7 +15,7 @@ from tests.safety.conftest import SHORT
 from twin_env.care.simulation import CareSimulation
 from twin_env.envs.actions import ACTION_INDEX, resolve_orders
 from twin_env.record.store import ItemType
-from twin_env.safety import CostTuple, LagrangianReward, SafetyShield, SafetyViolationError
+from twin_env.envs.wrappers import CostTuple, LagrangianReward, SafetyShield, SafetyViolationError
 from twin_env.safety.engine import judge
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.drugs import DRUGS
@@ -76,7 +76,7 @@ def drive(mode: str, seed: int, actions: list[int], spy: list) -> list[dict]:
     base = env.unwrapped
     infos = []
     for a in actions:
-        batch = base._batch
+        batch = base.batch
         view = base.record.gp_view(batch.sim.record.first_id, batch.sim.date)
         age, day = float(batch.sim.state.age_years[0]), batch.sim.day
         d, before = env.get_wrapper_attr("decision"), len(spy)
@@ -84,7 +84,7 @@ def drive(mode: str, seed: int, actions: list[int], spy: list) -> list[dict]:
         hard = {b for b in range(19) if d.env_mask[b] and any(v.rule.hard for v in judge(shield_rules(env), resolve_orders(b, d.ctx), d.snapshot))}
         assert set(np.flatnonzero(d.env_mask & ~d.safe_mask)) == hard
         _, _, term, trunc, info = env.step(a)
-        ran_qrisk3 = bool(base._batch.table.qrisk3_day[0] == day)
+        ran_qrisk3 = bool(base.batch.table.qrisk3_day[0] == day)
         assert independent_violations(view, age, spy[before:], ran_qrisk3) == [], (mode, seed, a, info)
         if a in hard:
             assert info["executed_action"] != a and info["shield_intervened"] and info["cost"] > 0
@@ -191,3 +191,12 @@ def test_cost_tuple_and_lagrangian_reward() -> None:
     lag.reset(seed=seed)
     _, r2, _, _, info2 = lag.step(a)
     assert r2 == pytest.approx(info2["reward_unpenalised"] - 2.0 * info2["cost"])
+
+
+def test_rule_fallbacks_are_checked_against_the_action_catalogue() -> None:
+    from twin_env.envs.wrappers.shield import shield_rules as checked  # noqa: PLC0415
+
+    rule = {"id": "odd", "version": 1, "severity": "hard", "cost": 1.0, "description": "d", "source": "s",
+            "applies_to": {"kind": "refer"}, "condition": {"death_recorded": True}, "fallback": "fly"}
+    with pytest.raises(ValueError, match="fallback 'fly'; allowed: null or an action"):
+        checked({"add": [rule]})

@@ -79,14 +79,14 @@ class Batch:
         self._ledger_len = len(self.sim.ledger)
         self.table.update(self.sim.record.stores["gp"], self.sim.days)
         self.last_action = np.zeros(self.n, dtype=np.int64)
-        self._masks: np.ndarray | None = None
+        self._forget_state()
         self._potential_now: np.ndarray | None = None
 
     def reset_rows(self, rows: np.ndarray) -> None:
         """Start each row's next episode in place (vector env auto-reset)."""
         rows = np.asarray(rows, dtype=np.intp)
         self.episode[rows] += 1
-        seq = self.sim.ledger._next_seq[rows].astype(np.int64)
+        seq = self.sim.ledger.next_seq(rows).astype(np.int64)
         self.table.update(self.sim.record.stores["gp"], self.sim.days)
         self.table.clear(rows, seq)
         self._replace_rows(rows)
@@ -95,7 +95,7 @@ class Batch:
         self.last_action[rows] = 0
         self.table.update(self.sim.record.stores["gp"], self.sim.days)
         self.sim.record.forget_finished_patients()
-        self._masks = None
+        self._forget_state()
         self._potential_now = None
 
     def patient_index(self, rows: np.ndarray) -> np.ndarray:
@@ -107,16 +107,42 @@ class Batch:
         days = self.sim.days
         return int(days[0]) if (days == days[0]).all() else days.copy()
 
+    def _forget_state(self) -> None:
+        """Drop what was read from the current state (context, masks, resolved actions): it changed."""
+        self._ctx: act.RecordContext | None = None
+        self._masks: np.ndarray | None = None
+        self._resolved: dict[int, act.Resolution] = {}
+
     def context(self) -> act.RecordContext:
-        s = self.sim.state
-        return act.RecordContext(self.table, s.age_years, s.female, s.ethnicity, s.townsend, self.today(), self.params,
-                                 self.sim.record, Registration.from_simulation(self.sim))
+        """What actions read now (GP table, registration, date, parameters); one per state."""
+        if self._ctx is None:
+            s = self.sim.state
+            self._ctx = act.RecordContext(
+                self.table, s.age_years, s.female, s.ethnicity, s.townsend, self.today(), self.params,
+                self.sim.record, Registration.from_simulation(self.sim),
+            )  # fmt: skip
+        return self._ctx
 
     def masks(self) -> np.ndarray:
         """(N, N_ACTIONS) action masks, computed once per state (after each reset or step)."""
         if self._masks is None:
             self._masks = act.action_masks(self.context(), self.sim.state.alive)
         return self._masks.copy()
+
+    def resolve(self, action: int, rows: np.ndarray) -> act.Resolution:
+        """``action`` on batch ``rows`` (ascending) resolved into orders, once per state.
+
+        A later request for a subset of the rows reuses the resolution (a model is not run again):
+        the shield judges, and :meth:`step` executes, the same orders.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        cached = self._resolved.get(action)
+        if cached is not None and np.isin(rows, cached.rows).all():
+            return cached if len(rows) == len(cached.rows) else cached.take(rows)
+        resolution = act.resolve(self.context(), action, rows)
+        if cached is None or np.isin(cached.rows, rows).all():
+            self._resolved[action] = resolution
+        return resolution
 
     def observe(self) -> dict[str, np.ndarray]:
         s, mode, obs = self.sim.state, self.config.observation_mode, {}
@@ -133,13 +159,12 @@ class Batch:
         sim, cfg = self.sim, self.config
         alive0 = sim.state.alive.copy()
         potential0 = self._potential() if cfg.reward in SHAPED_REWARDS else None
-        mask = self.masks()
-        ctx = self.context()
-        executed = act.apply_actions(sim, ctx, actions, mask)
-        self.model_outputs = ctx.model_outputs
+        executed = self.masks()[np.arange(self.n), actions]  # a masked action is not executed
+        plan = [self.resolve(a, np.flatnonzero((actions == a) & executed)) for a in np.unique(actions[executed]).tolist()]
+        self.model_outputs = act.execute(sim, plan)
         self.last_action = np.where(executed, actions, 0)
         sim.step(cfg.dt_years)
-        self._masks = None
+        self._forget_state()
         self.steps += 1
         self.table.update(sim.record.stores["gp"], sim.days)
         comps = self._components(alive0)

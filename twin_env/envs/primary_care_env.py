@@ -111,6 +111,14 @@ class PrimaryCareEnv(gym.Env[dict, int]):
         info = self._info({k: float(v[0]) for k, v in comps.items()}, bool(executed[0]))
         return self._obs(), self._last_reward, bool(terminated[0]), bool(truncated[0]), info
 
+    @property
+    def batch(self) -> Batch:
+        """The batched core (one row): GP record table, record context, masks and resolved orders.
+
+        What shields and policies read (:meth:`Batch.context`, :meth:`Batch.masks`, :meth:`Batch.resolve`).
+        """
+        return self._batch
+
     def action_masks(self) -> np.ndarray:
         """(20,) bool: actions that make sense for this patient now (from the record)."""
         return self._batch.masks()[0]

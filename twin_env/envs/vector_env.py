@@ -75,6 +75,11 @@ class PrimaryCareVectorEnv(VectorEnv):
         self._batch.reset_rows(rows)
         self._done[rows] = False
 
+    @property
+    def batch(self) -> Batch:
+        """The batched core (``num_envs`` rows): what shields and policies read (see ``PrimaryCareEnv.batch``)."""
+        return self._batch
+
     def action_masks(self) -> np.ndarray:
         """(num_envs, 20) bool."""
         return self._batch.masks()

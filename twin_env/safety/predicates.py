@@ -3,7 +3,7 @@
 A condition is a JSON object with exactly one key, the predicate name, whose value holds its
 arguments. Combinators: ``{"all": [c, ...]}``, ``{"any": [c, ...]}``, ``{"not": c}``. Record
 predicates read a :class:`~twin_env.safety.snapshot.RecordSnapshot` and cite what they read;
-order predicates read the proposed :class:`~twin_env.envs.actions.Order`. Drug lists may name a
+order predicates read the proposed :class:`~twin_env.vocab.orders.Order`. Drug lists may name a
 class of the rule file as ``"@class"``.
 """
 
@@ -14,7 +14,7 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from twin_env.envs.actions import Order
+from twin_env.vocab.orders import Order
 from twin_env.record.store import ItemType
 from twin_env.safety.snapshot import RecordSnapshot
 from twin_env.vocab.concepts import OBSERVATIONS, Concept

@@ -17,7 +17,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.utils import RecordConstructorArgs
 
-from twin_env.envs.actions import ACTION_INDEX, ACTIONS, N_ACTIONS, Order, RecordContext, resolve_orders
+from twin_env.envs.actions import ACTION_INDEX, ACTIONS, N_ACTIONS, RecordContext
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
 from twin_env.envs.primary_care_env import PrimaryCareEnv
@@ -26,9 +26,24 @@ from twin_env.safety.engine import Violation, judge
 from twin_env.safety.metrics import SafetyMetrics
 from twin_env.safety.rules import RuleSet
 from twin_env.safety.snapshot import RecordSnapshot
+from twin_env.vocab.orders import Order
 
 MODES: tuple[str, ...] = ("mask", "replace", "block", "raise")
 DO_NOTHING = ACTION_INDEX["do_nothing"]
+_ROW0 = np.array([0])
+
+
+def shield_rules(config: dict[str, Any] | None) -> RuleSet:
+    """The packaged rules configured by ``config`` (:meth:`RuleSet.from_config`), fallbacks checked.
+
+    A rule's ``fallback`` names an action of :data:`~twin_env.envs.actions.ACTIONS` (or is null):
+    checked here, where the action catalogue is known, not by :mod:`twin_env.safety`.
+    """
+    rules = RuleSet.from_config(config)
+    for rule in rules.rules:
+        if rule.fallback is not None and rule.fallback not in ACTION_INDEX:
+            raise ValueError(f"rule {rule.id!r}: fallback {rule.fallback!r}; allowed: null or an action {sorted(ACTION_INDEX)}")
+    return rules
 
 
 class SafetyViolationError(RuntimeError):
@@ -127,11 +142,14 @@ def row_snapshot(batch: Batch, ctx: RecordContext, row: int) -> RecordSnapshot:
 
 
 def decide(env: PrimaryCareEnv, rules: RuleSet) -> Decision:
-    """Judge every action the env would execute now (masked actions do nothing, so have no orders)."""
-    batch = env._batch  # the env's batched core: the GP store, the record context and the masks
+    """Judge every action the env would execute now (masked actions do nothing, so have no orders).
+
+    The orders are the env's own resolution (``env.batch.resolve``): the ones its step executes.
+    """
+    batch = env.batch
     ctx, env_mask = batch.context(), batch.masks()[0]
     snap = row_snapshot(batch, ctx, 0)
-    orders = tuple(tuple(resolve_orders(a, ctx)) if env_mask[a] else () for a in range(N_ACTIONS))
+    orders = tuple(batch.resolve(a, _ROW0).orders_of(0) if env_mask[a] else () for a in range(N_ACTIONS))
     violations = tuple(tuple(judge(rules, o, snap)) for o in orders)
     safe = env_mask & np.array([not any(v.rule.hard for v in vs) for vs in violations])
     safe[DO_NOTHING] = True
@@ -157,7 +175,7 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
             raise ValueError(f"mode {mode!r}; allowed: {list(MODES)}")
         if not isinstance(env.unwrapped, PrimaryCareEnv):
             raise ValueError(f"SafetyShield wraps a PrimaryCareEnv, got {type(env.unwrapped).__name__}")
-        self.mode, self.rules = mode, RuleSet.from_config(rules)
+        self.mode, self.rules = mode, shield_rules(rules)
         self.metrics = SafetyMetrics()
         self.audit = AuditLog(audit_path, fsync=fsync) if audit_path is not None else None
         self.episode, self.episode_cost = -1, 0.0
