@@ -11,7 +11,8 @@ chosen by the first rule that fires, in this priority order (each decision carri
    HbA1c >= 58 on metformin or with recorded CVD/heart failure;
 3. monitoring due: annual review, HbA1c, U&E, ACR, BP re-measurement, lipids (NHS Health Check).
 
-Figures: ``twin_env/data/nice_guideline_parameters.csv``.
+Figures: ``twin_env/data/nice_guideline_parameters.csv``; limits shared with the action masks and the
+safety rules (metformin eGFR, K+ for an ACE inhibitor/ARB, NG136 step-1 age): ``clinical_limits.csv``.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from agents.policies.parameters import policy_parameters
 from twin_env.envs.actions import ACTION_INDEX, qrisk3_from_record
 from twin_env.envs.observation import MEDICATIONS, NO_DAY, PROBLEMS
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, Concept
-from twin_env.vocab.drugs import BP_STEP_ORDER, RAAS_DRUGS, ng136_step1_is_acei
+from twin_env.vocab.drugs import BP_STEP_ORDER, DRUGS, RAAS_DRUGS, ng136_step1_is_acei
+from twin_env.vocab.limits import limit
 
 _P = {name: i for i, name in enumerate(PROBLEMS)}
 _M = {name: i for i, name in enumerate(MEDICATIONS)}
+_METFORMIN_MAX_MG = max(DRUGS["metformin"].products)  # mg/day, the catalogue maximum
 __all__ = ["NiceGuidelinePolicy", "bp_target_mmhg", "ng136_step1_is_acei"]  # ng136_step1_is_acei: twin_env.vocab.drugs
 
 
@@ -110,7 +113,7 @@ class NiceGuidelinePolicy(Policy):
         treat_bp = htn & above & (on_bp | stage2 | stage1_indication | (age >= p["bp_target_age_years"]))
         a_first = ng136_step1_is_acei(age, ctx.ethnicity, t2d)
         next_is_a = ~on_a & (a_first | on["amlodipine"])
-        k_ok = ~(k > p["acei_max_potassium_mmol_l"])
+        k_ok = ~(k > limit("raas_start_max_potassium"))
         step_ok = ~next_is_a | (k_ok & renal_fresh)
 
         # NG203: ACEi/ARB for albuminuria.
@@ -126,14 +129,16 @@ class NiceGuidelinePolicy(Policy):
         hba1c_judged = (hba1c_age <= p["hba1c_recheck_days"]) & (
             day - hba1c_age >= mem["metformin_change_day"] + p["bp_recheck_after_change_days"]
         )
-        met_cap = np.where(egfr < p["metformin_review_egfr"], p["metformin_max_dose_reduced_egfr_mg"], 2000.0)
+        met_cap = np.where(
+            egfr < limit("metformin_review_egfr"), p["metformin_max_dose_reduced_egfr_mg"], _METFORMIN_MAX_MG
+        )
 
         health_check = (age >= p["health_check_min_age_years"]) & (age < p["health_check_max_age_years"]) & ~cvd
         review_due = (htn | t2d | ckd) & (
             np.where(t.review_day == NO_DAY, np.inf, day - t.review_day) > p["review_interval_days"]
         )
         renal_interval = np.where(
-            egfr < p["metformin_review_egfr"], p["renal_recheck_egfr_below_45_days"], p["renal_recheck_days"]
+            egfr < limit("metformin_review_egfr"), p["renal_recheck_egfr_below_45_days"], p["renal_recheck_days"]
         )
         statin = on["atorvastatin"]
         lipids_interval = np.where(statin, p["lipids_on_statin_recheck_days"], p["lipids_recheck_days"])
@@ -141,7 +146,7 @@ class NiceGuidelinePolicy(Policy):
         rules: list[tuple[str, np.ndarray, str | np.ndarray]] = [
             (
                 "stop_metformin",
-                on["metformin"] & (egfr < p["metformin_stop_egfr"]),
+                on["metformin"] & (egfr < limit("metformin_min_egfr")),
                 "NG28 1.7.4: stop metformin, eGFR < 30",
             ),
             (
@@ -188,7 +193,7 @@ class NiceGuidelinePolicy(Policy):
                 & (hba1c >= p["hba1c_target_mmol_mol"])
                 & (met < met_cap)
                 & renal_fresh
-                & (egfr >= p["metformin_stop_egfr"]),
+                & (egfr >= limit("metformin_min_egfr")),
                 np.where(
                     met > 0, "NG28 1.7: HbA1c above 48, titrate metformin", "NG28 1.7: HbA1c >= 48, start metformin"
                 ),

@@ -85,7 +85,9 @@ def test_native_vector_env_matches_sync(env_id: str) -> None:
         on, rn, tn, un, info_n = native.step(actions)
         os_, rs, ts, us, info_s = sync.step(actions)
         assert _same(on, os_) and np.array_equal(rn, rs) and np.array_equal(tn, ts) and np.array_equal(un, us)
-        assert _same(info_n["action_mask"], info_s["action_mask"]) and _same(info_n["patient_index"], info_s["patient_index"])
+        assert _same(info_n["action_mask"], info_s["action_mask"]) and _same(
+            info_n["patient_index"], info_s["patient_index"]
+        )
         stepped = info_s.get("_reward_components", np.zeros(n, dtype=bool))
         for key, value in info_s.get("reward_components", {}).items():
             if key.startswith("_"):
@@ -96,7 +98,9 @@ def test_native_vector_env_matches_sync(env_id: str) -> None:
 
 
 def test_vector_env_autoresets_rows() -> None:
-    venv = gym.make_vec("twin_env/PrimaryCare-v0", num_envs=4, vectorization_mode="vector_entry_point", config={"horizon_years": 0.25})
+    venv = gym.make_vec(
+        "twin_env/PrimaryCare-v0", num_envs=4, vectorization_mode="vector_entry_point", config={"horizon_years": 0.25}
+    )
     venv.reset(seed=0)
     for _ in range(8):
         obs, r, term, trunc, info = venv.step(np.zeros(4, dtype=np.int64))

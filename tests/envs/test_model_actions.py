@@ -9,12 +9,12 @@ from twin_env.envs import model_actions
 from twin_env.envs.actions import ACTION_INDEX, resolve_orders
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.primary_care_env import PrimaryCareEnv
+from twin_env.envs.wrappers.shield import SafetyShield
 from twin_env.models.deployment import REFUSED, deploy, eligible_on_record
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.store import ItemType
 from twin_env.safety.audit import read_entries
 from twin_env.safety.engine import judge
-from twin_env.envs.wrappers.shield import SafetyShield
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.orders import Order
 
@@ -36,9 +36,9 @@ def test_qrisk3_action_runs_the_deployment_harness(monkeypatch: pytest.MonkeyPat
     calls = []
     monkeypatch.setattr(model_actions, "deploy", lambda *a, **k: calls.append((a, k)) or deploy(*a, **k))
     obs, _, _, _, info = env.step(Q)
-    (args, kwargs), = calls
+    ((args, kwargs),) = calls
     assert args[0] == "qrisk3" and kwargs["write_back"] is False  # run once; model_actions.write_back writes its scores
-    entry, = info["model_outputs"]
+    (entry,) = info["model_outputs"]
     assert entry["event"] == "model_deployment" and entry["model_id"] == "qrisk3-2017"
     assert "ClinRisk" in entry["disclaimer"]
     run = entry["patients"][0]
@@ -83,7 +83,7 @@ def test_qdiabetes_action_refers_to_the_dpp_at_the_threshold(threshold: float, r
     _, info = env.reset(seed=0)
     assert info["action_mask"][D]
     obs, _, _, _, info = env.step(D)
-    entry, = info["model_outputs"]
+    (entry,) = info["model_outputs"]
     assert entry["model_id"] == "qdiabetes-2018-a" and entry["patients"][0]["status"] != REFUSED
     assert bool(entry["trigger"]["patients"]) is refer and bool(obs["referred_recently"][-1]) is refer
     assert bool(info["action_mask"][D]) is not refer  # a DPP referral is not repeated within 90 days
@@ -116,8 +116,12 @@ def test_audit_log_records_the_model_output(tmp_path) -> None:
 
 
 def test_masks_follow_contract_eligibility_and_agree_with_the_rules() -> None:
-    env = SafetyShield(PrimaryCareEnv({"min_age_years": 78.0, "max_age_years": 90.0, "horizon_years": 1.0,
-                                       "decision_interval_months": 3}), mode="mask")
+    env = SafetyShield(
+        PrimaryCareEnv(
+            {"min_age_years": 78.0, "max_age_years": 90.0, "horizon_years": 1.0, "decision_interval_months": 3}
+        ),
+        mode="mask",
+    )
     checked = {"qrisk3": [], "qdiabetes": []}
     for seed in range(6):
         env.reset(seed=seed)
@@ -127,8 +131,16 @@ def test_masks_follow_contract_eligibility_and_agree_with_the_rules() -> None:
             batch = env.unwrapped.batch
             ctx = batch.context()
             for action, model in ((Q, "qrisk3"), (D, "qdiabetes")):
-                eligible = bool(eligible_on_record(model, ctx.record, [0], np.datetime64(ctx.day, "D"),
-                                                   registration=ctx.registration, first_seq=ctx.table.episode_seq)[0])
+                eligible = bool(
+                    eligible_on_record(
+                        model,
+                        ctx.record,
+                        [0],
+                        np.datetime64(ctx.day, "D"),
+                        registration=ctx.registration,
+                        first_seq=ctx.table.episode_seq,
+                    )[0]
+                )
                 fired = judge(env.rules, [Order("model", model)], d.snapshot)
                 fires = any(v.rule.id == f"{model}_outside_licence" for v in fired)
                 assert fires is not eligible

@@ -18,8 +18,8 @@ from tests.safety.test_shield import RISKY, independent_violations
 from twin_env.care.simulation import CareSimulation
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
 from twin_env.envs.wrappers import SafetyViolationError
-from twin_env.safety.snapshot import RecordSnapshot
 from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
+from twin_env.safety.snapshot import RecordSnapshot
 
 N = 4
 
@@ -162,7 +162,9 @@ def test_sb3_adapter_behind_the_shield_judges_the_first_action_after_a_reset() -
     from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
     from twin_env.envs.wrappers import VectorLagrangianReward
 
-    venv = PrimaryCareSB3VecEnv(4, {"horizon_years": 0.25}, lambda e: VectorLagrangianReward(VectorSafetyShield(e), 2.0))
+    venv = PrimaryCareSB3VecEnv(
+        4, {"horizon_years": 0.25}, lambda e: VectorLagrangianReward(VectorSafetyShield(e), 2.0)
+    )
     venv.seed(1)
     venv.reset()
     shield = venv.venv.env

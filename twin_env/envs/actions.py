@@ -39,15 +39,31 @@ class Action:
 ACTIONS: tuple[Action, ...] = (
     Action("do_nothing", "no action this interval", "-"),
     Action("book_review", "book a GP review (BP measured, review bloods for recorded conditions)", "QOF annual review"),
-    Action("bp_check", "nurse BP check; stands in for ambulatory/home BP monitoring, which the care layer does not model", "NICE NG136 1.2"),
+    Action(
+        "bp_check",
+        "nurse BP check; stands in for ambulatory/home BP monitoring, which the care layer does not model",
+        "NICE NG136 1.2",
+    ),
     Action("order_hba1c", "order HbA1c", "NICE NG28 1.6"),
     Action("order_lipids", "order a lipid profile", "NICE NG238"),
     Action("order_renal", "order U&E (eGFR, potassium)", "NICE NG203"),
     Action("order_acr", "order urine ACR", "NICE NG203"),
-    Action("step_up_antihypertensive", "next NG136 step from the recorded regimen, age, ethnicity and diabetes", "NICE NG136 1.4"),
-    Action("step_down_antihypertensive", "stop the most recently added class (4th, 3rd, 2nd, 1st step)", "NICE NG136 1.4 / BNF"),
+    Action(
+        "step_up_antihypertensive",
+        "next NG136 step from the recorded regimen, age, ethnicity and diabetes",
+        "NICE NG136 1.4",
+    ),
+    Action(
+        "step_down_antihypertensive",
+        "stop the most recently added class (4th, 3rd, 2nd, 1st step)",
+        "NICE NG136 1.4 / BNF",
+    ),
     Action("start_or_intensify_statin", "atorvastatin 20 mg (80 mg with recorded CVD), then 40, 80 mg", "NICE NG238"),
-    Action("start_or_titrate_metformin", "metformin 500 mg/day, up by 500 to 2000 mg/day (needs eGFR >= 30 recorded)", "NICE NG28 1.7"),
+    Action(
+        "start_or_titrate_metformin",
+        "metformin 500 mg/day, up by 500 to 2000 mg/day (needs eGFR >= 30 recorded)",
+        "NICE NG28 1.7",
+    ),
     Action("stop_metformin", "stop metformin", "NICE NG28 / BNF (eGFR < 30)"),
     Action("add_sglt2", "add dapagliflozin 10 mg (recorded T2D, CKD or heart failure)", "NICE NG28, TA775, TA679"),
     Action("refer_lifestyle", "refer to weight management", "NICE NG136 1.3, PH53"),
@@ -55,8 +71,16 @@ ACTIONS: tuple[Action, ...] = (
     Action("refer_cardiology", "refer to cardiology (recorded CHD, AF or heart failure)", "NICE NG185, NG106"),
     Action("refer_renal", "refer to nephrology (recorded CKD or eGFR < 60)", "NICE NG203 1.5"),
     Action("refer_diabetes", "refer to the diabetes service (recorded T2D)", "NICE NG28"),
-    Action("qrisk3_statin", "deploy QRISK3 on the record; if >= threshold (default 10%) start atorvastatin 20 mg", "NICE NG238 1.6 (QRISK3 >= 10%)"),
-    Action("qdiabetes_dpp", "deploy QDiabetes-2018 (model A) on the record; if >= threshold refer to the NHS Diabetes Prevention Programme", "NICE PH38 (threshold unverified)"),
+    Action(
+        "qrisk3_statin",
+        "deploy QRISK3 on the record; if >= threshold (default 10%) start atorvastatin 20 mg",
+        "NICE NG238 1.6 (QRISK3 >= 10%)",
+    ),
+    Action(
+        "qdiabetes_dpp",
+        "deploy QDiabetes-2018 (model A) on the record; if >= threshold refer to the NHS Diabetes Prevention Programme",
+        "NICE PH38 (threshold unverified)",
+    ),
 )
 ACTION_INDEX = {a.name: i for i, a in enumerate(ACTIONS)}
 N_ACTIONS = len(ACTIONS)
@@ -127,17 +151,33 @@ def qrisk3_from_record(ctx: RecordContext) -> np.ndarray:
     sd = np.where(np.isnan(t.sbp_sd()), p["qrisk3_impute_sbp_sd_mmhg"], t.sbp_sd())
     bmi = np.where(np.isnan(t.latest(Concept.BMI)), p["qrisk3_impute_bmi_kg_m2"], t.latest(Concept.BMI))
     smoking = np.where(np.isnan(t.smoking), 0, t.smoking).astype(int)
-    ok = (~cvd & (ctx.age_years >= 25) & (ctx.age_years < 85) & np.isfinite(ratio) & (ratio >= 1) & (ratio <= 12)
-          & (sbp >= 70) & (sbp <= 210))
+    ok = (
+        ~cvd
+        & (ctx.age_years >= 25)
+        & (ctx.age_years < 85)
+        & np.isfinite(ratio)
+        & (ratio >= 1)
+        & (ratio <= 12)
+        & (sbp >= 70)
+        & (sbp <= 210)
+    )
     out = np.full(len(ok), np.nan)
     if ok.any():
         on_bp = (ctx.dose[:, [_M[d] for d in BP_STEP_ORDER]] > 0).any(axis=1)
         out[ok] = qrisk3_score_array(
-            sex=np.where(ctx.female[ok], "female", "male"), age=ctx.age_years[ok], ethnicity=ctx.ethnicity[ok].astype(int),
-            smoking=smoking[ok], bmi=bmi[ok],
-            chol_hdl_ratio=ratio[ok], sbp=sbp[ok], sbp_sd=np.clip(sd[ok], 0, 99), townsend=np.clip(ctx.townsend[ok], -7, 11),
-            atrial_fibrillation=prob[ok, _P["atrial_fibrillation"]], ckd_3_5=prob[ok, _P["ckd_3_5"]],
-            treated_hypertension=(prob[:, _P["hypertension"]] & on_bp)[ok], type2_diabetes=prob[ok, _P["type2_diabetes"]],
+            sex=np.where(ctx.female[ok], "female", "male"),
+            age=ctx.age_years[ok],
+            ethnicity=ctx.ethnicity[ok].astype(int),
+            smoking=smoking[ok],
+            bmi=bmi[ok],
+            chol_hdl_ratio=ratio[ok],
+            sbp=sbp[ok],
+            sbp_sd=np.clip(sd[ok], 0, 99),
+            townsend=np.clip(ctx.townsend[ok], -7, 11),
+            atrial_fibrillation=prob[ok, _P["atrial_fibrillation"]],
+            ckd_3_5=prob[ok, _P["ckd_3_5"]],
+            treated_hypertension=(prob[:, _P["hypertension"]] & on_bp)[ok],
+            type2_diabetes=prob[ok, _P["type2_diabetes"]],
         )
     return out
 
@@ -180,7 +220,9 @@ def action_masks(ctx: RecordContext, alive: np.ndarray) -> np.ndarray:
     m[:, ACTION_INDEX["start_or_intensify_statin"]] = ctx.statin_next > 0
     met = dose[:, _M["metformin"]]
     t2d = p[:, _P["type2_diabetes"]]
-    m[:, ACTION_INDEX["start_or_titrate_metformin"]] = t2d & (egfr >= limit("metformin_min_egfr")) & (met < _METFORMIN_MAX_MG)
+    m[:, ACTION_INDEX["start_or_titrate_metformin"]] = (
+        t2d & (egfr >= limit("metformin_min_egfr")) & (met < _METFORMIN_MAX_MG)
+    )
     m[:, ACTION_INDEX["stop_metformin"]] = met > 0
     sglt2_indicated = t2d | p[:, _P["ckd_3_5"]] | p[:, _P["heart_failure"]]
     m[:, ACTION_INDEX["add_sglt2"]] = sglt2_indicated & (dose[:, _M["dapagliflozin"]] == 0)
@@ -223,7 +265,9 @@ def _step_down(ctx: RecordContext, rows: np.ndarray) -> Groups:
 
 
 def _statin(ctx: RecordContext, rows: np.ndarray) -> Groups:
-    return _by_target(rows, ctx.statin_next[rows], lambda mg: Order("prescribe", "atorvastatin", mg) if mg > 0 else None)
+    return _by_target(
+        rows, ctx.statin_next[rows], lambda mg: Order("prescribe", "atorvastatin", mg) if mg > 0 else None
+    )
 
 
 def _metformin(ctx: RecordContext, rows: np.ndarray) -> Groups:
@@ -281,8 +325,12 @@ class Resolution:
         """This resolution on a subset ``rows`` of its rows (ascending), without resolving again."""
         groups = tuple((o, r[np.isin(r, rows)]) for o, r in self.groups)
         runs = tuple(run.take(np.isin(run.rows, rows)) for run in self.runs)
-        return Resolution(self.action, np.asarray(rows, dtype=np.int64), tuple(g for g in groups if len(g[1])),
-                          tuple(r for r in runs if len(r.rows)))
+        return Resolution(
+            self.action,
+            np.asarray(rows, dtype=np.int64),
+            tuple(g for g in groups if len(g[1])),
+            tuple(r for r in runs if len(r.rows)),
+        )
 
 
 def resolve(ctx: RecordContext, action: int, rows: np.ndarray) -> Resolution:

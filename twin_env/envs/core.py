@@ -25,14 +25,25 @@ from twin_env.vocab.services import COMMUNITY_REFERRALS
 
 EPISODE_STRIDE = 2**20
 ENV_PARAMETERS: dict[str, float] = read_scalars("env_parameters.csv")
-_DRUG_COST = {Concept.ATORVASTATIN_10MG: "atorvastatin", Concept.ATORVASTATIN_20MG: "atorvastatin", Concept.ATORVASTATIN_40MG: "atorvastatin",
-              Concept.ATORVASTATIN_80MG: "atorvastatin", Concept.METFORMIN_500MG: "metformin", Concept.DAPAGLIFLOZIN_10MG: "dapagliflozin"}
+_DRUG_COST = {
+    Concept.ATORVASTATIN_10MG: "atorvastatin",
+    Concept.ATORVASTATIN_20MG: "atorvastatin",
+    Concept.ATORVASTATIN_40MG: "atorvastatin",
+    Concept.ATORVASTATIN_80MG: "atorvastatin",
+    Concept.METFORMIN_500MG: "metformin",
+    Concept.DAPAGLIFLOZIN_10MG: "dapagliflozin",
+}
 _ISSUE_COST = np.zeros(int(max(Concept)) + 1)
 for _c in Concept:
     if 50 <= _c <= 65:
         _ISSUE_COST[_c] = ENV_PARAMETERS[f"cost_issue_{_DRUG_COST.get(_c, 'bp_drug')}_gbp"]
 _TEST_COST = np.zeros(int(max(Concept)) + 1)
-for _c, _n in ((Concept.TEST_HBA1C, "hba1c"), (Concept.TEST_LIPIDS, "lipids"), (Concept.TEST_RENAL, "renal"), (Concept.TEST_ACR, "acr")):
+for _c, _n in (
+    (Concept.TEST_HBA1C, "hba1c"),
+    (Concept.TEST_LIPIDS, "lipids"),
+    (Concept.TEST_RENAL, "renal"),
+    (Concept.TEST_ACR, "acr"),
+):
     _TEST_COST[_c] = ENV_PARAMETERS[f"cost_test_{_n}_gbp"]
 
 
@@ -148,7 +159,15 @@ class Batch:
         s, mode, obs = self.sim.state, self.config.observation_mode, {}
         if "record" in mode:
             demo = {k: s.columns[k] for k in ("age_years", "female", "ethnicity", "imd_quintile")}
-            obs.update(encode_record(self.table, demo, self.today(), self.steps / self.config.max_steps, ENV_PARAMETERS["current_medication_window_days"]))
+            obs.update(
+                encode_record(
+                    self.table,
+                    demo,
+                    self.today(),
+                    self.steps / self.config.max_steps,
+                    ENV_PARAMETERS["current_medication_window_days"],
+                )
+            )
         if "truth" in mode:
             obs.update(encode_truth(s))
         return obs
@@ -160,7 +179,9 @@ class Batch:
         alive0 = sim.state.alive.copy()
         potential0 = self._potential() if cfg.reward in SHAPED_REWARDS else None
         executed = self.masks()[np.arange(self.n), actions]  # a masked action is not executed
-        plan = [self.resolve(a, np.flatnonzero((actions == a) & executed)) for a in np.unique(actions[executed]).tolist()]
+        plan = [
+            self.resolve(a, np.flatnonzero((actions == a) & executed)) for a in np.unique(actions[executed]).tolist()
+        ]
         self.model_outputs = act.execute(sim, plan)
         self.last_action = np.where(executed, actions, 0)
         sim.step(cfg.dt_years)
@@ -183,7 +204,11 @@ class Batch:
         """
         if self._potential_now is None:
             self._potential_now = cvd_potential_gbp(
-                self.sim.simulator, self.sim.state, self.steps, self.config, ENV_PARAMETERS["shaping_value_per_cvd_event_gbp"]
+                self.sim.simulator,
+                self.sim.state,
+                self.steps,
+                self.config,
+                ENV_PARAMETERS["shaping_value_per_cvd_event_gbp"],
             )
         return self._potential_now
 
@@ -201,28 +226,56 @@ class Batch:
 
         acute = kind == LedgerKind.ACUTE_EVENT
         died = per_row(kind == LedgerKind.DEATH) > 0
-        mi, stroke, hf = (per_row(acute & (concept == c)) > 0 for c in (Concept.ACUTE_MI, Concept.STROKE, Concept.HEART_FAILURE))
+        mi, stroke, hf = (
+            per_row(acute & (concept == c)) > 0 for c in (Concept.ACUTE_MI, Concept.STROKE, Concept.HEART_FAILURE)
+        )
         age = s.age_years
-        utility = p["utility_norm_intercept"] + p["utility_norm_male"] * ~s.female + p["utility_norm_age"] * age + p["utility_norm_age_squared"] * age**2
-        utility -= (p["utility_decrement_heart_failure"] * s.heart_failure + p["utility_decrement_ihd"] * s.chd + p["utility_decrement_mi"] * s.myocardial_infarction
-                    + p["utility_decrement_stroke"] * s.stroke_tia + p["utility_decrement_renal_failure"] * (s.egfr_ml_min_1_73m2 < 15))
+        utility = (
+            p["utility_norm_intercept"]
+            + p["utility_norm_male"] * ~s.female
+            + p["utility_norm_age"] * age
+            + p["utility_norm_age_squared"] * age**2
+        )
+        utility -= (
+            p["utility_decrement_heart_failure"] * s.heart_failure
+            + p["utility_decrement_ihd"] * s.chd
+            + p["utility_decrement_mi"] * s.myocardial_infarction
+            + p["utility_decrement_stroke"] * s.stroke_tia
+            + p["utility_decrement_renal_failure"] * (s.egfr_ml_min_1_73m2 < 15)
+        )
         alive_frac = np.where(died, 0.5, 1.0) * alive0
-        event = (np.where(mi, np.where(died, p["cost_mi_fatal_gbp"], p["cost_mi_nonfatal_event_year_gbp"]), 0.0)
-                 + np.where(stroke, np.where(died, p["cost_stroke_fatal_gbp"], p["cost_stroke_nonfatal_event_year_gbp"]), 0.0)
-                 + hf * p["cost_heart_failure_event_gbp"])
-        chronic = dt * alive_frac * (s.myocardial_infarction * p["cost_mi_later_years_gbp"] + s.stroke_tia * p["cost_stroke_later_years_gbp"]
-                                     + (s.egfr_ml_min_1_73m2 < 15) * p["cost_renal_failure_annual_gbp"])
+        event = (
+            np.where(mi, np.where(died, p["cost_mi_fatal_gbp"], p["cost_mi_nonfatal_event_year_gbp"]), 0.0)
+            + np.where(
+                stroke, np.where(died, p["cost_stroke_fatal_gbp"], p["cost_stroke_nonfatal_event_year_gbp"]), 0.0
+            )
+            + hf * p["cost_heart_failure_event_gbp"]
+        )
+        chronic = (
+            dt
+            * alive_frac
+            * (
+                s.myocardial_infarction * p["cost_mi_later_years_gbp"]
+                + s.stroke_tia * p["cost_stroke_later_years_gbp"]
+                + (s.egfr_ml_min_1_73m2 < 15) * p["cost_renal_failure_annual_gbp"]
+            )
+        )
         e = ENV_PARAMETERS
         consults = per_row(kind == LedgerKind.CONSULTATION, e["cost_gp_consultation_gbp"])
-        referral = per_row(kind == LedgerKind.OUTPATIENT_ATTENDANCE, e["cost_outpatient_first_attendance_gbp"]) + per_row(
-            (kind == LedgerKind.REFERRAL) & np.isin(concept, COMMUNITY_REFERRALS), e["cost_community_referral_gbp"])
+        referral = per_row(
+            kind == LedgerKind.OUTPATIENT_ATTENDANCE, e["cost_outpatient_first_attendance_gbp"]
+        ) + per_row(
+            (kind == LedgerKind.REFERRAL) & np.isin(concept, COMMUNITY_REFERRALS), e["cost_community_referral_gbp"]
+        )
         return {
             "qalys": np.maximum(utility, 0.0) * dt * alive_frac,
             "cost_events_gbp": event * alive0,
             "cost_chronic_gbp": chronic,
-            "cost_consultations_gbp": consults + (self.last_action == act.ACTION_INDEX["bp_check"]) * (e["cost_nurse_bp_check_gbp"] - e["cost_gp_consultation_gbp"]) * (consults > 0),
+            "cost_consultations_gbp": consults
+            + (self.last_action == act.ACTION_INDEX["bp_check"])
+            * (e["cost_nurse_bp_check_gbp"] - e["cost_gp_consultation_gbp"])
+            * (consults > 0),
             "cost_tests_gbp": per_row(kind == LedgerKind.TEST_ORDER, _TEST_COST[concept]),
             "cost_drugs_gbp": per_row(np.isin(kind, (LedgerKind.PRESCRIPTION,)), _ISSUE_COST[concept]),
             "cost_referrals_gbp": referral,
         }
-

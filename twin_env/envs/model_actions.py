@@ -113,8 +113,12 @@ def model_masks(ctx: RecordContext) -> dict[str, np.ndarray]:
     rows = np.arange(n)
     eligible = {
         a: eligible_on_record(
-            m.model, ctx.record, ctx.record.first_id + rows, np.asarray(ctx.day),
-            registration=ctx.registration, first_seq=ctx.table.episode_seq,
+            m.model,
+            ctx.record,
+            ctx.record.first_id + rows,
+            np.asarray(ctx.day),
+            registration=ctx.registration,
+            first_seq=ctx.table.episode_seq,
         )  # fmt: skip
         for a, m in MODEL_ACTIONS.items()
     }

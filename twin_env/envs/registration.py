@@ -10,7 +10,7 @@ SHIELDED_ENV_ID = "twin_env/PrimaryCare-Shielded-v0"
 
 
 def register_envs() -> None:
-    """Register ``twin_env/PrimaryCare-v0`` (single env and ``vector_entry_point``) and the shielded env; safe to call twice."""
+    """Register ``twin_env/PrimaryCare-v0`` (single env, ``vector_entry_point``) and the shielded env; idempotent."""
     if "twin_env/PrimaryCare-v0" not in gym.registry:
         gym.register(
             id="twin_env/PrimaryCare-v0",

@@ -44,7 +44,9 @@ class PrimaryCareSB3VecEnv(VecEnv):
     def step_wait(self) -> tuple[dict, np.ndarray, np.ndarray, list[dict]]:
         obs, reward, terminated, truncated, info = self.venv.step(self._actions)
         done = terminated | truncated
-        infos: list[dict] = [{"TimeLimit.truncated": bool(truncated[i] and not terminated[i])} for i in range(self.num_envs)]
+        infos: list[dict] = [
+            {"TimeLimit.truncated": bool(truncated[i] and not terminated[i])} for i in range(self.num_envs)
+        ]
         rows = np.flatnonzero(done)
         if rows.size:
             for i in rows.tolist():

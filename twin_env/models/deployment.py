@@ -202,12 +202,19 @@ class DeploymentResult:
     def take(self, index: np.ndarray) -> DeploymentResult:
         """The run restricted to positions ``index`` (ascending): as if deployed on those patients alone."""
         g = self.inputs
-        sub = Gathered(g.patients[index], *({k: v[index] for k, v in d.items()} for d in (g.value, g.status, g.day, g.seq, g.count)))
+        columns = (g.value, g.status, g.day, g.seq, g.count)
+        sub = Gathered(g.patients[index], *({k: v[index] for k, v in d.items()} for d in columns))
         return dataclasses.replace(
-            self, patients=self.patients[index], score=self.score[index], status=self.status[index],
-            reason=self.reason[index], eligible=self.eligible[index], imputed={k: v[index] for k, v in self.imputed.items()},
-            inputs=sub, used={k: v[index] for k, v in self.used.items()},
-        )  # fmt: skip
+            self,
+            patients=self.patients[index],
+            score=self.score[index],
+            status=self.status[index],
+            reason=self.reason[index],
+            eligible=self.eligible[index],
+            imputed={k: v[index] for k, v in self.imputed.items()},
+            inputs=sub,
+            used={k: v[index] for k, v in self.used.items()},
+        )
 
     def describe(self, i: int) -> str:
         """One patient's run as text, with the disclaimer whenever a score is shown."""

@@ -107,7 +107,15 @@ def get_drug(name: str) -> Drug:
 #: NICE NG136 order in which antihypertensive classes are added: ACE inhibitor or ARB (A) and
 #: calcium-channel blocker (C) first (which first: :func:`ng136_step1_is_acei`), then the thiazide-like
 #: diuretic (D), then step 4 (spironolactone, doxazosin, bisoprolol). Stepping down stops the last.
-BP_STEP_ORDER: tuple[str, ...] = ("ramipril", "losartan", "amlodipine", "indapamide", "spironolactone", "doxazosin", "bisoprolol")
+BP_STEP_ORDER: tuple[str, ...] = (
+    "ramipril",
+    "losartan",
+    "amlodipine",
+    "indapamide",
+    "spironolactone",
+    "doxazosin",
+    "bisoprolol",
+)
 #: The step-1 ACE inhibitor / ARB (the "A" of NG136).
 RAAS_DRUGS: tuple[str, ...] = BP_STEP_ORDER[:2]
 #: QRISK3 ethnicity codes of Black African or African-Caribbean family origin (NG136 step 1 rule).

@@ -42,7 +42,9 @@ def shield_rules(config: dict[str, Any] | None) -> RuleSet:
     rules = RuleSet.from_config(config)
     for rule in rules.rules:
         if rule.fallback is not None and rule.fallback not in ACTION_INDEX:
-            raise ValueError(f"rule {rule.id!r}: fallback {rule.fallback!r}; allowed: null or an action {sorted(ACTION_INDEX)}")
+            raise ValueError(
+                f"rule {rule.id!r}: fallback {rule.fallback!r}; allowed: null or an action {sorted(ACTION_INDEX)}"
+            )
     return rules
 
 
@@ -109,8 +111,9 @@ class Outcome:
         return costs
 
 
-def shield_action(mode: str, proposed: int, violations_of: Callable[[int], Sequence[Violation]],
-                  allowed: Callable[[int], bool]) -> Outcome:
+def shield_action(
+    mode: str, proposed: int, violations_of: Callable[[int], Sequence[Violation]], allowed: Callable[[int], bool]
+) -> Outcome:
     """The one decision rule of both shields: keep a safe action, else raise, replace or block.
 
     ``violations_of(a)``: the rules action ``a`` breaks now (judged on the record; () for an action
@@ -137,8 +140,14 @@ def shield_action(mode: str, proposed: int, violations_of: Callable[[int], Seque
 def row_snapshot(batch: Batch, ctx: RecordContext, row: int) -> RecordSnapshot:
     """The GP record of batch ``row``'s current patient on its decision date."""
     sim = batch.sim
-    return RecordSnapshot.from_store(sim.record.stores["gp"], sim.record.first_id + row, int(sim.days[row]), float(ctx.age_years[row]),
-                                     ctx.params["current_medication_window_days"], int(batch.table.episode_seq[row]))
+    return RecordSnapshot.from_store(
+        sim.record.stores["gp"],
+        sim.record.first_id + row,
+        int(sim.days[row]),
+        float(ctx.age_years[row]),
+        ctx.params["current_medication_window_days"],
+        int(batch.table.episode_seq[row]),
+    )
 
 
 def decide(env: PrimaryCareEnv, rules: RuleSet) -> Decision:
@@ -167,8 +176,14 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         fsync: fsync the log after every entry (slower; survives power loss, not just a killed process).
     """
 
-    def __init__(self, env: gym.Env, mode: str = "replace", rules: dict[str, Any] | None = None,
-                 audit_path: str | None = None, fsync: bool = False) -> None:
+    def __init__(
+        self,
+        env: gym.Env,
+        mode: str = "replace",
+        rules: dict[str, Any] | None = None,
+        audit_path: str | None = None,
+        fsync: bool = False,
+    ) -> None:
         RecordConstructorArgs.__init__(self, mode=mode, rules=rules, audit_path=audit_path, fsync=fsync)
         gym.Wrapper.__init__(self, env)
         if mode not in MODES:
@@ -216,13 +231,27 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         costs = out.costs(self.rules)
         cost = float(sum(costs.values()))
         self.episode_cost += cost
-        self.metrics.record(proposed_hard=len(out.hard), executed_hard=out.executed_hard, cost=cost, intervened=out.intervened,
-                            soft_cost=out.soft_cost, fired=[v.rule.id for v in fired])
-        info.update(costs, cost=cost, episode_cost=self.episode_cost, proposed_action=proposed, executed_action=executed,
-                    shield_intervened=out.intervened, violations=[v.to_dict() for v in fired])
+        self.metrics.record(
+            proposed_hard=len(out.hard),
+            executed_hard=out.executed_hard,
+            cost=cost,
+            intervened=out.intervened,
+            soft_cost=out.soft_cost,
+            fired=[v.rule.id for v in fired],
+        )
+        info.update(
+            costs,
+            cost=cost,
+            episode_cost=self.episode_cost,
+            proposed_action=proposed,
+            executed_action=executed,
+            shield_intervened=out.intervened,
+            violations=[v.to_dict() for v in fired],
+        )
         if self.audit is not None:
             entry = self.audit.append({
-                "episode": self.episode, "patient": info["patient_index"], "date": str(np.datetime64(d.snapshot.day, "D")),
+                "episode": self.episode, "patient": info["patient_index"],
+                "date": str(np.datetime64(d.snapshot.day, "D")),
                 "mode": self.mode, "rules_version": self.rules.version,
                 "proposed": {"action": proposed, "name": ACTIONS[proposed].name},
                 "executed": {"action": executed, "name": ACTIONS[executed].name},
@@ -241,7 +270,13 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         super().close()
 
 
-def make_shielded_env(config: EnvConfig | dict[str, Any] | None = None, render_mode: str | None = None, mode: str = "replace",
-                      rules: dict[str, Any] | None = None, audit_path: str | None = None, fsync: bool = False) -> SafetyShield:
+def make_shielded_env(
+    config: EnvConfig | dict[str, Any] | None = None,
+    render_mode: str | None = None,
+    mode: str = "replace",
+    rules: dict[str, Any] | None = None,
+    audit_path: str | None = None,
+    fsync: bool = False,
+) -> SafetyShield:
     """Entry point of ``twin_env/PrimaryCare-Shielded-v0``: a shielded ``PrimaryCareEnv``."""
     return SafetyShield(PrimaryCareEnv(config, render_mode), mode=mode, rules=rules, audit_path=audit_path, fsync=fsync)
