@@ -66,6 +66,24 @@ def test_shielded_step_runs_the_model_once_and_executes_the_judged_orders(monkey
     assert info["executed_action"] == Q and info["model_outputs"][0]["trigger"]["patients"]
 
 
+def test_a_resolution_taken_on_fewer_rows_is_a_fresh_resolution_of_those_rows() -> None:
+    from twin_env.envs import actions as act  # noqa: PLC0415
+    from twin_env.envs.vector_env import PrimaryCareVectorEnv  # noqa: PLC0415
+
+    env = PrimaryCareVectorEnv(6, {**AGED, "qrisk3_statin_threshold_percent": 5.0})
+    env.reset(seed=0)
+    for a in ("book_review", "order_lipids", "do_nothing", "do_nothing"):
+        env.step(np.full(6, ACTION_INDEX[a]))
+    rows = np.flatnonzero(env.action_masks()[:, Q])
+    assert len(rows) >= 2
+    whole = env.batch.resolve(Q, rows)
+    some = rows[::2]
+    taken, fresh = whole.take(some), act.resolve(env.batch.context(), Q, some)
+    assert [r.result.to_audit() for r in taken.runs] == [r.result.to_audit() for r in fresh.runs]
+    assert [taken.orders_of(int(i)) for i in some] == [fresh.orders_of(int(i)) for i in some]
+    assert env.batch.resolve(Q, some).orders_of(int(some[0])) == whole.orders_of(int(some[0]))
+
+
 @pytest.mark.parametrize(("threshold", "statin"), [(0.1, True), (99.0, False)])
 def test_qrisk3_threshold_is_respected(threshold: float, statin: bool) -> None:
     env = scored_qrisk3_env(qrisk3_statin_threshold_percent=threshold)
