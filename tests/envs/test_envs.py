@@ -85,7 +85,9 @@ def test_native_vector_env_matches_sync(env_id: str) -> None:
         on, rn, tn, un, info_n = native.step(actions)
         os_, rs, ts, us, info_s = sync.step(actions)
         assert _same(on, os_) and np.array_equal(rn, rs) and np.array_equal(tn, ts) and np.array_equal(un, us)
-        assert _same(info_n["action_mask"], info_s["action_mask"]) and _same(info_n["patient_index"], info_s["patient_index"])
+        assert _same(info_n["action_mask"], info_s["action_mask"]) and _same(
+            info_n["patient_index"], info_s["patient_index"]
+        )
         stepped = info_s.get("_reward_components", np.zeros(n, dtype=bool))
         for key, value in info_s.get("reward_components", {}).items():
             if key.startswith("_"):
@@ -96,7 +98,9 @@ def test_native_vector_env_matches_sync(env_id: str) -> None:
 
 
 def test_vector_env_autoresets_rows() -> None:
-    venv = gym.make_vec("twin_env/PrimaryCare-v0", num_envs=4, vectorization_mode="vector_entry_point", config={"horizon_years": 0.25})
+    venv = gym.make_vec(
+        "twin_env/PrimaryCare-v0", num_envs=4, vectorization_mode="vector_entry_point", config={"horizon_years": 0.25}
+    )
     venv.reset(seed=0)
     for _ in range(8):
         obs, r, term, trunc, info = venv.step(np.zeros(4, dtype=np.int64))
@@ -107,11 +111,11 @@ def test_vector_env_autoresets_rows() -> None:
 def test_record_mode_never_reads_the_truth() -> None:
     env = PrimaryCareEnv(SHORT)
     obs, _ = env.reset(seed=2)
-    state = env.unwrapped._batch.sim.state
+    state = env.unwrapped.batch.sim.state
     for field in ("sbp_mmhg", "hba1c_mmol_mol", "egfr_ml_min_1_73m2", "ldl_mmol_l", "total_chol_mmol_l"):
         state.columns[field][:] *= 1.5
     state.type2_diabetes[:] = True
-    again = env.unwrapped._batch.observe()
+    again = env.unwrapped.batch.observe()
     assert _same(obs, {k: v[0] for k, v in again.items()})
 
 

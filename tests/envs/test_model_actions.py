@@ -9,12 +9,12 @@ from twin_env.envs import model_actions
 from twin_env.envs.actions import ACTION_INDEX, resolve_orders
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.primary_care_env import PrimaryCareEnv
+from twin_env.envs.wrappers.shield import SafetyShield
 from twin_env.models.deployment import REFUSED, deploy, eligible_on_record
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.store import ItemType
 from twin_env.safety.audit import read_entries
 from twin_env.safety.engine import judge
-from twin_env.safety.shield import SafetyShield
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.orders import Order
 
@@ -36,25 +36,58 @@ def test_qrisk3_action_runs_the_deployment_harness(monkeypatch: pytest.MonkeyPat
     calls = []
     monkeypatch.setattr(model_actions, "deploy", lambda *a, **k: calls.append((a, k)) or deploy(*a, **k))
     obs, _, _, _, info = env.step(Q)
-    (args, kwargs), = calls
-    assert args[0] == "qrisk3" and kwargs["write_back"] is True
-    entry, = info["model_outputs"]
+    ((args, kwargs),) = calls
+    assert args[0] == "qrisk3" and kwargs["write_back"] is False  # run once; model_actions.write_back writes its scores
+    (entry,) = info["model_outputs"]
     assert entry["event"] == "model_deployment" and entry["model_id"] == "qrisk3-2017"
     assert "ClinRisk" in entry["disclaimer"]
     run = entry["patients"][0]
     assert run["status"] != REFUSED and set(run["inputs"]) >= {"sbp", "chol_hdl_ratio", "age", "egfr"}
     # written back into the GP record, and the observation reads it from there
-    table = env.unwrapped._batch.table
+    table = env.unwrapped.batch.table
     assert table.qrisk3[0] == pytest.approx(run["score_percent"], abs=1e-5)
     assert obs["qrisk3"][0] == pytest.approx(run["score_percent"] / 100, abs=1e-6) and obs["qrisk3"][1] == 0
     scores = env.unwrapped.record.gp_view(run["patient"], info["date"]).of(ItemType.RISK_SCORE)
     assert [round(x.value, 4) for x in scores] == [round(run["score_percent"], 4)]
 
 
+def test_shielded_step_runs_the_model_once_and_executes_the_judged_orders(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = SafetyShield(PrimaryCareEnv({**AGED, "qrisk3_statin_threshold_percent": 0.1}), mode="replace")
+    env.reset(seed=0)
+    for a in ("book_review", "order_lipids", "do_nothing"):
+        env.step(ACTION_INDEX[a])
+    calls = []
+    monkeypatch.setattr(model_actions, "deploy", lambda *a, **k: calls.append(a[0]) or deploy(*a, **k))
+    env.step(ACTION_INDEX["do_nothing"])  # the next decision is judged here: QRISK3 runs once
+    judged = env.decision.orders[Q]
+    assert judged == (Order("model", "qrisk3"), Order("prescribe", "atorvastatin", 20.0))
+    _, _, _, _, info = env.step(Q)  # executes the judged run (its scores written back), no second run
+    assert calls.count("qrisk3") == 1 and not env.action_masks()[Q]
+    assert info["executed_action"] == Q and info["model_outputs"][0]["trigger"]["patients"]
+
+
+def test_a_resolution_taken_on_fewer_rows_is_a_fresh_resolution_of_those_rows() -> None:
+    from twin_env.envs import actions as act  # noqa: PLC0415
+    from twin_env.envs.vector_env import PrimaryCareVectorEnv  # noqa: PLC0415
+
+    env = PrimaryCareVectorEnv(6, {**AGED, "qrisk3_statin_threshold_percent": 5.0})
+    env.reset(seed=0)
+    for a in ("book_review", "order_lipids", "do_nothing", "do_nothing"):
+        env.step(np.full(6, ACTION_INDEX[a]))
+    rows = np.flatnonzero(env.action_masks()[:, Q])
+    assert len(rows) >= 2
+    whole = env.batch.resolve(Q, rows)
+    some = rows[::2]
+    taken, fresh = whole.take(some), act.resolve(env.batch.context(), Q, some)
+    assert [r.result.to_audit() for r in taken.runs] == [r.result.to_audit() for r in fresh.runs]
+    assert [taken.orders_of(int(i)) for i in some] == [fresh.orders_of(int(i)) for i in some]
+    assert env.batch.resolve(Q, some).orders_of(int(some[0])) == whole.orders_of(int(some[0]))
+
+
 @pytest.mark.parametrize(("threshold", "statin"), [(0.1, True), (99.0, False)])
 def test_qrisk3_threshold_is_respected(threshold: float, statin: bool) -> None:
     env = scored_qrisk3_env(qrisk3_statin_threshold_percent=threshold)
-    orders = resolve_orders(Q, env.unwrapped._batch.context())
+    orders = resolve_orders(Q, env.unwrapped.batch.context())
     assert orders[0] == Order("model", "qrisk3") and (Order("prescribe", "atorvastatin", 20.0) in orders) is statin
     obs, _, _, _, info = env.step(Q)
     trigger = info["model_outputs"][0]["trigger"]
@@ -68,7 +101,7 @@ def test_qdiabetes_action_refers_to_the_dpp_at_the_threshold(threshold: float, r
     _, info = env.reset(seed=0)
     assert info["action_mask"][D]
     obs, _, _, _, info = env.step(D)
-    entry, = info["model_outputs"]
+    (entry,) = info["model_outputs"]
     assert entry["model_id"] == "qdiabetes-2018-a" and entry["patients"][0]["status"] != REFUSED
     assert bool(entry["trigger"]["patients"]) is refer and bool(obs["referred_recently"][-1]) is refer
     assert bool(info["action_mask"][D]) is not refer  # a DPP referral is not repeated within 90 days
@@ -77,13 +110,13 @@ def test_qdiabetes_action_refers_to_the_dpp_at_the_threshold(threshold: float, r
 def test_refused_run_does_nothing_and_says_why() -> None:
     env = PrimaryCareEnv({**AGED, "qrisk3_statin_threshold_percent": 0.1})
     env.reset(seed=0)  # no SBP recorded yet: QRISK3 refuses
-    n = len(env.unwrapped._batch.sim.ledger)
-    assert resolve_orders(Q, env.unwrapped._batch.context()) == [Order("model", "qrisk3")]
+    n = len(env.unwrapped.batch.sim.ledger)
+    assert resolve_orders(Q, env.unwrapped.batch.context()) == [Order("model", "qrisk3")]
     obs, _, _, _, info = env.step(Q)
     run = info["model_outputs"][0]["patients"][0]
     assert run["status"] == REFUSED and run["reason"] == "sbp missing" and run["score_percent"] is None
     assert info["model_outputs"][0]["trigger"]["patients"] == [] and obs["qrisk3"][1] == 1
-    led = env.unwrapped._batch.sim.ledger.columns
+    led = env.unwrapped.batch.sim.ledger.columns
     kind, concept = led["kind"][n:], led["concept"][n:]
     assert not (kind == LedgerKind.RISK_SCORE).any() and obs["medications"][7] == 0
     assert not ((kind == LedgerKind.PRESCRIPTION) & (concept == Concept.ATORVASTATIN_20MG)).any()
@@ -101,19 +134,31 @@ def test_audit_log_records_the_model_output(tmp_path) -> None:
 
 
 def test_masks_follow_contract_eligibility_and_agree_with_the_rules() -> None:
-    env = SafetyShield(PrimaryCareEnv({"min_age_years": 78.0, "max_age_years": 90.0, "horizon_years": 1.0,
-                                       "decision_interval_months": 3}), mode="mask")
+    env = SafetyShield(
+        PrimaryCareEnv(
+            {"min_age_years": 78.0, "max_age_years": 90.0, "horizon_years": 1.0, "decision_interval_months": 3}
+        ),
+        mode="mask",
+    )
     checked = {"qrisk3": [], "qdiabetes": []}
     for seed in range(6):
         env.reset(seed=seed)
         done = False
         while not done:
             d = env.decision
-            batch = env.unwrapped._batch
+            batch = env.unwrapped.batch
             ctx = batch.context()
             for action, model in ((Q, "qrisk3"), (D, "qdiabetes")):
-                eligible = bool(eligible_on_record(model, ctx.record, [0], np.datetime64(ctx.day, "D"),
-                                                   registration=ctx.registration, first_seq=ctx.table.episode_seq)[0])
+                eligible = bool(
+                    eligible_on_record(
+                        model,
+                        ctx.record,
+                        [0],
+                        np.datetime64(ctx.day, "D"),
+                        registration=ctx.registration,
+                        first_seq=ctx.table.episode_seq,
+                    )[0]
+                )
                 fired = judge(env.rules, [Order("model", model)], d.snapshot)
                 fires = any(v.rule.id == f"{model}_outside_licence" for v in fired)
                 assert fires is not eligible

@@ -18,13 +18,15 @@ def _episode(config: dict, policy: str, n: int = 48, seed: int = 3) -> tuple[lis
     env = PrimaryCareVectorEnv(n, config)
     obs, info = env.reset(seed=seed)
     rng = np.random.default_rng(0)
-    phi0 = env._batch._potential()
+    phi0 = env.batch._potential()
     seen, rewards, shaping = [obs], [], []
     done = np.zeros(n, dtype=bool)
     for _ in range(env.config.max_steps):
         mask = info["action_mask"]
         if policy == "treat":
-            a = np.where(mask[:, ACTION_INDEX["start_or_intensify_statin"]], ACTION_INDEX["start_or_intensify_statin"], 0)
+            a = np.where(
+                mask[:, ACTION_INDEX["start_or_intensify_statin"]], ACTION_INDEX["start_or_intensify_statin"], 0
+            )
             a = np.where(mask[:, ACTION_INDEX["step_up_antihypertensive"]], ACTION_INDEX["step_up_antihypertensive"], a)
         else:
             a = ((rng.random(mask.shape) + 1e-9 * (np.arange(mask.shape[1]) == 0)) * mask).argmax(axis=1)
@@ -66,7 +68,9 @@ def test_treatment_shows_its_expected_benefit_in_the_step_it_starts() -> None:
 def test_discounted_years_left() -> None:
     cfg = EnvConfig(horizon_years=1.0, decision_interval_months=3, shaping_gamma=0.5)
     np.testing.assert_allclose(discounted_years_left(np.array([0, 3, 4, 9]), cfg), [0.25 * 1.875, 0.25, 0.0, 0.0])
-    assert discounted_years_left(np.array([1]), EnvConfig(horizon_years=1.0, shaping_gamma=1.0))[0] == pytest.approx(11 / 12)
+    assert discounted_years_left(np.array([1]), EnvConfig(horizon_years=1.0, shaping_gamma=1.0))[0] == pytest.approx(
+        11 / 12
+    )
 
 
 @pytest.mark.parametrize("gamma", [0.0, 1.5, True, "0.9"])

@@ -40,7 +40,7 @@ def test_forget_before_frees_rows_and_keeps_positions() -> None:
 def test_a_long_rolling_vector_env_holds_only_current_patients() -> None:
     env = PrimaryCareVectorEnv(8, {"horizon_years": 0.5})
     env.reset(seed=1)
-    record = env._batch.sim.record
+    record = env.batch.sim.record
     for _ in range(120):  # 20 episodes per row
         env.step(np.zeros(8, dtype=np.int64))
     gp, ledger = record.stores["gp"], record.ledger

@@ -75,10 +75,10 @@ def test_any_tampering_is_detected(log: tuple, tmp_path_factory: pytest.TempPath
     if how == "byte":
         i = data.draw(st.integers(0, len(raw) - 1))
         b = data.draw(st.integers(0, 255).filter(lambda x: x != raw[i]))
-        bad = raw[:i] + bytes([b]) + raw[i + 1:]
+        bad = raw[:i] + bytes([b]) + raw[i + 1 :]
     elif how == "delete":
         i = data.draw(st.integers(0, len(lines) - 1))
-        bad = b"".join(lines[:i] + lines[i + 1:])
+        bad = b"".join(lines[:i] + lines[i + 1 :])
     else:
         i, j = sorted(data.draw(st.lists(st.integers(0, len(lines) - 1), min_size=2, max_size=2, unique=True)))
         lines[i], lines[j] = lines[j], lines[i]

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.safety.conftest import egfr, item, on, potassium, snapshot
-from twin_env.envs.actions import Order
 from twin_env.record.store import ItemType
 from twin_env.safety.engine import judge
 from twin_env.safety.rules import RuleSet
 from twin_env.vocab.concepts import Concept
+from twin_env.vocab.orders import Order
 
 RULES = RuleSet.packaged()
 RX = lambda drug, dose=1.0: Order("prescribe", drug, dose)  # noqa: E731
@@ -29,8 +29,14 @@ def test_packaged_rules_cover_the_issue() -> None:
     assert all(r.source and r.description and r.version >= 1 for r in RULES.rules)
 
 
-@pytest.mark.parametrize(("value", "expected"), [(25.0, {"metformin_egfr_below_30", "metformin_egfr_below_45_no_review"}),
-                                                  (40.0, {"metformin_egfr_below_45_no_review"}), (50.0, set())])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (25.0, {"metformin_egfr_below_30", "metformin_egfr_below_45_no_review"}),
+        (40.0, {"metformin_egfr_below_45_no_review"}),
+        (50.0, set()),
+    ],
+)
 def test_metformin_egfr(value: float, expected: set[str]) -> None:
     got = fired([RX("metformin", 1000.0)], snapshot(egfr(value, seq=11)))
     assert set(got) == expected
@@ -53,9 +59,13 @@ def test_acei_with_arb_both_ways() -> None:
 
 def test_potassium_rules() -> None:
     assert "start_raas_potassium_above_5" in fired([RX("ramipril")], snapshot(egfr(80.0), potassium(5.3)))
-    assert "start_raas_potassium_above_5" not in fired([RX("ramipril", 2.0)], snapshot(egfr(80.0), potassium(5.3), on(Concept.RAMIPRIL_5MG)))
+    assert "start_raas_potassium_above_5" not in fired(
+        [RX("ramipril", 2.0)], snapshot(egfr(80.0), potassium(5.3), on(Concept.RAMIPRIL_5MG))
+    )
     assert "spironolactone_potassium_above_4_5" in fired([RX("spironolactone")], snapshot(egfr(80.0), potassium(4.6)))
-    assert "spironolactone_potassium_above_4_5" not in fired([RX("spironolactone")], snapshot(egfr(80.0), potassium(4.5)))
+    assert "spironolactone_potassium_above_4_5" not in fired(
+        [RX("spironolactone")], snapshot(egfr(80.0), potassium(4.5))
+    )
 
 
 def test_pioglitazone_heart_failure_with_a_constructed_order() -> None:
@@ -96,16 +106,22 @@ def test_death_and_maximum_dose() -> None:
 
 @pytest.mark.parametrize(("age", "extra", "fires"), [
     (60.0, (), False), (24.0, (), True), (85.0, (), True), (84.9, (), False),
-    (60.0, (item(4, ItemType.PROBLEM, Concept.ANGINA),), True), (60.0, (egfr(55.0),), True), (60.0, (egfr(60.0),), False),
+    (60.0, (item(4, ItemType.PROBLEM, Concept.ANGINA),), True), (60.0, (egfr(55.0),), True),
+    (60.0, (egfr(60.0),), False),
 ])  # fmt: skip
 def test_qrisk3_licensed_population(age: float, extra: tuple, fires: bool) -> None:
     assert ("qrisk3_outside_licence" in fired([Order("model", "qrisk3")], snapshot(*extra, age=age))) is fires
 
 
 def test_configure_disables_and_adds_rules() -> None:
-    new = copy.deepcopy(RULES.raw["rules"][0]) | {"id": "no_amlodipine_over_80", "severity": "soft", "cost": 0.3, "fallback": None,
-                                                  "applies_to": {"kind": "prescribe", "names": ["amlodipine"]},
-                                                  "condition": {"age_years": {"op": ">", "value": 80}}}
+    new = copy.deepcopy(RULES.raw["rules"][0]) | {
+        "id": "no_amlodipine_over_80",
+        "severity": "soft",
+        "cost": 0.3,
+        "fallback": None,
+        "applies_to": {"kind": "prescribe", "names": ["amlodipine"]},
+        "condition": {"age_years": {"op": ">", "value": 80}},
+    }
     rs = RuleSet.from_config({"disable": ["acei_with_arb"], "add": [new]})
     assert "acei_with_arb" not in {r.id for r in rs.rules} and rs.get("no_amlodipine_over_80").cost == 0.3
     assert [v.rule.id for v in judge(rs, [RX("amlodipine")], snapshot(age=81.0))] == ["no_amlodipine_over_80"]
@@ -116,10 +132,13 @@ def test_configure_disables_and_adds_rules() -> None:
 
 
 @pytest.mark.parametrize(("patch", "message"), [
-    ({"severity": "medium"}, "severity 'medium'"), ({"cost": 0}, "cost must be"), ({"fallback": "fly"}, "fallback 'fly'"),
+    ({"severity": "medium"}, "severity 'medium'"), ({"cost": 0}, "cost must be"),
+    ({"fallback": "fly away"}, "fallback 'fly away'"),
     ({"condition": {"latest": {"concept": "HEART_FAILURE", "op": "<", "value": 1}}}, "unknown concept 'HEART_FAILURE'"),
-    ({"condition": {"whenever": True}}, "unknown predicate 'whenever'"), ({"applies_to": {"kind": "eat"}}, "applies_to must be"),
-    ({"condition": {"on_drug": ["@statins"]}}, "unknown drug class '@statins'"), ({"extra": 1}, r"unknown field\(s\) \['extra'\]"),
+    ({"condition": {"whenever": True}}, "unknown predicate 'whenever'"),
+    ({"applies_to": {"kind": "eat"}}, "applies_to must be"),
+    ({"condition": {"on_drug": ["@statins"]}}, "unknown drug class '@statins'"),
+    ({"extra": 1}, r"unknown field\(s\) \['extra'\]"),
 ])  # fmt: skip
 def test_bad_rules_raise_errors_naming_the_field(patch: dict, message: str) -> None:
     raw = copy.deepcopy(dict(RULES.raw))
@@ -132,3 +151,15 @@ def test_docs_rules_table_matches_the_rule_file() -> None:
     doc = (Path(__file__).parents[2] / "docs" / "safety.md").read_text(encoding="utf-8")
     table = re.search(r"<!-- rules-table -->\n(.*?)\n<!-- /rules-table -->", doc, re.S)
     assert table is not None and table.group(1).strip() == RULES.markdown_table()
+
+
+def test_rules_read_their_limits_from_the_shared_file() -> None:
+    from twin_env.vocab.limits import LIMITS  # noqa: PLC0415
+
+    cond = RULES.get("spironolactone_potassium_above_4_5").condition
+    assert cond == {"latest": {"concept": "POTASSIUM", "op": ">", "value": LIMITS["spironolactone_max_potassium"]}}
+    assert RULES.get("metformin_egfr_below_30").condition["latest"]["value"] == LIMITS["metformin_min_egfr"] == 30
+    raw = copy.deepcopy(dict(RULES.raw))
+    raw["rules"][0]["condition"] = {"latest": {"concept": "EGFR", "op": "<", "value": {"limit": "nope"}}}
+    with pytest.raises(ValueError, match="unknown clinical limit 'nope'"):
+        RuleSet.from_mapping(raw)

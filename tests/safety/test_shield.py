@@ -13,15 +13,24 @@ from hypothesis import strategies as st
 import twin_env  # noqa: F401 (registers the ids)
 from tests.safety.conftest import SHORT
 from twin_env.envs.actions import ACTION_INDEX, resolve_orders
+from twin_env.envs.wrappers import CostTuple, LagrangianReward, SafetyShield, SafetyViolationError
 from twin_env.record.store import ItemType
-from twin_env.safety import CostTuple, LagrangianReward, SafetyShield, SafetyViolationError
 from twin_env.safety.engine import judge
 from twin_env.simulation import Simulation
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.drugs import DRUGS
 
 ID = "twin_env/PrimaryCare-Shielded-v0"
-RISKY = [ACTION_INDEX[n] for n in ("step_up_antihypertensive", "start_or_titrate_metformin", "add_sglt2", "qrisk3_statin", "refer_cardiology")]
+RISKY = [
+    ACTION_INDEX[n]
+    for n in (
+        "step_up_antihypertensive",
+        "start_or_titrate_metformin",
+        "add_sglt2",
+        "qrisk3_statin",
+        "refer_cardiology",
+    )
+]
 _DRUG = {c: d.name for d in DRUGS.values() for c in d.products.values()}
 _CVD = {Concept.ACUTE_MI, Concept.MYOCARDIAL_INFARCTION, Concept.ANGINA, Concept.STROKE, Concept.TIA}
 
@@ -29,7 +38,9 @@ _CVD = {Concept.ACUTE_MI, Concept.MYOCARDIAL_INFARCTION, Concept.ANGINA, Concept
 def independent_violations(view, age: float, prescriptions: list[tuple[str, float]], qrisk3_run: bool) -> list[str]:
     """Hard rules re-derived by hand from ``Record.gp_view`` (not the shield's snapshot or engine)."""
     obs = [i for i in view.items if i.item == ItemType.OBSERVATION]
-    latest = {c: next((i.value for i in reversed(obs) if i.concept == c), None) for c in (Concept.EGFR, Concept.POTASSIUM)}
+    latest = {
+        c: next((i.value for i in reversed(obs) if i.concept == c), None) for c in (Concept.EGFR, Concept.POTASSIUM)
+    }
     recent_egfr = any(i.concept == Concept.EGFR and (view.as_of - i.date).days <= 365 for i in obs)
     current: dict[str, object] = {}
     for i in view.items:
@@ -43,10 +54,15 @@ def independent_violations(view, age: float, prescriptions: list[tuple[str, floa
     for drug, dose in prescriptions:
         egfr, k = latest[Concept.EGFR], latest[Concept.POTASSIUM]
         bad += ["metformin<30"] * (drug == "metformin" and egfr is not None and egfr < 30)
-        bad += ["acei+arb"] * ((drug == "ramipril" and "losartan" in current) or (drug == "losartan" and "ramipril" in current))
+        bad += ["acei+arb"] * (
+            (drug == "ramipril" and "losartan" in current) or (drug == "losartan" and "ramipril" in current)
+        )
         bad += ["raas K"] * (drug in ("ramipril", "losartan") and drug not in current and k is not None and k > 5.0)
         bad += ["spiro K"] * (drug == "spironolactone" and k is not None and k > 4.5)
-        bad += ["no eGFR"] * (drug in ("ramipril", "losartan", "indapamide", "spironolactone", "metformin", "dapagliflozin") and not recent_egfr)
+        bad += ["no eGFR"] * (
+            drug in ("ramipril", "losartan", "indapamide", "spironolactone", "metformin", "dapagliflozin")
+            and not recent_egfr
+        )
         bad += ["dead"] * dead + ["dose"] * (dose > max(DRUGS[drug].products))
     if qrisk3_run:
         cvd = any(i.item == ItemType.PROBLEM and i.concept in _CVD for i in view.items)
@@ -76,15 +92,20 @@ def drive(mode: str, seed: int, actions: list[int], spy: list) -> list[dict]:
     base = env.unwrapped
     infos = []
     for a in actions:
-        batch = base._batch
+        batch = base.batch
         view = base.record.gp_view(batch.sim.record.first_id, batch.sim.date)
         age, day = float(batch.sim.state.age_years[0]), batch.sim.day
         d, before = env.get_wrapper_attr("decision"), len(spy)
         # the mask agrees with the rules, re-judged here from the record before the step
-        hard = {b for b in range(19) if d.env_mask[b] and any(v.rule.hard for v in judge(shield_rules(env), resolve_orders(b, d.ctx), d.snapshot))}
+        hard = {
+            b
+            for b in range(19)
+            if d.env_mask[b]
+            and any(v.rule.hard for v in judge(shield_rules(env), resolve_orders(b, d.ctx), d.snapshot))
+        }
         assert set(np.flatnonzero(d.env_mask & ~d.safe_mask)) == hard
         _, _, term, trunc, info = env.step(a)
-        ran_qrisk3 = bool(base._batch.table.qrisk3_day[0] == day)
+        ran_qrisk3 = bool(base.batch.table.qrisk3_day[0] == day)
         assert independent_violations(view, age, spy[before:], ran_qrisk3) == [], (mode, seed, a, info)
         if a in hard:
             assert info["executed_action"] != a and info["shield_intervened"] and info["cost"] > 0
@@ -104,16 +125,24 @@ def shield_rules(env: gym.Env):  # noqa: ANN201
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(mode=st.sampled_from(["mask", "replace", "block"]), seed=st.integers(0, 5000),
-       actions=st.lists(st.integers(0, 18), min_size=4, max_size=14))
+@given(
+    mode=st.sampled_from(["mask", "replace", "block"]),
+    seed=st.integers(0, 5000),
+    actions=st.lists(st.integers(0, 18), min_size=4, max_size=14),
+)
 def test_random_actions_never_execute_a_hard_violation(spy: list, mode: str, seed: int, actions: list[int]) -> None:
     drive(mode, seed, actions, spy)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(mode=st.sampled_from(["mask", "replace", "block"]), seed=st.integers(0, 5000),
-       actions=st.lists(st.sampled_from(RISKY), min_size=4, max_size=14))
-def test_adversarial_actions_never_execute_a_hard_violation(spy: list, mode: str, seed: int, actions: list[int]) -> None:
+@given(
+    mode=st.sampled_from(["mask", "replace", "block"]),
+    seed=st.integers(0, 5000),
+    actions=st.lists(st.sampled_from(RISKY), min_size=4, max_size=14),
+)
+def test_adversarial_actions_never_execute_a_hard_violation(
+    spy: list, mode: str, seed: int, actions: list[int]
+) -> None:
     drive(mode, seed, actions, spy)
 
 
@@ -138,7 +167,11 @@ def test_modes_on_a_forbidden_action() -> None:
         _, _, _, _, info = env.step(a)
         out[mode] = info["executed_action"]
         assert info["cost"] > 0 and info["episode_cost"] == info["cost"] and info["violations"]
-    assert out["mask"] == out["block"] == 0 and out["replace"] in (0, ACTION_INDEX["order_renal"], ACTION_INDEX["stop_metformin"])
+    assert out["mask"] == out["block"] == 0 and out["replace"] in (
+        0,
+        ACTION_INDEX["order_renal"],
+        ACTION_INDEX["stop_metformin"],
+    )
     env = gym.make(ID, config=SHORT, mode="raise")
     env.reset(seed=seed)
     with pytest.raises(SafetyViolationError, match="breaks hard safety rule"):
@@ -166,7 +199,9 @@ def test_checkers_spec_round_trip_and_wrapping_an_existing_env() -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        warnings.filterwarnings("ignore", message=".*different from the unwrapped version")  # the shield is a wrapper by design
+        warnings.filterwarnings(
+            "ignore", message=".*different from the unwrapped version"
+        )  # the shield is a wrapper by design
         check_env(gym.make(ID, config=SHORT).env.env, skip_render_check=True)
         sb3_check(gym.make(ID, config=SHORT).env.env)
     env = gym.make(ID, config=SHORT, mode="block")
@@ -191,3 +226,21 @@ def test_cost_tuple_and_lagrangian_reward() -> None:
     lag.reset(seed=seed)
     _, r2, _, _, info2 = lag.step(a)
     assert r2 == pytest.approx(info2["reward_unpenalised"] - 2.0 * info2["cost"])
+
+
+def test_rule_fallbacks_are_checked_against_the_action_catalogue() -> None:
+    from twin_env.envs.wrappers.shield import shield_rules as checked  # noqa: PLC0415
+
+    rule = {
+        "id": "odd",
+        "version": 1,
+        "severity": "hard",
+        "cost": 1.0,
+        "description": "d",
+        "source": "s",
+        "applies_to": {"kind": "refer"},
+        "condition": {"death_recorded": True},
+        "fallback": "fly",
+    }
+    with pytest.raises(ValueError, match="fallback 'fly'; allowed: null or an action"):
+        checked({"add": [rule]})

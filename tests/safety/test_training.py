@@ -6,7 +6,7 @@ import gymnasium as gym
 import pytest
 
 import twin_env  # noqa: F401
-from twin_env.safety import LagrangianReward
+from twin_env.envs.wrappers import LagrangianReward
 
 pytestmark = pytest.mark.slow
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 def test_maskable_ppo_trains_with_a_lagrangian_penalty() -> None:
     from sb3_contrib import MaskablePPO
 
-    from twin_env.safety.lagrangian import LagrangeCallback
+    from twin_env.envs.wrappers.lagrangian import LagrangeCallback
 
     env = LagrangianReward(gym.make("twin_env/PrimaryCare-Shielded-v0", config={"horizon_years": 2.0}, mode="mask"))
     callback = LagrangeCallback(cost_limit=0.0, lr=0.5)
@@ -30,8 +30,8 @@ def test_lagrange_callback_drives_the_vector_penalty_through_the_sb3_adapter() -
     from sb3_contrib import MaskablePPO
 
     from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
-    from twin_env.safety import VectorLagrangianReward, VectorSafetyShield
-    from twin_env.safety.lagrangian import LagrangeCallback
+    from twin_env.envs.wrappers import VectorLagrangianReward, VectorSafetyShield
+    from twin_env.envs.wrappers.lagrangian import LagrangeCallback
 
     venv = PrimaryCareSB3VecEnv(8, {"horizon_years": 1.0}, lambda e: VectorLagrangianReward(VectorSafetyShield(e)))
     callback = LagrangeCallback(cost_limit=0.0, lr=0.5)

@@ -15,10 +15,10 @@ import twin_env  # noqa: F401 (registers the ids)
 from tests.safety.conftest import SHORT
 from tests.safety.test_shield import RISKY, independent_violations
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.envs.wrappers import SafetyViolationError
+from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
 from twin_env.policies import make_policy, policy_inputs
-from twin_env.safety import SafetyViolationError
 from twin_env.safety.snapshot import RecordSnapshot
-from twin_env.safety.vector_shield import VectorSafetyShield
 from twin_env.simulation import Simulation
 
 N = 4
@@ -40,7 +40,7 @@ def row_spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str, float]]:
 
 def _views(env: VectorSafetyShield) -> list:
     """Each row's GP view on its decision date, this episode's items only (row ids are reused after auto-reset)."""
-    batch = env.unwrapped._batch
+    batch = env.unwrapped.batch
     out = []
     for row in range(N):
         view = batch.sim.record.gp_view(batch.sim.record.first_id + row, np.datetime64(int(batch.sim.days[row]), "D"))
@@ -57,7 +57,7 @@ def drive(
     """Step the shield with ``choose(env, obs, t)`` actions; re-check every row's prescriptions independently."""
     env = VectorSafetyShield(PrimaryCareVectorEnv(N, SHORT), mode=mode)
     obs, _ = env.reset(seed=seed)
-    batch = env.unwrapped._batch
+    batch = env.unwrapped.batch
     for t in range(steps):
         views, ages = _views(env), batch.sim.state.age_years.copy()
         days, before = batch.sim.days.copy(), len(spy)
@@ -160,9 +160,11 @@ def test_raise_mode_names_the_rule() -> None:
 def test_sb3_adapter_behind_the_shield_judges_the_first_action_after_a_reset() -> None:
     """SB3 resets rows in the same step: the shield must not treat the new patient's first action as ignored."""
     from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
-    from twin_env.safety import VectorLagrangianReward
+    from twin_env.envs.wrappers import VectorLagrangianReward
 
-    venv = PrimaryCareSB3VecEnv(4, {"horizon_years": 0.25}, lambda e: VectorLagrangianReward(VectorSafetyShield(e), 2.0))
+    venv = PrimaryCareSB3VecEnv(
+        4, {"horizon_years": 0.25}, lambda e: VectorLagrangianReward(VectorSafetyShield(e), 2.0)
+    )
     venv.seed(1)
     venv.reset()
     shield = venv.venv.env
@@ -180,7 +182,7 @@ def test_sb3_adapter_behind_the_shield_judges_the_first_action_after_a_reset() -
 
 
 def test_vector_lagrangian_reward_rejects_a_negative_multiplier() -> None:
-    from twin_env.safety import VectorLagrangianReward
+    from twin_env.envs.wrappers import VectorLagrangianReward
 
     with pytest.raises(ValueError, match="lagrange_multiplier must be >= 0, got -1"):
         VectorLagrangianReward(VectorSafetyShield(PrimaryCareVectorEnv(2, SHORT)), -1)

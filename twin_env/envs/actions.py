@@ -1,24 +1,31 @@
-"""The Discrete action catalogue: what a GP can do at a decision, its NICE basis, its mask, its effect.
+"""The Discrete action catalogue: what a GP can do at a decision, its NICE basis, its mask, its orders.
 
 Every action reads the GP record only (``GpRecordTable``), never the latent twin. ``ACTIONS``
 is the catalogue in action-index order.
+
+One action path: :func:`resolve` turns an action chosen on batch rows into orders once (model
+actions run their model once and give a ``model`` order plus the order it triggers); the safety
+shield judges exactly those orders; :func:`execute` carries them out through
+``sim.execute(rows, order)`` (care), writing a model's scores back before its triggered order.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol
 
 import numpy as np
 
-from twin_env.envs.model_actions import MODEL_ACTIONS, apply_model_action, model_masks, model_orders
+from twin_env.envs.model_actions import MODEL_ACTIONS, ModelRun, model_masks, run_models, write_back
 from twin_env.envs.observation import MEDICATIONS, PROBLEMS, SERVICES, GpRecordTable
 from twin_env.models.gather import Registration
 from twin_env.models.qrisk3 import qrisk3_score_array
 from twin_env.record.record import Record
-from twin_env.simulation import Simulation
 from twin_env.vocab.concepts import Concept
+from twin_env.vocab.drugs import BLACK_ETHNICITY_CODES, BP_STEP_ORDER, DRUGS, ng136_step1_is_acei
+from twin_env.vocab.limits import limit
 from twin_env.vocab.orders import Order
 
 
@@ -32,15 +39,31 @@ class Action:
 ACTIONS: tuple[Action, ...] = (
     Action("do_nothing", "no action this interval", "-"),
     Action("book_review", "book a GP review (BP measured, review bloods for recorded conditions)", "QOF annual review"),
-    Action("bp_check", "nurse BP check; stands in for ambulatory/home BP monitoring, which the care layer does not model", "NICE NG136 1.2"),
+    Action(
+        "bp_check",
+        "nurse BP check; stands in for ambulatory/home BP monitoring, which the care layer does not model",
+        "NICE NG136 1.2",
+    ),
     Action("order_hba1c", "order HbA1c", "NICE NG28 1.6"),
     Action("order_lipids", "order a lipid profile", "NICE NG238"),
     Action("order_renal", "order U&E (eGFR, potassium)", "NICE NG203"),
     Action("order_acr", "order urine ACR", "NICE NG203"),
-    Action("step_up_antihypertensive", "next NG136 step from the recorded regimen, age, ethnicity and diabetes", "NICE NG136 1.4"),
-    Action("step_down_antihypertensive", "stop the most recently added class (4th, 3rd, 2nd, 1st step)", "NICE NG136 1.4 / BNF"),
+    Action(
+        "step_up_antihypertensive",
+        "next NG136 step from the recorded regimen, age, ethnicity and diabetes",
+        "NICE NG136 1.4",
+    ),
+    Action(
+        "step_down_antihypertensive",
+        "stop the most recently added class (4th, 3rd, 2nd, 1st step)",
+        "NICE NG136 1.4 / BNF",
+    ),
     Action("start_or_intensify_statin", "atorvastatin 20 mg (80 mg with recorded CVD), then 40, 80 mg", "NICE NG238"),
-    Action("start_or_titrate_metformin", "metformin 500 mg/day, up by 500 to 2000 mg/day (needs eGFR >= 30 recorded)", "NICE NG28 1.7"),
+    Action(
+        "start_or_titrate_metformin",
+        "metformin 500 mg/day, up by 500 to 2000 mg/day (needs eGFR >= 30 recorded)",
+        "NICE NG28 1.7",
+    ),
     Action("stop_metformin", "stop metformin", "NICE NG28 / BNF (eGFR < 30)"),
     Action("add_sglt2", "add dapagliflozin 10 mg (recorded T2D, CKD or heart failure)", "NICE NG28, TA775, TA679"),
     Action("refer_lifestyle", "refer to weight management", "NICE NG136 1.3, PH53"),
@@ -48,28 +71,38 @@ ACTIONS: tuple[Action, ...] = (
     Action("refer_cardiology", "refer to cardiology (recorded CHD, AF or heart failure)", "NICE NG185, NG106"),
     Action("refer_renal", "refer to nephrology (recorded CKD or eGFR < 60)", "NICE NG203 1.5"),
     Action("refer_diabetes", "refer to the diabetes service (recorded T2D)", "NICE NG28"),
-    Action("qrisk3_statin", "deploy QRISK3 on the record; if >= threshold (default 10%) start atorvastatin 20 mg", "NICE NG238 1.6 (QRISK3 >= 10%)"),
-    Action("qdiabetes_dpp", "deploy QDiabetes-2018 (model A) on the record; if >= threshold refer to the NHS Diabetes Prevention Programme", "NICE PH38 (threshold unverified)"),
+    Action(
+        "qrisk3_statin",
+        "deploy QRISK3 on the record; if >= threshold (default 10%) start atorvastatin 20 mg",
+        "NICE NG238 1.6 (QRISK3 >= 10%)",
+    ),
+    Action(
+        "qdiabetes_dpp",
+        "deploy QDiabetes-2018 (model A) on the record; if >= threshold refer to the NHS Diabetes Prevention Programme",
+        "NICE PH38 (threshold unverified)",
+    ),
 )
 ACTION_INDEX = {a.name: i for i, a in enumerate(ACTIONS)}
 N_ACTIONS = len(ACTIONS)
 _P = {name: i for i, name in enumerate(PROBLEMS)}
 _M = {name: i for i, name in enumerate(MEDICATIONS)}
-_BLACK = (6, 7)  # QRISK3 ethnicity codes: Black Caribbean, Black African
 _TESTS = {"order_hba1c": "hba1c", "order_lipids": "lipids", "order_renal": "renal", "order_acr": "acr"}
-_REFERRALS = {"refer_lifestyle": "weight_management", "refer_smoking_cessation": "smoking_cessation",
-              "refer_cardiology": "cardiology", "refer_renal": "nephrology", "refer_diabetes": "diabetology"}
-#: NG136 order in which classes are added (A or C first by age/ethnicity/diabetes, then the other, D, then step 4).
-_STEP4 = ("spironolactone", "doxazosin", "bisoprolol")
-_BP_ORDER = ("ramipril", "losartan", "amlodipine", "indapamide", *_STEP4)
+_REFERRALS = {
+    "refer_lifestyle": "weight_management",
+    "refer_smoking_cessation": "smoking_cessation",
+    "refer_cardiology": "cardiology",
+    "refer_renal": "nephrology",
+    "refer_diabetes": "diabetology",
+}
+_METFORMIN_STEP_MG = 500.0
+_METFORMIN_MAX_MG = max(DRUGS["metformin"].products)
 
 
 @dataclasses.dataclass
 class RecordContext:
     """What actions read: the GP table, registration demographics, the date and parameters.
 
-    Model actions deploy on ``record`` (the GP store) with ``registration``; their audit entries
-    are appended to ``model_outputs``.
+    Model actions deploy on ``record`` (the GP store) with ``registration``.
     """
 
     table: GpRecordTable
@@ -81,7 +114,6 @@ class RecordContext:
     params: dict[str, float]
     record: Record | None = None
     registration: Registration | None = None
-    model_outputs: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     @functools.cached_property
     def dose(self) -> np.ndarray:
@@ -119,44 +151,55 @@ def qrisk3_from_record(ctx: RecordContext) -> np.ndarray:
     sd = np.where(np.isnan(t.sbp_sd()), p["qrisk3_impute_sbp_sd_mmhg"], t.sbp_sd())
     bmi = np.where(np.isnan(t.latest(Concept.BMI)), p["qrisk3_impute_bmi_kg_m2"], t.latest(Concept.BMI))
     smoking = np.where(np.isnan(t.smoking), 0, t.smoking).astype(int)
-    ok = (~cvd & (ctx.age_years >= 25) & (ctx.age_years < 85) & np.isfinite(ratio) & (ratio >= 1) & (ratio <= 12)
-          & (sbp >= 70) & (sbp <= 210))
+    ok = (
+        ~cvd
+        & (ctx.age_years >= 25)
+        & (ctx.age_years < 85)
+        & np.isfinite(ratio)
+        & (ratio >= 1)
+        & (ratio <= 12)
+        & (sbp >= 70)
+        & (sbp <= 210)
+    )
     out = np.full(len(ok), np.nan)
     if ok.any():
-        on_bp = (ctx.dose[:, [_M[d] for d in ("ramipril", "losartan", "amlodipine", "indapamide", "bisoprolol", "doxazosin", "spironolactone")]] > 0).any(axis=1)
+        on_bp = (ctx.dose[:, [_M[d] for d in BP_STEP_ORDER]] > 0).any(axis=1)
         out[ok] = qrisk3_score_array(
-            sex=np.where(ctx.female[ok], "female", "male"), age=ctx.age_years[ok], ethnicity=ctx.ethnicity[ok].astype(int),
-            smoking=smoking[ok], bmi=bmi[ok],
-            chol_hdl_ratio=ratio[ok], sbp=sbp[ok], sbp_sd=np.clip(sd[ok], 0, 99), townsend=np.clip(ctx.townsend[ok], -7, 11),
-            atrial_fibrillation=prob[ok, _P["atrial_fibrillation"]], ckd_3_5=prob[ok, _P["ckd_3_5"]],
-            treated_hypertension=(prob[:, _P["hypertension"]] & on_bp)[ok], type2_diabetes=prob[ok, _P["type2_diabetes"]],
+            sex=np.where(ctx.female[ok], "female", "male"),
+            age=ctx.age_years[ok],
+            ethnicity=ctx.ethnicity[ok].astype(int),
+            smoking=smoking[ok],
+            bmi=bmi[ok],
+            chol_hdl_ratio=ratio[ok],
+            sbp=sbp[ok],
+            sbp_sd=np.clip(sd[ok], 0, 99),
+            townsend=np.clip(ctx.townsend[ok], -7, 11),
+            atrial_fibrillation=prob[ok, _P["atrial_fibrillation"]],
+            ckd_3_5=prob[ok, _P["ckd_3_5"]],
+            treated_hypertension=(prob[:, _P["hypertension"]] & on_bp)[ok],
+            type2_diabetes=prob[ok, _P["type2_diabetes"]],
         )
     return out
 
 
 def _bp_next(ctx: RecordContext) -> np.ndarray:
-    """NG136 next step per row (N,): index into ``_BP_ORDER`` of the drug to start (dose 1), -1 if the regimen is complete."""
-    ramipril, losartan, amlodipine, indapamide, spironolactone, doxazosin, bisoprolol = (ctx.dose[:, [_M[d] for d in _BP_ORDER]] > 0).T
-    black = np.isin(ctx.ethnicity, _BLACK)
-    a, a_drug = ramipril | losartan, np.where(black, 1, 0)
-    a_first = ctx.table.problem[:, _P["type2_diabetes"]] | ((ctx.age_years < 55) & ~black)
-    potassium_ok = ctx.table.latest(Concept.POTASSIUM) <= 4.5
-    return np.select([~a & ~amlodipine, ~a, ~amlodipine, ~indapamide, ~spironolactone & potassium_ok, ~doxazosin, ~bisoprolol],
-                     [np.where(a_first, a_drug, 2), a_drug, 2, 3, 4, 5, 6], -1)
+    """NG136 next step per row (N,): index into ``BP_STEP_ORDER`` of the drug to start (dose 1), -1 if complete."""
+    on = ctx.dose[:, [_M[d] for d in BP_STEP_ORDER]] > 0
+    ramipril, losartan, amlodipine, indapamide, spironolactone, doxazosin, bisoprolol = on.T
+    a, a_drug = ramipril | losartan, np.where(np.isin(ctx.ethnicity, BLACK_ETHNICITY_CODES), 1, 0)
+    a_first = ng136_step1_is_acei(ctx.age_years, ctx.ethnicity, ctx.table.problem[:, _P["type2_diabetes"]])
+    potassium_ok = ctx.table.latest(Concept.POTASSIUM) <= limit("spironolactone_max_potassium")
+    return np.select(
+        [~a & ~amlodipine, ~a, ~amlodipine, ~indapamide, ~spironolactone & potassium_ok, ~doxazosin, ~bisoprolol],
+        [np.where(a_first, a_drug, 2), a_drug, 2, 3, 4, 5, 6],
+        -1,
+    )
 
 
 def _bp_last(ctx: RecordContext) -> np.ndarray:
-    """Per row (N,): index into ``_BP_ORDER`` of the last-added class taken, -1 if none."""
-    has = ctx.dose[:, [_M[d] for d in _BP_ORDER]] > 0
-    return np.where(has.any(axis=1), len(_BP_ORDER) - 1 - np.argmax(has[:, ::-1], axis=1), -1)
-
-
-def _by_date(ctx: RecordContext) -> list[tuple[RecordContext, np.ndarray]]:
-    """(context on one date, (N,) rows on that date) per distinct date of ``ctx.day``: models deploy as of one date."""
-    n = len(ctx.age_years)
-    if np.ndim(ctx.day) == 0:
-        return [(ctx, np.ones(n, dtype=bool))]
-    return [(dataclasses.replace(ctx, day=int(d), model_outputs=ctx.model_outputs), ctx.day == d) for d in np.unique(ctx.day)]
+    """Per row (N,): index into ``BP_STEP_ORDER`` of the last-added class taken, -1 if none."""
+    has = ctx.dose[:, [_M[d] for d in BP_STEP_ORDER]] > 0
+    return np.where(has.any(axis=1), len(BP_STEP_ORDER) - 1 - np.argmax(has[:, ::-1], axis=1), -1)
 
 
 def _statin_next(ctx: RecordContext) -> np.ndarray:
@@ -176,14 +219,19 @@ def action_masks(ctx: RecordContext, alive: np.ndarray) -> np.ndarray:
     m[:, ACTION_INDEX["step_down_antihypertensive"]] = ctx.bp_last >= 0
     m[:, ACTION_INDEX["start_or_intensify_statin"]] = ctx.statin_next > 0
     met = dose[:, _M["metformin"]]
-    m[:, ACTION_INDEX["start_or_titrate_metformin"]] = p[:, _P["type2_diabetes"]] & (egfr >= 30) & (met < 2000)
+    t2d = p[:, _P["type2_diabetes"]]
+    m[:, ACTION_INDEX["start_or_titrate_metformin"]] = (
+        t2d & (egfr >= limit("metformin_min_egfr")) & (met < _METFORMIN_MAX_MG)
+    )
     m[:, ACTION_INDEX["stop_metformin"]] = met > 0
-    m[:, ACTION_INDEX["add_sglt2"]] = (p[:, _P["type2_diabetes"]] | p[:, _P["ckd_3_5"]] | p[:, _P["heart_failure"]]) & (dose[:, _M["dapagliflozin"]] == 0)
+    sglt2_indicated = t2d | p[:, _P["ckd_3_5"]] | p[:, _P["heart_failure"]]
+    m[:, ACTION_INDEX["add_sglt2"]] = sglt2_indicated & (dose[:, _M["dapagliflozin"]] == 0)
     recent = t.referred_within(ctx.day, ctx.params["referral_repeat_window_days"])
+    cardiac = ("myocardial_infarction", "angina", "atrial_fibrillation", "heart_failure")
     need = {
-        "refer_cardiology": p[:, _P["myocardial_infarction"]] | p[:, _P["angina"]] | p[:, _P["atrial_fibrillation"]] | p[:, _P["heart_failure"]],
-        "refer_renal": p[:, _P["ckd_3_5"]] | (egfr < 60),
-        "refer_diabetes": p[:, _P["type2_diabetes"]],
+        "refer_cardiology": np.any([p[:, _P[c]] for c in cardiac], axis=0),
+        "refer_renal": p[:, _P["ckd_3_5"]] | (egfr < limit("ckd_egfr_below")),
+        "refer_diabetes": t2d,
     }
     for action, service in _REFERRALS.items():
         m[:, ACTION_INDEX[action]] = ~recent[:, SERVICES.index(service)] & need.get(action, True)
@@ -193,76 +241,133 @@ def action_masks(ctx: RecordContext, alive: np.ndarray) -> np.ndarray:
     return m
 
 
-def apply_actions(sim: Simulation, ctx: RecordContext, actions: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Carry out ``actions`` (N,) for rows where the action is valid; returns (N,) bool "executed".
+# ----- one action path: resolve to orders once, judge them, execute them ------------------------
+#: What one action does on some rows: (order, (k,) batch rows) pairs in execution order.
+Groups = list[tuple[Order, np.ndarray]]
 
-    An action masked out for its row is not executed (recorded as do-nothing in ``info``).
+
+def _by_target(rows: np.ndarray, target: np.ndarray, order: Callable[[Any], Order | None]) -> Groups:
+    """One group per distinct ``target`` value of ``rows`` (ascending); ``order(value)`` None drops it."""
+    out = []
+    for value in np.unique(target).tolist():
+        o = order(value)
+        if o is not None:
+            out.append((o, rows[target == value]))
+    return out
+
+
+def _step_up(ctx: RecordContext, rows: np.ndarray) -> Groups:
+    return _by_target(rows, ctx.bp_next[rows], lambda j: Order("prescribe", BP_STEP_ORDER[j], 1.0) if j >= 0 else None)
+
+
+def _step_down(ctx: RecordContext, rows: np.ndarray) -> Groups:
+    return _by_target(rows, ctx.bp_last[rows], lambda j: Order("stop", BP_STEP_ORDER[j]) if j >= 0 else None)
+
+
+def _statin(ctx: RecordContext, rows: np.ndarray) -> Groups:
+    return _by_target(
+        rows, ctx.statin_next[rows], lambda mg: Order("prescribe", "atorvastatin", mg) if mg > 0 else None
+    )
+
+
+def _metformin(ctx: RecordContext, rows: np.ndarray) -> Groups:
+    target = ctx.dose[rows, _M["metformin"]] + _METFORMIN_STEP_MG
+    return _by_target(rows, target, lambda mg: Order("prescribe", "metformin", mg))
+
+
+def _always(order: Order) -> Callable[[RecordContext, np.ndarray], Groups]:
+    return lambda ctx, rows: [(order, rows)]
+
+
+#: Action name -> its resolver (rows -> groups of orders). Model actions: :func:`resolve`.
+RESOLVERS: dict[str, Callable[[RecordContext, np.ndarray], Groups]] = {
+    "do_nothing": lambda ctx, rows: [],
+    "book_review": _always(Order("review", "book_review")),
+    "bp_check": _always(Order("review", "bp_check")),
+    **{action: _always(Order("test", panel)) for action, panel in _TESTS.items()},
+    **{action: _always(Order("refer", service)) for action, service in _REFERRALS.items()},
+    "step_up_antihypertensive": _step_up,
+    "step_down_antihypertensive": _step_down,
+    "start_or_intensify_statin": _statin,
+    "start_or_titrate_metformin": _metformin,
+    "stop_metformin": _always(Order("stop", "metformin")),
+    "add_sglt2": _always(Order("prescribe", "dapagliflozin", 10.0)),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Resolution:
+    """What action ``action`` does on batch ``rows`` (k,) now (ascending): its orders, resolved once.
+
+    ``groups``: (order, rows) pairs in execution order; ``runs``: a model action's model runs
+    (one per decision date, not yet written back), whose orders are the ``model`` run and, on the
+    rows whose score reaches the threshold, the action's order.
     """
-    n = len(actions)
-    done = mask[np.arange(n), actions]
-    rows_of = {i: np.flatnonzero((actions == i) & done) for i in np.unique(actions[done]).tolist()}
-    for i, rows in rows_of.items():
-        name = ACTIONS[i].name
-        if name in ("book_review", "bp_check"):
-            sim.book_review(rows)
-        elif name in _TESTS:
-            sim.order_test(rows, _TESTS[name])
-        elif name in _REFERRALS:
-            sim.refer(rows, _REFERRALS[name])
-        elif name == "step_up_antihypertensive":
-            nxt = ctx.bp_next[rows]
-            for j in np.unique(nxt).tolist():
-                sim.prescribe(rows[nxt == j], _BP_ORDER[j], 1.0)
-        elif name == "step_down_antihypertensive":
-            last = ctx.bp_last[rows]
-            for j in np.unique(last).tolist():
-                sim.stop(rows[last == j], _BP_ORDER[j])
-        elif name == "start_or_intensify_statin":
-            target = ctx.statin_next
-            for mg in np.unique(target[rows]):
-                sim.prescribe(rows[target[rows] == mg], "atorvastatin", float(mg))
-        elif name == "start_or_titrate_metformin":
-            target = ctx.dose[rows, _M["metformin"]] + 500.0
-            for mg in np.unique(target):
-                sim.prescribe(rows[target == mg], "metformin", float(mg))
-        elif name == "stop_metformin":
-            sim.stop(rows, "metformin")
-        elif name == "add_sglt2":
-            sim.prescribe(rows, "dapagliflozin", 10.0)
-        elif name in MODEL_ACTIONS:
-            for on_date, rows_on in _by_date(ctx):
-                if rows_on[rows].any():
-                    ctx.model_outputs.append(apply_model_action(sim, on_date, name, rows[rows_on[rows]]))
-    return done
+
+    action: int
+    rows: np.ndarray
+    groups: tuple[tuple[Order, np.ndarray], ...] = ()
+    runs: tuple[ModelRun, ...] = ()
+
+    def steps(self) -> Iterator[tuple[Order, np.ndarray, ModelRun | None]]:
+        """(order, (k,) rows, run to write back first or None) in execution order."""
+        for order, rows in self.groups:
+            yield order, rows, None
+        for run in self.runs:
+            yield Order("model", run.spec.model), run.rows, run
+            yield run.spec.order, run.triggered, None
+
+    def orders_of(self, row: int) -> tuple[Order, ...]:
+        """The orders for batch ``row`` (one of ``rows``), in execution order."""
+        return tuple(order for order, rows, _ in self.steps() if row in rows)
+
+    def take(self, rows: np.ndarray) -> Resolution:
+        """This resolution on a subset ``rows`` of its rows (ascending), without resolving again."""
+        groups = tuple((o, r[np.isin(r, rows)]) for o, r in self.groups)
+        runs = tuple(run.take(np.isin(run.rows, rows)) for run in self.runs)
+        return Resolution(
+            self.action,
+            np.asarray(rows, dtype=np.int64),
+            tuple(g for g in groups if len(g[1])),
+            tuple(r for r in runs if len(r.rows)),
+        )
+
+
+def resolve(ctx: RecordContext, action: int, rows: np.ndarray) -> Resolution:
+    """Resolve ``action`` chosen on batch ``rows`` (ascending) into orders, vectorised over the rows.
+
+    Reads the record only and changes nothing (a model action deploys its model without writing
+    back). The mask is not applied: resolve rows for which the action is valid.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    name = ACTIONS[action].name
+    if name in MODEL_ACTIONS:
+        return Resolution(action, rows, runs=tuple(run_models(ctx, name, rows)) if len(rows) else ())
+    return Resolution(action, rows, groups=tuple(RESOLVERS[name](ctx, rows)))
 
 
 def resolve_orders(action: int, ctx: RecordContext, row: int = 0) -> list[Order]:
-    """What ``action`` would concretely do for batch ``row`` now (ignores the mask; [] if nothing).
+    """What ``action`` would concretely do for batch ``row`` now ([] if nothing): :func:`resolve` on one row."""
+    return list(resolve(ctx, action, np.array([row])).orders_of(row))
 
-    Model actions give the model run and, if the score reaches the threshold, the order it triggers.
+
+class Executor(Protocol):
+    """What carries orders out: the simulation's ``execute(rows, order)`` and its ``record``."""
+
+    record: Record
+
+    def execute(self, rows: np.ndarray, order: Order) -> None: ...
+
+
+def execute(sim: Executor, plan: Iterable[Resolution]) -> list[dict[str, Any]]:
+    """Carry out resolved actions in ``plan`` order (care: ``sim.execute``); the model runs' audit entries.
+
+    A model run's scores are written into the GP record before the order it triggers.
     """
-    name = ACTIONS[action].name
-    if name in ("book_review", "bp_check"):
-        return [Order("review", name)]
-    if name in _TESTS:
-        return [Order("test", _TESTS[name])]
-    if name in _REFERRALS:
-        return [Order("refer", _REFERRALS[name])]
-    if name == "step_up_antihypertensive":
-        nxt = int(ctx.bp_next[row])
-        return [] if nxt < 0 else [Order("prescribe", _BP_ORDER[nxt], 1.0)]
-    if name == "step_down_antihypertensive":
-        last = int(ctx.bp_last[row])
-        return [] if last < 0 else [Order("stop", _BP_ORDER[last])]
-    if name == "start_or_intensify_statin":
-        mg = float(ctx.statin_next[row])
-        return [Order("prescribe", "atorvastatin", mg)] if mg > 0 else []
-    if name == "start_or_titrate_metformin":
-        return [Order("prescribe", "metformin", float(ctx.dose[row, _M["metformin"]]) + 500.0)]
-    if name == "stop_metformin":
-        return [Order("stop", "metformin")]
-    if name == "add_sglt2":
-        return [Order("prescribe", "dapagliflozin", 10.0)]
-    if name in MODEL_ACTIONS:
-        return model_orders(ctx, name, row)
-    return []
+    outputs = []
+    for resolution in plan:
+        for order, rows, run in resolution.steps():
+            if run is not None:
+                outputs.append(write_back(sim.record, run))
+            sim.execute(rows, order)
+    return outputs

@@ -68,7 +68,10 @@ class EnvConfig:
             if not _is_real(value) or not value >= 0 or value == float("inf"):
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
         if not 18 <= self.min_age_years <= self.max_age_years <= 100:
-            raise ValueError(f"ages must satisfy 18 <= min_age_years <= max_age_years <= 100, got {self.min_age_years}, {self.max_age_years}")
+            raise ValueError(
+                "ages must satisfy 18 <= min_age_years <= max_age_years <= 100, "
+                f"got {self.min_age_years}, {self.max_age_years}"
+            )
         for name in THRESHOLDS:
             value = getattr(self, name)
             if not _is_real(value) or not 0 < value <= 100:
@@ -79,8 +82,14 @@ class EnvConfig:
             raise ValueError("horizon_years and reward_scale_gbp must be > 0")
         for name in ("decision_interval_months", "population_seed"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < (1 if name == "decision_interval_months" else 0):
-                raise ValueError(f"{name} must be an integer >= {1 if name == 'decision_interval_months' else 0}, got {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Integral)
+                or value < (1 if name == "decision_interval_months" else 0)
+            ):
+                raise ValueError(
+                    f"{name} must be an integer >= {1 if name == 'decision_interval_months' else 0}, got {value!r}"
+                )
         if not isinstance(self.artefacts, bool):
             raise ValueError(f"artefacts must be a bool, got {self.artefacts!r}")
         from twin_env.envs.rewards import REWARDS  # noqa: PLC0415 (rewards imports nothing from here at import time)

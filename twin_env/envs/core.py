@@ -24,14 +24,25 @@ from twin_env.vocab.services import COMMUNITY_REFERRALS
 
 EPISODE_STRIDE = 2**20
 ENV_PARAMETERS: dict[str, float] = read_scalars("env_parameters.csv")
-_DRUG_COST = {Concept.ATORVASTATIN_10MG: "atorvastatin", Concept.ATORVASTATIN_20MG: "atorvastatin", Concept.ATORVASTATIN_40MG: "atorvastatin",
-              Concept.ATORVASTATIN_80MG: "atorvastatin", Concept.METFORMIN_500MG: "metformin", Concept.DAPAGLIFLOZIN_10MG: "dapagliflozin"}
+_DRUG_COST = {
+    Concept.ATORVASTATIN_10MG: "atorvastatin",
+    Concept.ATORVASTATIN_20MG: "atorvastatin",
+    Concept.ATORVASTATIN_40MG: "atorvastatin",
+    Concept.ATORVASTATIN_80MG: "atorvastatin",
+    Concept.METFORMIN_500MG: "metformin",
+    Concept.DAPAGLIFLOZIN_10MG: "dapagliflozin",
+}
 _ISSUE_COST = np.zeros(int(max(Concept)) + 1)
 for _c in Concept:
     if 50 <= _c <= 65:
         _ISSUE_COST[_c] = ENV_PARAMETERS[f"cost_issue_{_DRUG_COST.get(_c, 'bp_drug')}_gbp"]
 _TEST_COST = np.zeros(int(max(Concept)) + 1)
-for _c, _n in ((Concept.TEST_HBA1C, "hba1c"), (Concept.TEST_LIPIDS, "lipids"), (Concept.TEST_RENAL, "renal"), (Concept.TEST_ACR, "acr")):
+for _c, _n in (
+    (Concept.TEST_HBA1C, "hba1c"),
+    (Concept.TEST_LIPIDS, "lipids"),
+    (Concept.TEST_RENAL, "renal"),
+    (Concept.TEST_ACR, "acr"),
+):
     _TEST_COST[_c] = ENV_PARAMETERS[f"cost_test_{_n}_gbp"]
 
 
@@ -73,14 +84,14 @@ class Batch:
         self._ledger_len = len(self.sim.ledger)
         self.table.update(self.sim.record.stores["gp"], self.sim.days)
         self.last_action = np.zeros(self.n, dtype=np.int64)
-        self._masks: np.ndarray | None = None
+        self._forget_state()
         self._potential_now: np.ndarray | None = None
 
     def reset_rows(self, rows: np.ndarray) -> None:
         """Start each row's next episode in place (vector env auto-reset)."""
         rows = np.asarray(rows, dtype=np.intp)
         self.episode[rows] += 1
-        seq = self.sim.ledger._next_seq[rows].astype(np.int64)
+        seq = self.sim.ledger.next_seq(rows).astype(np.int64)
         self.table.update(self.sim.record.stores["gp"], self.sim.days)
         self.table.clear(rows, seq)
         self._replace_rows(rows)
@@ -89,7 +100,7 @@ class Batch:
         self.last_action[rows] = 0
         self.table.update(self.sim.record.stores["gp"], self.sim.days)
         self.sim.record.forget_finished_patients()
-        self._masks = None
+        self._forget_state()
         self._potential_now = None
 
     def patient_index(self, rows: np.ndarray) -> np.ndarray:
@@ -101,10 +112,21 @@ class Batch:
         days = self.sim.days
         return int(days[0]) if (days == days[0]).all() else days.copy()
 
+    def _forget_state(self) -> None:
+        """Drop what was read from the current state (context, masks, resolved actions): it changed."""
+        self._ctx: act.RecordContext | None = None
+        self._masks: np.ndarray | None = None
+        self._resolved: dict[int, act.Resolution] = {}
+
     def context(self) -> act.RecordContext:
-        s = self.sim.state
-        return act.RecordContext(self.table, s.age_years, s.female, s.ethnicity, s.townsend, self.today(), self.params,
-                                 self.sim.record, Registration.from_simulation(self.sim))
+        """What actions read now (GP table, registration, date, parameters); one per state."""
+        if self._ctx is None:
+            s = self.sim.state
+            self._ctx = act.RecordContext(
+                self.table, s.age_years, s.female, s.ethnicity, s.townsend, self.today(), self.params,
+                self.sim.record, Registration.from_simulation(self.sim),
+            )  # fmt: skip
+        return self._ctx
 
     def masks(self) -> np.ndarray:
         """(N, N_ACTIONS) action masks, computed once per state (after each reset or step)."""
@@ -112,11 +134,34 @@ class Batch:
             self._masks = act.action_masks(self.context(), self.sim.state.alive)
         return self._masks.copy()
 
+    def resolve(self, action: int, rows: np.ndarray) -> act.Resolution:
+        """``action`` on batch ``rows`` (ascending) resolved into orders, once per state.
+
+        A later request for a subset of the rows reuses the resolution (a model is not run again):
+        the shield judges, and :meth:`step` executes, the same orders.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        cached = self._resolved.get(action)
+        if cached is not None and np.isin(rows, cached.rows).all():
+            return cached if len(rows) == len(cached.rows) else cached.take(rows)
+        resolution = act.resolve(self.context(), action, rows)
+        if cached is None or np.isin(cached.rows, rows).all():
+            self._resolved[action] = resolution
+        return resolution
+
     def observe(self) -> dict[str, np.ndarray]:
         s, mode, obs = self.sim.state, self.config.observation_mode, {}
         if "record" in mode:
             demo = {k: s.columns[k] for k in ("age_years", "female", "ethnicity", "imd_quintile")}
-            obs.update(encode_record(self.table, demo, self.today(), self.steps / self.config.max_steps, ENV_PARAMETERS["current_medication_window_days"]))
+            obs.update(
+                encode_record(
+                    self.table,
+                    demo,
+                    self.today(),
+                    self.steps / self.config.max_steps,
+                    ENV_PARAMETERS["current_medication_window_days"],
+                )
+            )
         if "truth" in mode:
             obs.update(encode_truth(s))
         return obs
@@ -127,13 +172,14 @@ class Batch:
         sim, cfg = self.sim, self.config
         alive0 = sim.state.alive.copy()
         potential0 = self._potential() if cfg.reward in SHAPED_REWARDS else None
-        mask = self.masks()
-        ctx = self.context()
-        executed = act.apply_actions(sim, ctx, actions, mask)
-        self.model_outputs = ctx.model_outputs
+        executed = self.masks()[np.arange(self.n), actions]  # a masked action is not executed
+        plan = [
+            self.resolve(a, np.flatnonzero((actions == a) & executed)) for a in np.unique(actions[executed]).tolist()
+        ]
+        self.model_outputs = act.execute(sim, plan)
         self.last_action = np.where(executed, actions, 0)
         sim.step(cfg.dt_years)
-        self._masks = None
+        self._forget_state()
         self.steps += 1
         self.table.update(sim.record.stores["gp"], sim.days)
         comps = self._components(alive0)
@@ -152,7 +198,11 @@ class Batch:
         """
         if self._potential_now is None:
             self._potential_now = cvd_potential_gbp(
-                self.sim.simulator, self.sim.state, self.steps, self.config, ENV_PARAMETERS["shaping_value_per_cvd_event_gbp"]
+                self.sim.simulator,
+                self.sim.state,
+                self.steps,
+                self.config,
+                ENV_PARAMETERS["shaping_value_per_cvd_event_gbp"],
             )
         return self._potential_now
 
@@ -170,28 +220,56 @@ class Batch:
 
         acute = kind == LedgerKind.ACUTE_EVENT
         died = per_row(kind == LedgerKind.DEATH) > 0
-        mi, stroke, hf = (per_row(acute & (concept == c)) > 0 for c in (Concept.ACUTE_MI, Concept.STROKE, Concept.HEART_FAILURE))
+        mi, stroke, hf = (
+            per_row(acute & (concept == c)) > 0 for c in (Concept.ACUTE_MI, Concept.STROKE, Concept.HEART_FAILURE)
+        )
         age = s.age_years
-        utility = p["utility_norm_intercept"] + p["utility_norm_male"] * ~s.female + p["utility_norm_age"] * age + p["utility_norm_age_squared"] * age**2
-        utility -= (p["utility_decrement_heart_failure"] * s.heart_failure + p["utility_decrement_ihd"] * s.chd + p["utility_decrement_mi"] * s.myocardial_infarction
-                    + p["utility_decrement_stroke"] * s.stroke_tia + p["utility_decrement_renal_failure"] * (s.egfr_ml_min_1_73m2 < 15))
+        utility = (
+            p["utility_norm_intercept"]
+            + p["utility_norm_male"] * ~s.female
+            + p["utility_norm_age"] * age
+            + p["utility_norm_age_squared"] * age**2
+        )
+        utility -= (
+            p["utility_decrement_heart_failure"] * s.heart_failure
+            + p["utility_decrement_ihd"] * s.chd
+            + p["utility_decrement_mi"] * s.myocardial_infarction
+            + p["utility_decrement_stroke"] * s.stroke_tia
+            + p["utility_decrement_renal_failure"] * (s.egfr_ml_min_1_73m2 < 15)
+        )
         alive_frac = np.where(died, 0.5, 1.0) * alive0
-        event = (np.where(mi, np.where(died, p["cost_mi_fatal_gbp"], p["cost_mi_nonfatal_event_year_gbp"]), 0.0)
-                 + np.where(stroke, np.where(died, p["cost_stroke_fatal_gbp"], p["cost_stroke_nonfatal_event_year_gbp"]), 0.0)
-                 + hf * p["cost_heart_failure_event_gbp"])
-        chronic = dt * alive_frac * (s.myocardial_infarction * p["cost_mi_later_years_gbp"] + s.stroke_tia * p["cost_stroke_later_years_gbp"]
-                                     + (s.egfr_ml_min_1_73m2 < 15) * p["cost_renal_failure_annual_gbp"])
+        event = (
+            np.where(mi, np.where(died, p["cost_mi_fatal_gbp"], p["cost_mi_nonfatal_event_year_gbp"]), 0.0)
+            + np.where(
+                stroke, np.where(died, p["cost_stroke_fatal_gbp"], p["cost_stroke_nonfatal_event_year_gbp"]), 0.0
+            )
+            + hf * p["cost_heart_failure_event_gbp"]
+        )
+        chronic = (
+            dt
+            * alive_frac
+            * (
+                s.myocardial_infarction * p["cost_mi_later_years_gbp"]
+                + s.stroke_tia * p["cost_stroke_later_years_gbp"]
+                + (s.egfr_ml_min_1_73m2 < 15) * p["cost_renal_failure_annual_gbp"]
+            )
+        )
         e = ENV_PARAMETERS
         consults = per_row(kind == LedgerKind.CONSULTATION, e["cost_gp_consultation_gbp"])
-        referral = per_row(kind == LedgerKind.OUTPATIENT_ATTENDANCE, e["cost_outpatient_first_attendance_gbp"]) + per_row(
-            (kind == LedgerKind.REFERRAL) & np.isin(concept, COMMUNITY_REFERRALS), e["cost_community_referral_gbp"])
+        referral = per_row(
+            kind == LedgerKind.OUTPATIENT_ATTENDANCE, e["cost_outpatient_first_attendance_gbp"]
+        ) + per_row(
+            (kind == LedgerKind.REFERRAL) & np.isin(concept, COMMUNITY_REFERRALS), e["cost_community_referral_gbp"]
+        )
         return {
             "qalys": np.maximum(utility, 0.0) * dt * alive_frac,
             "cost_events_gbp": event * alive0,
             "cost_chronic_gbp": chronic,
-            "cost_consultations_gbp": consults + (self.last_action == act.ACTION_INDEX["bp_check"]) * (e["cost_nurse_bp_check_gbp"] - e["cost_gp_consultation_gbp"]) * (consults > 0),
+            "cost_consultations_gbp": consults
+            + (self.last_action == act.ACTION_INDEX["bp_check"])
+            * (e["cost_nurse_bp_check_gbp"] - e["cost_gp_consultation_gbp"])
+            * (consults > 0),
             "cost_tests_gbp": per_row(kind == LedgerKind.TEST_ORDER, _TEST_COST[concept]),
             "cost_drugs_gbp": per_row(np.isin(kind, (LedgerKind.PRESCRIPTION,)), _ISSUE_COST[concept]),
             "cost_referrals_gbp": referral,
         }
-

@@ -2,9 +2,11 @@
 
 ``qrisk3_statin`` and ``qdiabetes_dpp`` run :func:`twin_env.models.deployment.deploy`, the harness
 monitoring uses (contract eligibility, missing-data policy, provenance), on the rows that chose
-them. Each scored run is written back into the GP record (the observation's ``qrisk3`` feature
-is read from there); a score at or above the :class:`~twin_env.envs.config.EnvConfig` threshold
-triggers the action's order. A refused run does nothing; its reason is in the run's audit entry
+them, once per decision: :func:`run_models` gives the ``model`` order and the order it triggers
+(what the shield judges); :func:`write_back` later writes the same run's scores into the GP record
+(the observation's ``qrisk3`` feature is read from there) before the triggered order is carried
+out. A score at or above the :class:`~twin_env.envs.config.EnvConfig` threshold triggers the
+action's order. A refused run does nothing; its reason is in the run's audit entry
 (``info["model_outputs"]``).
 """
 
@@ -16,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from twin_env.envs.observation import MEDICATIONS, SERVICES
-from twin_env.models.deployment import DeploymentResult, deploy, eligible_on_record
-from twin_env.simulation import Simulation
+from twin_env.models.deployment import DeploymentResult, deploy, eligible_on_record, write_scores
+from twin_env.record.record import Record
 from twin_env.vocab.orders import Order
 
 if TYPE_CHECKING:
@@ -41,21 +43,62 @@ _ATORVASTATIN = MEDICATIONS.index("atorvastatin")
 _DPP = SERVICES.index("diabetes_prevention")
 
 
-def run_model(ctx: RecordContext, action: str, rows: np.ndarray, *, write_back: bool) -> DeploymentResult:
-    """Deploy the model of ``action`` on batch ``rows`` of the record as of ``ctx.day``."""
+@dataclasses.dataclass(frozen=True)
+class ModelRun:
+    """One deployment of an action's model on batch ``rows`` (n,), all on one date, not yet written back.
+
+    ``result`` holds the n runs; ``hit`` (n,) bool: score at or above ``threshold_percent``.
+    """
+
+    action: str
+    rows: np.ndarray
+    result: DeploymentResult
+    hit: np.ndarray
+    threshold_percent: float
+
+    @property
+    def spec(self) -> ModelAction:
+        return MODEL_ACTIONS[self.action]
+
+    @property
+    def triggered(self) -> np.ndarray:
+        """(k,) batch rows whose score triggers the action's order."""
+        return self.rows[self.hit]
+
+    def take(self, keep: np.ndarray) -> ModelRun:
+        """The run restricted to the (n,) bool ``keep`` of its rows (as if deployed on those rows alone)."""
+        index = np.flatnonzero(keep)
+        return dataclasses.replace(self, rows=self.rows[index], result=self.result.take(index), hit=self.hit[index])
+
+
+def run_model(ctx: RecordContext, action: str, rows: np.ndarray) -> DeploymentResult:
+    """Deploy the model of ``action`` on batch ``rows`` of the record as of ``ctx.day`` (one date); writes nothing."""
     if ctx.record is None or ctx.registration is None:
         raise ValueError("RecordContext.record and .registration are needed to deploy a model (see Batch.context)")
     rows = np.asarray(rows, dtype=np.int64)
     return deploy(
         MODEL_ACTIONS[action].model, ctx.record, ctx.record.first_id + rows, np.datetime64(ctx.day, "D"),
-        registration=ctx.registration, write_back=write_back, first_seq=ctx.table.episode_seq[rows],
+        registration=ctx.registration, write_back=False, first_seq=ctx.table.episode_seq[rows],
     )  # fmt: skip
 
 
-def triggered(ctx: RecordContext, action: str, result: DeploymentResult) -> np.ndarray:
-    """(n,) bool: scored runs at or above the action's threshold."""
-    with np.errstate(invalid="ignore"):
-        return result.scored & (result.score >= ctx.params[MODEL_ACTIONS[action].threshold])
+def run_models(ctx: RecordContext, action: str, rows: np.ndarray) -> list[ModelRun]:
+    """Deploy ``action``'s model on batch ``rows`` (ascending): one run per distinct decision date, dates ascending.
+
+    Each row is deployed as of its own date (vector-env rows drift apart after auto-resets).
+    """
+    spec = MODEL_ACTIONS[action]
+    rows = np.asarray(rows, dtype=np.int64)
+    days = np.broadcast_to(np.asarray(ctx.day), (len(ctx.age_years),))[rows]
+    threshold = ctx.params[spec.threshold]
+    runs = []
+    for day in np.unique(days).tolist():
+        on = rows[days == day]
+        result = run_model(dataclasses.replace(ctx, day=int(day)), action, on)
+        with np.errstate(invalid="ignore"):
+            hit = result.scored & (result.score >= threshold)
+        runs.append(ModelRun(action, on, result, hit, threshold))
+    return runs
 
 
 def model_masks(ctx: RecordContext) -> dict[str, np.ndarray]:
@@ -70,8 +113,12 @@ def model_masks(ctx: RecordContext) -> dict[str, np.ndarray]:
     rows = np.arange(n)
     eligible = {
         a: eligible_on_record(
-            m.model, ctx.record, ctx.record.first_id + rows, np.asarray(ctx.day),
-            registration=ctx.registration, first_seq=ctx.table.episode_seq,
+            m.model,
+            ctx.record,
+            ctx.record.first_id + rows,
+            np.asarray(ctx.day),
+            registration=ctx.registration,
+            first_seq=ctx.table.episode_seq,
         )  # fmt: skip
         for a, m in MODEL_ACTIONS.items()
     }
@@ -82,40 +129,12 @@ def model_masks(ctx: RecordContext) -> dict[str, np.ndarray]:
     }
 
 
-def model_orders(ctx: RecordContext, action: str, row: int) -> list[Order]:
-    """The model run and, if its score reaches the threshold, the order it triggers (nothing is written)."""
-    return batch_model_orders(ctx, action, np.array([row]))[0]
-
-
-def batch_model_orders(ctx: RecordContext, action: str, rows: np.ndarray) -> list[list[Order]]:
-    """:func:`model_orders` for several batch ``rows``: one deployment per distinct decision date.
-
-    Each row is deployed as of its own date (vector-env rows drift apart after auto-resets).
-    """
-    spec = MODEL_ACTIONS[action]
-    rows = np.asarray(rows, dtype=np.int64)
-    days = np.broadcast_to(np.asarray(ctx.day), (len(ctx.age_years),))[rows]
-    out: list[list[Order]] = [[] for _ in rows]
-    for day in np.unique(days).tolist():
-        sel = np.flatnonzero(days == day)
-        on = dataclasses.replace(ctx, day=int(day), model_outputs=[])
-        hit = triggered(on, action, run_model(on, action, rows[sel], write_back=False))
-        for k, h in zip(sel.tolist(), hit.tolist()):
-            out[k] = [Order("model", spec.model), *([spec.order] if h else [])]
-    return out
-
-
-def apply_model_action(sim: Simulation, ctx: RecordContext, action: str, rows: np.ndarray) -> dict[str, Any]:
-    """Run the model on ``rows`` (writing scores back), carry out the triggered order; the run's audit entry."""
-    spec = MODEL_ACTIONS[action]
-    result = run_model(ctx, action, rows, write_back=True)
-    go = np.asarray(rows)[triggered(ctx, action, result)]
-    if spec.order.kind == "prescribe":
-        sim.prescribe(go, spec.order.name, float(spec.order.dose))  # type: ignore[arg-type]
-    else:
-        sim.refer(go, spec.order.name)
+def write_back(record: Record, run: ModelRun) -> dict[str, Any]:
+    """Write ``run``'s scores into the GP record; the run's audit entry (``info["model_outputs"]``)."""
+    write_scores(record, run.result)
+    spec = run.spec
     trigger = {
-        "action": action, "threshold_percent": ctx.params[spec.threshold], "order": dataclasses.asdict(spec.order),
-        "patients": (sim.record.first_id + go).tolist(),
+        "action": run.action, "threshold_percent": run.threshold_percent, "order": dataclasses.asdict(spec.order),
+        "patients": (record.first_id + run.triggered).tolist(),
     }  # fmt: skip
-    return {**result.to_audit(), "trigger": trigger}
+    return {**run.result.to_audit(), "trigger": trigger}

@@ -107,9 +107,23 @@ class PrimaryCareEnv(gym.Env[dict, int]):
             raise ValueError(f"invalid action {action!r}; allowed: an integer in [0, {N_ACTIONS - 1}]")
         reward, terminated, truncated, comps, executed = self._batch.step(np.array([int(a.reshape(-1)[0])]))
         self._last_reward = float(reward[0])
-        self._history.append((float(self._batch.table.latest(Concept.SBP)[0]), int(self._batch.last_action[0]), int(self._batch.steps[0])))
+        self._history.append(
+            (
+                float(self._batch.table.latest(Concept.SBP)[0]),
+                int(self._batch.last_action[0]),
+                int(self._batch.steps[0]),
+            )
+        )
         info = self._info({k: float(v[0]) for k, v in comps.items()}, bool(executed[0]))
         return self._obs(), self._last_reward, bool(terminated[0]), bool(truncated[0]), info
+
+    @property
+    def batch(self) -> Batch:
+        """The batched core (one row): GP record table, record context, masks and resolved orders.
+
+        What shields and policies read (:meth:`Batch.context`, :meth:`Batch.masks`, :meth:`Batch.resolve`).
+        """
+        return self._batch
 
     def action_masks(self) -> np.ndarray:
         """(20,) bool: actions that make sense for this patient now (from the record)."""

@@ -17,7 +17,7 @@ class PrimaryCareSB3VecEnv(VecEnv):
 
     ``action_masks()`` gives the env's (N, 20) bool mask for sb3-contrib ``MaskablePPO``.
     ``wrapper`` wraps the native vector env before SB3 sees it, e.g. in a
-    :class:`~twin_env.safety.vector_shield.VectorSafetyShield` (replace or block mode; the mask
+    :class:`~twin_env.envs.wrappers.vector_shield.VectorSafetyShield` (replace or block mode; the mask
     stays the env's); the wrapper must pass ``reset_rows`` on.
     """
 
@@ -44,7 +44,9 @@ class PrimaryCareSB3VecEnv(VecEnv):
     def step_wait(self) -> tuple[dict, np.ndarray, np.ndarray, list[dict]]:
         obs, reward, terminated, truncated, info = self.venv.step(self._actions)
         done = terminated | truncated
-        infos: list[dict] = [{"TimeLimit.truncated": bool(truncated[i] and not terminated[i])} for i in range(self.num_envs)]
+        infos: list[dict] = [
+            {"TimeLimit.truncated": bool(truncated[i] and not terminated[i])} for i in range(self.num_envs)
+        ]
         rows = np.flatnonzero(done)
         if rows.size:
             for i in rows.tolist():
@@ -52,7 +54,7 @@ class PrimaryCareSB3VecEnv(VecEnv):
                 if "episode_cost" in info:  # behind a shield: the finished episode's safety cost (LagrangeCallback)
                     infos[i]["episode_cost"] = float(info["episode_cost"][i])
             self.venv.reset_rows(rows)
-            obs = self.venv.unwrapped._batch.observe()
+            obs = self.venv.unwrapped.batch.observe()
         return obs, reward.astype(np.float32), done, infos
 
     def action_masks(self) -> np.ndarray:

@@ -26,7 +26,13 @@ class PrimaryCareVectorEnv(VectorEnv):
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def __init__(self, num_envs: int = 1, config: EnvConfig | dict[str, Any] | None = None, render_mode: str | None = None, **_: Any) -> None:
+    def __init__(
+        self,
+        num_envs: int = 1,
+        config: EnvConfig | dict[str, Any] | None = None,
+        render_mode: str | None = None,
+        **_: Any,
+    ) -> None:
         self.config = EnvConfig.from_value(config)
         self.num_envs = int(num_envs)
         self.render_mode = None
@@ -56,7 +62,10 @@ class PrimaryCareVectorEnv(VectorEnv):
     def step(self, actions: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray, dict]:
         a = np.asarray(actions)
         if a.shape != (self.num_envs,) or a.dtype.kind not in "iu" or ((a < 0) | (a >= N_ACTIONS)).any():
-            raise ValueError(f"invalid actions {actions!r}: need shape ({self.num_envs},) integers in [0, {N_ACTIONS - 1}], got shape {a.shape}")
+            raise ValueError(
+                f"invalid actions {actions!r}: need shape ({self.num_envs},) integers in [0, {N_ACTIONS - 1}], "
+                f"got shape {a.shape}"
+            )
         done = np.flatnonzero(self._done)
         a = np.where(self._done, 0, a)
         reward, terminated, truncated, comps, executed = self._batch.step(a)
@@ -75,9 +84,17 @@ class PrimaryCareVectorEnv(VectorEnv):
         self._batch.reset_rows(rows)
         self._done[rows] = False
 
+    @property
+    def batch(self) -> Batch:
+        """The batched core (``num_envs`` rows): what shields and policies read (see ``PrimaryCareEnv.batch``)."""
+        return self._batch
+
     def action_masks(self) -> np.ndarray:
         """(num_envs, 20) bool."""
         return self._batch.masks()
 
     def _info(self) -> dict[str, Any]:
-        return {"action_mask": self.action_masks(), "patient_index": self._batch.patient_index(np.arange(self.num_envs))}
+        return {
+            "action_mask": self.action_masks(),
+            "patient_index": self._batch.patient_index(np.arange(self.num_envs)),
+        }

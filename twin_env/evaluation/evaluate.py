@@ -3,7 +3,7 @@
 Each policy runs one episode per patient on the native vector env (``episodes`` rows seeded
 ``seed``; population :data:`twin_env.evaluation.cohorts.EVAL_POPULATION_SEED`), so every policy meets the same
 patients. With ``shielded`` the env runs behind
-:class:`~twin_env.safety.vector_shield.VectorSafetyShield` (``replace`` mode) and the proposed and
+:class:`~twin_env.envs.wrappers.vector_shield.VectorSafetyShield` (``replace`` mode) and the proposed and
 executed hard violations and soft costs are reported per patient. Outputs (:func:`write_outputs`):
 ``results.json``, ``table.md``, ``outcomes.csv`` (plot data: one row per policy and metric),
 ``per_patient.csv`` and, with matplotlib, ``outcomes.png`` and ``timeline_<policy>.png``.
@@ -25,7 +25,7 @@ from twin_env.evaluation.cohorts import EVAL_POPULATION_SEED, cohort_config
 from twin_env.evaluation.metrics import METRICS, SAFETY_METRICS, OutcomeAccumulator, mean_ci
 from twin_env.evaluation.timeline import TimelineRecorder, example_row
 from twin_env.policies import Policy, make_policy, policy_inputs
-from twin_env.safety.vector_shield import VectorSafetyShield
+from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
 
 #: Every reported metric: key -> (label, unit).
 ALL_METRICS = {**METRICS, **SAFETY_METRICS}
@@ -78,7 +78,7 @@ def rollout(
     policy.reset(seed)
     acc = OutcomeAccumulator(episodes, cfg.willingness_to_pay_gbp, shielded=shielded)
     reasons: collections.Counter = collections.Counter()
-    batch = base._batch
+    batch = base.batch
     timeline = TimelineRecorder(batch, example_row(batch))
     while acc.active.any():
         inputs = policy_inputs(base, obs)

@@ -33,7 +33,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "masked_proposals_per_py": ("masked (invalid) actions proposed", "per patient-year"),
 }
 #: Safety metrics, reported when evaluating under the vector shield (``info`` keys of
-#: :class:`~twin_env.safety.vector_shield.VectorSafetyShield`): key -> (label, unit).
+#: :class:`~twin_env.envs.wrappers.vector_shield.VectorSafetyShield`): key -> (label, unit).
 SAFETY_METRICS: dict[str, tuple[str, str]] = {
     "proposed_hard_violations": ("hard violations proposed", "per patient"),
     "executed_hard_violations": ("hard violations executed", "per patient"),

@@ -199,6 +199,23 @@ class DeploymentResult:
             "patients": [self.patient(i) for i in range(len(self.patients))],
         }  # fmt: skip
 
+    def take(self, index: np.ndarray) -> DeploymentResult:
+        """The run restricted to positions ``index`` (ascending): as if deployed on those patients alone."""
+        g = self.inputs
+        columns = (g.value, g.status, g.day, g.seq, g.count)
+        sub = Gathered(g.patients[index], *({k: v[index] for k, v in d.items()} for d in columns))
+        return dataclasses.replace(
+            self,
+            patients=self.patients[index],
+            score=self.score[index],
+            status=self.status[index],
+            reason=self.reason[index],
+            eligible=self.eligible[index],
+            imputed={k: v[index] for k, v in self.imputed.items()},
+            inputs=sub,
+            used={k: v[index] for k, v in self.used.items()},
+        )
+
     def describe(self, i: int) -> str:
         """One patient's run as text, with the disclaimer whenever a score is shown."""
         p = self.patient(i)
@@ -320,12 +337,17 @@ def deploy(
     gathered = gather_record(model.contract, record, registration, np.asarray(patients, dtype=np.int64), day, first_seq)
     result = assess(model, gathered, to_date(day))  # type: ignore[arg-type]
     if write_back:
-        ok = result.scored
-        code = model.contract.output.code
-        record.add_model_outputs({
-            "patient": result.patients[ok], "day": np.full(int(ok.sum()), day, dtype=np.int64),
-            "model_id": np.full(int(ok.sum()), model.contract.model_id, dtype=object),
-            "score_percent": result.score[ok], "imputed": result.status[ok] == SCORED_WITH_IMPUTATION,
-            "code": np.full(int(ok.sum()), "" if code is None else code.code, dtype=object),
-        })  # fmt: skip
+        write_scores(record, result)
     return result
+
+
+def write_scores(record: Record, result: DeploymentResult) -> None:
+    """Append ``result``'s scored runs to the GP record as of its date (:meth:`Record.add_model_outputs`)."""
+    ok = result.scored
+    code = result.contract.output.code
+    record.add_model_outputs({
+        "patient": result.patients[ok], "day": np.full(int(ok.sum()), day_number(result.as_of), dtype=np.int64),
+        "model_id": np.full(int(ok.sum()), result.contract.model_id, dtype=object),
+        "score_percent": result.score[ok], "imputed": result.status[ok] == SCORED_WITH_IMPUTATION,
+        "code": np.full(int(ok.sum()), "" if code is None else code.code, dtype=object),
+    })  # fmt: skip

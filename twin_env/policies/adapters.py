@@ -23,7 +23,7 @@ def _batch(env: Any) -> Batch:
     inner = getattr(inner, "unwrapped", inner)  # through gym and vector wrappers (e.g. a shield)
     if not isinstance(inner, PrimaryCareEnv | PrimaryCareVectorEnv):
         raise TypeError(f"need a PrimaryCare env, vector env or SB3 adapter, got {type(env).__name__}")
-    return inner._batch
+    return inner.batch
 
 
 def policy_inputs(env: Any, observation: dict[str, np.ndarray]) -> PolicyInput:

@@ -11,7 +11,8 @@ chosen by the first rule that fires, in this priority order (each decision carri
    HbA1c >= 58 on metformin or with recorded CVD/heart failure;
 3. monitoring due: annual review, HbA1c, U&E, ACR, BP re-measurement, lipids (NHS Health Check).
 
-Figures: ``twin_env/data/nice_guideline_parameters.csv``.
+Figures: ``twin_env/data/nice_guideline_parameters.csv``; limits shared with the action masks and the
+safety rules (metformin eGFR, K+ for an ACE inhibitor/ARB, NG136 step-1 age): ``clinical_limits.csv``.
 """
 
 from __future__ import annotations
@@ -23,23 +24,13 @@ from twin_env.envs.observation import MEDICATIONS, NO_DAY, PROBLEMS
 from twin_env.policies.base import Policy, PolicyInput, RowMemory
 from twin_env.policies.parameters import policy_parameters
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, Concept
+from twin_env.vocab.drugs import BP_STEP_ORDER, DRUGS, RAAS_DRUGS, ng136_step1_is_acei
+from twin_env.vocab.limits import limit
 
 _P = {name: i for i, name in enumerate(PROBLEMS)}
 _M = {name: i for i, name in enumerate(MEDICATIONS)}
-_BLACK = (6, 7)  # QRISK3 ethnicity codes: Black Caribbean, Black African
-_A_DRUGS = ("ramipril", "losartan")
-_BP_DRUGS = ("ramipril", "losartan", "amlodipine", "indapamide", "bisoprolol", "doxazosin", "spironolactone")
-
-
-def ng136_step1_is_acei(age_years: np.ndarray, ethnicity: np.ndarray, type2_diabetes: np.ndarray) -> np.ndarray:
-    """(N,) bool: NG136 step 1 is an ACE inhibitor/ARB (else a calcium-channel blocker).
-
-    ACEi/ARB if type 2 diabetes (any age or family origin) or under 55 and not of Black African or
-    African-Caribbean family origin; otherwise a CCB.
-    """
-    below = policy_parameters("nice_guideline")["ng136_step1_acei_age_below_years"]
-    black = np.isin(ethnicity, _BLACK)
-    return np.asarray(type2_diabetes, dtype=bool) | ((np.asarray(age_years) < below) & ~black)
+_METFORMIN_MAX_MG = max(DRUGS["metformin"].products)  # mg/day, the catalogue maximum
+__all__ = ["NiceGuidelinePolicy", "bp_target_mmhg", "ng136_step1_is_acei"]  # ng136_step1_is_acei: twin_env.vocab.drugs
 
 
 def bp_target_mmhg(age_years: np.ndarray, acr_mg_mmol: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -96,8 +87,8 @@ class NiceGuidelinePolicy(Policy):
         cvd = has["myocardial_infarction"] | has["angina"] | has["stroke"] | has["tia"]
         dose = ctx.dose
         on = {d: dose[:, _M[d]] > 0 for d in MEDICATIONS}
-        on_bp = np.any([on[d] for d in _BP_DRUGS], axis=0)
-        on_a = on["ramipril"] | on["losartan"]
+        on_bp = np.any([on[d] for d in BP_STEP_ORDER], axis=0)
+        on_a = np.any([on[d] for d in RAAS_DRUGS], axis=0)
         sbp, dbp, hba1c, egfr, acr, k = (
             value(c)
             for c in (Concept.SBP, Concept.DBP, Concept.HBA1C, Concept.EGFR, Concept.URINE_ACR, Concept.POTASSIUM)
@@ -122,7 +113,7 @@ class NiceGuidelinePolicy(Policy):
         treat_bp = htn & above & (on_bp | stage2 | stage1_indication | (age >= p["bp_target_age_years"]))
         a_first = ng136_step1_is_acei(age, ctx.ethnicity, t2d)
         next_is_a = ~on_a & (a_first | on["amlodipine"])
-        k_ok = ~(k > p["acei_max_potassium_mmol_l"])
+        k_ok = ~(k > limit("raas_start_max_potassium"))
         step_ok = ~next_is_a | (k_ok & renal_fresh)
 
         # NG203: ACEi/ARB for albuminuria.
@@ -138,14 +129,16 @@ class NiceGuidelinePolicy(Policy):
         hba1c_judged = (hba1c_age <= p["hba1c_recheck_days"]) & (
             day - hba1c_age >= mem["metformin_change_day"] + p["bp_recheck_after_change_days"]
         )
-        met_cap = np.where(egfr < p["metformin_review_egfr"], p["metformin_max_dose_reduced_egfr_mg"], 2000.0)
+        met_cap = np.where(
+            egfr < limit("metformin_review_egfr"), p["metformin_max_dose_reduced_egfr_mg"], _METFORMIN_MAX_MG
+        )
 
         health_check = (age >= p["health_check_min_age_years"]) & (age < p["health_check_max_age_years"]) & ~cvd
         review_due = (htn | t2d | ckd) & (
             np.where(t.review_day == NO_DAY, np.inf, day - t.review_day) > p["review_interval_days"]
         )
         renal_interval = np.where(
-            egfr < p["metformin_review_egfr"], p["renal_recheck_egfr_below_45_days"], p["renal_recheck_days"]
+            egfr < limit("metformin_review_egfr"), p["renal_recheck_egfr_below_45_days"], p["renal_recheck_days"]
         )
         statin = on["atorvastatin"]
         lipids_interval = np.where(statin, p["lipids_on_statin_recheck_days"], p["lipids_recheck_days"])
@@ -153,7 +146,7 @@ class NiceGuidelinePolicy(Policy):
         rules: list[tuple[str, np.ndarray, str | np.ndarray]] = [
             (
                 "stop_metformin",
-                on["metformin"] & (egfr < p["metformin_stop_egfr"]),
+                on["metformin"] & (egfr < limit("metformin_min_egfr")),
                 "NG28 1.7.4: stop metformin, eGFR < 30",
             ),
             (
@@ -200,7 +193,7 @@ class NiceGuidelinePolicy(Policy):
                 & (hba1c >= p["hba1c_target_mmol_mol"])
                 & (met < met_cap)
                 & renal_fresh
-                & (egfr >= p["metformin_stop_egfr"]),
+                & (egfr >= limit("metformin_min_egfr")),
                 np.where(
                     met > 0, "NG28 1.7: HbA1c above 48, titrate metformin", "NG28 1.7: HbA1c >= 48, start metformin"
                 ),

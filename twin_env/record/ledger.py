@@ -122,6 +122,10 @@ class Ledger:
         self._sorted_key = None
         return seq
 
+    def next_seq(self, rows: np.ndarray) -> np.ndarray:
+        """(k,) int32 copy: the seq the next event of each batch row in ``rows`` will get."""
+        return self._next_seq[rows].copy()
+
     def take_unread(self) -> dict[str, np.ndarray]:
         """The events appended since the last call, as (k,) columns (for the systems of record)."""
         return self._log.take_unread()

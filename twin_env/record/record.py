@@ -74,7 +74,7 @@ class Record:
         rows = np.asarray(rows, dtype=np.intp)
         self.ingest()
         self._keys[rows] = np.asarray(patient_keys, dtype=np.uint64)
-        self._episode_seq[rows] = self.ledger._next_seq[rows]
+        self._episode_seq[rows] = self.ledger.next_seq(rows)
         for name, log in self._logs():
             self._episode_start[name][rows] = len(log)
         self.latest.clear(rows)

@@ -91,7 +91,10 @@ def _read_head_file(path: Path) -> tuple[int, str] | None:
 
 @dataclasses.dataclass(frozen=True)
 class VerifyResult:
-    """``ok``; else the first bad ``line`` (1-based), its ``kind`` (altered/removed/inserted/reordered/truncated) and why."""
+    """``ok``; else the first bad ``line`` (1-based), its ``kind`` and why.
+
+    ``kind``: altered, removed, inserted, reordered or truncated.
+    """
 
     ok: bool
     entries: int
@@ -129,7 +132,7 @@ def verify(path: str | Path, head: str | None = None) -> VerifyResult:
         if e is None or not isinstance(e.get("seq"), int) or e.get("hash") != entry_hash(e):
             return VerifyResult(False, i, prev, n, "altered", "not canonical JSON or hash does not match content")
         if e["seq"] > i:
-            kind = "reordered" if i in seqs[i + 1:] else "removed"
+            kind = "reordered" if i in seqs[i + 1 :] else "removed"
             return VerifyResult(False, i, prev, n, kind, f"expected seq {i}, found {e['seq']}")
         if e["seq"] < i:
             kind = "reordered" if seqs.count(e["seq"]) == 1 else "inserted"
@@ -138,13 +141,29 @@ def verify(path: str | Path, head: str | None = None) -> VerifyResult:
             return VerifyResult(False, i, prev, n, "inserted", "prev_hash does not match the previous entry's hash")
         prev = e["hash"]
     if head is not None and head != prev:
-        return VerifyResult(False, len(parsed), prev, len(parsed) + 1, "truncated", f"chain ends at {prev[:12]}, expected head {head[:12]}")
+        return VerifyResult(
+            False,
+            len(parsed),
+            prev,
+            len(parsed) + 1,
+            "truncated",
+            f"chain ends at {prev[:12]}, expected head {head[:12]}",
+        )
     recorded = _read_head_file(Path(path)) if head is None else None
     if recorded is not None:
         seq, digest = recorded
         hashes = [e["hash"] for e in parsed if e]
         if seq >= len(hashes) and seq >= 0:
-            return VerifyResult(False, len(parsed), prev, len(parsed) + 1, "removed", f"the writer recorded entry {seq} as its last; the file ends at entry {len(hashes) - 1}")
+            return VerifyResult(
+                False,
+                len(parsed),
+                prev,
+                len(parsed) + 1,
+                "removed",
+                f"the writer recorded entry {seq} as its last; the file ends at entry {len(hashes) - 1}",
+            )
         if seq < len(hashes) - 2 or seq < 0 or hashes[seq] != digest:
-            return VerifyResult(False, len(parsed), prev, max(seq, 0) + 1, "altered", "the head file does not match the chain")
+            return VerifyResult(
+                False, len(parsed), prev, max(seq, 0) + 1, "altered", "the head file does not match the chain"
+            )
     return VerifyResult(True, len(parsed), prev)

@@ -6,10 +6,10 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from twin_env.envs.actions import Order
 from twin_env.safety.predicates import evaluate
 from twin_env.safety.rules import Rule, RuleSet
 from twin_env.safety.snapshot import RecordSnapshot
+from twin_env.vocab.orders import Order
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,7 +25,8 @@ class EpisodeSafety:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "steps": self.steps, "proposed_hard_violations": self.proposed_hard, "executed_hard_violations": self.executed_hard,
+            "steps": self.steps, "proposed_hard_violations": self.proposed_hard,
+            "executed_hard_violations": self.executed_hard,
             "soft_cost": self.soft_cost, "cost": self.cost, "interventions": self.interventions,
             "intervention_rate": self.intervention_rate, "per_rule": dict(sorted(self.per_rule.items())),
         }  # fmt: skip
@@ -40,7 +41,16 @@ class SafetyMetrics:
     def start_episode(self) -> None:
         self.episodes.append(EpisodeSafety())
 
-    def record(self, *, proposed_hard: int, executed_hard: int, soft_cost: float, cost: float, intervened: bool, fired: list[str]) -> None:
+    def record(
+        self,
+        *,
+        proposed_hard: int,
+        executed_hard: int,
+        soft_cost: float,
+        cost: float,
+        intervened: bool,
+        fired: list[str],
+    ) -> None:
         """Add one step to the current episode."""
         if not self.episodes:
             self.start_episode()

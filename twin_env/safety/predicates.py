@@ -3,7 +3,7 @@
 A condition is a JSON object with exactly one key, the predicate name, whose value holds its
 arguments. Combinators: ``{"all": [c, ...]}``, ``{"any": [c, ...]}``, ``{"not": c}``. Record
 predicates read a :class:`~twin_env.safety.snapshot.RecordSnapshot` and cite what they read;
-order predicates read the proposed :class:`~twin_env.envs.actions.Order`. Drug lists may name a
+order predicates read the proposed :class:`~twin_env.vocab.orders.Order`. Drug lists may name a
 class of the rule file as ``"@class"``.
 """
 
@@ -14,14 +14,20 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from twin_env.envs.actions import Order
 from twin_env.record.store import ItemType
 from twin_env.safety.snapshot import RecordSnapshot
 from twin_env.vocab.concepts import OBSERVATIONS, Concept
 from twin_env.vocab.drugs import DRUGS
+from twin_env.vocab.orders import Order
 from twin_env.vocab.services import SERVICES
 
-OPS: dict[str, Callable[[float, float], bool]] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
+OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+}
 #: Predicate name -> what its argument must be (shown in validation errors).
 PREDICATES: dict[str, str] = {
     "all": "a non-empty list of conditions",
@@ -54,7 +60,9 @@ class Vocabulary:
         for n in names:
             if n.startswith("@"):
                 if n[1:] not in self.drug_classes:
-                    raise ValueError(f"{where}: unknown drug class {n!r}; allowed: {sorted('@' + c for c in self.drug_classes)}")
+                    raise ValueError(
+                        f"{where}: unknown drug class {n!r}; allowed: {sorted('@' + c for c in self.drug_classes)}"
+                    )
                 out.update(self.drug_classes[n[1:]])
             else:
                 out.add(n)
@@ -74,7 +82,12 @@ def _concept(name: Any, where: str, allowed: tuple[Concept, ...] | None = None) 
 
 
 def _compare(args: Any, where: str) -> tuple[str, float]:
-    if not isinstance(args, Mapping) or args.get("op") not in OPS or not isinstance(args.get("value"), (int, float)) or isinstance(args.get("value"), bool):
+    if (
+        not isinstance(args, Mapping)
+        or args.get("op") not in OPS
+        or not isinstance(args.get("value"), (int, float))
+        or isinstance(args.get("value"), bool)
+    ):
         raise ValueError(f"{where}: needs op in {sorted(OPS)} and a numeric value, got {args!r}")
     return args["op"], float(args["value"])
 
@@ -83,7 +96,7 @@ def validate(cond: Any, vocab: Vocabulary, where: str) -> None:
     """Raise ValueError naming ``where`` (e.g. ``rule x: condition.all[1]``) on a malformed condition."""
     if not isinstance(cond, Mapping) or len(cond) != 1:
         raise ValueError(f"{where}: a condition is an object with one key; allowed: {sorted(PREDICATES)}, got {cond!r}")
-    (name, args), = cond.items()
+    ((name, args),) = cond.items()
     here = f"{where}.{name}"
     if name not in PREDICATES:
         raise ValueError(f"{where}: unknown predicate {name!r}; allowed: {sorted(PREDICATES)}")
@@ -99,7 +112,11 @@ def validate(cond: Any, vocab: Vocabulary, where: str) -> None:
         _compare(args, here)
         _concept(args.get("concept"), here, OBSERVATIONS)
     elif name == "recorded_within":
-        if not isinstance(args, Mapping) or not isinstance(args.get("concepts"), list) or not isinstance(args.get("days"), (int, float)):
+        if (
+            not isinstance(args, Mapping)
+            or not isinstance(args.get("concepts"), list)
+            or not isinstance(args.get("days"), (int, float))
+        ):
             raise bad
         for c in args["concepts"]:
             _concept(c, here)
@@ -122,9 +139,11 @@ def validate(cond: Any, vocab: Vocabulary, where: str) -> None:
         _compare(args, here)
 
 
-def evaluate(cond: Mapping[str, Any], snap: RecordSnapshot, order: Order, vocab: Vocabulary, evidence: list[str]) -> bool:
+def evaluate(
+    cond: Mapping[str, Any], snap: RecordSnapshot, order: Order, vocab: Vocabulary, evidence: list[str]
+) -> bool:
     """True if ``cond`` holds; appends the ids of the record items it read to ``evidence``."""
-    (name, args), = cond.items()
+    ((name, args),) = cond.items()
     if name == "all":
         return all(evaluate(c, snap, order, vocab, evidence) for c in args)
     if name == "any":
@@ -161,7 +180,11 @@ def evaluate(cond: Mapping[str, Any], snap: RecordSnapshot, order: Order, vocab:
         return top is not None and order.dose is not None and order.dose > top
     if name == "referred_within_days":
         concept = REFERRAL_CONCEPTS.get(order.name)
-        found = [] if concept is None else [i for i in snap.of(ItemType.REFERRAL, frozenset((concept,))) if i.day >= snap.day - args]
+        found = (
+            []
+            if concept is None
+            else [i for i in snap.of(ItemType.REFERRAL, frozenset((concept,))) if i.day >= snap.day - args]
+        )
         evidence.extend(i.id for i in found)
         return bool(found)
     if name == "death_recorded":

@@ -1,7 +1,10 @@
 """Safety rules as data: the versioned rule file, its validation, and user configuration.
 
 ``RuleSet.packaged()`` reads ``twin_env/data/safety_rules.json``; ``RuleSet.configure`` adds user
-rules (same schema) and turns rules off by id. See ``docs/safety.md`` for the schema.
+rules (same schema) and turns rules off by id. See ``docs/safety.md`` for the schema. A number in
+a condition may be a named clinical limit, ``{"limit": "<name>"}`` (``clinical_limits.csv``,
+shared with the action masks): it is replaced by the figure on loading. A rule's ``fallback`` is
+an action name that the shield (which knows the action catalogue) checks.
 """
 
 from __future__ import annotations
@@ -13,13 +16,35 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from twin_env.envs.actions import ACTION_INDEX, Order
 from twin_env.safety.predicates import Vocabulary, validate
+from twin_env.vocab.limits import limit
+from twin_env.vocab.orders import Order
 
 SEVERITIES: tuple[str, ...] = ("hard", "soft")
 ORDER_KINDS: tuple[str, ...] = ("prescribe", "stop", "test", "refer", "review", "model")
-RULE_FIELDS: tuple[str, ...] = ("id", "version", "severity", "cost", "description", "source", "applies_to", "condition", "fallback")
+RULE_FIELDS: tuple[str, ...] = (
+    "id",
+    "version",
+    "severity",
+    "cost",
+    "description",
+    "source",
+    "applies_to",
+    "condition",
+    "fallback",
+)
 RULES_FILE = "safety_rules.json"
+
+
+def with_limits(cond: Any) -> Any:
+    """``cond`` with every ``{"limit": "<name>"}`` replaced by that clinical limit's value (a copy)."""
+    if isinstance(cond, Mapping):
+        if set(cond) == {"limit"}:
+            return limit(cond["limit"])
+        return {k: with_limits(v) for k, v in cond.items()}
+    if isinstance(cond, list):
+        return [with_limits(c) for c in cond]
+    return cond
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,7 +84,9 @@ class Rule:
         missing = [f for f in RULE_FIELDS if f not in raw]
         unknown = sorted(set(raw) - set(RULE_FIELDS))
         if missing or unknown:
-            raise ValueError(f"{where}: missing field(s) {missing}, unknown field(s) {unknown}; fields: {list(RULE_FIELDS)}")
+            raise ValueError(
+                f"{where}: missing field(s) {missing}, unknown field(s) {unknown}; fields: {list(RULE_FIELDS)}"
+            )
         if raw["severity"] not in SEVERITIES:
             raise ValueError(f"{where}: severity {raw['severity']!r}; allowed: {list(SEVERITIES)}")
         if isinstance(raw["version"], bool) or not isinstance(raw["version"], int) or raw["version"] < 1:
@@ -71,17 +98,34 @@ class Rule:
             if not isinstance(raw[f], str) or not raw[f]:
                 raise ValueError(f"{where}: {f} must be a non-empty string")
         applies = raw["applies_to"]
-        if not isinstance(applies, Mapping) or applies.get("kind") not in ORDER_KINDS or set(applies) - {"kind", "names"}:
-            raise ValueError(f"{where}: applies_to must be {{'kind': one of {list(ORDER_KINDS)}, 'names': [...] (optional)}}, got {applies!r}")
+        if (
+            not isinstance(applies, Mapping)
+            or applies.get("kind") not in ORDER_KINDS
+            or set(applies) - {"kind", "names"}
+        ):
+            raise ValueError(
+                f"{where}: applies_to must be {{'kind': one of {list(ORDER_KINDS)}, 'names': [...] (optional)}}, "
+                f"got {applies!r}"
+            )
         names = applies.get("names")
         if names is not None and (not isinstance(names, list) or not names):
             raise ValueError(f"{where}: applies_to.names must be a non-empty list, got {names!r}")
         validate(raw["condition"], vocab, f"{where}: condition")
         fallback = raw["fallback"]
-        if fallback is not None and fallback not in ACTION_INDEX:
-            raise ValueError(f"{where}: fallback {fallback!r}; allowed: null or an action {sorted(ACTION_INDEX)}")
-        return cls(rid, raw["version"], raw["severity"], float(cost), raw["description"], raw["source"], applies["kind"],
-                   None if names is None else vocab.drugs(names, f"{where}: applies_to.names"), raw["condition"], fallback)
+        if fallback is not None and (not isinstance(fallback, str) or not fallback.isidentifier()):
+            raise ValueError(f"{where}: fallback {fallback!r}; allowed: null or an action name")
+        return cls(
+            rid,
+            raw["version"],
+            raw["severity"],
+            float(cost),
+            raw["description"],
+            raw["source"],
+            applies["kind"],
+            None if names is None else vocab.drugs(names, f"{where}: applies_to.names"),
+            raw["condition"],
+            fallback,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +142,13 @@ class RuleSet:
         for f in ("version", "drug_classes", "max_doses", "rules"):
             if f not in raw:
                 raise ValueError(f"rule file: missing field {f!r}; fields: version, drug_classes, max_doses, rules")
+        raw = {
+            **raw,
+            "rules": [
+                dict(r, condition=with_limits(r["condition"])) if isinstance(r, Mapping) and "condition" in r else r
+                for r in raw["rules"]
+            ],
+        }
         classes = {k: tuple(v) for k, v in raw["drug_classes"].items()}
         vocab = Vocabulary(classes, {k: float(v["dose"]) for k, v in raw["max_doses"].items()})
         rules = tuple(Rule.from_dict(r, vocab) for r in raw["rules"])
@@ -124,8 +175,12 @@ class RuleSet:
         raw = dict(self.raw, rules=[*self.raw["rules"], *add])
         full = RuleSet.from_mapping(raw)
         kept = tuple(r for r in full.rules if r.id not in set(disable))
-        return RuleSet(full.version if not (add or disable) else f"{full.version}+user", kept, full.vocab,
-                       dict(raw, rules=[r for r in raw["rules"] if r["id"] not in set(disable)]))
+        return RuleSet(
+            full.version if not (add or disable) else f"{full.version}+user",
+            kept,
+            full.vocab,
+            dict(raw, rules=[r for r in raw["rules"] if r["id"] not in set(disable)]),
+        )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> RuleSet:

@@ -11,7 +11,7 @@ episode_length``, undiscounted raw rewards from ``VecMonitor``). TensorBoard log
 
 Shielded training (``shield``): the agent acts behind the vector safety shield (``replace`` or
 ``block`` mode), so it learns from what the shield executes; with ``cost_penalty`` > 0 the reward
-is ``r - cost_penalty * cost`` (:class:`~twin_env.safety.costs.VectorLagrangianReward`, the rule
+is ``r - cost_penalty * cost`` (:class:`~twin_env.envs.wrappers.costs.VectorLagrangianReward`, the rule
 costs of the proposed action; reward units, 1 = ``reward_scale_gbp`` GBP), so proposing a
 violation costs more than proposing the safe action the shield would have run instead.
 Validation then runs behind the shield too.
@@ -34,8 +34,8 @@ from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
 from twin_env.evaluation.cohorts import TRAIN_POPULATION_SEED, VALIDATION_POPULATION_SEED, cohort_config
 from twin_env.policies.sb3_model import ALGOS, load_algo
-from twin_env.safety.costs import VectorLagrangianReward
-from twin_env.safety.vector_shield import VectorSafetyShield
+from twin_env.envs.wrappers.costs import VectorLagrangianReward
+from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
 from twin_env.training.validation import ValidationCallback
 
 #: Shield modes training can run behind (``mask`` would judge every action of every row each step).

@@ -11,7 +11,10 @@ from __future__ import annotations
 import dataclasses
 from types import MappingProxyType
 
+import numpy as np
+
 from twin_env.vocab.concepts import Concept
+from twin_env.vocab.limits import limit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,3 +102,33 @@ def get_drug(name: str) -> Drug:
         return DRUGS[name]
     except KeyError:
         raise ValueError(f"unknown drug {name!r}; allowed: {sorted(DRUGS)}") from None
+
+
+#: NICE NG136 order in which antihypertensive classes are added: ACE inhibitor or ARB (A) and
+#: calcium-channel blocker (C) first (which first: :func:`ng136_step1_is_acei`), then the thiazide-like
+#: diuretic (D), then step 4 (spironolactone, doxazosin, bisoprolol). Stepping down stops the last.
+BP_STEP_ORDER: tuple[str, ...] = (
+    "ramipril",
+    "losartan",
+    "amlodipine",
+    "indapamide",
+    "spironolactone",
+    "doxazosin",
+    "bisoprolol",
+)
+#: The step-1 ACE inhibitor / ARB (the "A" of NG136).
+RAAS_DRUGS: tuple[str, ...] = BP_STEP_ORDER[:2]
+#: QRISK3 ethnicity codes of Black African or African-Caribbean family origin (NG136 step 1 rule).
+BLACK_ETHNICITY_CODES: tuple[int, ...] = (6, 7)
+
+
+def ng136_step1_is_acei(age_years: np.ndarray, ethnicity: np.ndarray, type2_diabetes: np.ndarray) -> np.ndarray:
+    """(N,) bool: NICE NG136 step 1 is an ACE inhibitor/ARB (else a calcium-channel blocker).
+
+    ACEi/ARB with type 2 diabetes (any age or family origin), or under
+    ``ng136_step1_acei_age_below_years`` (``clinical_limits.csv``) and not of Black African or
+    African-Caribbean family origin; otherwise a CCB. ``ethnicity``: QRISK3 codes.
+    """
+    black = np.isin(ethnicity, BLACK_ETHNICITY_CODES)
+    below = limit("ng136_step1_acei_age_below_years")
+    return np.asarray(type2_diabetes, dtype=bool) | ((np.asarray(age_years) < below) & ~black)

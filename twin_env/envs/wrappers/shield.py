@@ -17,7 +17,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.utils import RecordConstructorArgs
 
-from twin_env.envs.actions import ACTION_INDEX, ACTIONS, N_ACTIONS, Order, RecordContext, resolve_orders
+from twin_env.envs.actions import ACTION_INDEX, ACTIONS, N_ACTIONS, RecordContext
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
 from twin_env.envs.primary_care_env import PrimaryCareEnv
@@ -26,9 +26,26 @@ from twin_env.safety.engine import Violation, judge
 from twin_env.safety.metrics import SafetyMetrics
 from twin_env.safety.rules import RuleSet
 from twin_env.safety.snapshot import RecordSnapshot
+from twin_env.vocab.orders import Order
 
 MODES: tuple[str, ...] = ("mask", "replace", "block", "raise")
 DO_NOTHING = ACTION_INDEX["do_nothing"]
+_ROW0 = np.array([0])
+
+
+def shield_rules(config: dict[str, Any] | None) -> RuleSet:
+    """The packaged rules configured by ``config`` (:meth:`RuleSet.from_config`), fallbacks checked.
+
+    A rule's ``fallback`` names an action of :data:`~twin_env.envs.actions.ACTIONS` (or is null):
+    checked here, where the action catalogue is known, not by :mod:`twin_env.safety`.
+    """
+    rules = RuleSet.from_config(config)
+    for rule in rules.rules:
+        if rule.fallback is not None and rule.fallback not in ACTION_INDEX:
+            raise ValueError(
+                f"rule {rule.id!r}: fallback {rule.fallback!r}; allowed: null or an action {sorted(ACTION_INDEX)}"
+            )
+    return rules
 
 
 class SafetyViolationError(RuntimeError):
@@ -94,8 +111,9 @@ class Outcome:
         return costs
 
 
-def shield_action(mode: str, proposed: int, violations_of: Callable[[int], Sequence[Violation]],
-                  allowed: Callable[[int], bool]) -> Outcome:
+def shield_action(
+    mode: str, proposed: int, violations_of: Callable[[int], Sequence[Violation]], allowed: Callable[[int], bool]
+) -> Outcome:
     """The one decision rule of both shields: keep a safe action, else raise, replace or block.
 
     ``violations_of(a)``: the rules action ``a`` breaks now (judged on the record; () for an action
@@ -122,16 +140,25 @@ def shield_action(mode: str, proposed: int, violations_of: Callable[[int], Seque
 def row_snapshot(batch: Batch, ctx: RecordContext, row: int) -> RecordSnapshot:
     """The GP record of batch ``row``'s current patient on its decision date."""
     sim = batch.sim
-    return RecordSnapshot.from_store(sim.record.stores["gp"], sim.record.first_id + row, int(sim.days[row]), float(ctx.age_years[row]),
-                                     ctx.params["current_medication_window_days"], int(batch.table.episode_seq[row]))
+    return RecordSnapshot.from_store(
+        sim.record.stores["gp"],
+        sim.record.first_id + row,
+        int(sim.days[row]),
+        float(ctx.age_years[row]),
+        ctx.params["current_medication_window_days"],
+        int(batch.table.episode_seq[row]),
+    )
 
 
 def decide(env: PrimaryCareEnv, rules: RuleSet) -> Decision:
-    """Judge every action the env would execute now (masked actions do nothing, so have no orders)."""
-    batch = env._batch  # the env's batched core: the GP store, the record context and the masks
+    """Judge every action the env would execute now (masked actions do nothing, so have no orders).
+
+    The orders are the env's own resolution (``env.batch.resolve``): the ones its step executes.
+    """
+    batch = env.batch
     ctx, env_mask = batch.context(), batch.masks()[0]
     snap = row_snapshot(batch, ctx, 0)
-    orders = tuple(tuple(resolve_orders(a, ctx)) if env_mask[a] else () for a in range(N_ACTIONS))
+    orders = tuple(batch.resolve(a, _ROW0).orders_of(0) if env_mask[a] else () for a in range(N_ACTIONS))
     violations = tuple(tuple(judge(rules, o, snap)) for o in orders)
     safe = env_mask & np.array([not any(v.rule.hard for v in vs) for vs in violations])
     safe[DO_NOTHING] = True
@@ -149,15 +176,21 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         fsync: fsync the log after every entry (slower; survives power loss, not just a killed process).
     """
 
-    def __init__(self, env: gym.Env, mode: str = "replace", rules: dict[str, Any] | None = None,
-                 audit_path: str | None = None, fsync: bool = False) -> None:
+    def __init__(
+        self,
+        env: gym.Env,
+        mode: str = "replace",
+        rules: dict[str, Any] | None = None,
+        audit_path: str | None = None,
+        fsync: bool = False,
+    ) -> None:
         RecordConstructorArgs.__init__(self, mode=mode, rules=rules, audit_path=audit_path, fsync=fsync)
         gym.Wrapper.__init__(self, env)
         if mode not in MODES:
             raise ValueError(f"mode {mode!r}; allowed: {list(MODES)}")
         if not isinstance(env.unwrapped, PrimaryCareEnv):
             raise ValueError(f"SafetyShield wraps a PrimaryCareEnv, got {type(env.unwrapped).__name__}")
-        self.mode, self.rules = mode, RuleSet.from_config(rules)
+        self.mode, self.rules = mode, shield_rules(rules)
         self.metrics = SafetyMetrics()
         self.audit = AuditLog(audit_path, fsync=fsync) if audit_path is not None else None
         self.episode, self.episode_cost = -1, 0.0
@@ -198,13 +231,27 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         costs = out.costs(self.rules)
         cost = float(sum(costs.values()))
         self.episode_cost += cost
-        self.metrics.record(proposed_hard=len(out.hard), executed_hard=out.executed_hard, cost=cost, intervened=out.intervened,
-                            soft_cost=out.soft_cost, fired=[v.rule.id for v in fired])
-        info.update(costs, cost=cost, episode_cost=self.episode_cost, proposed_action=proposed, executed_action=executed,
-                    shield_intervened=out.intervened, violations=[v.to_dict() for v in fired])
+        self.metrics.record(
+            proposed_hard=len(out.hard),
+            executed_hard=out.executed_hard,
+            cost=cost,
+            intervened=out.intervened,
+            soft_cost=out.soft_cost,
+            fired=[v.rule.id for v in fired],
+        )
+        info.update(
+            costs,
+            cost=cost,
+            episode_cost=self.episode_cost,
+            proposed_action=proposed,
+            executed_action=executed,
+            shield_intervened=out.intervened,
+            violations=[v.to_dict() for v in fired],
+        )
         if self.audit is not None:
             entry = self.audit.append({
-                "episode": self.episode, "patient": info["patient_index"], "date": str(np.datetime64(d.snapshot.day, "D")),
+                "episode": self.episode, "patient": info["patient_index"],
+                "date": str(np.datetime64(d.snapshot.day, "D")),
                 "mode": self.mode, "rules_version": self.rules.version,
                 "proposed": {"action": proposed, "name": ACTIONS[proposed].name},
                 "executed": {"action": executed, "name": ACTIONS[executed].name},
@@ -223,7 +270,13 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         super().close()
 
 
-def make_shielded_env(config: EnvConfig | dict[str, Any] | None = None, render_mode: str | None = None, mode: str = "replace",
-                      rules: dict[str, Any] | None = None, audit_path: str | None = None, fsync: bool = False) -> SafetyShield:
+def make_shielded_env(
+    config: EnvConfig | dict[str, Any] | None = None,
+    render_mode: str | None = None,
+    mode: str = "replace",
+    rules: dict[str, Any] | None = None,
+    audit_path: str | None = None,
+    fsync: bool = False,
+) -> SafetyShield:
     """Entry point of ``twin_env/PrimaryCare-Shielded-v0``: a shielded ``PrimaryCareEnv``."""
     return SafetyShield(PrimaryCareEnv(config, render_mode), mode=mode, rules=rules, audit_path=audit_path, fsync=fsync)

@@ -1,7 +1,7 @@
 """The safety shield over the native vector env: each row's proposed action judged on its own GP record.
 
-Same rules, judge and decision as :class:`~twin_env.safety.shield.SafetyShield` (one function,
-:func:`~twin_env.safety.shield.shield_action`), applied per row and step. For speed only rows
+Same rules, judge and decision as :class:`~twin_env.envs.wrappers.shield.SafetyShield` (one function,
+:func:`~twin_env.envs.wrappers.shield.shield_action`), applied per row and step. For speed only rows
 whose proposed action would run (not do-nothing, allowed by the env mask, row not auto-resetting)
 are judged: their record snapshot is built and the proposed action's orders (and a fallback's)
 are judged. ``action_masks()`` (env mask minus hard-forbidden actions) judges every valid action
@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 from gymnasium.vector import VectorWrapper
 
-from twin_env.envs.actions import ACTION_INDEX, N_ACTIONS, Order, RecordContext, resolve_orders
+from twin_env.envs.actions import ACTION_INDEX, N_ACTIONS, RecordContext
 from twin_env.envs.core import Batch
-from twin_env.envs.model_actions import MODEL_ACTIONS, batch_model_orders
+from twin_env.envs.model_actions import MODEL_ACTIONS
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.envs.wrappers.shield import DO_NOTHING, MODES, row_snapshot, shield_action, shield_rules
 from twin_env.safety.engine import Violation, judge
 from twin_env.safety.rules import RuleSet
-from twin_env.safety.shield import DO_NOTHING, MODES, row_snapshot, shield_action
 from twin_env.safety.snapshot import RecordSnapshot
 
 
@@ -32,7 +32,6 @@ class _RowJudge:
         self.batch, self.rules, self.ctx, self.mask, self.row = batch, rules, ctx, env_mask, row
         self._snapshot: RecordSnapshot | None = None
         self._cache: dict[int, tuple[Violation, ...]] = {}
-        self.orders: dict[int, list[Order]] = {}  # orders resolved for several rows at once (model actions)
 
     def allowed(self, action: int) -> bool:
         return bool(self.mask[action])
@@ -44,7 +43,7 @@ class _RowJudge:
             else:
                 if self._snapshot is None:
                     self._snapshot = row_snapshot(self.batch, self.ctx, self.row)
-                orders = self.orders[action] if action in self.orders else resolve_orders(action, self.ctx, self.row)
+                orders = self.batch.resolve(action, np.array([self.row])).orders_of(self.row)
                 self._cache[action] = tuple(judge(self.rules, orders, self._snapshot))
         return self._cache[action]
 
@@ -60,7 +59,7 @@ class VectorSafetyShield(VectorWrapper):
 
     Args:
         env: a ``PrimaryCareVectorEnv``.
-        mode: one of :data:`~twin_env.safety.shield.MODES` (default ``"replace"``).
+        mode: one of :data:`~twin_env.envs.wrappers.shield.MODES` (default ``"replace"``).
         rules: ``{"disable": [rule ids], "add": [rule dicts]}`` over the packaged rules, or None.
     """
 
@@ -70,7 +69,7 @@ class VectorSafetyShield(VectorWrapper):
             raise ValueError(f"mode {mode!r}; allowed: {list(MODES)}")
         if not isinstance(env.unwrapped, PrimaryCareVectorEnv):
             raise ValueError(f"VectorSafetyShield wraps a PrimaryCareVectorEnv, got {type(env.unwrapped).__name__}")
-        self.mode, self.rules = mode, RuleSet.from_config(rules)
+        self.mode, self.rules = mode, shield_rules(rules)
         self.episode_cost = np.zeros(self.num_envs)
         self._resetting = np.zeros(self.num_envs, dtype=bool)
         self._state: tuple[RecordContext, np.ndarray, list[_RowJudge]] | None = None
@@ -82,15 +81,15 @@ class VectorSafetyShield(VectorWrapper):
     def _judges(self) -> tuple[RecordContext, np.ndarray, list[_RowJudge]]:
         """The current context, env mask and per-row judges (shared by ``action_masks`` and ``step``)."""
         if self._state is None:
-            batch = self.base._batch
+            batch = self.base.batch
             ctx, mask = batch.context(), batch.masks()
             self._state = ctx, mask, [_RowJudge(batch, self.rules, ctx, mask[i], i) for i in range(self.num_envs)]
         return self._state
 
     def action_masks(self) -> np.ndarray:
         """(N, 20) bool: the env's mask minus every action a hard rule forbids now (judges every valid action)."""
-        ctx, mask, judges = self._judges()
-        self._resolve_models(ctx, judges, mask)
+        _, mask, judges = self._judges()
+        self._resolve_models(mask)
         safe = mask.copy()
         for i, j in enumerate(judges):
             for a in np.flatnonzero(mask[i]).tolist():
@@ -98,15 +97,16 @@ class VectorSafetyShield(VectorWrapper):
         safe[:, DO_NOTHING] = True
         return safe
 
-    @staticmethod
-    def _resolve_models(ctx: RecordContext, judges: list[_RowJudge], wanted: np.ndarray) -> None:
-        """Resolve model actions' orders in the (N, 20) ``wanted`` cells: one deployment per action, not per row."""
+    def _resolve_models(self, wanted: np.ndarray) -> None:
+        """Resolve model actions in the (N, 20) ``wanted`` cells together: one deployment per action, not per row.
+
+        The batch keeps the resolution; row judges and the env's step reuse it.
+        """
         for name in MODEL_ACTIONS:
             a = ACTION_INDEX[name]
-            rows = [i for i in np.flatnonzero(wanted[:, a]).tolist() if a not in judges[i].orders]
-            if rows:
-                for i, orders in zip(rows, batch_model_orders(ctx, name, np.array(rows))):
-                    judges[i].orders[a] = orders
+            rows = np.flatnonzero(wanted[:, a])
+            if rows.size:
+                self.base.batch.resolve(a, rows)
 
     def reset(
         self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
@@ -132,13 +132,13 @@ class VectorSafetyShield(VectorWrapper):
             raise ValueError(
                 f"invalid actions {actions!r}: need shape ({self.num_envs},) integers in [0, {N_ACTIONS - 1}]"
             )
-        ctx, mask, judges = self._judges()
+        _, mask, judges = self._judges()
         n = self.num_envs
         executed = np.where(self._resetting, DO_NOTHING, proposed).astype(np.int64)  # an ending row's action is ignored
         costs = {f"cost_{r.id}": np.zeros(n) for r in self.rules.rules}
         proposed_hard, executed_hard, soft = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n)
         live = (proposed != DO_NOTHING) & ~self._resetting & mask[np.arange(n), proposed]
-        self._resolve_models(ctx, judges, live[:, None] & (proposed[:, None] == np.arange(N_ACTIONS)))
+        self._resolve_models(live[:, None] & (proposed[:, None] == np.arange(N_ACTIONS)))
         for i in np.flatnonzero(live).tolist():
             j = judges[i]
             out = shield_action(self.mode, int(proposed[i]), j.violations, j.allowed)

@@ -1,4 +1,4 @@
-"""SB3 callback for :class:`~twin_env.safety.costs.LagrangianReward`: dual ascent on the multiplier."""
+"""SB3 callback for :class:`~twin_env.envs.wrappers.costs.LagrangianReward`: dual ascent on the multiplier."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ class CostTuple(gym.Wrapper):
 class LagrangianReward(gym.Wrapper, RecordConstructorArgs):
     """Reward ``r - lagrange_multiplier * cost`` (``info["reward_unpenalised"]`` keeps ``r``).
 
-    :class:`twin_env.safety.lagrangian.LagrangeCallback` updates the multiplier during SB3 training.
+    :class:`twin_env.envs.wrappers.lagrangian.LagrangeCallback` updates the multiplier during SB3 training.
     """
 
     def __init__(self, env: gym.Env, lagrange_multiplier: float = 0.0) -> None:
@@ -46,7 +46,7 @@ class LagrangianReward(gym.Wrapper, RecordConstructorArgs):
 class VectorLagrangianReward(VectorWrapper):
     """The vector-env :class:`LagrangianReward`: rewards (N,) ``r - lagrange_multiplier * info["cost"]``.
 
-    Wraps a :class:`~twin_env.safety.vector_shield.VectorSafetyShield` (which puts the (N,) ``cost``
+    Wraps a :class:`~twin_env.envs.wrappers.vector_shield.VectorSafetyShield` (which puts the (N,) ``cost``
     in ``info``); ``info["reward_unpenalised"]`` keeps ``r``. The reward's units: a multiplier of 1
     costs one reward unit (``reward_scale_gbp`` GBP under the NMB rewards) per unit of rule cost.
     """
