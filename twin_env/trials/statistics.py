@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import statistics as _stdlib_statistics
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -30,10 +31,9 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-from scipy.stats import norm
 
 #: Two-sided 95% normal quantile.
-Z95 = float(norm.ppf(0.975))
+Z95 = _stdlib_statistics.NormalDist().inv_cdf(0.975)
 NAN = float("nan")
 CONTINUITY = 0.5
 
