@@ -180,3 +180,15 @@ def test_bad_inputs_are_refused() -> None:
         compare_arms(["a", "b"], [1.0, 1.0], [0, 1], "c")
     with pytest.raises(ValueError, match="0/1"):
         compare_arms(["a", "b"], [1.0, 1.0], [0, 2], "b")
+
+
+def test_collapsing_censored_rows_matches_a_direct_fit_with_heavy_ties() -> None:
+    rng = np.random.default_rng(7)
+    n = 3000
+    x = rng.integers(0, 2, n)
+    time = np.minimum(np.ceil(rng.exponential(np.where(x == 1, 12.0, 9.0)) * 12) / 12, 5.0)  # monthly, 5-year cut
+    event = (time < 5.0) & (rng.random(n) < 0.8)
+    direct = CoxPHFitter().fit(pd.DataFrame({"t": time, "e": event.astype(int), "x": x * 1.0}), "t", "e")
+    result = compare_arms(np.where(x == 1, "b", "a"), time, event, "a")["b"]
+    assert result.hr == pytest.approx(float(direct.hazard_ratios_["x"]), rel=1e-9)
+    assert result.hr_ci95 == pytest.approx(tuple(np.exp(direct.confidence_intervals_.loc["x"])), rel=1e-9)

@@ -4,8 +4,10 @@ Inputs are per-patient arrays: the arm, the time to the first event or censoring
 event flag. Design choices (also in docs):
 
 - Cox model: lifelines ``CoxPHFitter``, one 0/1 arm indicator per comparison (the arm against the
-  reference only), Efron's method for tied times, Wald 95% CI. One row per patient: lifelines'
-  case weights do not reproduce Efron's ties exactly, so rows are never collapsed.
+  reference only), Efron's method for tied times, Wald 95% CI. Randomised designs collapse censored
+  rows of equal (time, arm) into one row with an integer case weight (exact: a censored row only
+  enters risk-set sums); event rows stay one per patient, as lifelines' weighted Efron ties are not
+  those of replicated rows.
 - Paired designs (every patient in every arm on common random numbers): the same Cox point
   estimate with a cluster-robust (sandwich) variance clustered on patient (lifelines
   ``cluster_col``), and the risk ratio of matched proportions.
@@ -145,7 +147,7 @@ def cox_hazard_ratio(frame: pd.DataFrame, arm: str, *, paired: bool = False) -> 
             data["patient"] = frame["patient"].to_numpy()
             beta, se = _fit(data, cluster_col="patient")
         else:
-            beta, se = _fit(data)
+            beta, se = _fit(_collapse_censored(data), weights_col="weight")
     except ConvergenceError:
         return NAN, (NAN, NAN)
     if _same_multiset(time[x], event[x], time[~x], event[~x]):
@@ -210,6 +212,13 @@ def _fit(data: pd.DataFrame, **kwargs: Any) -> tuple[float, float]:
         warnings.simplefilter("ignore", ConvergenceWarning)
         fitter = CoxPHFitter().fit(data, duration_col="time", event_col="event", **kwargs)
     return float(fitter.params_["x"]), float(fitter.standard_errors_["x"])
+
+
+def _collapse_censored(data: pd.DataFrame) -> pd.DataFrame:
+    events = data[data["event"] == 1].assign(weight=1)
+    censored = data[data["event"] == 0].groupby(["time", "x"], as_index=False).size()
+    censored = censored.rename(columns={"size": "weight"}).assign(event=0)
+    return pd.concat([events, censored[["time", "event", "x", "weight"]]], ignore_index=True)
 
 
 def _same_multiset(t1: np.ndarray, e1: np.ndarray, t0: np.ndarray, e0: np.ndarray) -> bool:
