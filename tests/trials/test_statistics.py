@@ -173,6 +173,15 @@ def test_kaplan_meier_by_hand() -> None:
     assert set(a.to_json()) == {"time_years", "survival", "ci95_lower", "ci95_upper", "at_risk"}
 
 
+def test_arms_order_and_an_empty_arm() -> None:
+    results = compare_arms(["r", "a", "r", "a"], [1.0, 2.0, 3.0, 1.0], [1, 1, 0, 0], "r", arms=["a", "empty", "r"])
+    assert list(results) == ["a", "empty", "r"]
+    empty = results["empty"]
+    assert empty.patients == 0 and empty.events == 0 and math.isnan(empty.hr) and math.isnan(empty.rr)
+    with pytest.raises(ValueError, match="not listed"):
+        compare_arms(["r", "a"], [1.0, 1.0], [1, 1], "r", arms=["r"])
+
+
 def test_bad_inputs_are_refused() -> None:
     with pytest.raises(ValueError, match="non-negative"):
         compare_arms(["a", "b"], [-1.0, 1.0], [0, 1], "b")

@@ -97,16 +97,23 @@ def compare_arms(
     reference: str,
     *,
     patient_id: Sequence[Any] | np.ndarray | None = None,
+    arms: Sequence[str] | None = None,
 ) -> dict[str, ArmResult]:
-    """Every arm (in order of first appearance, reference included) against ``reference``.
+    """Every arm (reference included) against ``reference``, keyed by arm.
 
-    Pass ``patient_id`` for a paired design: each patient then appears exactly once in every arm,
-    and the Cox CI is cluster-robust on patient and the RR is for matched proportions.
+    ``arms`` gives the order and the full set (an arm without patients reports 0 events and NaN
+    estimates); by default the arms present, in order of first appearance. Pass ``patient_id`` for
+    a paired design: each patient then appears exactly once in every arm, the Cox CI is
+    cluster-robust on patient and the RR is for matched proportions.
     """
     frame = _frame(arm, time_years, event, patient_id)
-    arms = list(dict.fromkeys(frame["arm"]))
-    if reference not in arms:
-        raise ValueError(f"reference arm {reference!r} has no patients; arms: {arms}")
+    present = list(dict.fromkeys(frame["arm"]))
+    if arms is None:
+        arms = present
+    elif set(present) - set(arms):
+        raise ValueError(f"patients in arms not listed: {sorted(set(present) - set(arms))}")
+    if reference not in present:
+        raise ValueError(f"reference arm {reference!r} has no patients; arms: {present}")
     results = {}
     for name in arms:
         rows = frame[frame["arm"] == name]
@@ -116,7 +123,9 @@ def compare_arms(
             continue
         pair = frame[frame["arm"].isin((name, reference))]
         hr, hr_ci = cox_hazard_ratio(pair, name, paired=patient_id is not None)
-        if patient_id is None:
+        if rows.empty:
+            rr, rr_ci = NAN, (NAN, NAN)
+        elif patient_id is None:
             ref = frame[frame["arm"] == reference]
             rr, rr_ci = risk_ratio(events, len(rows), int(ref["event"].sum()), len(ref))
         else:
