@@ -34,10 +34,10 @@ LAYERS: tuple[str, ...] = (
     "safety",
     "envs",  # including envs/wrappers
     "__init__",
-    "trials",
     "analysis",
     "policies",
     "pretrained",  # the shipped agents' files in a wheel (no Python)
+    "trials",  # a policy arm runs a named policy
     "evaluation",
     "training",
     "commands",
@@ -52,21 +52,6 @@ ONLY: dict[str, frozenset[str]] = {
 
 #: The repository's folder of trained agents and training material: no module imports it.
 FORBIDDEN_TOP_LEVEL = ("agents",)
-
-#: Violations on landed main that other branches of issue 13 remove (B: the shields move to envs/wrappers and
-#: safety stops importing envs; A: twin_env/simulation replaces care/simulation.py and the analysis modules call
-#: simulate(...); C: the readers move into record/). Each entry is (importing module, imported layer); an entry
-#: that no longer occurs fails :func:`test_pending_violations_still_occur`, so the list only shrinks to empty.
-PENDING: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("twin_env.safety.engine", "envs"),  # Order, to move below envs and safety
-        ("twin_env.safety.predicates", "envs"),
-        ("twin_env.safety.rules", "envs"),
-        ("twin_env.safety.shield", "envs"),  # the shields move to envs/wrappers
-        ("twin_env.safety.vector_shield", "envs"),
-    }
-)
-
 
 def module_name(path: Path, root: Path = ROOT) -> str:
     parts = list(path.relative_to(root).with_suffix("").parts)
@@ -172,20 +157,9 @@ def cycles(edges: Mapping[str, Iterable[str]]) -> list[list[str]]:
     return [[*group, group[0]] for group in groups]
 
 
-def _pair(line: str) -> tuple[str, str] | None:
-    match = re.match(r"(\S+) \(\w+\) imports \S+ \((\w+)\)", line)
-    return (match.group(1), match.group(2)) if match else None
-
-
 def test_the_package_keeps_its_layers() -> None:
-    found = [line for line in violations(package_sources()) if _pair(line) not in PENDING]
+    found = violations(package_sources())
     assert not found, "layers contract (docs/architecture.md) broken:\n" + "\n".join(found)
-
-
-def test_pending_violations_still_occur() -> None:
-    occurring = {_pair(line) for line in violations(package_sources())}
-    stale = sorted(PENDING - occurring)
-    assert not stale, f"fixed: remove from PENDING in tests/test_layers.py: {stale}"
 
 
 def test_every_layer_that_exists_is_in_the_order() -> None:
