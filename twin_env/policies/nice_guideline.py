@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.envs.actions import ACTION_INDEX, qrisk3_from_record
+from twin_env.envs.actions import ACTION_DOSES, ACTION_INDEX, qrisk3_from_record
 from twin_env.envs.observation import MEDICATIONS, NO_DAY, PROBLEMS
 from twin_env.policies.base import Policy, PolicyInput, RowMemory
 from twin_env.policies.parameters import policy_parameters
@@ -156,7 +156,7 @@ class NiceGuidelinePolicy(Policy):
             ),
             (
                 "start_or_intensify_statin",
-                cvd & (dose[:, _M["atorvastatin"]] < p["statin_secondary_dose_mg"]),
+                cvd & (dose[:, _M["atorvastatin"]] < ACTION_DOSES["statin_secondary_start_mg"]),
                 "NG238 1.4: secondary prevention, atorvastatin 80 mg",
             ),
             (
