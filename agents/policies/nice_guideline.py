@@ -21,8 +21,9 @@ import numpy as np
 from agents.policies.base import Policy, PolicyInput, RowMemory
 from agents.policies.parameters import policy_parameters
 from twin_env.envs.actions import ACTION_INDEX, qrisk3_from_record
-from twin_env.envs.observation import MEDICATIONS, NO_DAY, PROBLEMS
+from twin_env.envs.observation import MEDICATIONS, PROBLEMS
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, Concept
+from twin_env.vocab.dates import NO_DAY
 
 _P = {name: i for i, name in enumerate(PROBLEMS)}
 _M = {name: i for i, name in enumerate(MEDICATIONS)}

@@ -32,7 +32,8 @@ from twin_env.models.deployment import (
     deploy,
     eligible_on_record,
 )
-from twin_env.models.gather import FOUND, MISSING, STALE, Gathered, Registration
+from twin_env.models.gather import FOUND, MISSING, STALE, Gathered
+from twin_env.record.gp import Registration
 from twin_env.twin import sample_population
 
 AS_OF = dt.date(2022, 4, 1)
@@ -206,7 +207,9 @@ def test_eligible_on_record_matches_the_full_run(sim: tuple[CareSimulation, Regi
 
 
 @pytest.mark.parametrize("model", ["qrisk3", "qdiabetes"])
-def test_eligibility_with_one_date_per_patient_equals_one_run_per_date(sim: tuple[CareSimulation, Registration], model: str) -> None:
+def test_eligibility_with_one_date_per_patient_equals_one_run_per_date(
+    sim: tuple[CareSimulation, Registration], model: str
+) -> None:
     """Vector-env rows sit on different dates: a (n,) ``as_of`` gives what each date's own run gives."""
     s, reg = sim
     ids = np.arange(s.state.n)

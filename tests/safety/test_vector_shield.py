@@ -17,8 +17,8 @@ from tests.safety.conftest import SHORT
 from tests.safety.test_shield import RISKY, independent_violations
 from twin_env.care.simulation import CareSimulation
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.record.gp.snapshot import RecordSnapshot
 from twin_env.safety import SafetyViolationError
-from twin_env.safety.snapshot import RecordSnapshot
 from twin_env.safety.vector_shield import VectorSafetyShield
 
 N = 4

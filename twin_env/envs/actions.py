@@ -14,9 +14,9 @@ import numpy as np
 
 from twin_env.care.simulation import CareSimulation
 from twin_env.envs.model_actions import MODEL_ACTIONS, apply_model_action, model_masks, model_orders
-from twin_env.envs.observation import MEDICATIONS, PROBLEMS, SERVICES, GpRecordTable
-from twin_env.models.gather import Registration
+from twin_env.envs.observation import MEDICATIONS, PROBLEMS, SERVICES
 from twin_env.models.qrisk3 import qrisk3_score_array
+from twin_env.record.gp import GpRecordTable, Registration
 from twin_env.record.record import Record
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.orders import Order

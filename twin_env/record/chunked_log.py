@@ -30,7 +30,9 @@ class ChunkedLog:
 
     def append(self, values: Mapping[str, np.ndarray | float | int], k: int) -> None:
         """Append k rows; each value is (k,) or a scalar broadcast to (k,), cast to its column's dtype."""
-        chunk = {name: np.broadcast_to(np.asarray(values[name], dtype=d), (k,)).copy() for name, d in self.dtypes.items()}
+        chunk = {
+            name: np.broadcast_to(np.asarray(values[name], dtype=d), (k,)).copy() for name, d in self.dtypes.items()
+        }
         for name, array in chunk.items():
             self._chunks[name].append(array)
         parts0 = self._chunks[self._key]
@@ -90,7 +92,10 @@ class ChunkedLog:
             return {name: np.zeros(0, dtype=d) for name, d in self.dtypes.items()}
         if first == len(lengths) - 1:  # one chunk: a view, no copy
             return {name: self._chunks[name][first][start - at :] for name in self.dtypes}
-        return {name: np.concatenate([parts[first][start - at :], *parts[first + 1 :]]) for name, parts in self._chunks.items()}
+        return {
+            name: np.concatenate([parts[first][start - at :], *parts[first + 1 :]])
+            for name, parts in self._chunks.items()
+        }
 
     def forget_before(self, position: int) -> None:
         """Free the rows before ``position``: whole chunks are dropped and the one cut is copied."""

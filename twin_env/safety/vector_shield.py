@@ -19,10 +19,10 @@ from twin_env.envs.actions import ACTION_INDEX, N_ACTIONS, Order, RecordContext,
 from twin_env.envs.core import Batch
 from twin_env.envs.model_actions import MODEL_ACTIONS, batch_model_orders
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.record.gp.snapshot import RecordSnapshot
 from twin_env.safety.engine import Violation, judge
 from twin_env.safety.rules import RuleSet
 from twin_env.safety.shield import DO_NOTHING, MODES, row_snapshot, shield_action
-from twin_env.safety.snapshot import RecordSnapshot
 
 
 class _RowJudge:
