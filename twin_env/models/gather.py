@@ -136,7 +136,8 @@ def gather_record(
     ``day``: days since 1970-01-01, one for all patients or (n,) one per patient.
 
     ``first_seq`` (n,): ignore each patient's items with a ledger seq below it (a rolling record
-    whose id was reused for a new patient, as in the vector env).
+    whose id was reused for a new patient, as in the vector env); default the record's own
+    (:attr:`~twin_env.record.record.Record.episode_seq`: each row's current patient).
     """
     patients = np.asarray(patients, dtype=np.int64)
     n_record = record.n_patients

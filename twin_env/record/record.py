@@ -230,7 +230,7 @@ class Record:
             allowed = [c.name for c in OBSERVATIONS]
             raise ValueError(f"{Concept(concept).name} is not an observation; allowed: {allowed}")
         patients = self.first_id + np.arange(self.n_patients, dtype=np.int64)
-        items = GpItems.of(self, patients, self._as_of, self._episode_seq.astype(np.int64))
+        items = GpItems.of(self, patients, self._as_of)
         found, value, day, _ = items.last(items.select(ItemType.OBSERVATION, (int(concept),)))
         return value, np.where(found, day.astype("datetime64[D]"), np.datetime64("NaT"))
 

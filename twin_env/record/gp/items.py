@@ -38,10 +38,12 @@ class GpItems:
         """The visible GP items of ``patients`` (n,) ids, distinct, of ``record``.
 
         ``first_seq`` (n,): each patient's first ledger seq (a rolling record reuses ids; earlier
-        patients' items are not this one's); None keeps all.
+        patients' items are not this one's); default :attr:`Record.episode_seq` of the rows.
         """
         cols = record.current_items("gp", patients)
         n_record = record.n_patients
+        if first_seq is None:
+            first_seq = record.episode_seq[patients - record.first_id].astype(np.int64)
         out_row = np.full(n_record, -1, dtype=np.int64)
         out_row[patients - record.first_id] = np.arange(len(patients))
         local = cols["patient"].astype(np.int64) - record.first_id
@@ -49,9 +51,7 @@ class GpItems:
         rows = rows[out_row[local[rows]] >= 0]
         out = out_row[local[rows]]
         today = np.broadcast_to(np.asarray(day, dtype=np.int64), patients.shape)[out]
-        keep = visible(
-            cols["available_day"][rows], cols["seq"][rows], today, None if first_seq is None else first_seq[out]
-        )
+        keep = visible(cols["available_day"][rows], cols["seq"][rows], today, first_seq[out])
         rows = rows[keep]
         return cls({k: v[rows] for k, v in cols.items()}, out[keep], len(patients), day)
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from twin_env.record.gp.coding import DRUG_OF_CONCEPT
 from twin_env.record.gp.visibility import visible
 from twin_env.record.store import ItemType, SystemStore
 from twin_env.vocab.concepts import Concept
+
+if TYPE_CHECKING:
+    from twin_env.record.record import Record
 
 __all__ = ["DRUG_OF_CONCEPT", "RecordSnapshot", "SnapshotItem"]
 
@@ -75,6 +78,14 @@ class RecordSnapshot:
         rows = rows[visible(cols["available_day"][rows], cols["seq"][rows], day, first_seq)]
         rows = rows[np.lexsort(tuple(cols[k][rows] for k in ("available_day", "concept", "item", "seq", "event_day")))]
         return cls(patient, day, float(age_years), {k: cols[k][rows] for k in _COLUMNS}, medication_window_days)
+
+    @classmethod
+    def from_record(
+        cls, record: Record, patient: int, day: int, age_years: float, medication_window_days: float
+    ) -> RecordSnapshot:
+        """The snapshot of ``patient`` (id) of ``record``: its current patient's items (:attr:`Record.episode_seq`)."""
+        first_seq = int(record.episode_seq[patient - record.first_id])
+        return cls.from_store(record.stores["gp"], patient, day, age_years, medication_window_days, first_seq)
 
     @classmethod
     def from_items(
