@@ -83,20 +83,14 @@ def _gather_item(item: InputItem, rows: GpItems, reg: Registration, patients: np
         status = _window_status(found, day, today, item.window_days)
         out.put(item.name, np.where(status == FOUND, value, np.nan), status, day, seq)
     elif item.source == "smoking":
-        category = SMOKING_CATEGORY[rows.cols["concept"]].astype(np.float64)
+        category = rows.concept_values(SMOKING_CATEGORY).astype(np.float64)
         found, value, day, seq = rows.last(rows.select(ItemType.OBSERVATION, item.concepts), category)
         status = _window_status(found, day, today, item.window_days)
         out.put(item.name, np.where(status == FOUND, value, np.nan), status, day, seq)
     elif item.source == "sd":
         since = None if item.window_days is None else today - item.window_days
-        idx = rows.select(ItemType.OBSERVATION, item.concepts, since)
-        key = rows.out[idx] << 32 | rows.cols["seq"][idx]
-        idx = idx[np.unique(key, return_index=True)[1]]  # a result filed twice counts once
-        grp, x = rows.out[idx], rows.cols["value"][idx]
-        k = np.bincount(grp, minlength=n).astype(np.int64)
-        mean = np.bincount(grp, x, minlength=n) / np.maximum(k, 1)
-        ss = np.bincount(grp, (x - mean[grp]) ** 2, minlength=n)
-        sd = np.where(k >= 2, np.sqrt(ss / np.maximum(k - 1, 1)), np.nan)
+        idx = rows.one_per_event(rows.select(ItemType.OBSERVATION, item.concepts, since))
+        sd, k = rows.sd(idx)
         _, _, day, seq = rows.last(idx)
         out.put(item.name, sd, np.where(k >= 2, FOUND, MISSING), day, seq, k)
     elif item.source == "ratio":

@@ -67,6 +67,23 @@ class GpItems:
             mask &= c["event_day"] >= np.broadcast_to(since, (self.n,))[self.out]
         return np.flatnonzero(mask)
 
+    def concept_values(self, lookup: np.ndarray) -> np.ndarray:
+        """(k,) ``lookup[concept]`` of every item (``lookup``: an array indexed by concept)."""
+        return lookup[self.cols["concept"]]
+
+    def one_per_event(self, idx: np.ndarray) -> np.ndarray:
+        """``idx`` keeping one item per (patient, ledger event): a result filed twice counts once."""
+        key = self.out[idx] << 32 | self.cols["seq"][idx]
+        return idx[np.unique(key, return_index=True)[1]]
+
+    def sd(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per patient: (sample SD of the values among ``idx``, NaN with fewer than 2; int64 count)."""
+        grp, x = self.out[idx], self.cols["value"][idx]
+        k = np.bincount(grp, minlength=self.n).astype(np.int64)
+        mean = np.bincount(grp, x, minlength=self.n) / np.maximum(k, 1)
+        ss = np.bincount(grp, (x - mean[grp]) ** 2, minlength=self.n)
+        return np.where(k >= 2, np.sqrt(ss / np.maximum(k - 1, 1)), np.nan), k
+
     def last(
         self, idx: np.ndarray, values: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
