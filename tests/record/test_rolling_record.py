@@ -67,3 +67,11 @@ def test_the_record_knows_each_rows_current_patient() -> None:
         assert (mine.columns["seq"] >= record.episode_seq[row]).all()
         items = GpItems.of(record, np.array([patient]), day)
         assert sorted(items.cols["seq"].tolist()) == sorted(mine.columns["seq"].tolist())
+
+
+def test_stores_keep_no_unread_queue() -> None:
+    """Readers of a store keep their own position (``since``): appended chunks are not held twice."""
+    store = _store([5] * 10)
+    assert store._log._unread is None
+    with pytest.raises(ValueError, match="no unread queue"):
+        store._log.take_unread()
