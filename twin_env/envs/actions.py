@@ -19,9 +19,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from twin_env.envs.model_actions import MODEL_ACTIONS, ModelRun, model_masks, run_models, write_back
-from twin_env.envs.observation import MEDICATIONS, PROBLEMS, SERVICES, GpRecordTable
-from twin_env.models.gather import Registration
+from twin_env.envs.observation import MEDICATIONS, PROBLEMS, SERVICES
 from twin_env.models.qrisk3 import qrisk3_score_array
+from twin_env.record.gp import GpRecordTable, Registration
 from twin_env.record.record import Record
 from twin_env.twin.parameters import read_scalars
 from twin_env.vocab.concepts import Concept

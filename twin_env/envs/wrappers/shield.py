@@ -21,11 +21,11 @@ from twin_env.envs.actions import ACTION_INDEX, ACTIONS, N_ACTIONS, RecordContex
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
 from twin_env.envs.primary_care_env import PrimaryCareEnv
+from twin_env.record.gp.snapshot import RecordSnapshot
 from twin_env.safety.audit import AuditLog
 from twin_env.safety.engine import Violation, judge
 from twin_env.safety.metrics import SafetyMetrics
 from twin_env.safety.rules import RuleSet
-from twin_env.safety.snapshot import RecordSnapshot
 from twin_env.vocab.orders import Order
 
 MODES: tuple[str, ...] = ("mask", "replace", "block", "raise")
