@@ -140,13 +140,12 @@ def shield_action(
 def row_snapshot(batch: Batch, ctx: RecordContext, row: int) -> RecordSnapshot:
     """The GP record of batch ``row``'s current patient on its decision date."""
     sim = batch.sim
-    return RecordSnapshot.from_store(
-        sim.record.stores["gp"],
+    return RecordSnapshot.from_record(
+        sim.record,
         sim.record.first_id + row,
         int(sim.days[row]),
         float(ctx.age_years[row]),
         ctx.params["current_medication_window_days"],
-        int(batch.table.episode_seq[row]),
     )
 
 
