@@ -78,6 +78,15 @@ def test_ndjson_references_are_relative_and_resolve(out_dir: Path) -> None:
     assert references and set(references) <= known
 
 
+def test_every_ndjson_line_parses_with_the_r4_models(out_dir: Path) -> None:
+    from fhirclient.models.fhirelementfactory import FHIRElementFactory
+
+    for path in (out_dir / "fhir_ndjson").glob("*.ndjson"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            res = json.loads(line)
+            FHIRElementFactory.instantiate(res["resourceType"], res)  # strict: raises on any problem
+
+
 def test_simulate_validate_and_server_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run"
     args = ["simulate", "--patients", "3", "--years", "1", "--out", str(out), "--formats", "fhir",
@@ -90,20 +99,31 @@ def test_simulate_validate_and_server_options(tmp_path: Path, capsys: pytest.Cap
     assert (out / "fhir_ndjson" / "Patient.ndjson").read_text(encoding="utf-8").count("\n") == 3
 
 
-def test_validate_without_fhir_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = [
-        "simulate",
-        "--patients",
-        "1",
-        "--years",
-        "1",
-        "--out",
-        str(tmp_path / "x"),
-        "--formats",
-        "hl7",
-        "--fhir-ndjson",
-    ]
+@pytest.mark.parametrize("option", ["--fhir-ndjson", "--validate"])
+def test_fhir_options_without_fhir_are_a_one_line_error(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["simulate", "--patients", "1", "--years", "1", "--out", str(tmp_path / "x"), "--formats", "hl7", option]
     assert main(args) != 0
     err = capsys.readouterr().err.strip()
-    assert "--fhir-ndjson" in err and len(err.splitlines()) == 1
+    assert option in err and len(err.splitlines()) == 1
     assert not (tmp_path / "x").exists()
+
+
+def test_validate_refuses_an_invalid_bundle_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from twin_env.commands import CommandError
+    from twin_env.commands.simulate import SimulationConfig
+    from twin_env.commands.simulate import simulate as simulate_command
+    from twin_env.formats import export
+
+    def broken(source: RecordSource, patient: int, **kwargs: str) -> dict[str, object]:
+        bundle = fhir_bundle(source, patient, **kwargs)
+        del bundle["entry"][0]["resource"]["gender"]
+        bundle["entry"][0]["resource"]["birthDate"] = "1 April 1950"
+        return bundle
+
+    monkeypatch.setattr(export, "fhir_bundle", broken)
+    out = tmp_path / "bad"
+    with pytest.raises(CommandError, match="patient 0: FHIR bundle fails validation: .*birthDate"):
+        simulate_command(SimulationConfig(patients=2, years=1, seed=0, formats=("fhir",)), out, validate=True)
+    assert not out.exists()
