@@ -127,3 +127,9 @@ def test_validate_refuses_an_invalid_bundle_and_writes_nothing(tmp_path: Path, m
     with pytest.raises(CommandError, match="patient 0: FHIR bundle fails validation: .*birthDate"):
         simulate_command(SimulationConfig(patients=2, years=1, seed=0, formats=("fhir",)), out, validate=True)
     assert not out.exists()
+
+
+def test_server_outputs_are_byte_identical_on_a_rerun(source: RecordSource, out_dir: Path, tmp_path: Path) -> None:
+    write_outputs(source, tmp_path, formats=["fhir"], fhir_bundle_type="transaction", fhir_ndjson=True)
+    for path in sorted(out_dir.rglob("*.*")):
+        assert (tmp_path / path.relative_to(out_dir)).read_bytes() == path.read_bytes(), path.name
