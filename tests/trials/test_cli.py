@@ -81,6 +81,15 @@ def test_bad_protocol_is_one_line_naming_the_field_and_nothing_written(
     assert [p.name for p in tmp_path.iterdir()] == ["bad.json"]
 
 
+def test_unknown_policy_is_one_line_naming_the_arm(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = example()
+    data["arms"][3]["strategy"]["policy"] = "nice_guidline"
+    assert main(["trial", str(_write(tmp_path / "p.json", data)), "--out", str(tmp_path / "out")]) == 2
+    err = _one_line_error(capsys)
+    assert "arms[3].strategy.policy: must be one of do_nothing" in err and "got 'nice_guidline'" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["p.json"]
+
+
 def test_unknown_name_unreadable_json_and_missing_arguments_are_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

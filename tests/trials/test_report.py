@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from tests.trials.example_protocol import example
-from twin_env.trials import compare_arms, kaplan_meier, load_protocol, shipped_protocol
+from twin_env.trials import OUTCOMES, compare_arms, kaplan_meier, load_protocol, shipped_protocol
 from twin_env.trials.report import compare_published, estimate_text, shipped_name, write_trial_outputs
 from twin_env.trials.result import TrialResult
 from twin_env.trials.schema import Protocol
@@ -112,7 +112,8 @@ def test_report_has_flow_baseline_achieved_and_every_outcome(hyvet_result: Trial
     for heading in ("## Flow (CONSORT)", "## Baseline characteristics", "## Achieved risk factors", "## Outcomes"):
         assert heading in text
     assert "- sampled: 5,000" in text and "| died | 10 | 11 |" in text and "| completed | 290 | 289 |" in text
-    assert "| age years mean | 83.50 | 83.60 |" in text
+    assert "| n | 300 | 300 |" in text and "| age (years), mean | 83.50 | 83.60 |" in text
+    assert "| SBP (mmHg), mean | 172.25 | 172.25 |" in text
     assert "| year | SBP (mmHg) | LDL (mmol/L) | HbA1c (mmol/mol) | drug classes |" in text
     for outcome, arms in hyvet_result.outcomes.items():
         active = arms["active"]
@@ -189,3 +190,9 @@ def test_estimates_print_missing_and_infinite_values() -> None:
     assert estimate_text(0.7, (0.49, 1.01)) == "0.70 (0.49 to 1.01)"
     assert estimate_text(0.0, (0.0, math.nan)) == "0.00 (0.00 to n/a)"
     assert estimate_text(math.inf, (None, math.inf)) == "inf (n/a to inf)"
+
+
+def test_docs_list_every_outcome_of_the_vocabulary() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "trials.md").read_text(encoding="utf-8")
+    table = "\n".join(f"| `{name}` | {outcome.description} |" for name, outcome in OUTCOMES.items())
+    assert table in text, "docs/trials.md: regenerate the outcome table from twin_env.trials.OUTCOMES"

@@ -19,7 +19,7 @@ from twin_env.commands import CommandError, ProgressBar, atomic_output_dir
 if TYPE_CHECKING:
     from twin_env.trials.schema import Protocol
 
-__all__ = ["add_parser", "load", "run"]
+__all__ = ["add_parser", "check_policies", "list_shipped", "load", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -53,6 +53,19 @@ def load(source: str) -> Protocol:
     raise CommandError(f"{source}: no such file or shipped protocol (shipped: {', '.join(list_protocols())})")
 
 
+def check_policies(protocol: Protocol) -> None:
+    """``CommandError`` naming the field for a ``policy`` arm whose policy is neither a name nor a directory."""
+    from twin_env.policies import POLICIES, PRETRAINED  # noqa: PLC0415
+
+    for index, arm in enumerate(protocol.arms):
+        name = getattr(arm.strategy, "policy", None)
+        if name is not None and name not in POLICIES and name not in PRETRAINED and not Path(name).is_dir():
+            allowed = ", ".join([*POLICIES, *PRETRAINED])
+            raise CommandError(
+                f"arms[{index}].strategy.policy: must be one of {allowed} or a trained model directory, got {name!r}"
+            )
+
+
 def list_shipped() -> list[str]:
     """One line per shipped protocol: its name and the protocol's own one-line name."""
     from twin_env.trials import list_protocols, shipped_protocol  # noqa: PLC0415
@@ -71,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if args.protocol is None or args.out is None:
         raise CommandError("give a PROTOCOL (file or shipped name) and --out DIR, or --list")
     protocol = load(args.protocol)
+    check_policies(protocol)
     with atomic_output_dir(args.out, overwrite=args.overwrite) as work:
         from twin_env.trials import ProtocolError, run_trial  # noqa: PLC0415 (lifelines: keep --help fast)
         from twin_env.trials.report import write_trial_outputs  # noqa: PLC0415

@@ -212,8 +212,50 @@ def _arm_table(per_arm: Mapping[str, Mapping[str, Any]], arms: Sequence[str]) ->
     keys = list(dict.fromkeys(k for arm in arms for k in per_arm[arm]))
     lines = ["| | " + " | ".join(arms) + " |", "|---|" + "---|" * len(arms)]
     for key in keys:
-        lines.append(f"| {key.replace('_', ' ')} | " + " | ".join(_cell(per_arm[a].get(key)) for a in arms) + " |")
+        lines.append(
+            f"| {_row_label(key)} | " + " | ".join(_baseline_cell(key, per_arm[a].get(key)) for a in arms) + " |"
+        )
     return lines
+
+
+_UNITS = (
+    ("_years", "years"),
+    ("_mmhg", "mmHg"),
+    ("_mmol_l", "mmol/L"),
+    ("_mmol_mol", "mmol/mol"),
+    ("_kg_m2", "kg/m2"),
+)
+_NAMES = {
+    "sbp": "SBP",
+    "dbp": "DBP",
+    "ldl": "LDL",
+    "hba1c": "HbA1c",
+    "egfr": "eGFR (mL/min/1.73m2)",
+    "bmi": "BMI (kg/m2)",
+}
+
+
+def _row_label(key: str) -> str:
+    """``sbp_mmhg_mean`` -> ``SBP (mmHg), mean``; ``on_statin_percent`` -> ``on statin, %``."""
+    stat = ""
+    for suffix, text in (("_mean", ", mean"), ("_percent", ", %")):
+        if key.endswith(suffix):
+            key, stat = key[: -len(suffix)], text
+    unit = ""
+    for suffix, text in _UNITS:
+        if key.endswith(suffix):
+            key, unit = key[: -len(suffix)], f" ({text})"
+    return _NAMES.get(key, key.replace("_", " ")) + unit + stat
+
+
+def _baseline_cell(key: str, value: Any) -> str:
+    """Counts as integers, percentages to 1 decimal, other numbers to 2."""
+    if isinstance(value, float) and math.isfinite(value):
+        if key == "n" and value.is_integer():
+            return f"{int(value):,}"
+        if key.endswith("_percent"):
+            return _fixed(value, 1)
+    return _cell(value)
 
 
 def _baseline(baseline: Mapping[str, Any], arms: Sequence[str]) -> list[str]:
