@@ -90,6 +90,14 @@ def test_unknown_policy_is_one_line_naming_the_arm(tmp_path: Path, capsys: pytes
     assert [p.name for p in tmp_path.iterdir()] == ["p.json"]
 
 
+def test_nobody_eligible_is_one_line_and_nothing_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _tiny_protocol()
+    data["eligibility"] = {"sbp_mmhg": [299, 300]}
+    assert main(["trial", str(_write(tmp_path / "p.json", data)), "--out", str(tmp_path / "out")]) == 2
+    assert "eligibility: 0 of 1500 sampled patients are eligible" in _one_line_error(capsys)
+    assert [p.name for p in tmp_path.iterdir()] == ["p.json"]
+
+
 def test_unknown_name_unreadable_json_and_missing_arguments_are_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         bar = _Progress(enabled=sys.stderr.isatty())
         try:
             result = run_trial(protocol, progress=bar)
-        except ProtocolError as exc:
+        except (ProtocolError, ValueError) as exc:  # ValueError: too few eligible patients for the arms
             raise CommandError(str(exc)) from None
         outputs = write_trial_outputs(result, work, plots=not args.no_plots)
     if outputs.plots_skipped and not args.no_plots:
