@@ -39,7 +39,8 @@ def run_trial(
     """Run ``protocol`` (a Protocol, a path to its JSON, or its dict) on the twin.
 
     ``progress(done, total)`` is called after every simulated step of every arm. Deterministic to
-    the byte for a protocol (its population seed).
+    the byte for a protocol (its population seed). Raises ``ProtocolError`` for an invalid protocol
+    and ``ValueError`` (one line) when an arm would have no patients.
     """
     protocol = _as_protocol(protocol)
     pop = protocol.population
@@ -48,6 +49,11 @@ def run_trial(
     screening = screen(state, diagnoses, care_params)
     selected = np.flatnonzero(eligible(protocol.eligibility, screening))
     arms = allocate(selected, protocol.arm_names, protocol.allocation, pop.seed)
+    if min(len(index) for index in arms.values()) == 0:
+        raise ValueError(
+            f"eligibility: {len(selected)} of {pop.n} sampled patients are eligible, too few for "
+            f"{len(arms)} arms; widen the criteria or raise population.n"
+        )
     steps = max(1, round(MONTHS_PER_YEAR * protocol.follow_up_years))
     dt_years = protocol.follow_up_years / steps
     year_steps = {round(year / dt_years): year for year in range(1, int(protocol.follow_up_years + 1e-9) + 1)}

@@ -79,8 +79,9 @@ class ArmRunner:
             self.titration.visit(step // self.visit_steps)
         if self.batch is not None and step % self.decision_steps == 0:
             b = self.batch
+            observation = {k: np.asarray(v).reshape(b.n, -1) for k, v in b.observe().items()}
             inputs = PolicyInput(
-                b.observe(), b.masks(), b.context(), b.patient_index(np.arange(b.n)), b.config.dt_years
+                observation, b.masks(), b.context(), b.patient_index(np.arange(b.n)), b.config.dt_years
             )
             actions, _ = self.policy.act(inputs)
             b.apply_actions(np.asarray(actions, dtype=np.int64))
