@@ -12,6 +12,7 @@ import pytest
 
 from tests.trials.example_protocol import example
 from twin_env.cli import main
+from twin_env.commands.trial import _Progress
 from twin_env.trials import list_protocols
 
 
@@ -127,7 +128,16 @@ def test_help_does_not_import_lifelines() -> None:
     assert out.split() == ["False", "False"]
 
 
-@pytest.mark.slow
+def test_progress_draws_the_commands_bar_over_all_steps(capsys: pytest.CaptureFixture[str]) -> None:
+    progress = _Progress(enabled=True)
+    for done in range(1, 25):
+        progress(done, 24)
+    err = capsys.readouterr().err
+    assert "trial" in err and "100% (24/24)" in err and err.endswith("\n")
+    _Progress(enabled=False)(1, 24)
+    assert capsys.readouterr().err == ""
+
+
 def test_a_small_trial_end_to_end_is_byte_identical_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     protocol = _write(tmp_path / "tiny.json", _tiny_protocol())
     first, second = tmp_path / "first", tmp_path / "second"
