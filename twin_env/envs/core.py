@@ -172,16 +172,9 @@ class Batch:
         sim, cfg = self.sim, self.config
         alive0 = sim.state.alive.copy()
         potential0 = self._potential() if cfg.reward in SHAPED_REWARDS else None
-        executed = self.masks()[np.arange(self.n), actions]  # a masked action is not executed
-        plan = [
-            self.resolve(a, np.flatnonzero((actions == a) & executed)) for a in np.unique(actions[executed]).tolist()
-        ]
-        self.model_outputs = act.execute(sim, plan)
-        self.last_action = np.where(executed, actions, 0)
+        executed = self.apply_actions(actions)
         sim.step(cfg.dt_years)
-        self._forget_state()
-        self.steps += 1
-        self.table.update(sim.record.stores["gp"], sim.days)
+        self.after_step()
         comps = self._components(alive0)
         if potential0 is not None:
             self._potential_now = None  # the state has moved on
@@ -190,6 +183,42 @@ class Batch:
         terminated = alive0 & ~sim.state.alive
         truncated = ~terminated & (self.steps >= cfg.max_steps)
         return reward.astype(np.float64), terminated, truncated, comps, executed
+
+    def apply_actions(self, actions: np.ndarray) -> np.ndarray:
+        """Resolve and execute (N,) ``actions`` today (masked ones are not); returns (N,) bool executed."""
+        executed = self.masks()[np.arange(self.n), actions]  # a masked action is not executed
+        plan = [
+            self.resolve(a, np.flatnonzero((actions == a) & executed)) for a in np.unique(actions[executed]).tolist()
+        ]
+        self.model_outputs = act.execute(self.sim, plan)
+        self.last_action = np.where(executed, actions, 0)
+        return executed
+
+    def after_step(self) -> None:
+        """Catch up after the simulation stepped: forget the old state, count the step, read the new record."""
+        self._forget_state()
+        self.steps += 1
+        self.table.update(self.sim.record.stores["gp"], self.sim.days)
+
+    @classmethod
+    def around(cls, config: EnvConfig, sim: Simulation) -> Batch:
+        """A batch over an existing Simulation (a trial's policy arm): row ``i`` is patient index ``i``.
+
+        The caller steps ``sim``; call :meth:`apply_actions` before a step and :meth:`after_step` after each.
+        """
+        batch = cls(config, sim.state.n)
+        batch.base = 0
+        batch.episode = np.zeros(batch.n, dtype=np.int64)
+        batch.sim = sim
+        batch.table = GpRecordTable(batch.n, 0)
+        batch.steps = np.zeros(batch.n, dtype=np.int64)
+        batch.start_day = sim.days.copy()
+        batch._ledger_len = len(sim.ledger)
+        batch.table.update(sim.record.stores["gp"], sim.days)
+        batch.last_action = np.zeros(batch.n, dtype=np.int64)
+        batch._forget_state()
+        batch._potential_now = None
+        return batch
 
     def _potential(self) -> np.ndarray:
         """(N,) shaping potential (GBP) of the rows' current states (:mod:`twin_env.envs.shaping`).

@@ -24,6 +24,7 @@ from twin_env.simulation.truth import log_events
 from twin_env.twin import random_streams as rs
 from twin_env.twin.baseline_conditions import BaselineDiagnoses
 from twin_env.twin.cohort import MAX_AGE_YEARS, sample_population
+from twin_env.twin.events import StepEvents
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.simulator import TwinSimulator
 from twin_env.twin.state import PatientState
@@ -133,8 +134,8 @@ class Simulation:
         return np.datetime64(self.day, "D")
 
     # ----- advancing -------------------------------------------------------------------------
-    def step(self, dt_years: float = 1.0 / MONTHS_PER_YEAR) -> None:
-        """Advance the twin, the care and the record by ``dt_years`` (0 < dt <= 0.25)."""
+    def step(self, dt_years: float = 1.0 / MONTHS_PER_YEAR) -> StepEvents:
+        """Advance the twin, the care and the record by ``dt_years`` (0 < dt <= 0.25); returns the twin's events."""
         state, care = self.state, self._care
         counter = state.step_index.copy()
         day0 = care.days.copy()
@@ -149,6 +150,7 @@ class Simulation:
         care.days = day1
         self.record.ingest()
         self.record.advance(day1)
+        return events
 
     def run(
         self,

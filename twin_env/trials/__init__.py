@@ -1,10 +1,13 @@
 """In-silico trials: protocols (JSON schema version 1), outcome vocabulary, trial statistics, shipped protocols.
 
-The runner (sampling, screening, strategies, simulation) is built on the twin's ``simulate`` entry.
+``run_trial(protocol) -> TrialResult`` samples, screens, allocates and follows each arm up on the twin
+(:mod:`twin_env.trials.runner`).
 """
 
 from twin_env.trials.outcomes import OUTCOMES, OutcomeDefinition, get_outcome
 from twin_env.trials.protocol import load_protocol, parse_protocol, protocol_to_dict
+from twin_env.trials.result import TrialResult
+from twin_env.trials.runner import run_trial
 from twin_env.trials.schema import (
     Arm,
     BpTargetStrategy,
@@ -44,6 +47,7 @@ __all__ = [
     "PublishedResult",
     "Range",
     "Strategy",
+    "TrialResult",
     "compare_arms",
     "get_outcome",
     "kaplan_meier",
@@ -53,5 +57,6 @@ __all__ = [
     "parse_protocol",
     "protocol_to_dict",
     "published_results",
+    "run_trial",
     "shipped_protocol",
 ]

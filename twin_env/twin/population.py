@@ -140,15 +140,19 @@ def sample_demographics_and_risk_factors(
 
 
 def update_age_dependent_levels(state: PatientState, params: TwinParameters) -> None:
-    """Set untreated SBP, DBP, BMI and cholesterol from the age/sex means plus individual offsets."""
+    """Set untreated SBP, DBP, BMI and cholesterol from the age/sex means plus individual offsets.
+
+    The what-if shifts (``sbp_shift_mmhg``, ``ldl_shift_mmol_l``; :mod:`twin_env.twin.level_shifts`) are
+    added here, so they persist as the levels follow age; the LDL shift moves total cholesterol with it.
+    """
     grid = params.sbp_mean.index(state.female, state.age_years)  # all three tables share the grid
     state.bmi_kg_m2 = np.maximum(params.bmi_mean.at(grid) + state.bmi_offset_kg_m2, 13.0)
-    sbp = np.maximum(params.sbp_mean.at(grid) + state.sbp_offset_mmhg, 75.0)
+    sbp = np.maximum(params.sbp_mean.at(grid) + state.sbp_offset_mmhg + state.sbp_shift_mmhg, 75.0)
     state.sbp_untreated_mmhg = sbp
     state.dbp_untreated_mmhg = (
         params["dbp_intercept_mmhg"] + params["dbp_slope_per_sbp_mmhg"] * sbp + state.dbp_offset_mmhg
     )
     ratio = params.ratio_mean.at(grid) * np.exp(state.ratio_offset_log)
-    total = ratio * state.hdl_mmol_l
+    total = ratio * state.hdl_mmol_l + state.ldl_shift_mmol_l
     state.total_chol_untreated_mmol_l = total
     state.ldl_untreated_mmol_l = np.maximum(total - state.hdl_mmol_l - params["vldl_cholesterol_mmol_l"], 0.5)

@@ -70,7 +70,11 @@ _FIELDS: dict[str, type] = {
     "dbp_offset_mmhg": np.float32,
     "dbp_untreated_mmhg": np.float64,
     "dbp_mmhg": np.float64,
-    "sbp_visit_sd_mmhg": np.float32,  # visit-to-visit variability of SBP
+    "sbp_visit_sd_mmhg": np.float32,
+    # what-if shifts of the latent levels (trial physiology arms; 0 in the usual twin): see twin.level_shifts
+    "sbp_shift_mmhg": np.float64,
+    "ldl_shift_mmol_l": np.float64,
+    "hba1c_shift_mmol_mol": np.float64,  # visit-to-visit variability of SBP
     "ratio_offset_log": np.float32,
     "hdl_mmol_l": np.float32,
     "total_chol_untreated_mmol_l": np.float64,

@@ -59,7 +59,8 @@ def apply_treatment_effects(state: PatientState, params: TwinParameters) -> None
     hba1c_fall = (
         params["metformin_hba1c_fall_mmol_mol"] * metformin_fraction + params["sglt2_hba1c_fall_mmol_mol"] * state.sglt2
     ) * state.adherence
-    state.hba1c_mmol_mol = np.maximum(state.hba1c_untreated_mmol_mol - hba1c_fall, 30.0)
+    # the what-if shift (twin.level_shifts) moves the level the drugs act on; 0 in the usual twin
+    state.hba1c_mmol_mol = np.maximum(state.hba1c_untreated_mmol_mol + state.hba1c_shift_mmol_mol - hba1c_fall, 30.0)
 
     raas = (state.dose_acei > 0) | (state.dose_arb > 0)
     renal = params["potassium_per_10_egfr_below_60"] * np.maximum(60.0 - state.egfr_ml_min_1_73m2, 0.0) / 10.0

@@ -1,0 +1,131 @@
+"""``run_trial``: sample, screen, select, allocate, follow each arm up on the twin, and analyse.
+
+Each arm is its own :class:`~twin_env.simulation.Simulation` of its patients (taken from one sampled
+population, so a patient keeps its random-stream key in every arm: paired arms share their luck),
+stepped ``round(12 * follow_up_years)`` times by ``follow_up_years / steps`` years (about a month).
+The record is kept without artefacts (``artefacts=False``). An outcome's time is the end of the step
+of its first event; death without it censors at death, survivors at the end of follow-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from twin_env.care.parameters import CareParameters
+from twin_env.simulation import Simulation
+from twin_env.trials.allocation import allocate
+from twin_env.trials.eligibility import eligible
+from twin_env.trials.outcomes import get_outcome
+from twin_env.trials.protocol import load_protocol
+from twin_env.trials.result import TrialResult
+from twin_env.trials.schema import Protocol
+from twin_env.trials.screening import screen
+from twin_env.trials.statistics import compare_arms, kaplan_meier
+from twin_env.trials.strategies import ArmRunner
+from twin_env.trials.summary import achieved_now, baseline_table
+from twin_env.twin.cohort import sample_population
+
+MONTHS_PER_YEAR = 12
+
+
+def run_trial(
+    protocol: Protocol | str | Path | dict[str, Any], *, progress: Callable[[int, int], None] | None = None
+) -> TrialResult:
+    """Run ``protocol`` (a Protocol, a path to its JSON, or its dict) on the twin.
+
+    ``progress(done, total)`` is called after every simulated step of every arm. Deterministic to
+    the byte for a protocol (its population seed). Raises ``ProtocolError`` for an invalid protocol
+    and ``ValueError`` (one line) when an arm would have no patients.
+    """
+    protocol = _as_protocol(protocol)
+    pop = protocol.population
+    state, diagnoses = sample_population(pop.n, pop.seed, min_age=pop.min_age, max_age=pop.max_age)
+    care_params = CareParameters.default()
+    screening = screen(state, diagnoses, care_params)
+    selected = np.flatnonzero(eligible(protocol.eligibility, screening))
+    arms = allocate(selected, protocol.arm_names, protocol.allocation, pop.seed)
+    if min(len(index) for index in arms.values()) == 0:
+        raise ValueError(
+            f"eligibility: {len(selected)} of {pop.n} sampled patients are eligible, too few for "
+            f"{len(arms)} arms; widen the criteria or raise population.n"
+        )
+    steps = max(1, round(MONTHS_PER_YEAR * protocol.follow_up_years))
+    dt_years = protocol.follow_up_years / steps
+    year_steps = {round(year / dt_years): year for year in range(1, int(protocol.follow_up_years + 1e-9) + 1)}
+    total, done = steps * len(arms), 0
+
+    frames, achieved, baseline, died = [], {}, {}, {}
+    for arm in protocol.arms:
+        index = arms[arm.name]
+        seen = {k: v[index] for k, v in screening.items()}
+        baseline[arm.name] = baseline_table(seen)
+        sim = Simulation(state.take(index), diagnoses.take(index), start_date=pop.start_date, artefacts=False)
+        runner = ArmRunner(arm.strategy, sim, seen, pop, dt_years)
+        series = {k: [v] for k, v in achieved_now(sim.state).items()}
+        runner.start()
+        first = {name: np.full(len(index), np.nan) for name in protocol.outcomes}
+        death = np.full(len(index), np.nan)
+        definitions = {name: [get_outcome(n) for n in names] for name, names in protocol.outcomes.items()}
+        for step in range(steps):
+            runner.before_step(step)
+            events = sim.step(dt_years)
+            runner.after_step()
+            t = (step + 1) * dt_years
+            for name, defs in definitions.items():
+                hit = np.logical_or.reduce([d.occurred(events) for d in defs]) & np.isnan(first[name])
+                first[name][hit] = t
+            death[events.died] = t
+            if step + 1 in year_steps:
+                for k, v in achieved_now(sim.state).items():
+                    series[k].append(v)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        achieved[arm.name] = series
+        died[arm.name] = int(np.count_nonzero(~np.isnan(death)))
+        frames.append(_per_patient(arm.name, index, first, death, protocol.follow_up_years))
+
+    per_patient = pd.concat(frames, ignore_index=True)
+    outcomes, survival = _analyse(protocol, per_patient)
+    flow = {
+        "sampled": int(pop.n),
+        "eligible": int(len(selected)),
+        "allocated": {name: int(len(arms[name])) for name in protocol.arm_names},
+        "died": died,
+        "completed": {name: int(len(arms[name])) - died[name] for name in protocol.arm_names},
+    }
+    return TrialResult(protocol, flow, baseline, achieved, outcomes, survival, per_patient)
+
+
+def _as_protocol(protocol: Protocol | str | Path | dict[str, Any]) -> Protocol:
+    return protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
+
+
+def _per_patient(
+    arm: str, index: np.ndarray, first: dict[str, np.ndarray], death: np.ndarray, follow_up_years: float
+) -> pd.DataFrame:
+    """One arm's rows: arm, patient_index, and per outcome ``<name>_time_years`` and ``<name>_event``."""
+    columns: dict[str, Any] = {"arm": np.full(len(index), arm, dtype=object), "patient_index": index}
+    end = np.where(np.isnan(death), follow_up_years, death)
+    for name, time in first.items():
+        event = ~np.isnan(time)
+        columns[f"{name}_time_years"] = np.where(event, time, end)
+        columns[f"{name}_event"] = event
+    return pd.DataFrame(columns)
+
+
+def _analyse(protocol: Protocol, per_patient: pd.DataFrame) -> tuple[dict, dict]:
+    """Outcome comparisons against the reference arm and Kaplan-Meier curves, per outcome."""
+    paired = protocol.allocation == "paired"
+    outcomes, survival = {}, {}
+    for name in protocol.outcomes:
+        args = (per_patient["arm"], per_patient[f"{name}_time_years"], per_patient[f"{name}_event"])
+        patient = per_patient["patient_index"] if paired else None
+        outcomes[name] = compare_arms(*args, protocol.reference_arm, patient_id=patient, arms=protocol.arm_names)
+        survival[name] = kaplan_meier(*args)
+    return outcomes, survival

@@ -1,0 +1,125 @@
+"""The screening visit: what a trial measures at baseline, drawn the way a trial measures it.
+
+BP is the mean of ``screening_bp_readings`` seated readings (``trial_parameters.csv``) at one visit:
+the patient's usual BP, plus one visit deviation (SD ``sbp_visit_sd_mmhg`` of the twin; DBP
+``dbp_visit_sd_ratio`` times it), plus each reading's measurement error (SD ``bp_measurement_sd_mmhg``,
+``care_parameters.csv``). Lab values are one sample each with the analytic CVs of ``care_parameters.csv``;
+BMI carries ``bmi_measurement_sd_kg_m2``. Conditions are those diagnosed at baseline; treatment flags
+come from the twin's treatment fields. Random numbers: :class:`twin_env.trials.channels.TrialChannel`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.care.parameters import CareParameters
+from twin_env.models.qrisk3 import qrisk3_score_array
+from twin_env.trials.channels import TrialChannel
+from twin_env.twin import random_streams as rs
+from twin_env.twin.baseline_conditions import RECORDED_CONDITIONS, BaselineDiagnoses
+from twin_env.twin.parameters import read_scalars
+from twin_env.twin.state import RISK_FLAGS, PatientState
+
+TRIAL_PARAMETERS: dict[str, float] = read_scalars("trial_parameters.csv")
+#: Lab analytes of the screening sample: (state field, care parameter of its analytic CV).
+ANALYTES: tuple[tuple[str, str], ...] = (
+    ("ldl_mmol_l", "analytic_cv_ldl_cholesterol"),
+    ("hba1c_mmol_mol", "analytic_cv_hba1c"),
+    ("egfr_ml_min_1_73m2", "analytic_cv_egfr"),
+    ("total_chol_mmol_l", "analytic_cv_total_cholesterol"),
+    ("hdl_mmol_l", "analytic_cv_hdl_cholesterol"),
+)
+_QRISK3_AGE_YEARS = (25.0, 85.0)  # the equation's valid ages, [25, 85)
+
+
+def visit_bp_mmhg(
+    state: PatientState, rows: np.ndarray, visit: int, params: CareParameters
+) -> tuple[np.ndarray, np.ndarray]:
+    """(SBP, DBP) (k,) in mmHg of ``rows`` at trial visit ``visit``: the mean of the visit's seated readings."""
+    keys = state.patient_key[rows]
+    readings = int(TRIAL_PARAMETERS["screening_bp_readings"])
+    visit_sd = state.sbp_visit_sd_mmhg[rows].astype(np.float64)
+    error_s = sum(rs.standard_normal(keys, visit, TrialChannel.SBP_READING + r) for r in range(readings)) / readings
+    error_d = sum(rs.standard_normal(keys, visit, TrialChannel.DBP_READING + r) for r in range(readings)) / readings
+    sbp = (
+        state.sbp_mmhg[rows]
+        + visit_sd * rs.standard_normal(keys, visit, TrialChannel.SBP_VISIT)
+        + params["bp_measurement_sd_mmhg"] * error_s
+    )
+    dbp = (
+        state.dbp_mmhg[rows]
+        + params["dbp_visit_sd_ratio"] * visit_sd * rs.standard_normal(keys, visit, TrialChannel.DBP_VISIT)
+        + params["bp_measurement_sd_mmhg"] * error_d
+    )
+    return sbp, dbp
+
+
+def screen(state: PatientState, diagnoses: BaselineDiagnoses, params: CareParameters) -> dict[str, np.ndarray]:
+    """The screening visit of every patient (visit 0): name -> (N,) array.
+
+    Keys: ``age`` (years), ``female``, ``sbp_mmhg``, ``dbp_mmhg``, ``ldl_mmol_l``, ``hba1c_mmol_mol``,
+    ``egfr``, ``bmi``, ``total_chol_mmol_l``, ``hdl_mmol_l``, ``qrisk3_percent`` (NaN outside the
+    equation's ages 25-84), each condition of ``RECORDED_CONDITIONS`` (diagnosed), ``on_antihypertensive``,
+    ``on_statin``, ``on_metformin``.
+    """
+    rows = np.arange(state.n)
+    keys = state.patient_key
+    sbp, dbp = visit_bp_mmhg(state, rows, 0, params)
+    out: dict[str, np.ndarray] = {
+        "age": state.age_years.copy(),
+        "female": state.female.copy(),
+        "sbp_mmhg": sbp,
+        "dbp_mmhg": dbp,
+    }
+    for index, (field, cv_name) in enumerate(ANALYTES):
+        error = 1.0 + params[cv_name] * rs.standard_normal(keys, 0, TrialChannel.ANALYTE + index)
+        out[field] = state.columns[field].astype(np.float64) * error
+    out["egfr"] = out.pop("egfr_ml_min_1_73m2")
+    out["bmi"] = state.bmi_kg_m2 + params["bmi_measurement_sd_kg_m2"] * rs.standard_normal(keys, 0, TrialChannel.BMI)
+    for name in RECORDED_CONDITIONS:
+        out[name] = np.asarray(diagnoses.diagnosed[name], dtype=bool).copy()
+    out["on_antihypertensive"] = state.on_antihypertensive.copy()
+    out["on_statin"] = state.statin_ldl_reduction > 0
+    out["on_metformin"] = state.metformin_mg_day > 0
+    out["qrisk3_percent"] = _qrisk3_percent(state, out)
+    return out
+
+
+def _qrisk3_percent(state: PatientState, seen: dict[str, np.ndarray]) -> np.ndarray:
+    """QRISK3 10-year risk (%) from the screening values and baseline diagnoses; NaN outside ages 25-84."""
+    risk = np.full(state.n, np.nan)
+    rows = np.flatnonzero((state.age_years >= _QRISK3_AGE_YEARS[0]) & (state.age_years < _QRISK3_AGE_YEARS[1]))
+    if rows.size == 0:
+        return risk
+    ratio = seen["total_chol_mmol_l"][rows] / seen["hdl_mmol_l"][rows]
+    flags = {name: state.columns[name][rows] for name in RISK_FLAGS if name in _QRISK3_FLAGS}
+    risk[rows] = qrisk3_score_array(
+        sex=np.where(state.female[rows], "female", "male"),
+        age=state.age_years[rows],
+        ethnicity=state.ethnicity[rows],
+        smoking=state.smoking[rows],
+        bmi=np.clip(seen["bmi"][rows], 10.0, 80.0),
+        chol_hdl_ratio=np.clip(ratio, 1.0, 12.0),
+        sbp=np.clip(seen["sbp_mmhg"][rows], 70.0, 210.0),
+        sbp_sd=state.sbp_visit_sd_mmhg[rows],
+        townsend=np.clip(state.townsend[rows], -7.0, 11.0),
+        atrial_fibrillation=seen["atrial_fibrillation"][rows],
+        ckd_3_5=seen["ckd_3_5"][rows],
+        treated_hypertension=seen["on_antihypertensive"][rows],
+        type2_diabetes=seen["type2_diabetes"][rows],
+        type1_diabetes=seen["type1_diabetes"][rows],
+        **flags,
+    )
+    return risk
+
+
+_QRISK3_FLAGS = (
+    "family_history_cvd",
+    "rheumatoid_arthritis",
+    "migraine",
+    "sle",
+    "severe_mental_illness",
+    "erectile_dysfunction",
+    "atypical_antipsychotics",
+    "corticosteroids",
+)
