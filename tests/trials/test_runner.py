@@ -117,3 +117,15 @@ def test_invalid_protocol_is_refused_before_any_work() -> None:
     protocol["follow_up_years"] = -1
     with pytest.raises(ProtocolError, match="follow_up_years"):
         run_trial(protocol)
+
+
+def test_a_loose_target_never_withdraws_treatment_taken_before_the_trial() -> None:
+    """A target far above everyone's SBP: the titration steps nobody up, so it may step nobody down either."""
+    arms = [
+        {"name": "usual", "strategy": {"kind": "none"}},
+        {"name": "loose", "strategy": {"kind": "bp_target", "target_sbp_mmhg": 200, "visit_months": 1}},
+    ]
+    result = run_trial(_protocol(arms, n=300, years=0.5))
+    usual, loose = result.achieved["usual"]["drug_classes"], result.achieved["loose"]["drug_classes"]
+    assert usual[0] > 0.3  # people were on treatment at baseline
+    assert loose == usual  # paired, same care: no class was stopped by the algorithm

@@ -10,7 +10,9 @@ mean of three seated readings with visit-to-visit and measurement error). Then, 
   African/Caribbean family origin, without type 2 diabetes) at standard dose, the other of A/C at
   standard dose, indapamide, then A and C to double dose, then spironolactone, doxazosin, bisoprolol;
 - visit SBP below the target minus ``bp_target_down_titration_margin_mmhg`` (``trial_parameters.csv``):
-  one step down: the last-added class of the ladder that the patient takes is stopped;
+  one step down: the last-added ladder class that this algorithm started or increased and the patient
+  still takes is stopped. Treatment the patient was on before the trial is never stopped by the
+  algorithm (a trial titrates its own study drugs; a loose target must not withdraw usual care);
 - otherwise no change.
 
 Every change is an order through ``Simulation.execute`` (so repeats, adherence and stopping apply).
@@ -49,6 +51,8 @@ class BpTitration:
         self.target = float(target_sbp_mmhg)
         self.lower = self.target - TRIAL_PARAMETERS["bp_target_down_titration_margin_mmhg"]
         self.acei_first = ng136_step1_is_acei(s.age_years, s.ethnicity, type2_diabetes_diagnosed)
+        #: Per ladder class, (N,) whether this algorithm has prescribed it to the row (only those are stepped down).
+        self.titrated = {cls: np.zeros(s.n, dtype=bool) for cls in dict.fromkeys(self._classes(True))}
 
     def _dose(self, cls: str, rows: np.ndarray) -> np.ndarray:
         """(k,) dose (standard doses) of a ladder class taken by ``rows``; "raas" is ACEi or ARB."""
@@ -96,15 +100,16 @@ class BpTitration:
             for i, cls in enumerate(classes):
                 sel = np.flatnonzero((rung == i) & (self.acei_first[rows] == acei_first))
                 drug[sel] = self._drug(cls, rows[sel])
+                self.titrated[cls][rows[sel]] = True
         return rows, drug, dose, "prescribe"
 
     def _step_down(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-        """(rows, drug) to stop: the last-added ladder class each row takes (rows taking none are left out)."""
+        """(rows, drug) to stop: the last-added ladder class this algorithm prescribed that each row still takes."""
         drug = np.full(len(rows), None, dtype=object)
         for acei_first in (True, False):
             mine = np.flatnonzero(self.acei_first[rows] == acei_first)
             for cls in dict.fromkeys(self._classes(acei_first)):  # classes in the order they are added
-                taking = mine[self._dose(cls, rows[mine]) > 0]
+                taking = mine[(self._dose(cls, rows[mine]) > 0) & self.titrated[cls][rows[mine]]]
                 drug[taking] = self._drug(cls, rows[taking])
         keep = drug != None  # noqa: E711 (elementwise on an object array)
         return rows[keep], drug[keep], np.zeros(int(keep.sum())), "stop"
