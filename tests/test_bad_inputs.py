@@ -135,6 +135,7 @@ CLI_CASES: list[tuple[list[str], str]] = [
     ([*MODELS, "--seed", "-1"], "--seed"),
     ([*MODELS, "--history-years", "-1"], "--history-years"),
     ([*MODELS, "--history-years", "1e9"], "--history-years"),
+    ([*MODELS, "--history-years", "0.01"], "--history-years"),
     ([*MODELS, "--follow-up-years", "0"], "--follow-up-years"),
     ([*MODELS, "--follow-up-years", "0.01"], "--follow-up-years"),
     ([*MODELS, "--out", "{file}"], "--out"),
@@ -156,6 +157,8 @@ CLI_CASES: list[tuple[list[str], str]] = [
     (["audit", "show", "{log}", "--patient", "x"], "--patient"),
     (["audit", "show", "{file}", "--patient", "0"], "file"),
     (["audit", "show", "{log}", "--patient", "999999"], "patient"),
+    (["audit", "show", "{list_log}", "--patient", "0"], "patient"),
+    (["audit", "show", "{odd_log}", "--patient", "0"], "file"),
     (["audit"], "audit_action"),
     (["no-such-command"], "command"),
 ]
@@ -181,6 +184,8 @@ def _make_fixtures(root: Path) -> dict[str, str]:
     (paths["cwd"] / MARKER).write_text("x")
     paths["log"].write_bytes(b"")
     paths["empty_key"].write_bytes(b"\n")
+    (root / "list_log").write_text("[1]\n")
+    (root / "odd_log").write_text('{"patient": 0, "proposed": {"name": "x"}}\n')
     (root / "symlink").symlink_to(paths["foreign"])
     for name, config, zipped in (
         ("truncated_model", {"algo": "ppo", "env_config": {}}, "truncated"),
@@ -207,6 +212,8 @@ def _make_fixtures(root: Path) -> dict[str, str]:
         missing=str(root / "missing"),
         parent=str(root),
         symlink=str(root / "symlink"),
+        list_log=str(root / "list_log"),
+        odd_log=str(root / "odd_log"),
         **{n: str(root / n) for n in ("truncated_model", "no_algo", "bad_json_config", "list_config", "not_a_zip")},
     )
     return out
@@ -366,6 +373,9 @@ API_CASES: list[tuple[Any, dict[str, Any], str]] = [
     (_sim_config, {"formats": ("pdf",)}, "--formats"),
     (_sim_config, {"min_age": 90, "max_age": 10}, "--min-age"),
     (_shield, {"mode": "x"}, "mode"),
+    (_shield, {"audit_path": 123}, "audit_path"),
+    (_shield, {"audit_path": ""}, "audit_path"),
+    (_shield, {"fsync": "yes"}, "fsync"),
     (_shield, {"audit_path": "{tmp}/a.jsonl", "audit_key_file": "{tmp}/missing"}, "key file"),
 ]
 

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
                 return 0
             print(f"{args.file}: line {result.line}: {result.kind} entry ({result.detail})", file=sys.stderr)
             return 1
-        entries = [e for e in read_entries(args.file) if e.get("patient") == args.patient]
+        entries = [e for e in read_entries(args.file) if isinstance(e, dict) and e.get("patient") == args.patient]
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         why = getattr(exc, "strerror", None) or exc
         raise CommandError(f"file {args.file}: cannot read ({why}); allowed: an audit log (JSON Lines)") from None
@@ -62,6 +62,18 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     if not entries:
         raise CommandError(f"no entries for patient {args.patient} in {args.file}")
+    try:
+        _print_trail(entries)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise CommandError(f"file {args.file}: not an audit log of the safety shield (entry lacks {exc})") from None
+    return 0
+
+
+def _is_digest(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+def _print_trail(entries: list[dict]) -> None:
     for e in entries:
         if "proposed" not in e:
             continue
@@ -79,8 +91,3 @@ def run(args: argparse.Namespace) -> int:
             )
         for m in e["model_outputs"]:
             print(f"        model {m['model_id']}: score {m['score_percent']}")
-    return 0
-
-
-def _is_digest(text: str) -> bool:
-    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)

@@ -66,17 +66,17 @@ def real_arg(lo: float, hi: float, *, lo_open: bool = False) -> Callable[[str], 
     return parse
 
 
-def years_arg(hi: float) -> Callable[[str], float]:
-    """Years as a whole number of months, at least one month and at most ``hi`` years."""
-    base = real_arg(0.0, hi, lo_open=True)
+def years_arg(hi: float, *, zero: bool = False) -> Callable[[str], float]:
+    """Years as a whole number of months, at most ``hi`` years and at least one month (or 0 if ``zero``)."""
+    base = real_arg(0.0, hi, lo_open=not zero)
+    least = "0" if zero else "1 month (0.0833)"
 
     def parse(text: str) -> float:
         value = base(text)
         months = value * 12
-        if months < 1 - 1e-9 or abs(months - round(months)) > 0.01:
+        if (months < 1 - 1e-9 and not (zero and months == 0)) or abs(months - round(months)) > 0.01:
             raise argparse.ArgumentTypeError(
-                f"must be a whole number of months (years x 12), at least 1 month (0.0833), got {text} "
-                f"= {months:g} months"
+                f"must be a whole number of months (years x 12), at least {least}, got {text} = {months:g} months"
             )
         return value
 

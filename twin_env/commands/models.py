@@ -13,7 +13,7 @@ import sys
 from twin_env.analysis.model_monitoring import evaluate
 from twin_env.analysis.monitoring_plot import calibration_plot
 from twin_env.commands import CommandError, atomic_output_dir, check_output_dir
-from twin_env.commands.checks import MAX_SEED, int_arg, real_arg, years_arg
+from twin_env.commands.checks import MAX_SEED, int_arg, years_arg
 from twin_env.models.deployment import MODELS
 
 __all__ = ["add_parser", "run"]
@@ -37,7 +37,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     ev.add_argument("--seed", type=int_arg(0, MAX_SEED), default=0)
     ev.add_argument(
-        "--history-years", type=real_arg(0, 50), default=2.0, help="years simulated before deployment (0-50, default 2)"
+        "--history-years",
+        type=years_arg(50, zero=True),
+        default=2.0,
+        help="years simulated before deployment (whole months, 0-50; default 2)",
     )
     ev.add_argument(
         "--follow-up-years",

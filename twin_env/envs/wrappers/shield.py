@@ -10,6 +10,7 @@ Safety-Gymnasium: ``info["cost"]``, ``info["cost_<rule_id>"]``, ``info["episode_
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -190,8 +191,13 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
             self, mode=mode, rules=rules, audit_path=audit_path, fsync=fsync, audit_key_file=audit_key_file
         )
         gym.Wrapper.__init__(self, env)
-        if mode not in MODES:
+        if not isinstance(mode, str) or mode not in MODES:
             raise ValueError(f"mode {mode!r}; allowed: {list(MODES)}")
+        for name, value in (("audit_path", audit_path), ("audit_key_file", audit_key_file)):
+            if value is not None and (not isinstance(value, (str, os.PathLike)) or not str(value).strip()):
+                raise ValueError(f"{name} must be a file path (str) or None, got {value!r}")
+        if not isinstance(fsync, bool):
+            raise ValueError(f"fsync must be a bool, got {fsync!r}")
         if not isinstance(env.unwrapped, PrimaryCareEnv):
             raise ValueError(f"SafetyShield wraps a PrimaryCareEnv, got {type(env.unwrapped).__name__}")
         self.mode, self.rules = mode, shield_rules(rules)
