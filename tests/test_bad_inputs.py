@@ -77,6 +77,9 @@ CLI_CASES: list[tuple[list[str], str]] = [
     ([*_sim("--out", "{parent}"), "--overwrite"], "--out"),
     (_sim("--out", "{symlink}"), "--out"),
     ([*SIM, "--bogus"], "--bogus"),
+    ([*SIM, "--fhir-bundle-type", "batch"], "--fhir-bundle-type"),
+    ([*SIM, "--formats", "hl7", "--fhir-ndjson"], "--fhir-ndjson"),
+    ([*SIM, "--formats", "hl7", "--validate"], "--validate"),
     (["simulate", "--years", "1", "--out", "{out}"], "--patients"),
     # evaluate
     ([*EVAL, "--episodes", "1"], "--episodes"),

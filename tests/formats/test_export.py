@@ -65,7 +65,7 @@ def _codings(node: Any, found: list[dict[str, str]]) -> None:
             _codings(item, found)
 
 
-def test_every_bundle_parses_with_r4b_and_every_reference_resolves(bundles: dict[int, dict[str, Any]]) -> None:
+def test_every_bundle_parses_with_r4_and_every_reference_resolves(bundles: dict[int, dict[str, Any]]) -> None:
     for bundle in bundles.values():
         validate_bundle(bundle)
 

@@ -1,4 +1,4 @@
-"""UK Core flavoured FHIR builders: one of every resource in a Bundle that R4B parses."""
+"""UK Core flavoured FHIR builders: one of every resource in a Bundle that the R4 models parse."""
 
 from __future__ import annotations
 
@@ -225,7 +225,7 @@ def _codings(node: Any) -> Iterator[dict[str, Any]]:
             yield from _codings(item)
 
 
-def test_bundle_parses_with_r4b_and_references_resolve(bundle: dict[str, Any]) -> None:
+def test_bundle_parses_with_r4_and_references_resolve(bundle: dict[str, Any]) -> None:
     validate_bundle(bundle)
 
 
@@ -239,13 +239,18 @@ def test_every_resource_type_is_present(bundle: dict[str, Any]) -> None:
     }  # fmt: skip
 
 
-def test_profiles_are_uk_core(bundle: dict[str, Any]) -> None:
-    assert bundle["meta"]["profile"] == [PROFILES["Bundle"]]
+def test_profiles_are_the_pinned_uk_core_ones(bundle: dict[str, Any]) -> None:
+    """Every profile declared is the resource type's own UK Core STU2 profile; types STU2 has no
+    profile for (RiskAssessment, AuditEvent, Provenance, Bundle) declare none."""
+    assert "meta" not in bundle
     for entry in bundle["entry"]:
         res = entry["resource"]
-        (profile,) = res["meta"]["profile"]
-        assert profile.startswith("https://fhir.hl7.org.uk/StructureDefinition/UKCore-" + res["resourceType"])
         assert entry["fullUrl"] == f"urn:uuid:{res['id']}"
+        if res["resourceType"] in ("RiskAssessment", "AuditEvent", "Provenance"):
+            assert "meta" not in res
+            continue
+        assert res["meta"]["profile"] == [PROFILES[res["resourceType"]]]
+        assert PROFILES[res["resourceType"]].endswith("/StructureDefinition/UKCore-" + res["resourceType"])
 
 
 def test_clinical_codes_are_all_in_the_table(bundle: dict[str, Any]) -> None:
@@ -272,11 +277,11 @@ def test_observation_codes_carry_loinc_and_ucum(bundle: dict[str, Any]) -> None:
     assert [c["code"] for c in hba1c["code"]["coding"]] == ["999791000000106", "59261-8"]
     assert hba1c["valueQuantity"] == {"value": 48.0, "unit": "mmol/mol", "system": "http://unitsofmeasure.org",
                                       "code": "mmol/mol"}  # fmt: skip
-    assert hba1c["meta"]["profile"] == [PROFILES["Observation-Lab"]]
+    assert hba1c["meta"]["profile"] == [PROFILES["Observation"]]
     bp = by_id[_id("bp")]
     assert [c["code"]["coding"][0]["code"] for c in bp["component"]] == ["72313002", "1091811000000102"]
     assert [c["valueQuantity"]["value"] for c in bp["component"]] == [152, 94]
-    assert bp["meta"]["profile"] == [PROFILES["Observation-VitalSigns-BloodPressure"]]
+    assert bp["meta"]["profile"] == [PROFILES["Observation"]]
 
 
 def test_patient_identifier_and_extensions(bundle: dict[str, Any]) -> None:
@@ -333,11 +338,20 @@ def test_broken_reference_is_named(bundle: dict[str, Any]) -> None:
         validate_bundle(broken)
 
 
-def test_structural_errors_fail_r4b(bundle: dict[str, Any]) -> None:
+def test_structural_errors_fail_r4(bundle: dict[str, Any]) -> None:
     broken = copy.deepcopy(bundle)
     broken["entry"][0]["resource"]["birthDate"] = "12/04/1958"
     with pytest.raises(ValueError, match="birthDate"):
         validate_bundle(broken)
+    unknown = copy.deepcopy(bundle)
+    unknown["entry"][0]["resource"]["favouriteColour"] = "blue"
+    with pytest.raises(ValueError, match="favouriteColour"):
+        validate_bundle(unknown)
+    missing = copy.deepcopy(bundle)
+    observation = next(e["resource"] for e in missing["entry"] if e["resource"]["resourceType"] == "Observation")
+    del observation["status"]  # Observation.status is 1..1 in R4
+    with pytest.raises(ValueError, match="status"):
+        validate_bundle(missing)
 
 
 def test_unknown_or_misplaced_codes_raise() -> None:

@@ -122,7 +122,7 @@ def test_pid_identifiers_name_and_ethnicity() -> None:
     assert pid[3] == "9990000018^^^NHS^NH~H1234567^^^TWINT1^MR"
     assert pid[5] == "Doe^Jane^^^Mrs"
     assert (pid[7], pid[8]) == ("19580412", "F")
-    assert pid[22] == "A^White British"
+    assert pid[22] == "A^White - British"  # UKCore-EthnicCategoryEngland display
     assert _segments(MESSAGES["A01"], "PD1")[0][3] == "TWINP01"
 
 

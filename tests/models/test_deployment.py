@@ -31,7 +31,8 @@ from twin_env.models.deployment import (
     deploy,
     eligible_on_record,
 )
-from twin_env.models.gather import FOUND, MISSING, STALE, Gathered, Registration
+from twin_env.models.gather import FOUND, MISSING, STALE, Gathered
+from twin_env.record.gp import Registration
 from twin_env.simulation import Simulation
 from twin_env.twin import sample_population
 
@@ -204,7 +205,9 @@ def test_eligible_on_record_matches_the_full_run(sim: tuple[Simulation, Registra
 
 
 @pytest.mark.parametrize("model", ["qrisk3", "qdiabetes"])
-def test_eligibility_with_one_date_per_patient_equals_one_run_per_date(sim: tuple[Simulation, Registration], model: str) -> None:
+def test_eligibility_with_one_date_per_patient_equals_one_run_per_date(
+    sim: tuple[Simulation, Registration], model: str
+) -> None:
     """Vector-env rows sit on different dates: a (n,) ``as_of`` gives what each date's own run gives."""
     s, reg = sim
     ids = np.arange(s.state.n)

@@ -7,8 +7,9 @@ import pytest
 
 from twin_env.envs.actions import ACTION_INDEX, RecordContext, action_masks, qrisk3_from_record
 from twin_env.envs.core import ENV_PARAMETERS
-from twin_env.envs.observation import MEDICATIONS, PROBLEMS, GpRecordTable
+from twin_env.envs.observation import MEDICATIONS, PROBLEMS
 from twin_env.policies import NiceGuidelinePolicy, PolicyInput, bp_target_mmhg, ng136_step1_is_acei
+from twin_env.record.gp import GpRecordTable
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, Concept
 
 DAY = 10_000

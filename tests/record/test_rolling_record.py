@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.record.gp import GpItems, RecordSnapshot
 from twin_env.record.store import ItemType, SystemStore
 
 
@@ -46,3 +47,31 @@ def test_a_long_rolling_vector_env_holds_only_current_patients() -> None:
     gp, ledger = record.stores["gp"], record.ledger
     assert gp.held_from > 0.7 * len(gp) and ledger.held_from > 0.7 * len(ledger)
     assert (record._episode_start["gp"] >= gp.held_from).all()
+
+
+def test_the_record_knows_each_rows_current_patient() -> None:
+    """``Record.episode_seq`` is the env table's ``episode_seq``: readers that default to it hide earlier patients."""
+    env = PrimaryCareVectorEnv(4, {"horizon_years": 0.25})
+    env.reset(seed=2)
+    for _ in range(5):  # past the first auto-reset of every row
+        env.step(np.zeros(4, dtype=np.int64))
+    batch = env._batch
+    record = batch.sim.record
+    np.testing.assert_array_equal(record.episode_seq, batch.table.episode_seq)
+    assert (record.episode_seq > 0).any()
+    for row in range(4):
+        patient, day = record.first_id + row, int(batch.sim.days[row])
+        mine = RecordSnapshot.from_record(record, patient, day, 60.0, 56.0)
+        first = int(batch.table.episode_seq[row])
+        assert mine.digest == RecordSnapshot.from_store(record.stores["gp"], patient, day, 60.0, 56.0, first).digest
+        assert (mine.columns["seq"] >= record.episode_seq[row]).all()
+        items = GpItems.of(record, np.array([patient]), day)
+        assert sorted(items.cols["seq"].tolist()) == sorted(mine.columns["seq"].tolist())
+
+
+def test_stores_keep_no_unread_queue() -> None:
+    """Readers of a store keep their own position (``since``): appended chunks are not held twice."""
+    store = _store([5] * 10)
+    assert store._log._unread is None
+    with pytest.raises(ValueError, match="no unread queue"):
+        store._log.take_unread()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
+from twin_env.record.gp.snapshot import RecordSnapshot, SnapshotItem
 from twin_env.record.store import ItemType
-from twin_env.safety.snapshot import RecordSnapshot, SnapshotItem
 from twin_env.vocab.concepts import Concept
 
 DAY = 18_500  # 2020-08-26

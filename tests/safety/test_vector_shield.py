@@ -18,7 +18,7 @@ from twin_env.envs.vector_env import PrimaryCareVectorEnv
 from twin_env.envs.wrappers import SafetyViolationError
 from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
 from twin_env.policies import make_policy, policy_inputs
-from twin_env.safety.snapshot import RecordSnapshot
+from twin_env.record.gp.snapshot import RecordSnapshot
 from twin_env.simulation import Simulation
 
 N = 4

@@ -153,7 +153,9 @@ BAD: list[tuple[str, Any, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("path", "value", "message"), BAD, ids=[f"{p}={v!r}" for p, v, _ in BAD])
+@pytest.mark.parametrize(
+    ("path", "value", "message"), BAD, ids=[f"{p}=" + ("<deleted>" if v is _DELETE else repr(v)) for p, v, _ in BAD]
+)
 def test_bad_field_gets_a_one_line_error_naming_it(path: str, value: Any, message: str) -> None:
     data = example()
     _set(path, value)(data)

@@ -32,7 +32,7 @@ def examples_markdown(n: int = 200, years: float = 10.0, seed: int = 5) -> str:
     source = RecordSource.from_simulation(sim)
     patient = next(p for p in source.patients if any("discharge" in k for k in letters_text(source, p)))
     entries = [e["resource"] for e in fhir_bundle(source, patient)["entry"]]
-    excerpt = [entries[0], next(r for r in entries if r["meta"]["profile"][0].endswith("BloodPressure"))]
+    excerpt = [entries[0], next(r for r in entries if r["resourceType"] == "Observation" and "component" in r)]
     messages = hl7_messages(source, patient)
     letter = next(t for k, t in sorted(letters_text(source, patient).items()) if "discharge" in k)
     lines = [

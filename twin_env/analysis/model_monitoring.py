@@ -29,7 +29,8 @@ from twin_env.models.deployment import (
     deploy,
     get_model,
 )
-from twin_env.models.gather import FOUND, Gathered, Registration
+from twin_env.models.gather import FOUND, Gathered
+from twin_env.record.gp.registration import Registration
 from twin_env.record.ledger import LedgerKind
 from twin_env.simulation import Simulation
 from twin_env.twin import PatientState

@@ -1,6 +1,7 @@
 """``twin-env simulate``: sample a cohort, simulate care, write every format and a manifest.
 
-The output directory holds ``fhir/``, ``hl7/``, ``letters/``, ``opensafely/`` and
+The output directory holds ``fhir/``, ``hl7/``, ``letters/``, ``opensafely/`` (``fhir_ndjson/``
+with ``--fhir-ndjson``) and
 ``manifest.json`` (counts per format and per record item type, the seed, the configuration and
 package versions; no timestamps, so the same seed gives a byte-identical directory). It is
 written into a temporary sibling and renamed at the end.
@@ -22,11 +23,11 @@ import numpy as np
 
 from twin_env.commands import CommandError, ProgressBar, atomic_output_dir
 from twin_env.commands.checks import MAX_SEED, check_budget, int_arg, physical_memory_bytes, real_arg, years_arg
-from twin_env.formats.export import FORMATS, RecordSource, check_formats, write_outputs
+from twin_env.formats.export import BUNDLE_TYPES, FORMATS, RecordSource, check_formats, write_outputs
 
 __all__ = ["SimulationConfig", "add_parser", "run", "simulate"]
 
-_PACKAGES = ("twin-env", "numpy", "pandas", "fhir.resources")
+_PACKAGES = ("twin-env", "numpy", "pandas", "fhirclient")
 _PROGRESS_MIN_PATIENTS = 2_000  # smaller runs finish in seconds: no bar
 MAX_PATIENTS, MAX_YEARS = 10_000_000, 100.0
 #: Budget estimates (docs/cli.md; deliberately high; measured peak RSS 245 MB for 500 patients x 5 years and 253 MB for
@@ -52,6 +53,8 @@ class SimulationConfig:
     max_age: float = 100.0
     artefacts: bool = True
     formats: tuple[str, ...] = FORMATS
+    fhir_bundle_type: str = "collection"
+    fhir_ndjson: bool = False
 
     def __post_init__(self) -> None:
         for name, lo, hi in (("patients", 1, MAX_PATIENTS), ("seed", 0, MAX_SEED)):
@@ -76,6 +79,11 @@ class SimulationConfig:
             object.__setattr__(self, "formats", check_formats(self.formats))
         except (TypeError, ValueError) as exc:
             raise CommandError(f"--formats: {exc}") from None
+        if self.fhir_bundle_type not in BUNDLE_TYPES:
+            allowed = ", ".join(BUNDLE_TYPES)
+            raise CommandError(f"--fhir-bundle-type must be one of {allowed}, got {self.fhir_bundle_type!r}")
+        if self.fhir_ndjson and "fhir" not in self.formats:
+            raise CommandError("--fhir-ndjson needs the fhir format; add fhir to --formats")
         patient_years = self.patients * self.years
         check_budget(
             f"--patients {self.patients:,} x --years {self.years:g} ({patient_years:,.0f} patient-years)",
@@ -107,9 +115,20 @@ def _record_counts(source: RecordSource) -> dict[str, dict[str, int]]:
 
 
 def simulate(
-    config: SimulationConfig, out: str | Path, *, overwrite: bool = False, progress: bool = False
+    config: SimulationConfig,
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+    progress: bool = False,
+    validate: bool = False,
 ) -> dict[str, Any]:
-    """Run ``config`` and write every chosen format plus ``manifest.json`` to ``out``; return the manifest."""
+    """Run ``config`` and write every chosen format plus ``manifest.json`` to ``out``; return the manifest.
+
+    ``validate`` checks every FHIR bundle with the R4 models before it is written; a failure is a
+    ``CommandError`` naming the patient and nothing is left at ``out``.
+    """
+    if validate and "fhir" not in config.formats:
+        raise CommandError("--validate checks the FHIR output; add fhir to --formats")
     from twin_env.record.ledger import LedgerKind
     from twin_env.simulation import simulate as run_simulation
 
@@ -127,7 +146,18 @@ def simulate(
         )
         source = RecordSource.from_simulation(sim)
         bar = ProgressBar("write", config.patients, enabled=show)
-        counts = write_outputs(source, work, formats=config.formats, progress=bar.update)
+        try:
+            counts = write_outputs(
+                source,
+                work,
+                formats=config.formats,
+                progress=bar.update,
+                fhir_bundle_type=config.fhir_bundle_type,
+                fhir_ndjson=config.fhir_ndjson,
+                validate=validate,
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         kinds = sim.ledger.columns["kind"]
         manifest = {
             "config": {**dataclasses.asdict(config), "formats": list(config.formats)},
@@ -180,6 +210,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--no-artefacts", action="store_true", help="record exactly what happened (no delays, gaps or errors)"
     )
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
+    parser.add_argument(
+        "--fhir-bundle-type",
+        choices=BUNDLE_TYPES,
+        default="collection",
+        help="FHIR Bundle type: collection (default) or transaction (every entry PUT <type>/<id>)",
+    )
+    parser.add_argument(
+        "--fhir-ndjson",
+        action="store_true",
+        help="also write the FHIR resources as Bulk Data NDJSON, one file per resource type",
+    )
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="check every FHIR resource with the FHIR R4 models (fhirclient) before writing",
+    )
     parser.set_defaults(func=run)
 
 
@@ -192,8 +238,12 @@ def run(args: argparse.Namespace) -> int:
         max_age=args.max_age,
         artefacts=not args.no_artefacts,
         formats=tuple(args.formats),
+        fhir_bundle_type=args.fhir_bundle_type,
+        fhir_ndjson=args.fhir_ndjson,
     )
-    manifest = simulate(config, args.out, overwrite=args.overwrite, progress=sys.stderr.isatty())
+    manifest = simulate(
+        config, args.out, overwrite=args.overwrite, progress=sys.stderr.isatty(), validate=args.validate
+    )
     files = sum(c["files"] for c in manifest["outputs"].values())
     print(f"wrote {files} files for {config.patients} patients to {args.out}")
     return 0

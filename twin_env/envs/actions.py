@@ -19,10 +19,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from twin_env.envs.model_actions import MODEL_ACTIONS, ModelRun, model_masks, run_models, write_back
-from twin_env.envs.observation import MEDICATIONS, PROBLEMS, SERVICES, GpRecordTable
-from twin_env.models.gather import Registration
+from twin_env.envs.observation import MEDICATIONS, PROBLEMS, SERVICES
 from twin_env.models.qrisk3 import qrisk3_score_array
+from twin_env.record.gp import GpRecordTable, Registration
 from twin_env.record.record import Record
+from twin_env.twin.parameters import read_scalars
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.drugs import BLACK_ETHNICITY_CODES, BP_STEP_ORDER, DRUGS, ng136_step1_is_acei
 from twin_env.vocab.limits import limit
@@ -94,7 +95,8 @@ _REFERRALS = {
     "refer_renal": "nephrology",
     "refer_diabetes": "diabetology",
 }
-_METFORMIN_STEP_MG = 500.0
+#: The doses the prescribing actions give (mg; ``action_doses.csv``, with sources).
+ACTION_DOSES: dict[str, float] = read_scalars("action_doses.csv")
 _METFORMIN_MAX_MG = max(DRUGS["metformin"].products)
 
 
@@ -206,7 +208,10 @@ def _statin_next(ctx: RecordContext) -> np.ndarray:
     cur = ctx.dose[:, _M["atorvastatin"]]
     p = ctx.table.problem
     cvd = p[:, _P["myocardial_infarction"]] | p[:, _P["angina"]] | p[:, _P["stroke"]] | p[:, _P["tia"]]
-    return np.select([cur == 0, cur < 40, cur < 80], [np.where(cvd, 80.0, 20.0), 40.0, 80.0], 0.0)
+    d = ACTION_DOSES
+    start = np.where(cvd, d["statin_secondary_start_mg"], d["statin_primary_start_mg"])
+    return np.select([cur == 0, cur < d["statin_intensify_mg"], cur < d["statin_max_mg"]],
+                     [start, d["statin_intensify_mg"], d["statin_max_mg"]], 0.0)  # fmt: skip
 
 
 def action_masks(ctx: RecordContext, alive: np.ndarray) -> np.ndarray:
@@ -271,7 +276,7 @@ def _statin(ctx: RecordContext, rows: np.ndarray) -> Groups:
 
 
 def _metformin(ctx: RecordContext, rows: np.ndarray) -> Groups:
-    target = ctx.dose[rows, _M["metformin"]] + _METFORMIN_STEP_MG
+    target = ctx.dose[rows, _M["metformin"]] + ACTION_DOSES["metformin_titration_step_mg"]
     return _by_target(rows, target, lambda mg: Order("prescribe", "metformin", mg))
 
 
@@ -291,7 +296,7 @@ RESOLVERS: dict[str, Callable[[RecordContext, np.ndarray], Groups]] = {
     "start_or_intensify_statin": _statin,
     "start_or_titrate_metformin": _metformin,
     "stop_metformin": _always(Order("stop", "metformin")),
-    "add_sglt2": _always(Order("prescribe", "dapagliflozin", 10.0)),
+    "add_sglt2": _always(Order("prescribe", "dapagliflozin", ACTION_DOSES["sglt2_dapagliflozin_mg"])),
 }
 
 

@@ -12,10 +12,10 @@ import numpy as np
 
 from twin_env.envs import actions as act
 from twin_env.envs.config import THRESHOLDS, EnvConfig
-from twin_env.envs.observation import GpRecordTable, encode_record, encode_truth
+from twin_env.envs.observation import encode_record, encode_truth
 from twin_env.envs.rewards import REWARDS, SHAPED_REWARDS
 from twin_env.envs.shaping import cvd_potential_gbp
-from twin_env.models.gather import Registration
+from twin_env.record.gp import GpRecordTable, Registration
 from twin_env.record.ledger import LedgerKind
 from twin_env.simulation import Simulation, sample_patients
 from twin_env.twin.parameters import TwinParameters, read_scalars

@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
+from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
 from twin_env.evaluation.cohorts import EVAL_POPULATION_SEED, cohort_config
 from twin_env.evaluation.metrics import METRICS, SAFETY_METRICS, OutcomeAccumulator, mean_ci
 from twin_env.evaluation.timeline import TimelineRecorder, example_row
 from twin_env.policies import Policy, make_policy, policy_inputs
-from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
 
 #: Every reported metric: key -> (label, unit).
 ALL_METRICS = {**METRICS, **SAFETY_METRICS}

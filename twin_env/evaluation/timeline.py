@@ -12,9 +12,9 @@ import numpy as np
 from twin_env.envs.actions import ACTIONS
 from twin_env.envs.core import Batch
 from twin_env.envs.observation import PROBLEMS
+from twin_env.record.gp.snapshot import DRUG_OF_CONCEPT, RecordSnapshot
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.store import ItemType
-from twin_env.safety.snapshot import DRUG_OF_CONCEPT, RecordSnapshot
 from twin_env.vocab.concepts import Concept
 
 #: How long one issue of a drug is taken to cover (days), for drawing prescription bars.

@@ -1,4 +1,4 @@
-"""The GP system's record of one patient as a UK Core FHIR R4 collection Bundle.
+"""The GP system's record of one patient as a UK Core FHIR R4 Bundle (collection or transaction).
 
 Built from :meth:`Record.gp_view` (what the practice shows as of a date) and the imaging system's
 studies and reports, with :mod:`twin_env.formats.fhir_resources`:
@@ -7,11 +7,11 @@ studies and reports, with :mod:`twin_env.formats.fhir_resources`:
 - Encounter per consultation or review; Condition per coded problem; Observation per BP reading
   (a systolic/diastolic pair at one consultation becomes one UK Core BP panel), per BMI (vital
   signs), per coded smoking status (social history, no value) and per filed lab result, grouped
-  into one DiagnosticReport per test order; RiskAssessment per model score written back, with an
-  Observation of the score when it has a code (QRISK3); MedicationRequest per issue (repeat)
-  and per stop (status ``stopped``); ServiceRequest per referral; DocumentReference per letter
-  filed (text from :mod:`twin_env.formats.letters_export`); ImagingStudy and a DiagnosticReport per
-  imaging report available.
+  into one DiagnosticReport per test order (coded, performed by the trust's laboratory);
+  RiskAssessment per model score written back, with an Observation of the score when it has a
+  code (QRISK3); MedicationRequest per issue (repeat) and per stop (status ``stopped``);
+  ServiceRequest per referral; DocumentReference per letter filed (text from
+  :mod:`twin_env.formats.letters_export`); ImagingStudy and a DiagnosticReport per imaging report.
 
 Ids are ``deterministic_uuid`` over the ledger event id (and the item type; a duplicate filing
 gets its occurrence number), so the same record always gives the same bundle.
@@ -32,7 +32,7 @@ from twin_env.record.views import RecordItem
 from twin_env.vocab.concepts import SMOKING_CATEGORY, Concept
 from twin_env.vocab.drugs import DRUGS
 
-__all__ = ["LAB_PANELS", "fhir_bundle"]
+__all__ = ["LAB_PANELS", "LAB_REPORT_CODES", "fhir_bundle"]
 
 #: Test panel (order concept) -> (title, analytes), as the lab reports it.
 LAB_PANELS: dict[Concept, tuple[str, tuple[Concept, ...]]] = {
@@ -43,6 +43,14 @@ LAB_PANELS: dict[Concept, tuple[str, tuple[Concept, ...]]] = {
     ),
     Concept.TEST_RENAL: ("Urea and electrolytes", (Concept.EGFR, Concept.POTASSIUM)),
     Concept.TEST_ACR: ("Urine albumin:creatinine ratio", (Concept.URINE_ACR,)),
+}
+#: Test panel -> SNOMED CT code of its lab DiagnosticReport: the panel's procedure, or for a
+#: one-analyte panel the analyte's observable (codes.csv).
+LAB_REPORT_CODES: dict[Concept, str] = {
+    Concept.TEST_HBA1C: "999791000000106",
+    Concept.TEST_LIPIDS: "16254007",
+    Concept.TEST_RENAL: "252167001",
+    Concept.TEST_ACR: "1023491000000104",
 }
 _PANEL_OF = {analyte: panel for panel, (_, analytes) in LAB_PANELS.items() for analyte in analytes}
 _BP = (Concept.SBP, Concept.DBP)
@@ -84,6 +92,8 @@ class _Ids:
 _PRACTICE_ID = fr.deterministic_uuid("organization", PRACTICE.code)
 _TRUST_ID = fr.deterministic_uuid("organization", TRUST.code)
 _GP_ID = fr.deterministic_uuid("practitioner", PRACTICE.code, PRACTICE.clinician)
+#: The GP's synthetic identifier (in ``fr.PRACTITIONER_ID_SYSTEM``): the practice code and GP1.
+GP_IDENTIFIER = f"{PRACTICE.code}-GP1"
 
 
 def _participants(source: RecordSource, patient: int) -> tuple[list[fr.Resource], dict[str, str]]:
@@ -110,7 +120,7 @@ def _participants(source: RecordSource, patient: int) -> tuple[list[fr.Resource]
         ),
         fr.organization(id=ids["practice"], ods_code=PRACTICE.code, name=PRACTICE.name),
         fr.organization(id=ids["trust"], ods_code=TRUST.code, name=TRUST.name),
-        fr.practitioner(id=ids["gp"], family=family, given=[given], prefix=title),
+        fr.practitioner(id=ids["gp"], family=family, given=[given], prefix=title, identifier=GP_IDENTIFIER),
     ]
     return resources, ids
 
@@ -139,6 +149,7 @@ def _observations(
                 value=item.value,
                 unit=item.unit,
                 issued=item.available,
+                performer_id=ids["trust"],  # the trust's laboratory reported it
             )
         )
         reports[item.link_event_id or item.event_id].append((item, res_id))
@@ -173,13 +184,14 @@ def _observations(
                 )
             )
     for order, results in reports.items():
-        title = LAB_PANELS[_PANEL_OF[results[0][0].concept]][0]
+        panel = _PANEL_OF[results[0][0].concept]
         out.append(
             fr.diagnostic_report(
                 id=new.new("lab-report", order),
                 patient_id=ids["patient"],
-                title=title,
+                title=LAB_PANELS[panel][0],
                 category="LAB",
+                code=LAB_REPORT_CODES[panel],
                 effective=results[0][0].date,
                 issued=max(r.available for r, _ in results),  # type: ignore[type-var]
                 result_ids=[res_id for _, res_id in results],
@@ -279,8 +291,11 @@ def _imaging(source: RecordSource, patient: int, as_of: dt.date, ids: dict[str, 
     return out
 
 
-def fhir_bundle(source: RecordSource, patient: int, *, as_of: dt.date | None = None) -> dict[str, Any]:
-    """The GP system's record of ``patient`` as of ``as_of`` (default ``source.end``) as a FHIR Bundle."""
+def fhir_bundle(
+    source: RecordSource, patient: int, *, as_of: dt.date | None = None, bundle_type: str = "collection"
+) -> dict[str, Any]:
+    """The GP system's record of ``patient`` as of ``as_of`` (default ``source.end``) as a FHIR Bundle
+    of ``bundle_type`` (``collection`` or ``transaction``, see :func:`fhir_resources.bundle`)."""
     as_of = source.end if as_of is None else as_of
     view = source.record.gp_view(patient, as_of)
     resources, ids = _participants(source, patient)
@@ -351,4 +366,5 @@ def fhir_bundle(source: RecordSource, patient: int, *, as_of: dt.date | None = N
         )
     resources += _risk_scores(view.of(ItemType.RISK_SCORE), ids, new)
     resources += _imaging(source, patient, as_of, ids, new)
-    return fr.bundle(id=fr.deterministic_uuid("bundle", str(patient), as_of.isoformat()), resources=resources)
+    bundle_id = fr.deterministic_uuid("bundle", str(patient), as_of.isoformat())
+    return fr.bundle(id=bundle_id, resources=resources, type=bundle_type)

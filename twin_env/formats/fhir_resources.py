@@ -1,11 +1,13 @@
 """Plain-dict builders for UK Core flavoured FHIR R4 resources, a Bundle, and bundle validation.
 
-Builders are fast: they build ``dict`` s and never touch ``fhir.resources`` (which is 20-50x
-slower); :func:`validate_bundle` parses with the R4B models on request and in tests.
+Builders are fast: they build ``dict`` s and never touch a model library (20-50x slower);
+:func:`validate_bundle` parses with the FHIR R4 (4.0.1) models of ``fhirclient`` on request and in tests.
 
 Conventions:
 
-- every resource carries ``meta.profile`` = its UK Core profile (:data:`PROFILES`);
+- one UK Core release is targeted (:data:`UKCORE_RELEASE`); a resource carries ``meta.profile`` =
+  its UK Core profile (:data:`PROFILES`) only when that release has one (RiskAssessment,
+  AuditEvent, Provenance and Bundle declare none);
 - ids are UUIDs the caller makes with :func:`deterministic_uuid` (uuid5, never uuid4 or the
   clock); a Bundle entry's ``fullUrl`` is ``urn:uuid:<id>`` and every reference is
   ``{"reference": "urn:uuid:<id>"}``;
@@ -34,8 +36,11 @@ from twin_env.formats.nhs_number import is_synthetic_nhs_number
 from twin_env.vocab.codes import UCUM_UNITS, Code, CodeLookupError, current_dmd_code, loinc_for, lookup_code
 
 __all__ = [
+    "BUNDLE_TYPES",
     "NAMESPACE",
+    "PRACTITIONER_ID_SYSTEM",
     "PROFILES",
+    "UKCORE_RELEASE",
     "DateLike",
     "Resource",
     "audit_event",
@@ -67,7 +72,12 @@ Resource = dict[str, Any]
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:twin-env")
 
 _UKCORE = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"
-#: Resource (or variant) -> UK Core profile URL (UK Core R4, UKCore.R4.STU.02.00.00).
+#: The one UK Core release the output targets (FHIR 4.0.1). Its profiles are the only ones declared:
+#: the vital-signs (blood pressure, BMI) and pathology (Observation-Lab, DiagnosticReport-Lab)
+#: profiles exist only in UK Core's development line, so those resources declare the base
+#: UKCore-Observation / UKCore-DiagnosticReport (docs/record.md, "UK Core release").
+UKCORE_RELEASE = "UK Core STU2 (UKCore.R4.STU.02.00.00, FHIR 4.0.1)"
+#: Resource -> UK Core profile URL in :data:`UKCORE_RELEASE`.
 PROFILES: Mapping[str, str] = MappingProxyType(
     {
         name: _UKCORE + name
@@ -78,20 +88,20 @@ PROFILES: Mapping[str, str] = MappingProxyType(
             "Encounter",
             "Condition",
             "Observation",
-            "Observation-VitalSigns-BloodPressure",
-            "Observation-Lab",
             "MedicationRequest",
             "ServiceRequest",
             "DiagnosticReport",
             "ImagingStudy",
             "DocumentReference",
-            "RiskAssessment",
-            "AuditEvent",
-            "Provenance",
-            "Bundle",
         )
     }
 )
+#: Identifier system of the synthetic clinicians: a reserved ``.example`` domain (RFC 2606), so it
+#: is obviously fictitious and never a GMC, GMP or SDS number.
+PRACTITIONER_ID_SYSTEM = "https://fhir.twin-env.example/Id/synthetic-practitioner"
+#: Bundle types :func:`bundle` writes: ``collection`` (a set of resources) or ``transaction``
+#: (every entry a ``PUT <type>/<id>``, so a server stores it atomically and a reload is idempotent).
+BUNDLE_TYPES = ("collection", "transaction")
 
 _SYSTEM_URI = MappingProxyType(
     {
@@ -285,8 +295,12 @@ def _fixed_concept(system: str, code: str, display: str) -> dict[str, Any]:
     return {"coding": [{"system": system, "code": code, "display": display}]}
 
 
-def _base(resource_type: str, resource_id: str, profile: str) -> Resource:
-    return {"resourceType": resource_type, "id": resource_id, "meta": {"profile": [PROFILES[profile]]}}
+def _base(resource_type: str, resource_id: str, profile: str | None) -> Resource:
+    """A resource; ``profile`` (a key of :data:`PROFILES`) or None where the pinned UK Core has none."""
+    res: Resource = {"resourceType": resource_type, "id": resource_id}
+    if profile is not None:
+        res["meta"] = {"profile": [PROFILES[profile]]}
+    return res
 
 
 def _quantity(value: float, unit: str, field: str) -> dict[str, Any]:
@@ -353,9 +367,13 @@ def organization(*, id: str, ods_code: str, name: str) -> Resource:
     return res
 
 
-def practitioner(*, id: str, family: str, given: Sequence[str], prefix: str = "Dr") -> Resource:
-    """UK Core Practitioner (name only; no professional registration number is made up)."""
+def practitioner(
+    *, id: str, family: str, given: Sequence[str], prefix: str = "Dr", identifier: str | None = None
+) -> Resource:
+    """UK Core Practitioner; ``identifier`` is a synthetic one in :data:`PRACTITIONER_ID_SYSTEM`
+    (no GMC or GMP number is made up, so none can be a real clinician's)."""
     res = _base("Practitioner", id, "Practitioner")
+    _put(res, "identifier", None if identifier is None else [{"system": PRACTITIONER_ID_SYSTEM, "value": identifier}])
     res["name"] = [{"family": family, "given": list(given), "prefix": [prefix]}]
     return res
 
@@ -459,13 +477,12 @@ def observation(
 ) -> Resource:
     """UK Core Observation: a SNOMED CT observable with a UCUM quantity, or a coded finding (no value).
 
-    Laboratory results get the UKCore-Observation-Lab profile. For blood pressure use
-    :func:`blood_pressure`.
+    Every one declares UKCore-Observation (the pinned release has no lab or BMI profile). For
+    blood pressure use :func:`blood_pressure`.
     """
     if (value is None) != (unit is None):
         raise ValueError("value and unit must be given together")
-    profile = "Observation-Lab" if category == "laboratory" else "Observation"
-    res = _base("Observation", id, profile)
+    res = _base("Observation", id, "Observation")
     res["status"] = _choice(status, _OBSERVATION_STATUS, "status")
     res["category"] = _category(category)
     res["code"] = _observation_code(code, "Observation.code")
@@ -481,6 +498,17 @@ def observation(
 
 #: UK Core blood pressure example: panel 75367002 with components 72313002 and 1091811000000102.
 _BP_PANEL, _BP_SYSTOLIC, _BP_DIASTOLIC = "75367002", "72313002", "1091811000000102"
+#: What UK Core's blood pressure profile (development line) fixes: the component ``code.text`` it
+#: slices on and the unit text of mm[Hg]. Written although the pinned release lacks the profile,
+#: so the panel meets it as well as UKCore-Observation.
+BP_COMPONENT_TEXT = {_BP_SYSTOLIC: "Systolic blood pressure", _BP_DIASTOLIC: "Diastolic blood pressure"}
+BP_UNIT_TEXT = "millimeter of mercury"
+
+
+def _bp_component(code: str, value_mmhg: float, field: str) -> dict[str, Any]:
+    quantity = _quantity(value_mmhg, "mm[Hg]", field)
+    quantity["unit"] = BP_UNIT_TEXT
+    return {"code": {**_observation_code(code, field), "text": BP_COMPONENT_TEXT[code]}, "valueQuantity": quantity}
 
 
 def blood_pressure(
@@ -494,8 +522,9 @@ def blood_pressure(
     encounter_id: str | None = None,
     performer_id: str | None = None,
 ) -> Resource:
-    """UK Core blood pressure Observation: a panel with systolic and diastolic components."""
-    res = _base("Observation", id, "Observation-VitalSigns-BloodPressure")
+    """UK Core blood pressure Observation (UKCore-Observation): a panel with systolic and diastolic
+    components whose texts and unit are those UK Core's blood pressure profile fixes."""
+    res = _base("Observation", id, "Observation")
     res["status"] = _choice(status, _OBSERVATION_STATUS, "status")
     res["category"] = _category("vital-signs")
     res["code"] = _observation_code(_BP_PANEL, "Observation.code")
@@ -504,14 +533,8 @@ def blood_pressure(
     res["effectiveDateTime"] = _datetime(effective)
     _put(res, "performer", None if performer_id is None else [reference(performer_id)])
     res["component"] = [
-        {
-            "code": _observation_code(_BP_SYSTOLIC, "systolic component"),
-            "valueQuantity": _quantity(systolic_mmhg, "mm[Hg]", "systolic_mmhg"),
-        },
-        {
-            "code": _observation_code(_BP_DIASTOLIC, "diastolic component"),
-            "valueQuantity": _quantity(diastolic_mmhg, "mm[Hg]", "diastolic_mmhg"),
-        },
+        _bp_component(_BP_SYSTOLIC, systolic_mmhg, "systolic_mmhg"),
+        _bp_component(_BP_DIASTOLIC, diastolic_mmhg, "diastolic_mmhg"),
     ]
     return res
 
@@ -534,7 +557,8 @@ def medication_request(
 ) -> Resource:
     """UK Core MedicationRequest for a dm+d VMP (a previous VMP id is accepted; the current id is written).
 
-    ``repeat`` sets courseOfTherapyType: continuous (repeat prescription) or acute.
+    ``repeat`` sets courseOfTherapyType: continuous (repeat prescription) or acute. ``substitution``
+    (which UK Core MedicationRequest requires) allows any product of the VMP: a VMP is generic.
     """
     codings = _DMD_CODINGS.get(dmd_code)
     if codings is None:
@@ -552,6 +576,7 @@ def medication_request(
     res["authoredOn"] = _datetime(authored_on)
     _put(res, "requester", _ref(requester_id))
     res["dosageInstruction"] = [{"text": dosage_text}]
+    res["substitution"] = {"allowedBoolean": True}
     return res
 
 
@@ -598,8 +623,8 @@ def diagnostic_report(
     conclusion: str | None = None,
     status: str = "final",
 ) -> Resource:
-    """UK Core DiagnosticReport. ``code`` is a SNOMED CT procedure/observable from the table;
-    without one (e.g. a lab panel the table has no code for) the report is named by ``title`` only.
+    """UK Core DiagnosticReport. ``code`` is a SNOMED CT procedure/observable from the table
+    (its text is ``title``); without one the report is named by ``title`` only.
     """
     _choice(category, _REPORT_CATEGORY, "category")
     res = _base("DiagnosticReport", id, "DiagnosticReport")
@@ -711,7 +736,7 @@ def risk_assessment(
     """UK Core RiskAssessment: probability (0-1) of ``outcome`` within ``years`` (e.g. QRISK3)."""
     if not 0.0 <= probability <= 1.0:
         raise ValueError(f"probability must be in [0, 1], got {probability!r}")
-    res = _base("RiskAssessment", id, "RiskAssessment")
+    res = _base("RiskAssessment", id, None)  # no RiskAssessment profile in the pinned UK Core
     res["status"] = "final"
     _put(res, "method", None if method is None else {"text": method})
     _put(res, "code", None if code is None else _concept_of(_codings("snomed", code, ("observable",), "code")))
@@ -746,7 +771,7 @@ def audit_event(
 
     ``action`` is C/R/U/D/E; ``outcome`` 0 success, 4 minor failure, 8 serious failure, 12 major failure.
     """
-    res = _base("AuditEvent", id, "AuditEvent")
+    res = _base("AuditEvent", id, None)  # no AuditEvent profile in the pinned UK Core
     res["type"] = {"system": _DICOM, "code": "110110", "display": "Patient Record"}
     res["action"] = _choice(action, _AUDIT_ACTION, "action")
     res["recorded"] = _instant(recorded)
@@ -772,7 +797,7 @@ def provenance(
     """UK Core Provenance: ``agent_id`` recorded ``target_ids`` from ``source_ids`` (e.g. a letter)."""
     if not target_ids:
         raise ValueError("provenance needs at least one target")
-    res = _base("Provenance", id, "Provenance")
+    res = _base("Provenance", id, None)  # no Provenance profile in the pinned UK Core
     res["target"] = [reference(t) for t in target_ids]
     res["recorded"] = _instant(recorded)
     _put(res, "activity", None if activity is None else {"text": activity})
@@ -781,15 +806,25 @@ def provenance(
     return res
 
 
-def bundle(*, id: str, resources: Iterable[Resource]) -> Resource:
-    """UK Core collection Bundle; each entry's fullUrl is ``urn:uuid:<resource id>``."""
+def bundle(*, id: str, resources: Iterable[Resource], type: str = "collection") -> Resource:
+    """A Bundle of ``type`` (:data:`BUNDLE_TYPES`); each entry's fullUrl is ``urn:uuid:<resource id>``.
+
+    In a transaction every entry is ``PUT <resourceType>/<id>``: the ids are deterministic, so a
+    server creates the resource (client-assigned id) or updates it on a reload, never duplicates
+    it; references stay ``urn:uuid:<id>``, which the server rewrites to ``<resourceType>/<id>``.
+    """
+    _choice(type, BUNDLE_TYPES, "bundle type")
+    transaction = type == "transaction"
     entries = []
     for res in resources:
         if not _UUID.match(res.get("id", "")):
             raise ValueError(f"{res.get('resourceType')} id {res.get('id')!r} is not a lowercase UUID")
-        entries.append({"fullUrl": f"urn:uuid:{res['id']}", "resource": res})
-    out = _base("Bundle", id, "Bundle")
-    out["type"] = "collection"
+        entry: dict[str, Any] = {"fullUrl": f"urn:uuid:{res['id']}", "resource": res}
+        if transaction:
+            entry["request"] = {"method": "PUT", "url": f"{res['resourceType']}/{res['id']}"}
+        entries.append(entry)
+    out = _base("Bundle", id, None)  # no Bundle profile in the pinned UK Core
+    out["type"] = type
     out["entry"] = entries
     return out
 
@@ -807,14 +842,20 @@ def _references(node: Any, found: list[str]) -> None:
 
 
 def validate_bundle(bundle: Mapping[str, Any]) -> None:
-    """Parse ``bundle`` with the fhir.resources R4B models and check every reference resolves.
+    """Parse ``bundle`` and every resource in it with the FHIR R4 (4.0.1) models of ``fhirclient``
+    in strict mode, and check every reference resolves to a fullUrl of the bundle.
 
-    Raises ``ValueError`` (pydantic's ValidationError is one) naming the first problem. Slow
-    (thousands of resources per second): for tests and on request, never in the hot path.
+    Strict parsing rejects an unknown element, a wrong type or cardinality, a missing required
+    (1..1) element and a malformed date, dateTime or instant. It checks no profile and no code
+    binding. Raises ``ValueError`` naming the first problem. Slow: for tests and on request.
     """
-    from fhir.resources.R4B.bundle import Bundle  # slow import: on demand only
+    from fhirclient.models.bundle import Bundle  # slow import: on demand only
+    from fhirclient.models.fhirabstractbase import FHIRValidationError
 
-    Bundle.model_validate(bundle)
+    try:
+        Bundle(dict(bundle), strict=True)
+    except FHIRValidationError as exc:
+        raise ValueError(f"not valid FHIR R4: {' '.join(str(exc).split())}") from None
     full_urls: set[str] = set()
     for entry in bundle.get("entry", []):
         if entry["fullUrl"] in full_urls:

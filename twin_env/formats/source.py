@@ -1,5 +1,8 @@
 """What the exporters read: a :class:`~twin_env.record.Record` plus the patients' demographics.
 
+Every identity is synthetic: NHS numbers in the 999 test range, family names "Twin-<surname>",
+organisations coded TWINP01 (practice) and TWINT1 (trust).
+
 The record holds events, not people; a system also knows each patient's NHS number, name, sex,
 date of birth and ethnic category. :class:`RecordSource` carries those (as arrays, one row per
 patient) next to the record, with the fictitious practice and trust every export names. Identity
@@ -32,13 +35,16 @@ class Organisation:
     clinician: str  # the named clinician letters and resources cite (fictitious)
 
 
-PRACTICE = Organisation("Z99901", "Twin Valley Surgery (synthetic)", "Dr Alex Morgan")
-TRUST = Organisation("ZZ9", "Twin City Hospitals NHS Trust (synthetic)", "Dr Sam Patel")
+#: Codes in the ODS style that no real organisation has (real ODS codes have no TWIN prefix); see docs/record.md.
+PRACTICE = Organisation("TWINP01", "Twin Valley Surgery (synthetic)", "Dr Alex Twin-Morgan")
+TRUST = Organisation("TWINT1", "Twin City Hospitals NHS Trust (synthetic)", "Dr Sam Twin-Patel")
 
 # NHS Data Dictionary ethnic category letter for each QRISK3 ethnicity code 1..9 (1 includes not stated).
 _ETHNIC_LETTER = ("A", "H", "J", "K", "L", "M", "N", "R", "S")
-_FAMILY = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson",
+# Family names are "Twin-" and a common surname, so no record can be taken for a real person's.
+_SURNAMES = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson",
            "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Khan", "Clarke")  # fmt: skip
+_FAMILY = tuple(f"Twin-{surname}" for surname in _SURNAMES)
 _GIVEN_F = ("Mary", "Susan", "Margaret", "Patricia", "Linda", "Elizabeth", "Sarah", "Ayesha", "Janet", "Ruth")
 _GIVEN_M = ("John", "David", "Michael", "Peter", "Robert", "James", "Paul", "Mohammed", "Stephen", "Richard")
 _MULTIPLIER = 7919  # prime, coprime with the count of valid serials: a bijection id -> serial index

@@ -20,11 +20,12 @@ import numpy as np
 
 from twin_env.models.contract import CONTRACTS, QDIABETES_CONTRACT, QRISK3_CONTRACT, ModelContract
 from twin_env.models.disclaimer import CLINRISK_DISCLAIMER
-from twin_env.models.gather import FOUND, NO_DAY, STATUS_NAMES, Gathered, Registration, gather_record
+from twin_env.models.gather import FOUND, STATUS_NAMES, Gathered, gather_record
 from twin_env.models.qdiabetes import QDIABETES_INPUTS, qdiabetes2018_score_array
 from twin_env.models.qrisk3 import QRISK3_INPUTS, Real, qrisk3_score_array
+from twin_env.record.gp.registration import Registration
 from twin_env.record.record import Record
-from twin_env.vocab.dates import DateLike, day_number, to_date
+from twin_env.vocab.dates import NO_DAY, DateLike, day_number, to_date
 
 __all__ = [
     "SCORED", "SCORED_WITH_IMPUTATION", "REFUSED", "MODELS", "CallableModel", "ClinRiskModel",
@@ -169,6 +170,7 @@ class DeploymentResult:
         inputs = {}
         for item in self.contract.items:
             day, seq = int(g.day[item.name][i]), int(g.seq[item.name][i])
+            date = None if day == NO_DAY else to_date(day)
             value = float(self.used[item.name][i]) if item.name in self.used else float(g.value[item.name][i])
             inputs[item.name] = {
                 "value": None if np.isnan(value) else value,
@@ -176,7 +178,7 @@ class DeploymentResult:
                 "imputed": bool(self.imputed[item.name][i]) if item.name in self.imputed else False,
                 "source": item.source,
                 "event_id": None if seq < 0 else f"{pid}-{seq}",
-                "date": None if day == NO_DAY else to_date(day).isoformat(),  # type: ignore[union-attr]
+                "date": None if date is None else date.isoformat(),
                 "items_used": int(g.count[item.name][i]),
             }
         score = float(self.score[i])
@@ -191,10 +193,11 @@ class DeploymentResult:
 
     def to_audit(self) -> dict[str, Any]:
         """A JSON-serialisable audit entry: model, date, counts, disclaimer, every patient's run."""
+        output, code = self.contract.output, self.contract.output.code
         return {
             "event": "model_deployment", "model_id": self.model_id, "title": self.contract.title,
-            "as_of": self.as_of.isoformat(), "output": {"outcome": self.contract.output.outcome,
-            "horizon_years": self.contract.output.horizon_years, "code": None if self.contract.output.code is None else self.contract.output.code.code},
+            "as_of": self.as_of.isoformat(), "output": {"outcome": output.outcome,
+            "horizon_years": output.horizon_years, "code": None if code is None else code.code},
             "counts": self.counts(), "disclaimer": self.disclaimer,
             "patients": [self.patient(i) for i in range(len(self.patients))],
         }  # fmt: skip

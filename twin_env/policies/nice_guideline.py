@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.envs.actions import ACTION_INDEX, qrisk3_from_record
-from twin_env.envs.observation import MEDICATIONS, NO_DAY, PROBLEMS
+from twin_env.envs.actions import ACTION_DOSES, ACTION_INDEX, qrisk3_from_record
+from twin_env.envs.observation import MEDICATIONS, PROBLEMS
 from twin_env.policies.base import Policy, PolicyInput, RowMemory
 from twin_env.policies.parameters import policy_parameters
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, Concept
+from twin_env.vocab.dates import NO_DAY
 from twin_env.vocab.drugs import BP_STEP_ORDER, DRUGS, RAAS_DRUGS, ng136_step1_is_acei
 from twin_env.vocab.limits import limit
 
@@ -156,7 +157,7 @@ class NiceGuidelinePolicy(Policy):
             ),
             (
                 "start_or_intensify_statin",
-                cvd & (dose[:, _M["atorvastatin"]] < p["statin_secondary_dose_mg"]),
+                cvd & (dose[:, _M["atorvastatin"]] < ACTION_DOSES["statin_secondary_start_mg"]),
                 "NG238 1.4: secondary prevention, atorvastatin 80 mg",
             ),
             (

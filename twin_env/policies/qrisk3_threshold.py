@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from twin_env.envs.actions import ACTION_INDEX
-from twin_env.envs.observation import NO_DAY
 from twin_env.policies.base import Policy, PolicyInput
+from twin_env.vocab.dates import NO_DAY
 
 RECOMPUTE_DAYS = 365  # a QRISK3 score is treated as current for a year (NICE NG238 reviews risk periodically)
 

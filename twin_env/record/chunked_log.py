@@ -16,11 +16,12 @@ import numpy as np
 class ChunkedLog:
     """Columns ``dtypes`` (name -> NumPy dtype), every one (M,) for the M rows held."""
 
-    def __init__(self, dtypes: Mapping[str, type]) -> None:
+    def __init__(self, dtypes: Mapping[str, type], *, unread: bool = True) -> None:
+        """``unread``: queue the rows appended since :meth:`take_unread` (False: readers use :meth:`since`)."""
         self.dtypes = dict(dtypes)
         self._key = next(iter(self.dtypes))  # the column whose chunk lengths stand for all
         self._chunks: dict[str, list[np.ndarray]] = {name: [] for name in self.dtypes}
-        self._unread: list[dict[str, np.ndarray]] = []
+        self._unread: list[dict[str, np.ndarray]] | None = [] if unread else None
         self._cache: dict[str, np.ndarray] | None = None
         self._size = 0
 
@@ -30,19 +31,24 @@ class ChunkedLog:
 
     def append(self, values: Mapping[str, np.ndarray | float | int], k: int) -> None:
         """Append k rows; each value is (k,) or a scalar broadcast to (k,), cast to its column's dtype."""
-        chunk = {name: np.broadcast_to(np.asarray(values[name], dtype=d), (k,)).copy() for name, d in self.dtypes.items()}
+        chunk = {
+            name: np.broadcast_to(np.asarray(values[name], dtype=d), (k,)).copy() for name, d in self.dtypes.items()
+        }
         for name, array in chunk.items():
             self._chunks[name].append(array)
         parts0 = self._chunks[self._key]
         while len(parts0) >= 2 and len(parts0[-1]) >= len(parts0[-2]):
             for parts in self._chunks.values():
                 parts[-2:] = [np.concatenate(parts[-2:])]
-        self._unread.append(chunk)
+        if self._unread is not None:
+            self._unread.append(chunk)
         self._size += k
         self._cache = None
 
     def take_unread(self) -> dict[str, np.ndarray]:
         """Rows appended since the last call, as (k,) columns."""
+        if self._unread is None:
+            raise ValueError("this log keeps no unread queue (created with unread=False); read with since()")
         chunks, self._unread = self._unread, []
         return {
             name: np.concatenate([c[name] for c in chunks]) if chunks else np.zeros(0, dtype=d)
@@ -90,7 +96,10 @@ class ChunkedLog:
             return {name: np.zeros(0, dtype=d) for name, d in self.dtypes.items()}
         if first == len(lengths) - 1:  # one chunk: a view, no copy
             return {name: self._chunks[name][first][start - at :] for name in self.dtypes}
-        return {name: np.concatenate([parts[first][start - at :], *parts[first + 1 :]]) for name, parts in self._chunks.items()}
+        return {
+            name: np.concatenate([parts[first][start - at :], *parts[first + 1 :]])
+            for name, parts in self._chunks.items()
+        }
 
     def forget_before(self, position: int) -> None:
         """Free the rows before ``position``: whole chunks are dropped and the one cut is copied."""

@@ -140,7 +140,7 @@ class Ledger:
         return self._log.held_from
 
     def forget_before(self, position: int) -> None:
-        """Free the events before ``position`` (a rolling record's finished patients); later positions keep their numbers."""
+        """Free the events before ``position`` (a rolling record's finished patients); later positions keep numbers."""
         self._log.forget_before(position)
         self._patient_order = None
         self._sorted_key = None

@@ -1,4 +1,4 @@
-"""The multi-system record: the ledger, one store per system, the latest-value table, and readers."""
+"""The multi-system record: the ledger, one store per system, and per-system views (GP readers: :mod:`.gp`)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ import datetime as dt
 import numpy as np
 
 from twin_env.record.artefacts import ArtefactConfig, resolve_artefacts
-from twin_env.record.latest import LatestObservations
+from twin_env.record.gp.items import GpItems
 from twin_env.record.ledger import Ledger, LedgerKind
-from twin_env.record.store import SystemStore
+from twin_env.record.store import ItemType, SystemStore
 from twin_env.record.systems.gp import record_gp
 from twin_env.record.systems.imaging import record_imaging
 from twin_env.record.systems.letters import record_letters
 from twin_env.record.systems.pas import record_pas
 from twin_env.record.systems.pathology import record_pathology
 from twin_env.record.views import PatientView, build_items
-from twin_env.vocab.concepts import Concept, concept_code
-from twin_env.vocab.dates import DateLike, day_number, to_date
+from twin_env.vocab.concepts import OBSERVATION_COLUMN, OBSERVATIONS, Concept, concept_code
+from twin_env.vocab.dates import NO_DAY, DateLike, day_number, to_date
 
 SYSTEMS: tuple[str, ...] = ("gp", "pas", "lab", "imaging", "letters")
 
@@ -61,7 +61,7 @@ class Record:
         self.stores = {name: SystemStore(name) for name in SYSTEMS}
         #: Per system and for the ledger, (N,) position where each row's current patient's items begin.
         self._episode_start = {name: np.zeros(n, dtype=np.int64) for name in (*SYSTEMS, "ledger")}
-        self.latest = LatestObservations(n, first_id)
+        self._as_of = np.full(n, NO_DAY, dtype=np.int64)  # each row's day as of the last advance
         #: Model outputs written back to the GP record, one dict of (k,) columns per run.
         self.model_outputs: list[dict[str, np.ndarray]] = []
 
@@ -69,7 +69,7 @@ class Record:
         """New patients in batch ``rows`` (k,), with random-stream keys ``patient_keys`` (k,).
 
         The old patients' events are ingested first; the rows keep their ids and ledger numbering,
-        their latest values are forgotten, and their artefact draws restart at event counter 0.
+        readers see only the new patients' items, and their artefact draws restart at event counter 0.
         """
         rows = np.asarray(rows, dtype=np.intp)
         self.ingest()
@@ -77,7 +77,6 @@ class Record:
         self._episode_seq[rows] = self.ledger.next_seq(rows)
         for name, log in self._logs():
             self._episode_start[name][rows] = len(log)
-        self.latest.clear(rows)
 
     def forget_finished_patients(self) -> None:
         """Free the ledger events and items of patients who left their rows (a rolling record).
@@ -124,12 +123,23 @@ class Record:
         record_imaging(batch, cfg, s["imaging"])
         letters = record_letters(batch, cfg, s["letters"])
         record_gp(batch, cfg, s["gp"], results, letters)
-        new = s["gp"].take_unread()
-        self.latest.add(new["patient"], new["concept"], new["value"], new["event_day"], new["available_day"])
+
+    @property
+    def n_patients(self) -> int:
+        """N: patient rows (ids ``first_id .. first_id + N - 1``)."""
+        return len(self._keys)
+
+    @property
+    def episode_seq(self) -> np.ndarray:
+        """(N,) ledger seq of each row's current patient's first event (readers drop items before it); read-only."""
+        view = self._episode_seq.view()
+        view.flags.writeable = False
+        return view
 
     def advance(self, date: DateLike | np.ndarray) -> None:
-        """Make the latest-value table current for ``date``, or per row for (N,) day numbers (dates ascending)."""
-        self.latest.advance(date if isinstance(date, np.ndarray) else day_number(date))
+        """Set the current date: ``date``, or per row for (N,) day numbers (what :meth:`latest_values` reads)."""
+        day = date if isinstance(date, np.ndarray) else day_number(date)
+        self._as_of[:] = np.broadcast_to(np.asarray(day, dtype=np.int64), self._as_of.shape)
 
     def view(self, system: str, patient: int, as_of: DateLike) -> PatientView:
         """What ``system`` shows for ``patient`` (id) as of ``as_of``: items available by then."""
@@ -211,18 +221,23 @@ class Record:
         self.ingest()
 
     def latest_values(self, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
-        """Latest GP-recorded value (N,) and date (N,) of an observation as of the last :meth:`advance`."""
-        return self.latest.latest(concept)
+        """Latest GP-recorded value (N,) (NaN if none) and its effective date (N,) ``datetime64[D]`` (NaT if none).
+
+        "Latest" is by effective date (then ledger seq) among the observations of ``concept`` the
+        GP record shows each row's current patient as of the last :meth:`advance`.
+        """
+        if OBSERVATION_COLUMN[concept] < 0:
+            allowed = [c.name for c in OBSERVATIONS]
+            raise ValueError(f"{Concept(concept).name} is not an observation; allowed: {allowed}")
+        patients = self.first_id + np.arange(self.n_patients, dtype=np.int64)
+        items = GpItems.of(self, patients, self._as_of)
+        found, value, day, _ = items.last(items.select(ItemType.OBSERVATION, (int(concept),)))
+        return value, np.where(found, day.astype("datetime64[D]"), np.datetime64("NaT"))
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the ledger, the stores and the latest-value table, in bytes."""
-        return (
-            self.ledger.nbytes
-            + sum(s.nbytes for s in self.stores.values())
-            + self.latest.value.nbytes
-            + self.latest.day.nbytes
-        )
+        """Memory held by the ledger and the stores, in bytes."""
+        return self.ledger.nbytes + sum(s.nbytes for s in self.stores.values())
 
     def _links(self, patient: np.ndarray, seq: np.ndarray) -> np.ndarray:
         if len(patient) == 0:

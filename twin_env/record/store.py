@@ -62,7 +62,7 @@ class SystemStore:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._log = ChunkedLog(STORE_COLUMNS)
+        self._log = ChunkedLog(STORE_COLUMNS, unread=False)  # readers keep their own position (since)
         self._order: np.ndarray | None = None
         self._ordered_patient: np.ndarray | None = None
 
@@ -93,10 +93,6 @@ class SystemStore:
         }
         self._log.append(columns, k)
         self._order = None
-
-    def take_unread(self) -> dict[str, np.ndarray]:
-        """Items appended since the last call, as (k,) columns."""
-        return self._log.take_unread()
 
     def since(self, start: int) -> dict[str, np.ndarray]:
         """Items from position ``start`` (in append order) on, as (k,) columns; reads only the newer chunks."""

@@ -7,12 +7,12 @@ Gymnasium shields that apply it to actions are in :mod:`twin_env.envs.wrappers` 
 
 from __future__ import annotations
 
+from twin_env.record.gp.snapshot import RecordSnapshot
 from twin_env.safety.audit import AuditLog, VerifyResult, canonical_json, read_entries, verify
 from twin_env.safety.engine import Violation, judge
 from twin_env.safety.fhir import audit_to_fhir
 from twin_env.safety.metrics import SafetyMetrics
 from twin_env.safety.rules import Rule, RuleSet
-from twin_env.safety.snapshot import RecordSnapshot
 
 __all__ = [
     "AuditLog", "RecordSnapshot", "Rule", "RuleSet", "SafetyMetrics", "VerifyResult", "Violation", "audit_to_fhir",

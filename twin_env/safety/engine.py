@@ -6,9 +6,9 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
+from twin_env.record.gp.snapshot import RecordSnapshot
 from twin_env.safety.predicates import evaluate
 from twin_env.safety.rules import Rule, RuleSet
-from twin_env.safety.snapshot import RecordSnapshot
 from twin_env.vocab.orders import Order
 
 

@@ -2,7 +2,7 @@
 
 A condition is a JSON object with exactly one key, the predicate name, whose value holds its
 arguments. Combinators: ``{"all": [c, ...]}``, ``{"any": [c, ...]}``, ``{"not": c}``. Record
-predicates read a :class:`~twin_env.safety.snapshot.RecordSnapshot` and cite what they read;
+predicates read a :class:`~twin_env.record.gp.snapshot.RecordSnapshot` and cite what they read;
 order predicates read the proposed :class:`~twin_env.vocab.orders.Order`. Drug lists may name a
 class of the rule file as ``"@class"``.
 """
@@ -14,8 +14,8 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from twin_env.record.gp.snapshot import RecordSnapshot
 from twin_env.record.store import ItemType
-from twin_env.safety.snapshot import RecordSnapshot
 from twin_env.vocab.concepts import OBSERVATIONS, Concept
 from twin_env.vocab.drugs import DRUGS
 from twin_env.vocab.orders import Order

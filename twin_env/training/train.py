@@ -32,10 +32,10 @@ from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
-from twin_env.evaluation.cohorts import TRAIN_POPULATION_SEED, VALIDATION_POPULATION_SEED, cohort_config
-from twin_env.policies.sb3_model import ALGOS, load_algo
 from twin_env.envs.wrappers.costs import VectorLagrangianReward
 from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
+from twin_env.evaluation.cohorts import TRAIN_POPULATION_SEED, VALIDATION_POPULATION_SEED, cohort_config
+from twin_env.policies.sb3_model import ALGOS, load_algo
 from twin_env.training.validation import ValidationCallback
 
 #: Shield modes training can run behind (``mask`` would judge every action of every row each step).

@@ -16,6 +16,9 @@ DAYS_PER_YEAR = 365.25
 DEFAULT_START_DATE = "2020-04-01"
 #: A day number that never comes (int32 max): a pending event that is not scheduled, an item never shown.
 NEVER = int(np.iinfo(np.int32).max)
+#: A day number before every day (int32 min): "no such item yet" in readers of the record (a value never
+#: recorded, a drug never issued). Held in int64 arrays, ``day - NO_DAY`` cannot overflow.
+NO_DAY = int(np.iinfo(np.int32).min)
 
 DateLike = dt.date | np.datetime64 | str
 

@@ -22,11 +22,11 @@ from twin_env.envs.actions import ACTION_INDEX, ACTIONS, N_ACTIONS, RecordContex
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
 from twin_env.envs.primary_care_env import PrimaryCareEnv
+from twin_env.record.gp.snapshot import RecordSnapshot
 from twin_env.safety.audit import AuditLog, audit_key
 from twin_env.safety.engine import Violation, judge
 from twin_env.safety.metrics import SafetyMetrics
 from twin_env.safety.rules import RuleSet
-from twin_env.safety.snapshot import RecordSnapshot
 from twin_env.vocab.orders import Order
 
 MODES: tuple[str, ...] = ("mask", "replace", "block", "raise")
@@ -141,13 +141,12 @@ def shield_action(
 def row_snapshot(batch: Batch, ctx: RecordContext, row: int) -> RecordSnapshot:
     """The GP record of batch ``row``'s current patient on its decision date."""
     sim = batch.sim
-    return RecordSnapshot.from_store(
-        sim.record.stores["gp"],
+    return RecordSnapshot.from_record(
+        sim.record,
         sim.record.first_id + row,
         int(sim.days[row]),
         float(ctx.age_years[row]),
         ctx.params["current_medication_window_days"],
-        int(batch.table.episode_seq[row]),
     )
 
 

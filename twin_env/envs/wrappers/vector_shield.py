@@ -20,9 +20,9 @@ from twin_env.envs.core import Batch
 from twin_env.envs.model_actions import MODEL_ACTIONS
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
 from twin_env.envs.wrappers.shield import DO_NOTHING, MODES, row_snapshot, shield_action, shield_rules
+from twin_env.record.gp.snapshot import RecordSnapshot
 from twin_env.safety.engine import Violation, judge
 from twin_env.safety.rules import RuleSet
-from twin_env.safety.snapshot import RecordSnapshot
 
 
 class _RowJudge:

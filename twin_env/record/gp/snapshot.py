@@ -1,7 +1,8 @@
-"""What the GP record shows for one patient on the decision date: the only thing rules may read.
+"""What the GP record shows for one patient on a day, item by item with ledger ids: the reader for rules.
 
-Built from the GP system's store (items with ``available_day <= day``), never from the twin.
-Each item keeps its ledger event id (``"<patient>-<seq>"``), which rules cite as evidence.
+Built from the GP system's store (items visible by :mod:`twin_env.record.gp.visibility`), never
+from the twin. Each item keeps its ledger event id (``"<patient>-<seq>"``), which safety rules cite
+as evidence; :attr:`RecordSnapshot.digest` pins the whole snapshot in audit logs.
 """
 
 from __future__ import annotations
@@ -12,22 +13,26 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from twin_env.record.gp.coding import DRUG_OF_CONCEPT
+from twin_env.record.gp.visibility import visible
 from twin_env.record.store import ItemType, SystemStore
 from twin_env.vocab.concepts import Concept
-from twin_env.vocab.drugs import DRUGS
+
+if TYPE_CHECKING:
+    from twin_env.record.record import Record
+
+__all__ = ["DRUG_OF_CONCEPT", "RecordSnapshot", "SnapshotItem"]
 
 _ITEM_TYPES: dict[int, ItemType] = {int(t): t for t in ItemType}
 _CONCEPTS: dict[int, Concept] = {int(c): c for c in Concept}
-#: dm+d concept -> drug name of the catalogue.
-DRUG_OF_CONCEPT: dict[Concept, str] = {c: d.name for d in DRUGS.values() for c in d.products.values()}
 
 
 class SnapshotItem(NamedTuple):
-    """One visible GP item: ledger event id, type, concept, value (NaN if none), effective day (a tuple: cheap to build)."""
+    """One visible GP item: ledger event id, type, concept, value (NaN if none), days (a tuple: cheap to build)."""
 
     id: str
     item: ItemType
@@ -63,29 +68,48 @@ class RecordSnapshot:
     medication_window_days: float
 
     @classmethod
-    def from_store(cls, store: SystemStore, patient: int, day: int, age_years: float, medication_window_days: float,
-                   first_seq: int = 0) -> RecordSnapshot:
+    def from_store(
+        cls, store: SystemStore, patient: int, day: int, age_years: float, medication_window_days: float,
+        first_seq: int = 0,
+    ) -> RecordSnapshot:  # fmt: skip
         """``first_seq``: the patient's first event seq (a rolling vector-env record reuses ids across episodes)."""
         cols = store.columns
-        rows = store.rows_of(patient, day)
-        rows = rows[cols["seq"][rows] >= first_seq]
+        rows = store.rows_of(patient)
+        rows = rows[visible(cols["available_day"][rows], cols["seq"][rows], day, first_seq)]
         rows = rows[np.lexsort(tuple(cols[k][rows] for k in ("available_day", "concept", "item", "seq", "event_day")))]
         return cls(patient, day, float(age_years), {k: cols[k][rows] for k in _COLUMNS}, medication_window_days)
 
     @classmethod
-    def from_items(cls, patient: int, day: int, age_years: float, items: Sequence[SnapshotItem],
-                   medication_window_days: float) -> RecordSnapshot:
+    def from_record(
+        cls, record: Record, patient: int, day: int, age_years: float, medication_window_days: float
+    ) -> RecordSnapshot:
+        """The snapshot of ``patient`` (id) of ``record``: its current patient's items (:attr:`Record.episode_seq`)."""
+        first_seq = int(record.episode_seq[patient - record.first_id])
+        return cls.from_store(record.stores["gp"], patient, day, age_years, medication_window_days, first_seq)
+
+    @classmethod
+    def from_items(
+        cls, patient: int, day: int, age_years: float, items: Sequence[SnapshotItem], medication_window_days: float
+    ) -> RecordSnapshot:
         """A snapshot of ``items`` (already in effective-date order; ids ``"<patient>-<seq>"``)."""
-        rows = [(int(i.id.rsplit("-", 1)[1]), int(i.item), int(i.concept), i.value, i.day, i.available_day, i.flags) for i in items]
-        columns = {k: np.array([r[j] for r in rows], dtype=np.float64 if k == "value" else np.int64) for j, k in enumerate(_COLUMNS)}
+        rows = [
+            (int(i.id.rsplit("-", 1)[1]), int(i.item), int(i.concept), i.value, i.day, i.available_day, i.flags)
+            for i in items
+        ]
+        columns = {
+            k: np.array([r[j] for r in rows], dtype=np.float64 if k == "value" else np.int64)
+            for j, k in enumerate(_COLUMNS)
+        }
         return cls(patient, day, float(age_years), columns, medication_window_days)
 
-    def _items(self, where: np.ndarray) -> tuple[SnapshotItem, ...]:
-        """SnapshotItems of the rows ``where`` selects (a bool mask or indices), in snapshot order."""
+    def _items(self, where: np.ndarray | slice) -> tuple[SnapshotItem, ...]:
+        """SnapshotItems of the rows ``where`` selects (a bool mask, indices or a slice), in snapshot order."""
         c = self.columns
         fields = zip(*(c[k][where].tolist() for k in _COLUMNS))
-        return tuple(SnapshotItem(f"{self.patient}-{seq}", _ITEM_TYPES[item], _CONCEPTS[concept], value, day, available, flags)
-                     for seq, item, concept, value, day, available, flags in fields)
+        return tuple(
+            SnapshotItem(f"{self.patient}-{seq}", _ITEM_TYPES[item], _CONCEPTS[concept], value, day, available, flags)
+            for seq, item, concept, value, day, available, flags in fields
+        )
 
     @functools.cached_property
     def items(self) -> tuple[SnapshotItem, ...]:
@@ -114,6 +138,7 @@ class RecordSnapshot:
         return self._items(found[-1:])[0] if found.size else None
 
     def death(self) -> SnapshotItem | None:
+        """The first recorded death, or None."""
         found = np.flatnonzero(self._where(ItemType.DEATH))
         return self._items(found[:1])[0] if found.size else None
 
@@ -132,7 +157,15 @@ class RecordSnapshot:
     @functools.cached_property
     def digest(self) -> str:
         """SHA-256 (hex) of the canonical JSON of (patient, day, items); see ``docs/safety.md``."""
-        rows = [[i.id, int(i.item), int(i.concept), None if math.isnan(i.value) else i.value, i.day, i.available_day, i.flags] for i in self.items]
-        text = json.dumps({"day": self.day, "items": rows, "patient": self.patient}, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        rows = [
+            [i.id, int(i.item), int(i.concept), _json_value(i.value), i.day, i.available_day, i.flags]
+            for i in self.items
+        ]
+        doc = {"day": self.day, "items": rows, "patient": self.patient}
+        text = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+
+def _json_value(value: float) -> float | None:
+    """A recorded value for canonical JSON: None for NaN (no value)."""
+    return None if math.isnan(value) else value

@@ -1,0 +1,135 @@
+"""The GP items n patients' records show on their days, with windowed queries: the reader for model inputs.
+
+:meth:`GpItems.of` reads each patient's current-episode items from the GP store once and keeps
+those visible (:mod:`twin_env.record.gp.visibility`); queries then answer per patient (n,) in a
+few vectorised passes: the latest or first item of a set of concepts, the current medication.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from twin_env.record.gp.visibility import visible
+from twin_env.record.store import ItemType
+from twin_env.vocab.dates import NO_DAY
+
+if TYPE_CHECKING:
+    from twin_env.record.record import Record
+
+
+class GpItems:
+    """The GP items of ``n`` requested patients visible on ``day``, each tagged with its patient's position.
+
+    ``cols``: (k,) store columns of the items; ``out``: (k,) position of each item's patient in
+    the request; ``day``: one day number (days since 1970-01-01) for all patients, or (n,) one
+    per patient (vector-env rows drift apart). Per-patient results are (n,) arrays; days are
+    int64 (:data:`~twin_env.vocab.dates.NO_DAY` if none), seqs int64 ledger seqs (-1 if none).
+    """
+
+    def __init__(self, cols: dict[str, np.ndarray], out: np.ndarray, n: int, day: int | np.ndarray) -> None:
+        self.cols, self.out, self.n, self.day = cols, out, n, day
+
+    @classmethod
+    def of(
+        cls, record: Record, patients: np.ndarray, day: int | np.ndarray, first_seq: np.ndarray | None = None
+    ) -> GpItems:
+        """The visible GP items of ``patients`` (n,) ids, distinct, of ``record``.
+
+        ``first_seq`` (n,): each patient's first ledger seq (a rolling record reuses ids; earlier
+        patients' items are not this one's); default :attr:`Record.episode_seq` of the rows.
+        """
+        cols = record.current_items("gp", patients)
+        n_record = record.n_patients
+        if first_seq is None:
+            first_seq = record.episode_seq[patients - record.first_id].astype(np.int64)
+        out_row = np.full(n_record, -1, dtype=np.int64)
+        out_row[patients - record.first_id] = np.arange(len(patients))
+        local = cols["patient"].astype(np.int64) - record.first_id
+        rows = np.flatnonzero((local >= 0) & (local < n_record))
+        rows = rows[out_row[local[rows]] >= 0]
+        out = out_row[local[rows]]
+        today = np.broadcast_to(np.asarray(day, dtype=np.int64), patients.shape)[out]
+        keep = visible(cols["available_day"][rows], cols["seq"][rows], today, first_seq[out])
+        rows = rows[keep]
+        return cls({k: v[rows] for k, v in cols.items()}, out[keep], len(patients), day)
+
+    def select(
+        self, item: ItemType, concepts: tuple[int, ...] | None = None, since: int | np.ndarray | None = None
+    ) -> np.ndarray:
+        """Indices of items of type ``item`` with one of ``concepts`` (any if None), effective on or after ``since``."""
+        c = self.cols
+        mask = c["item"] == item
+        if concepts is not None:
+            mask &= np.isin(c["concept"], np.asarray(concepts, dtype=np.int16))
+        if since is not None:
+            mask &= c["event_day"] >= np.broadcast_to(since, (self.n,))[self.out]
+        return np.flatnonzero(mask)
+
+    def concept_values(self, lookup: np.ndarray) -> np.ndarray:
+        """(k,) ``lookup[concept]`` of every item (``lookup``: an array indexed by concept)."""
+        return lookup[self.cols["concept"]]
+
+    def one_per_event(self, idx: np.ndarray) -> np.ndarray:
+        """``idx`` keeping one item per (patient, ledger event): a result filed twice counts once."""
+        key = self.out[idx] << 32 | self.cols["seq"][idx]
+        return idx[np.unique(key, return_index=True)[1]]
+
+    def sd(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per patient: (sample SD of the values among ``idx``, NaN with fewer than 2; int64 count)."""
+        grp, x = self.out[idx], self.cols["value"][idx]
+        k = np.bincount(grp, minlength=self.n).astype(np.int64)
+        mean = np.bincount(grp, x, minlength=self.n) / np.maximum(k, 1)
+        ss = np.bincount(grp, (x - mean[grp]) ** 2, minlength=self.n)
+        return np.where(k >= 2, np.sqrt(ss / np.maximum(k - 1, 1)), np.nan), k
+
+    def last(
+        self, idx: np.ndarray, values: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per patient: (found bool, value, day, seq) of the latest item (by effective day, then seq) among ``idx``.
+
+        ``values`` (one per item, default the recorded value) is what ``value`` is read from.
+        """
+        c = self.cols
+        values = c["value"] if values is None else values
+        order = idx[np.lexsort((c["seq"][idx], c["event_day"][idx], self.out[idx]))]
+        found = np.zeros(self.n, dtype=bool)
+        value, day, seq = (
+            np.full(self.n, np.nan),
+            np.full(self.n, NO_DAY, dtype=np.int64),
+            np.full(self.n, -1, dtype=np.int64),
+        )
+        row = self.out[order]  # ascending groups; assigning in order leaves the last of each group
+        found[row] = True
+        value[row], day[row], seq[row] = values[order], c["event_day"][order], c["seq"][order]
+        return found, value, day, seq
+
+    def first(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per patient: (found bool, day, seq, count) of the earliest item among ``idx`` and how many there are."""
+        c = self.cols
+        order = idx[np.lexsort((-c["seq"][idx], -c["event_day"][idx], self.out[idx]))]
+        found = np.zeros(self.n, dtype=bool)
+        day, seq = np.full(self.n, NO_DAY, dtype=np.int64), np.full(self.n, -1, dtype=np.int64)
+        row = self.out[order]
+        found[row] = True
+        day[row], seq[row] = c["event_day"][order], c["seq"][order]
+        count = np.bincount(self.out[idx], minlength=self.n).astype(np.int64)
+        return found, day, seq, count
+
+    def current_medication(
+        self, concepts: tuple[int, ...], window_days: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per patient: (current, day, seq) of the latest issue of one of ``concepts`` within ``window_days``.
+
+        An issue is current if no end of the same concept is dated after it.
+        """
+        current = np.zeros(self.n, dtype=bool)
+        day, seq = np.full(self.n, NO_DAY, dtype=np.int64), np.full(self.n, -1, dtype=np.int64)
+        for concept in concepts:
+            issued, _, issue_day, issue_seq = self.last(self.select(ItemType.MEDICATION, (concept,)))
+            ended, _, end_day, _ = self.last(self.select(ItemType.MEDICATION_END, (concept,)))
+            now = issued & (issue_day >= self.day - window_days) & (~ended | (end_day < issue_day)) & (issue_day > day)
+            current |= now
+            day[now], seq[now] = issue_day[now], issue_seq[now]
+        return current, day, seq
