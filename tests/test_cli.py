@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from twin_env.cli import main
+from twin_env.commands import MARKER
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +30,7 @@ def first_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_simulate_writes_every_format_and_a_manifest(first_run: Path) -> None:
-    assert {p.name for p in first_run.iterdir()} == {"fhir", "hl7", "letters", "opensafely", "manifest.json"}
+    assert {p.name for p in first_run.iterdir()} == {"fhir", "hl7", "letters", "opensafely", "manifest.json", MARKER}
     manifest = json.loads((first_run / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["config"]["patients"] == 200
     assert manifest["outputs"]["fhir"]["files"] == 200 == len(list((first_run / "fhir").glob("*.json")))
@@ -52,16 +53,26 @@ def test_refuses_to_overwrite_unless_asked(tmp_path: Path, capsys: pytest.Captur
     err = capsys.readouterr().err
     assert "not empty" in err and "--overwrite" in err and err.count("\n") == 1
     assert _files(out) == {"keep.txt": b"mine"}
-    assert main([*small, "--overwrite"]) == 0
-    assert (out / "manifest.json").exists() and not (out / "keep.txt").exists()
+    assert main([*small, "--overwrite"]) == 2  # not written by twin-env: never replaced
+    assert "not written by twin-env" in capsys.readouterr().err and _files(out) == {"keep.txt": b"mine"}
+    (out / "keep.txt").unlink()
+    assert main(small) == 0 and main([*small, "--overwrite"]) == 0
+    assert (out / "manifest.json").exists() and (out / MARKER).is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert (out.stat().st_mode & 0o777) == 0o777 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--patients", "-5", "--years", "1"], "--patients must be a non-negative integer"),
-        (["--patients", "5", "--years", "-1"], "--years must be a non-negative number"),
+        (["--patients", "-5", "--years", "1"], "argument --patients: must be an integer in [1, "),
+        (["--patients", "5", "--years", "-1"], "argument --years: must be a number in (0, 100]"),
         (["--patients", "5", "--years", "1", "--formats", "fhir", "pdf"], "allowed: fhir, hl7, letters, opensafely"),
         (["--patients", "5", "--years", "1", "--min-age", "80", "--max-age", "40"], "--min-age"),
     ],
@@ -69,7 +80,11 @@ def test_refuses_to_overwrite_unless_asked(tmp_path: Path, capsys: pytest.Captur
 def test_bad_input_is_one_line_exit_2_and_nothing_written(
     extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["simulate", *extra, "--out", str(tmp_path / "out")]) == 2
+    try:
+        code = main(["simulate", *extra, "--out", str(tmp_path / "out")])
+    except SystemExit as exc:  # refused while parsing
+        code = exc.code
+    assert code == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
@@ -80,7 +95,7 @@ def test_unparsable_number_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Cap
         main(["simulate", "--patients", "five", "--years", "1", "--out", str(tmp_path / "out")])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "invalid int value" in err and err.count("\n") == 1
+    assert "argument --patients: must be an integer" in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
 
 
@@ -116,5 +131,5 @@ def test_quick_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFix
     results = json.loads((demo / "evaluation" / "results.json").read_text())
     assert results["shielded"] and len(results["policies"]) == 7
     assert all(p["safety"]["executed_hard_violations"] == 0 for p in results["policies"].values())
-    assert {p.name for p in demo.iterdir()} == {"records", "evaluation", "ppo"}
+    assert {p.name for p in demo.iterdir()} == {"records", "evaluation", "ppo", MARKER}
     assert (demo / "evaluation" / "timeline_maskable_ppo_ppo.png").is_file()

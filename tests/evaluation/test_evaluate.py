@@ -85,9 +85,11 @@ def test_evaluate_command_writes_outputs(tmp_path, capsys) -> None:
     assert not list(tmp_path.glob("*.png"))
     shielded = parser.parse_args([*argv, "--shielded"])
     assert shielded.func(shielded) == 0 and "hard violations executed" in capsys.readouterr().out
-    bad = parser.parse_args([*argv, "--episodes", "1"])
-    with pytest.raises(CommandError, match="episodes must be >= 2"):
-        bad.func(bad)
+    with pytest.raises(SystemExit):  # refused while parsing: one line naming --episodes (tests/test_bad_inputs.py)
+        parser.parse_args([*argv, "--episodes", "1"])
+    with pytest.raises(CommandError, match="--policy"):
+        unknown = parser.parse_args([*argv[:1], "--policy", "no_such_policy"])
+        unknown.func(unknown)
 
 
 def test_missing_matplotlib_is_a_clear_error(tmp_path, monkeypatch) -> None:

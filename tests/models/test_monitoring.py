@@ -53,4 +53,5 @@ def test_models_evaluate_writes_a_calibration_plot(tmp_path, monkeypatch: pytest
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the viz extra were not installed
     assert main([*args, "--out", str(tmp_path / "b")]) == 0
     assert "pip install 'twin_env[viz]'" in capsys.readouterr().err
-    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["calibration.csv", "report.json", "report.md"]
+    written = sorted(p.name for p in (tmp_path / "b").iterdir())
+    assert written == [".twin-env-output", "calibration.csv", "report.json", "report.md"]

@@ -71,7 +71,7 @@ def test_any_tampering_is_detected(log: tuple, tmp_path_factory: pytest.TempPath
     path, _, head = log
     raw = path.read_bytes()
     lines = raw.splitlines(keepends=True)
-    how = data.draw(st.sampled_from(["byte", "delete", "swap"]))
+    how = data.draw(st.sampled_from(["byte", "delete", "swap", "insert", "truncate"]))
     if how == "byte":
         i = data.draw(st.integers(0, len(raw) - 1))
         b = data.draw(st.integers(0, 255).filter(lambda x: x != raw[i]))
@@ -79,6 +79,11 @@ def test_any_tampering_is_detected(log: tuple, tmp_path_factory: pytest.TempPath
     elif how == "delete":
         i = data.draw(st.integers(0, len(lines) - 1))
         bad = b"".join(lines[:i] + lines[i + 1 :])
+    elif how == "insert":  # a copy of a valid line anywhere
+        i, j = data.draw(st.integers(0, len(lines))), data.draw(st.integers(0, len(lines) - 1))
+        bad = b"".join(lines[:i] + [lines[j]] + lines[i:])
+    elif how == "truncate":  # cut at any byte
+        bad = raw[: data.draw(st.integers(0, len(raw) - 1))]
     else:
         i, j = sorted(data.draw(st.lists(st.integers(0, len(lines) - 1), min_size=2, max_size=2, unique=True)))
         lines[i], lines[j] = lines[j], lines[i]

@@ -2,69 +2,22 @@
 
 A subcommand module defines ``add_parser(subparsers)`` (registers its arguments and sets
 ``func``) and a function ``run(args) -> int``. This package also holds what they share: the
-one-line :class:`CommandError`, the all-or-nothing output directory and a small progress bar.
+one-line :class:`CommandError` (:mod:`.errors`), the all-or-nothing output directory
+(:mod:`.output_dir`) and a small progress bar.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TextIO
 
-__all__ = ["COMMANDS", "CommandError", "ProgressBar", "atomic_output_dir"]
+from twin_env.commands.errors import CommandError
+from twin_env.commands.output_dir import MARKER, atomic_output_dir, check_output_dir
+
+__all__ = ["COMMANDS", "MARKER", "CommandError", "ProgressBar", "atomic_output_dir", "check_output_dir"]
 
 #: Subcommand modules, in the order ``twin-env --help`` lists them.
 COMMANDS: tuple[str, ...] = ("simulate", "demo", "train", "evaluate", "trial", "models", "audit")
-
-
-class CommandError(Exception):
-    """Bad input or an unusable path: reported as one line on stderr, exit code 2."""
-
-
-def _writable_parent(target: Path) -> Path:
-    parent = target.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise CommandError(f"cannot write to {target}: {parent} is not a writable directory")
-    return parent
-
-
-@contextlib.contextmanager
-def atomic_output_dir(target: str | Path, *, overwrite: bool) -> Iterator[Path]:
-    """Yield a temporary sibling of ``target`` to write into; on success it replaces ``target``.
-
-    Refuses a non-empty ``target`` unless ``overwrite``; on any error (or interrupt) the temporary
-    directory is removed and ``target`` is left as it was.
-    """
-    target = Path(target).absolute()
-    if target.exists() and not target.is_dir():
-        raise CommandError(f"{target} exists and is not a directory")
-    if target.is_dir() and any(target.iterdir()) and not overwrite:
-        raise CommandError(f"{target} is not empty; use --overwrite to replace it")
-    _writable_parent(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
-    except OSError as exc:
-        raise CommandError(f"cannot write to {target}: {exc.strerror or exc}") from None
-    try:
-        yield work
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            target.rename(old / target.name)
-            work.rename(target)
-            shutil.rmtree(old)
-        else:
-            work.rename(target)
-    finally:
-        if work.exists():
-            shutil.rmtree(work)
 
 
 class ProgressBar:

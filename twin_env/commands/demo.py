@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from twin_env.commands import atomic_output_dir
+from twin_env.commands import atomic_output_dir, check_output_dir
+from twin_env.commands.checks import real_arg
 from twin_env.commands.evaluate import DEFAULT_POLICIES
 from twin_env.commands.simulate import SimulationConfig, simulate
 
@@ -78,7 +79,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", type=Path, default=Path("demo_output"), help="output directory (replaced)")
     parser.add_argument(
-        "--train-minutes", type=float, default=1.5, help="wall-clock limit of PPO training (default 1.5)"
+        "--train-minutes",
+        type=real_arg(0, 24 * 60, lo_open=True),
+        default=1.5,
+        help="wall-clock limit of PPO training (minutes, up to a day; default 1.5)",
     )
     parser.add_argument("--quick", action="store_true", help="tiny settings (seconds; for tests)")
     parser.set_defaults(func=run)
@@ -92,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from twin_env.evaluation.evaluate import SUMMARY_COLUMNS, evaluate, markdown_table, write_outputs  # noqa: PLC0415
     from twin_env.training.train import train  # noqa: PLC0415 (needs the sb3 extra)
 
+    check_output_dir(args.out, overwrite=True)
     s = QUICK if args.quick else DEMO
     started, out = time.monotonic(), args.out.absolute()
     with atomic_output_dir(out, overwrite=True) as work:

@@ -10,14 +10,16 @@ behind the vector safety shield (``replace`` mode) and adds proposed/executed ha
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from twin_env.commands import CommandError
+from twin_env.commands import CommandError, atomic_output_dir, check_output_dir
+from twin_env.commands.checks import MAX_SEED, env_config_arg, int_arg
+from twin_env.commands.policy_check import check_policies
 
 __all__ = ["add_parser", "run"]
 
 DEFAULT_POLICIES = ("do_nothing", "random", "usual_care", "nice_guideline", "qrisk3_threshold")
+MAX_EPISODES = 1_000_000
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -31,11 +33,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME|PATH",
         help=f"policies to compare (default: {' '.join(DEFAULT_POLICIES)})",
     )
-    parser.add_argument("--episodes", type=int, default=200, help="evaluation patients, one episode each (default 200)")
-    parser.add_argument("--seed", type=int, default=0, help="first evaluation patient (default 0)")
-    parser.add_argument("--out", type=Path, default=None, help="directory for results.json, table.md, CSVs and plots")
     parser.add_argument(
-        "--env-config", type=json.loads, default=None, help="EnvConfig overrides as JSON, e.g. '{\"horizon_years\": 5}'"
+        "--episodes",
+        type=int_arg(2, MAX_EPISODES),
+        default=200,
+        help=f"evaluation patients, one episode each (2 to {MAX_EPISODES:,}; default 200)",
+    )
+    parser.add_argument("--seed", type=int_arg(0, MAX_SEED), default=0, help="first evaluation patient (default 0)")
+    parser.add_argument("--out", type=Path, default=None, help="directory for results.json, table.md, CSVs and plots")
+    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out directory twin-env wrote")
+    parser.add_argument(
+        "--env-config",
+        type=env_config_arg,
+        default=None,
+        help="EnvConfig overrides as JSON, e.g. '{\"horizon_years\": 5}'",
     )
     parser.add_argument(
         "--shielded", action="store_true", help="run behind the safety shield (replace mode); report violations"
@@ -47,15 +58,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from twin_env.evaluation.evaluate import evaluate, markdown_table, write_outputs  # noqa: PLC0415
 
+    check_policies(args.policy)
+    if args.out is not None:  # refuse a bad --out before the (long) evaluation
+        check_output_dir(args.out, overwrite=args.overwrite)
+        if not args.no_plots:
+            try:
+                import matplotlib  # noqa: F401, PLC0415
+            except ImportError:
+                raise CommandError("plots need matplotlib (pip install 'twin-env[viz]'); or pass --no-plots") from None
     try:
         results = evaluate(args.policy, args.episodes, args.seed, args.env_config, shielded=args.shielded)
     except (ValueError, FileNotFoundError) as exc:
         raise CommandError(str(exc)) from None
     print(markdown_table(results), end="")
     if args.out is not None:
-        try:
-            write_outputs(results, args.out, plots=not args.no_plots)
-        except ImportError as exc:
-            raise CommandError(f"{exc} (or pass --no-plots)") from None
+        with atomic_output_dir(args.out, overwrite=args.overwrite) as work:
+            try:
+                write_outputs(results, work, plots=not args.no_plots)
+            except ImportError as exc:
+                raise CommandError(f"{exc} (or pass --no-plots)") from None
         print(f"results in {args.out}")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import numbers
 from collections.abc import Mapping
@@ -14,6 +15,33 @@ OBSERVATION_MODES: tuple[str, ...] = ("record", "truth", "record+truth")
 #: Model-action thresholds (percent); defaults and their sources: ``twin_env/data/env_parameters.csv``.
 THRESHOLDS: tuple[str, ...] = ("qrisk3_statin_threshold_percent", "qdiabetes_dpp_threshold_percent")
 _THRESHOLD_DEFAULTS = {k: v for k, v in read_scalars("env_parameters.csv").items() if k in THRESHOLDS}
+
+
+#: Upper bounds of the real-valued fields (lower bound 0): beyond them a run is meaningless or would not finish.
+REAL_BOUNDS: dict[str, float] = {
+    "min_age_years": 100.0,
+    "max_age_years": 100.0,
+    "horizon_years": 100.0,
+    "willingness_to_pay_gbp": 1e7,
+    "reward_scale_gbp": 1e9,
+}
+#: Inclusive ranges of the integer fields.
+INT_BOUNDS: dict[str, tuple[int, int]] = {"decision_interval_months": (1, 120), "population_seed": (0, 2**63 - 1)}
+#: The calendar the simulation supports for ``start_date`` (inclusive, ISO dates).
+START_DATE_RANGE: tuple[str, str] = ("1950-01-01", "2100-12-31")
+
+
+def _check_start_date(value: Any) -> None:
+    """``start_date``: an ISO ``YYYY-MM-DD`` string within :data:`START_DATE_RANGE`."""
+    allowed = f"allowed: an ISO date YYYY-MM-DD from {START_DATE_RANGE[0]} to {START_DATE_RANGE[1]}"
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError(f"start_date {value!r}; {allowed}")
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"start_date {value!r} is not a calendar date; {allowed}") from None
+    if not START_DATE_RANGE[0] <= day.isoformat() <= START_DATE_RANGE[1]:
+        raise ValueError(f"start_date {value!r}; {allowed}")
 
 
 def _is_real(value: Any) -> bool:
@@ -61,12 +89,12 @@ class EnvConfig:
     shaping_gamma: float = 0.99
 
     def __post_init__(self) -> None:
-        if self.observation_mode not in OBSERVATION_MODES:
+        if not isinstance(self.observation_mode, str) or self.observation_mode not in OBSERVATION_MODES:
             raise ValueError(f"observation_mode {self.observation_mode!r}; allowed: {list(OBSERVATION_MODES)}")
-        for name in ("min_age_years", "max_age_years", "horizon_years", "willingness_to_pay_gbp", "reward_scale_gbp"):
+        for name, hi in REAL_BOUNDS.items():
             value = getattr(self, name)
-            if not _is_real(value) or not value >= 0 or value == float("inf"):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+            if not _is_real(value) or not 0 <= value <= hi:
+                raise ValueError(f"{name} must be a finite number in [0, {hi:,g}], got {value!r}")
         if not 18 <= self.min_age_years <= self.max_age_years <= 100:
             raise ValueError(
                 "ages must satisfy 18 <= min_age_years <= max_age_years <= 100, "
@@ -78,23 +106,25 @@ class EnvConfig:
                 raise ValueError(f"{name} must be a risk in percent, 0 < value <= 100, got {value!r}")
         if not _is_real(self.shaping_gamma) or not 0 < self.shaping_gamma <= 1:
             raise ValueError(f"shaping_gamma must be a discount factor, 0 < value <= 1, got {self.shaping_gamma!r}")
-        if self.horizon_years <= 0 or self.reward_scale_gbp <= 0:
-            raise ValueError("horizon_years and reward_scale_gbp must be > 0")
-        for name in ("decision_interval_months", "population_seed"):
+        for name in ("horizon_years", "reward_scale_gbp"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        for name, (lo, hi) in INT_BOUNDS.items():
             value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Integral)
-                or value < (1 if name == "decision_interval_months" else 0)
-            ):
-                raise ValueError(
-                    f"{name} must be an integer >= {1 if name == 'decision_interval_months' else 0}, got {value!r}"
-                )
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not lo <= value <= hi:
+                raise ValueError(f"{name} must be an integer in [{lo:,}, {hi:,}], got {value!r}")
+        horizon_months = self.horizon_years * 12
+        if self.decision_interval_months > horizon_months + 1e-9:
+            raise ValueError(
+                f"decision_interval_months must be at most the horizon ({horizon_months:g} months), "
+                f"got {self.decision_interval_months}"
+            )
         if not isinstance(self.artefacts, bool):
             raise ValueError(f"artefacts must be a bool, got {self.artefacts!r}")
+        _check_start_date(self.start_date)
         from twin_env.envs.rewards import REWARDS  # noqa: PLC0415 (rewards imports nothing from here at import time)
 
-        if self.reward not in REWARDS:
+        if not isinstance(self.reward, str) or self.reward not in REWARDS:
             raise ValueError(f"reward {self.reward!r}; allowed: {sorted(REWARDS)}")
 
     @property
@@ -116,6 +146,8 @@ class EnvConfig:
         if not isinstance(value, Mapping):
             raise ValueError(f"config must be a mapping or EnvConfig, got {type(value).__name__}")
         fields = {f.name for f in dataclasses.fields(cls)}
+        if not all(isinstance(k, str) for k in value):
+            raise ValueError(f"config keys must be field names (strings); allowed: {sorted(fields)}")
         unknown = sorted(set(value) - fields)
         if unknown:
             raise ValueError(f"unknown config key(s) {unknown}; allowed: {sorted(fields)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -13,6 +15,10 @@ from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
 from twin_env.envs.observation import observation_space
 from twin_env.vocab.concepts import Concept
+
+#: Keys ``reset(options=...)`` accepts; ``patient_index`` is at most ``2**62 - 1``.
+RESET_OPTIONS: list[str] = ["config", "patient_index"]
+MAX_INDEX = 2**62 - 1
 
 
 class PrimaryCareEnv(gym.Env[dict, int]):
@@ -79,6 +85,8 @@ class PrimaryCareEnv(gym.Env[dict, int]):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
         super().reset(seed=seed)
+        if options is not None and not isinstance(options, Mapping):
+            raise ValueError(f"reset options must be a dict, got {type(options).__name__}; allowed: {RESET_OPTIONS}")
         options = dict(options or {})
         if "config" in options:
             self.config = EnvConfig.from_value(options.pop("config"), self.config)
@@ -88,12 +96,15 @@ class PrimaryCareEnv(gym.Env[dict, int]):
             self._base = int(seed) if seed is not None else int(self.np_random.integers(0, 2**20))
             self._next_episode = 0
         if "patient_index" in options:
-            index = int(options.pop("patient_index"))
+            index = options.pop("patient_index")
+            if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index <= MAX_INDEX:
+                raise ValueError(f"patient_index must be an integer in [0, 2**62 - 1], got {index!r}")
+            index = int(index)
             base, episode = index % 2**20, index // 2**20
         else:
             base, episode = self._base, self._next_episode
         if options:
-            raise ValueError(f"unknown reset option(s) {sorted(options)}; allowed: ['config', 'patient_index']")
+            raise ValueError(f"unknown reset option(s) {sorted(map(str, options))}; allowed: {RESET_OPTIONS}")
         self._batch.reset(base, np.array([episode]))
         self._next_episode = episode + 1
         self._history, self._last_reward = [], 0.0

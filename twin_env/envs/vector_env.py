@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -13,6 +15,9 @@ from twin_env.envs.actions import N_ACTIONS
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
 from twin_env.envs.observation import observation_space
+
+#: Most parallel patients one vector env steps (each holds its whole simulated record in memory).
+MAX_NUM_ENVS = 65_536
 
 
 class PrimaryCareVectorEnv(VectorEnv):
@@ -34,6 +39,9 @@ class PrimaryCareVectorEnv(VectorEnv):
         **_: Any,
     ) -> None:
         self.config = EnvConfig.from_value(config)
+        n = num_envs
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= MAX_NUM_ENVS:
+            raise ValueError(f"num_envs must be an integer in [1, {MAX_NUM_ENVS:,}], got {num_envs!r}")
         self.num_envs = int(num_envs)
         self.render_mode = None
         self.single_observation_space = observation_space(self.config.observation_mode)
@@ -48,8 +56,10 @@ class PrimaryCareVectorEnv(VectorEnv):
         if isinstance(seed, list):
             seed = seed[0]
         super().reset(seed=seed)
+        if options is not None and not isinstance(options, Mapping):
+            raise ValueError(f"reset options must be a dict (empty: none are allowed), got {type(options).__name__}")
         if options:
-            raise ValueError(f"unknown reset option(s) {sorted(options)}; allowed: none")
+            raise ValueError(f"unknown reset option(s) {sorted(map(str, options))}; allowed: none")
         if seed is not None or self._base is None:
             self._base = int(seed) if seed is not None else int(self.np_random.integers(0, 2**20))
             episode = np.zeros(self.num_envs, dtype=np.int64)

@@ -10,6 +10,7 @@ Safety-Gymnasium: ``info["cost"]``, ``info["cost_<rule_id>"]``, ``info["episode_
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
 from twin_env.envs.primary_care_env import PrimaryCareEnv
 from twin_env.record.gp.snapshot import RecordSnapshot
-from twin_env.safety.audit import AuditLog
+from twin_env.safety.audit import AuditLog, audit_key
 from twin_env.safety.engine import Violation, judge
 from twin_env.safety.metrics import SafetyMetrics
 from twin_env.safety.rules import RuleSet
@@ -171,7 +172,8 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         env: a ``PrimaryCare-v0`` env (wrapped or not).
         mode: one of :data:`MODES` (default ``"replace"``).
         rules: ``{"disable": [rule ids], "add": [rule dicts]}`` over the packaged rule file, or None.
-        audit_path: JSON Lines file the audit log is appended to (None: no log).
+        audit_path: JSON Lines file the audit log is appended to (None: no log); locked while open.
+        audit_key_file: file holding the HMAC key of the log (default: ``$TWIN_ENV_AUDIT_KEY``, else keyless).
         fsync: fsync the log after every entry (slower; survives power loss, not just a killed process).
     """
 
@@ -182,16 +184,25 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         rules: dict[str, Any] | None = None,
         audit_path: str | None = None,
         fsync: bool = False,
+        audit_key_file: str | None = None,
     ) -> None:
-        RecordConstructorArgs.__init__(self, mode=mode, rules=rules, audit_path=audit_path, fsync=fsync)
+        RecordConstructorArgs.__init__(
+            self, mode=mode, rules=rules, audit_path=audit_path, fsync=fsync, audit_key_file=audit_key_file
+        )
         gym.Wrapper.__init__(self, env)
-        if mode not in MODES:
+        if not isinstance(mode, str) or mode not in MODES:
             raise ValueError(f"mode {mode!r}; allowed: {list(MODES)}")
+        for name, value in (("audit_path", audit_path), ("audit_key_file", audit_key_file)):
+            if value is not None and (not isinstance(value, (str, os.PathLike)) or not str(value).strip()):
+                raise ValueError(f"{name} must be a file path (str) or None, got {value!r}")
+        if not isinstance(fsync, bool):
+            raise ValueError(f"fsync must be a bool, got {fsync!r}")
         if not isinstance(env.unwrapped, PrimaryCareEnv):
             raise ValueError(f"SafetyShield wraps a PrimaryCareEnv, got {type(env.unwrapped).__name__}")
         self.mode, self.rules = mode, shield_rules(rules)
         self.metrics = SafetyMetrics()
-        self.audit = AuditLog(audit_path, fsync=fsync) if audit_path is not None else None
+        key = audit_key(audit_key_file) if audit_path is not None else None
+        self.audit = AuditLog(audit_path, fsync=fsync, key=key) if audit_path is not None else None
         self.episode, self.episode_cost = -1, 0.0
         self._decision: Decision | None = None
 
@@ -200,6 +211,11 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         if self._decision is None:
             raise RuntimeError("call reset() before step()")
         return self._decision
+
+    @property
+    def audit_head(self) -> str | None:
+        """The audit log's head hash (keep it outside the log's folder; ``twin-env audit verify --head``)."""
+        return self.audit.head if self.audit is not None else None
 
     def action_masks(self) -> np.ndarray:
         """(20,) bool: the env's mask minus every action a hard rule forbids now."""
@@ -276,6 +292,8 @@ def make_shielded_env(
     rules: dict[str, Any] | None = None,
     audit_path: str | None = None,
     fsync: bool = False,
+    audit_key_file: str | None = None,
 ) -> SafetyShield:
     """Entry point of ``twin_env/PrimaryCare-Shielded-v0``: a shielded ``PrimaryCareEnv``."""
-    return SafetyShield(PrimaryCareEnv(config, render_mode), mode=mode, rules=rules, audit_path=audit_path, fsync=fsync)
+    env = PrimaryCareEnv(config, render_mode)
+    return SafetyShield(env, mode=mode, rules=rules, audit_path=audit_path, fsync=fsync, audit_key_file=audit_key_file)
