@@ -111,9 +111,15 @@ def test_evaluation_uses_the_trained_models_decision_interval() -> None:
     from twin_env.evaluation.evaluate import evaluation_overrides
     from twin_env.policies import DoNothingPolicy
 
-    a, b = _Trained("a", decision_interval_months=3, observation_mode="record"), _Trained("b", decision_interval_months=1)
+    a, b = (
+        _Trained("a", decision_interval_months=3, observation_mode="record"),
+        _Trained("b", decision_interval_months=1),
+    )
     assert evaluation_overrides({"horizon_years": 2}, [DoNothingPolicy(), a]) == {
-        "horizon_years": 2, "decision_interval_months": 3, "observation_mode": "record"}
+        "horizon_years": 2,
+        "decision_interval_months": 3,
+        "observation_mode": "record",
+    }
     assert evaluation_overrides(None, [DoNothingPolicy()]) == {}
     with pytest.raises(ValueError, match=r"trained models disagree on decision_interval_months \(\{'a': 3, 'b': 1\}\)"):
         evaluation_overrides(None, [a, b])

@@ -28,7 +28,9 @@ _URI_SYSTEM = {
     "https://dmd.nhs.uk": "dmd",
     "http://loinc.org": "loinc",
     "https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland": "ukcore-ethnic-category",
-    "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland": "ukcore-nhs-number-verification-status",
+    "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland": (
+        "ukcore-nhs-number-verification-status"
+    ),
 }
 
 

@@ -50,13 +50,17 @@ def render_card(name: str) -> str:
         else f"SNOMED CT {c.output.code.code} ({c.output.code.term})"
     )
     lines = [
-        f"### {c.title} (`{c.model_id}`)", "",
-        f"- **Intended use:** {card['intended_use']}", f"- **Population:** {card['population']}",
+        f"### {c.title} (`{c.model_id}`)",
+        "",
+        f"- **Intended use:** {card['intended_use']}",
+        f"- **Population:** {card['population']}",
         f"- **Reference:** {card['reference']}",
         f"- **Output:** {c.output.horizon_years:g}-year risk of {c.output.outcome}, percent; written back as a "
-        f"RiskAssessment; code: {code}.", "",
-        "| input | record source | concepts | window | if missing or stale |", "|---|---|---|---|---|",
-    ]  # fmt: skip
+        f"RiskAssessment; code: {code}.",
+        "",
+        "| input | record source | concepts | window | if missing or stale |",
+        "|---|---|---|---|---|",
+    ]
     for item in c.items:
         concepts = ", ".join(x.name for x in item.concepts + item.medications) or (
             f"(code {item.code.code})" if item.code else ""
@@ -65,11 +69,16 @@ def render_card(name: str) -> str:
             item.policy if item.substitute is None else f"impute {item.substitute.value:g} ({item.substitute.source})"
         )
         use = "" if item in c.inputs else " (eligibility only)"
-        lines.append(
-            f"| `{item.name}`{use} | {item.source}: {item.description} | {concepts} | {_window(item.window_days)} | {policy} |"
-        )
-    lines += ["", "Eligibility: " + "; ".join(f"{r.reason} -> refused" + (f" ({r.source})" if r.source else "") for r in c.eligibility) + ".",
-              "", f"- **Limitations:** {card['limitations']}"]  # fmt: skip
+        window = _window(item.window_days)
+        lines.append(f"| `{item.name}`{use} | {item.source}: {item.description} | {concepts} | {window} | {policy} |")
+    lines += [
+        "",
+        "Eligibility: "
+        + "; ".join(f"{r.reason} -> refused" + (f" ({r.source})" if r.source else "") for r in c.eligibility)
+        + ".",
+        "",
+        f"- **Limitations:** {card['limitations']}",
+    ]
     if model.disclaimer:
         lines += ["", "> " + model.disclaimer.replace("\n", "\n> ")]
     return "\n".join(lines) + "\n"

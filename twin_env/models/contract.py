@@ -155,10 +155,17 @@ SUBSTITUTES: dict[str, Substitute] = {
 
 _HYPERTENSION = PROBLEMS["hypertension"]
 _ANTIHYPERTENSIVES = (
-    Concept.RAMIPRIL_2_5MG, Concept.RAMIPRIL_5MG, Concept.RAMIPRIL_10MG, Concept.LOSARTAN_50MG,
-    Concept.AMLODIPINE_5MG, Concept.AMLODIPINE_10MG, Concept.INDAPAMIDE_2_5MG, Concept.BISOPROLOL_5MG,
-    Concept.DOXAZOSIN_4MG, Concept.SPIRONOLACTONE_25MG,
-)  # fmt: skip
+    Concept.RAMIPRIL_2_5MG,
+    Concept.RAMIPRIL_5MG,
+    Concept.RAMIPRIL_10MG,
+    Concept.LOSARTAN_50MG,
+    Concept.AMLODIPINE_5MG,
+    Concept.AMLODIPINE_10MG,
+    Concept.INDAPAMIDE_2_5MG,
+    Concept.BISOPROLOL_5MG,
+    Concept.DOXAZOSIN_4MG,
+    Concept.SPIRONOLACTONE_25MG,
+)
 _STATINS = (Concept.ATORVASTATIN_10MG, Concept.ATORVASTATIN_20MG, Concept.ATORVASTATIN_40MG, Concept.ATORVASTATIN_80MG)
 _CVD = (Concept.ACUTE_MI, Concept.MYOCARDIAL_INFARCTION, Concept.ANGINA, Concept.STROKE, Concept.TIA)
 _W = FIVE_YEARS_DAYS
@@ -168,31 +175,50 @@ AGE = InputItem("age", "registration", "age in completed years at the run date (
 FEMALE = InputItem("female", "registration", "sex at registration")
 ETHNICITY = InputItem("ethnicity", "registration", "ethnic category, as QRISK3 code 1-9")
 TOWNSEND = InputItem(
-    "townsend", "registration",
+    "townsend",
+    "registration",
     "Townsend score of the patient's IMD quintile (twin parameter townsend_mean_imd_quintile_q)",
-    policy="impute", substitute=SUBSTITUTES["townsend"],
-)  # fmt: skip
+    policy="impute",
+    substitute=SUBSTITUTES["townsend"],
+)
 SMOKING = InputItem(
-    "smoking", "smoking",
+    "smoking",
+    "smoking",
     "latest coded smoking status as QRISK3 category 0-3 (never, ex, light; 'cigarette smoker' = 3: "
     "the code table codes no moderate or heavy amount)",
-    SMOKING_CONCEPTS[:4], policy="impute", substitute=SUBSTITUTES["smoking"],
-)  # fmt: skip
+    SMOKING_CONCEPTS[:4],
+    policy="impute",
+    substitute=SUBSTITUTES["smoking"],
+)
 BMI = InputItem(
-    "bmi", "latest", "latest BMI, kg/m2", (Concept.BMI,), window_days=_W,
-    policy="impute", substitute=SUBSTITUTES["bmi"],
-)  # fmt: skip
+    "bmi",
+    "latest",
+    "latest BMI, kg/m2",
+    (Concept.BMI,),
+    window_days=_W,
+    policy="impute",
+    substitute=SUBSTITUTES["bmi"],
+)
 SBP = InputItem("sbp", "latest", "latest systolic BP, mmHg", (Concept.SBP,), window_days=_W)
 SBP_IMPUTED = dataclasses.replace(SBP, policy="impute", substitute=SUBSTITUTES["sbp"])
 SBP_SD = InputItem(
-    "sbp_sd", "sd", "SD of the systolic readings in the window (>= 2), mmHg", (Concept.SBP,), window_days=_W,
-    policy="impute", substitute=SUBSTITUTES["sbp_sd"],
-)  # fmt: skip
+    "sbp_sd",
+    "sd",
+    "SD of the systolic readings in the window (>= 2), mmHg",
+    (Concept.SBP,),
+    window_days=_W,
+    policy="impute",
+    substitute=SUBSTITUTES["sbp_sd"],
+)
 CHOL_HDL_RATIO = InputItem(
-    "chol_hdl_ratio", "ratio", "latest total cholesterol / latest HDL cholesterol",
-    (Concept.TOTAL_CHOLESTEROL, Concept.HDL_CHOLESTEROL), window_days=_W,
-    policy="impute", substitute=SUBSTITUTES["chol_hdl_ratio"],
-)  # fmt: skip
+    "chol_hdl_ratio",
+    "ratio",
+    "latest total cholesterol / latest HDL cholesterol",
+    (Concept.TOTAL_CHOLESTEROL, Concept.HDL_CHOLESTEROL),
+    window_days=_W,
+    policy="impute",
+    substitute=SUBSTITUTES["chol_hdl_ratio"],
+)
 ATRIAL_FIBRILLATION = InputItem(
     "atrial_fibrillation", "problem", "AF coded", (Concept.ATRIAL_FIBRILLATION,), policy="absent"
 )
@@ -201,26 +227,47 @@ TYPE2_DIABETES = InputItem(
     "type2_diabetes", "problem", "type 2 diabetes coded", (Concept.TYPE2_DIABETES,), policy="absent"
 )
 TREATED_HYPERTENSION = InputItem(
-    "treated_hypertension", "problem_and_medication",
+    "treated_hypertension",
+    "problem_and_medication",
     f"hypertension coded and an antihypertensive issued in the last {CURRENT_PRESCRIPTION_DAYS} days",
-    _HYPERTENSION, _ANTIHYPERTENSIVES, window_days=CURRENT_PRESCRIPTION_DAYS, policy="absent",
-)  # fmt: skip
+    _HYPERTENSION,
+    _ANTIHYPERTENSIVES,
+    window_days=CURRENT_PRESCRIPTION_DAYS,
+    policy="absent",
+)
 STATINS = InputItem(
-    "statins", "medication", f"a statin issued in the last {CURRENT_PRESCRIPTION_DAYS} days", (),
-    _STATINS, window_days=CURRENT_PRESCRIPTION_DAYS, policy="absent",
-)  # fmt: skip
+    "statins",
+    "medication",
+    f"a statin issued in the last {CURRENT_PRESCRIPTION_DAYS} days",
+    (),
+    _STATINS,
+    window_days=CURRENT_PRESCRIPTION_DAYS,
+    policy="absent",
+)
 CVD = InputItem("cvd", "problem", "CHD (MI, angina), stroke or TIA coded", _CVD, policy="absent")
 TYPE1_DIABETES = InputItem(
-    "type1_diabetes", "not_recorded", "type 1 diabetes (the code table has no SNOMED CT code for it, so never seen)",
+    "type1_diabetes",
+    "not_recorded",
+    "type 1 diabetes (the code table has no SNOMED CT code for it, so never seen)",
     policy="absent",
-)  # fmt: skip
+)
 EGFR = InputItem("egfr", "latest", "latest eGFR, mL/min/1.73m2", (Concept.EGFR,), window_days=_W, policy="absent")
 DECEASED = InputItem("deceased", "death", "death notified to the practice", policy="absent")
 _NOT_RECORDED_FLAGS = (
-    "atypical_antipsychotics", "corticosteroids", "erectile_dysfunction", "migraine", "rheumatoid_arthritis",
-    "severe_mental_illness", "sle", "family_history_cvd", "family_history_diabetes", "gestational_diabetes",
-    "learning_disability", "schizophrenia_or_bipolar", "pcos",
-)  # fmt: skip
+    "atypical_antipsychotics",
+    "corticosteroids",
+    "erectile_dysfunction",
+    "migraine",
+    "rheumatoid_arthritis",
+    "severe_mental_illness",
+    "sle",
+    "family_history_cvd",
+    "family_history_diabetes",
+    "gestational_diabetes",
+    "learning_disability",
+    "schizophrenia_or_bipolar",
+    "pcos",
+)
 #: Flags the twin's GP record has no concept for: read as absent.
 NOT_RECORDED_FLAG = {
     name: InputItem(
@@ -238,40 +285,92 @@ QRISK3_CONTRACT = ModelContract(
     model_id="qrisk3-2017",
     title="QRISK3-2017 10-year cardiovascular disease risk",
     inputs=(
-        AGE, FEMALE, ETHNICITY, SMOKING, BMI, CHOL_HDL_RATIO, SBP, SBP_SD, TOWNSEND, ATRIAL_FIBRILLATION,
-        CKD_3_5, TREATED_HYPERTENSION, TYPE2_DIABETES,
-        *(NOT_RECORDED_FLAG[n] for n in ("atypical_antipsychotics", "corticosteroids", "erectile_dysfunction", "migraine",
-                                         "rheumatoid_arthritis", "severe_mental_illness", "sle", "family_history_cvd")),
+        AGE,
+        FEMALE,
+        ETHNICITY,
+        SMOKING,
+        BMI,
+        CHOL_HDL_RATIO,
+        SBP,
+        SBP_SD,
+        TOWNSEND,
+        ATRIAL_FIBRILLATION,
+        CKD_3_5,
+        TREATED_HYPERTENSION,
+        TYPE2_DIABETES,
+        *(
+            NOT_RECORDED_FLAG[n]
+            for n in (
+                "atypical_antipsychotics",
+                "corticosteroids",
+                "erectile_dysfunction",
+                "migraine",
+                "rheumatoid_arthritis",
+                "severe_mental_illness",
+                "sle",
+                "family_history_cvd",
+            )
+        ),
         TYPE1_DIABETES,
     ),
     context=(CVD, EGFR, DECEASED),
     eligibility=(
         ALIVE,
         AGE_25_84,
-        EligibilityRule("cvd", "false", "CVD recorded (CHD, stroke or TIA)", source="NICE NG238: QRISK3 is for people without CVD"),
-        EligibilityRule("type1_diabetes", "false", "type 1 diabetes", source="NICE NG238: do not use QRISK3 in type 1 diabetes"),
-        EligibilityRule("egfr", "not_below", "eGFR below 60", low=60.0, source="NICE NG238: do not use QRISK3 if eGFR < 60"),
+        EligibilityRule(
+            "cvd", "false", "CVD recorded (CHD, stroke or TIA)", source="NICE NG238: QRISK3 is for people without CVD"
+        ),
+        EligibilityRule(
+            "type1_diabetes", "false", "type 1 diabetes", source="NICE NG238: do not use QRISK3 in type 1 diabetes"
+        ),
+        EligibilityRule(
+            "egfr", "not_below", "eGFR below 60", low=60.0, source="NICE NG238: do not use QRISK3 if eGFR < 60"
+        ),
     ),
-    output=OutputSpec("cardiovascular disease (CHD, ischaemic stroke, TIA)", 10.0, lookup("observable", "QRISK3 10-year CVD risk score")),
-)  # fmt: skip
+    output=OutputSpec(
+        "cardiovascular disease (CHD, ischaemic stroke, TIA)",
+        10.0,
+        lookup("observable", "QRISK3 10-year CVD risk score"),
+    ),
+)
 
 QDIABETES_CONTRACT = ModelContract(
     model_id="qdiabetes-2018-a",
     title="QDiabetes-2018 model A 10-year type 2 diabetes risk",
     inputs=(
-        AGE, FEMALE, ETHNICITY, SMOKING, BMI, TOWNSEND, TREATED_HYPERTENSION, STATINS, CVD,
-        *(NOT_RECORDED_FLAG[n] for n in ("atypical_antipsychotics", "corticosteroids", "gestational_diabetes",
-                                         "learning_disability", "schizophrenia_or_bipolar", "pcos", "family_history_diabetes")),
+        AGE,
+        FEMALE,
+        ETHNICITY,
+        SMOKING,
+        BMI,
+        TOWNSEND,
+        TREATED_HYPERTENSION,
+        STATINS,
+        CVD,
+        *(
+            NOT_RECORDED_FLAG[n]
+            for n in (
+                "atypical_antipsychotics",
+                "corticosteroids",
+                "gestational_diabetes",
+                "learning_disability",
+                "schizophrenia_or_bipolar",
+                "pcos",
+                "family_history_diabetes",
+            )
+        ),
     ),
     context=(TYPE2_DIABETES, TYPE1_DIABETES, DECEASED),
     eligibility=(
         ALIVE,
         AGE_25_84,
-        EligibilityRule("type2_diabetes", "false", "diabetes recorded", source="QDiabetes-2018: people without diabetes"),
+        EligibilityRule(
+            "type2_diabetes", "false", "diabetes recorded", source="QDiabetes-2018: people without diabetes"
+        ),
         EligibilityRule("type1_diabetes", "false", "type 1 diabetes", source="QDiabetes-2018: people without diabetes"),
     ),
     # no SNOMED code for a QDiabetes score in the code table: the RiskAssessment carries the model id only
     output=OutputSpec("type 2 diabetes", 10.0, None),
-)  # fmt: skip
+)
 
 CONTRACTS: dict[str, ModelContract] = {"qrisk3": QRISK3_CONTRACT, "qdiabetes": QDIABETES_CONTRACT}
