@@ -19,7 +19,7 @@ from typing import TextIO
 __all__ = ["COMMANDS", "CommandError", "ProgressBar", "atomic_output_dir"]
 
 #: Subcommand modules, in the order ``twin-env --help`` lists them.
-COMMANDS: tuple[str, ...] = ("simulate", "demo", "train", "evaluate", "models", "audit")
+COMMANDS: tuple[str, ...] = ("simulate", "demo", "train", "evaluate", "dataset", "models", "audit")
 
 
 class CommandError(Exception):
