@@ -98,7 +98,9 @@ class PrimaryCareVectorEnv(VectorEnv):
             "action_mask": self.action_masks(),
             "patient_index": self._batch.patient_index(np.arange(n)),
             "reward_components": (
-                zero_components(self.config, n) if comps is None else {k: v.astype(np.float64) for k, v in comps.items()}
+                zero_components(self.config, n)
+                if comps is None
+                else {k: v.astype(np.float64) for k, v in comps.items()}
             ),
             "action_executed": np.zeros(n, dtype=bool) if executed is None else executed,
             "model_outputs": [] if comps is None else self._batch.model_outputs,

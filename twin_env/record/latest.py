@@ -91,5 +91,5 @@ class LatestObservations:
                 f"{Concept(concept).name} is not an observation; allowed: {[c.name for c in OBSERVATIONS]}"
             )
         day = self.day[:, column]
-        dates = np.where(day == NO_DAY, np.datetime64("NaT"), day.astype("datetime64[D]"))
+        dates = np.where(day == NO_DAY, np.datetime64("NaT", "D"), day.astype("datetime64[D]"))
         return self.value[:, column].copy(), dates

@@ -116,9 +116,13 @@ class VectorSafetyShield(VectorWrapper):
         n, zeros = self.num_envs, np.zeros(self.num_envs)
         info.update({f"cost_{r.id}": zeros.copy() for r in self.rules.rules})
         info.update(
-            cost=zeros.copy(), episode_cost=zeros.copy(), proposed_action=np.zeros(n, dtype=np.int64),
-            executed_action=np.zeros(n, dtype=np.int64), shield_intervened=np.zeros(n, dtype=bool),
-            proposed_hard_violations=np.zeros(n, dtype=np.int64), executed_hard_violations=np.zeros(n, dtype=np.int64),
+            cost=zeros.copy(),
+            episode_cost=zeros.copy(),
+            proposed_action=np.zeros(n, dtype=np.int64),
+            executed_action=np.zeros(n, dtype=np.int64),
+            shield_intervened=np.zeros(n, dtype=bool),
+            proposed_hard_violations=np.zeros(n, dtype=np.int64),
+            executed_hard_violations=np.zeros(n, dtype=np.int64),
             soft_cost=zeros.copy(),
         )  # the keys step adds, before any action (one info schema at reset and step)
         if self.mode == "mask":
