@@ -70,9 +70,11 @@ class PrimaryCareVectorEnv(VectorEnv):
         done = np.flatnonzero(self._done)
         a = np.where(self._done, 0, a)
         reward, terminated, truncated, comps, executed = self._batch.step(a)
-        if done.size:
+        if done.size:  # these rows return their reset step: reward 0 and the reset info (as SyncVectorEnv does)
             self._batch.reset_rows(done)
             reward[done], terminated[done], truncated[done] = 0.0, False, False
+            comps = {k: np.where(self._done, 0.0, v) for k, v in comps.items()}
+            executed = executed & ~self._done
         self._done = terminated | truncated
         info = self._info(comps, executed)
         return self._batch.observe(), reward, terminated, truncated, info
