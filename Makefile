@@ -28,16 +28,21 @@ test: lint
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 -q -m "not slow"
 
-# One throwaway venv per Python under .venv-matrix/ (core dependencies and dev only); a missing Python is a line.
+# One venv per Python under .venv-matrix/ (core dependencies and dev only), found on PATH or under pyenv's versions;
+# a missing Python is a line, not a failure.
 MATRIX_PYTHONS ?= python3.10 python3.11 python3.12 python3.13
+MATRIX_PYTEST_ARGS ?= -m "not slow"
 test-matrix:
 	@for py in $(MATRIX_PYTHONS); do \
-	  if ! command -v $$py >/dev/null 2>&1; then echo "test-matrix: $$py not found, skipped"; continue; fi; \
+	  exe=""; \
+	  if $$py -c pass >/dev/null 2>&1; then exe=$$py; \
+	  elif command -v pyenv >/dev/null 2>&1; then exe=$$(ls -d "$$(pyenv root)"/versions/$${py#python}.*/bin/$$py 2>/dev/null | tail -1); fi; \
+	  if [ -z "$$exe" ]; then echo "test-matrix: $$py not found, skipped"; continue; fi; \
 	  env=.venv-matrix/$$py; \
-	  test -x $$env/bin/python || $$py -m venv $$env || exit 1; \
+	  test -x $$env/bin/python || $$exe -m venv $$env || exit 1; \
 	  $$env/bin/python -m pip install --quiet -c constraints.txt -e ".[dev]" || exit 1; \
-	  echo "test-matrix: $$py"; \
-	  $$env/bin/python -m pytest -q -m "not slow" || exit 1; \
+	  echo "test-matrix: $$py ($$($$env/bin/python -V))"; \
+	  $$env/bin/python -m pytest -q $(MATRIX_PYTEST_ARGS) || exit 1; \
 	done
 
 bench: $(STAMP)
