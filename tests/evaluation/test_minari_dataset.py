@@ -48,3 +48,13 @@ def test_a_bad_policy_is_one_line_and_writes_nothing(tmp_path: Path, capsys: pyt
     assert main(["dataset", "--policy", "nope", "--episodes", "1", "--out", str(out)]) == 2
     assert "unknown policy 'nope'" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("bad", ["bad id", "x", "a/b"])
+def test_a_malformed_dataset_id_is_one_line_and_writes_nothing(
+    bad: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "ds"
+    assert main(["dataset", "--policy", "random", "--episodes", "1", "--out", str(out), "--dataset-id", bad]) == 2
+    assert f"dataset id {bad!r}; allowed: [namespace/]name-vN" in capsys.readouterr().err
+    assert not out.exists()

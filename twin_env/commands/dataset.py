@@ -45,12 +45,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from twin_env.evaluation.minari_dataset import default_dataset_id, write_dataset  # noqa: PLC0415
+        from twin_env.evaluation.minari_dataset import check_dataset_id, default_dataset_id, write_dataset  # noqa: PLC0415
     except ImportError as exc:
         raise CommandError(f"{exc}; install the minari extra: pip install 'twin-env[minari]'") from None
     if args.env_config is not None and not isinstance(args.env_config, dict):
         raise CommandError(f"--env-config must be a JSON object, got {type(args.env_config).__name__}")
-    dataset_id = args.dataset_id or default_dataset_id(args.policy, args.shielded)
+    try:
+        dataset_id = check_dataset_id(args.dataset_id or default_dataset_id(args.policy, args.shielded))
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     with atomic_output_dir(args.out, overwrite=args.overwrite) as work:
         try:
             dataset = write_dataset(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,13 @@ def default_dataset_id(policy: str, shielded: bool) -> str:
     """``twin_env/primary-care-<policy>[-shielded]-v0`` (Minari's ``namespace/name-version`` id)."""
     name = Path(policy).name.replace("_", "-").lower() or "policy"
     return f"twin_env/primary-care-{name}{'-shielded' if shielded else ''}-v0"
+
+
+def check_dataset_id(dataset_id: str) -> str:
+    """``dataset_id`` if Minari accepts it (``[namespace/]name-vN``), else a one-line ``ValueError``."""
+    if not re.fullmatch(r"(?:[\w.-]+/)?[\w.-]+-v\d+", dataset_id):
+        raise ValueError(f"dataset id {dataset_id!r}; allowed: [namespace/]name-vN, e.g. 'twin_env/primary-care-v0'")
+    return dataset_id
 
 
 def _json_default(value: Any) -> Any:
@@ -76,9 +84,9 @@ def write_dataset(
             step["info"] = storable_info(step["info"])
             return step
 
+    dataset_id = check_dataset_id(dataset_id or default_dataset_id(policy, shielded))
     register_envs()
     os.environ["MINARI_DATASETS_PATH"] = str(Path(out_dir).absolute())
-    dataset_id = dataset_id or default_dataset_id(policy, shielded)
     if shielded:
         env = gym.make(SHIELDED_ENV_ID, config=env_config, mode="replace")
     else:
