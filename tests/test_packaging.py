@@ -55,3 +55,24 @@ def test_evaluate_runs_beside_another_package_called_agents(tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert "maskable_ppo_30min" in done.stdout
+
+
+def test_version_comes_from_the_package_metadata(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.metadata  # noqa: PLC0415
+
+    from twin_env.cli import main  # noqa: PLC0415
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"twin-env {importlib.metadata.version('twin-env')}"
+
+
+def test_license_citation_and_changelog_are_shipped() -> None:
+    assert (
+        "Apache License" in (ROOT / "LICENSE").read_text()
+        and "END OF TERMS AND CONDITIONS" in (ROOT / "LICENSE").read_text()
+    )
+    citation = (ROOT / "CITATION.cff").read_text()
+    assert "cff-version: 1.2.0" in citation and 'name: "twin_env contributors"' in citation
+    assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text()

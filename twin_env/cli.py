@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -26,9 +27,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def package_version() -> str:
+    """The installed distribution's version (package metadata); ``twin_env.__version__`` in an uninstalled checkout."""
+    try:
+        return importlib.metadata.version("twin-env")
+    except importlib.metadata.PackageNotFoundError:
+        from twin_env import __version__  # noqa: PLC0415
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser with every subcommand of :data:`twin_env.commands.COMMANDS` registered."""
     parser = _Parser(prog=_PROG, description="A digital twin of an NHS primary care record.")
+    parser.add_argument("--version", action="version", version=f"{_PROG} {package_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f"twin_env.commands.{name}").add_parser(subparsers)

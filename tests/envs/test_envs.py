@@ -42,6 +42,8 @@ def _same(a: object, b: object) -> bool:
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_checkers_pass_without_warnings(env_id: str) -> None:
     from gymnasium.utils.env_checker import check_env
+
+    pytest.importorskip("stable_baselines3", reason="the sb3 extra is not installed")
     from stable_baselines3.common.env_checker import check_env as sb3_check
 
     with warnings.catch_warnings():

@@ -13,6 +13,7 @@ from twin_env.policies.sb3_model import SB3ModelPolicy
 
 @pytest.mark.parametrize("name", PRETRAINED)
 def test_shipped_agent_matches_the_envs_spaces(name: str) -> None:
+    pytest.importorskip("sb3_contrib", reason="the sb3 extra is not installed")
     policy = make_policy(name)
     assert isinstance(policy, SB3ModelPolicy) and policy.name == f"maskable_ppo:{name}"
     env = PrimaryCareVectorEnv(2, EnvConfig(**policy.env_config))

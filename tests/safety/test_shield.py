@@ -195,6 +195,8 @@ def test_costs_are_deterministic_and_follow_the_convention() -> None:
 
 def test_checkers_spec_round_trip_and_wrapping_an_existing_env() -> None:
     from gymnasium.utils.env_checker import check_env
+
+    pytest.importorskip("stable_baselines3", reason="the sb3 extra is not installed")
     from stable_baselines3.common.env_checker import check_env as sb3_check
 
     with warnings.catch_warnings():

@@ -159,6 +159,7 @@ def test_raise_mode_names_the_rule() -> None:
 
 def test_sb3_adapter_behind_the_shield_judges_the_first_action_after_a_reset() -> None:
     """SB3 resets rows in the same step: the shield must not treat the new patient's first action as ignored."""
+    pytest.importorskip("stable_baselines3", reason="the sb3 extra is not installed")
     from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
     from twin_env.envs.wrappers import VectorLagrangianReward
 

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+pytest.importorskip("stable_baselines3", reason="the sb3 extra is not installed")
+
 from twin_env.evaluation.evaluate import evaluate
 from twin_env.training.train import train
 

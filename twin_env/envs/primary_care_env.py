@@ -13,6 +13,7 @@ from twin_env.envs import render as rnd
 from twin_env.envs.actions import ACTIONS, N_ACTIONS
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
+from twin_env.envs.info import zero_components
 from twin_env.envs.observation import observation_space
 from twin_env.vocab.concepts import Concept
 
@@ -48,6 +49,10 @@ class PrimaryCareEnv(gym.Env[dict, int]):
     missing), ``qrisk3`` (2: last QRISK3 score in the GP record/100, missing),
     ``time_since_review`` (1: years/5), ``episode_progress`` (1). ``"truth"`` adds/uses
     ``truth_values`` (13), ``truth_conditions`` (9), ``truth_treatments`` (10).
+
+    ## Info
+    The same keys at reset and at every step (:mod:`twin_env.envs.info`): ``action_mask``,
+    ``patient_index``, ``date``, ``reward_components``, ``action_executed``, ``model_outputs``.
 
     ## Rewards
     Default: net monetary benefit per step, (QALYs x 20,000 GBP - NHS costs) / 1,000 GBP;
@@ -159,16 +164,15 @@ class PrimaryCareEnv(gym.Env[dict, int]):
         return {k: v[0] for k, v in self._batch.observe().items()}
 
     def _info(self, comps: dict[str, float] | None, executed: bool = True) -> dict[str, Any]:
-        info: dict[str, Any] = {
+        """The info of :mod:`twin_env.envs.info`: the same keys at reset (``comps`` None) and at step."""
+        return {
             "action_mask": self.action_masks(),
             "patient_index": int(self._batch.patient_index(np.array([0]))[0]),
             "date": str(self._batch.sim.date),
+            "reward_components": zero_components(self.config) if comps is None else comps,
+            "action_executed": False if comps is None else executed,
+            "model_outputs": [] if comps is None else self._batch.model_outputs,
         }
-        if comps is not None:
-            info["reward_components"] = comps
-            info["action_executed"] = executed
-            info["model_outputs"] = self._batch.model_outputs
-        return info
 
 
 __all__ = ["ACTIONS", "PrimaryCareEnv"]

@@ -14,6 +14,7 @@ from gymnasium.vector.utils import batch_space
 from twin_env.envs.actions import N_ACTIONS
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
+from twin_env.envs.info import zero_components
 from twin_env.envs.observation import observation_space
 
 #: Most parallel patients one vector env steps (each holds its whole simulated record in memory).
@@ -79,14 +80,13 @@ class PrimaryCareVectorEnv(VectorEnv):
         done = np.flatnonzero(self._done)
         a = np.where(self._done, 0, a)
         reward, terminated, truncated, comps, executed = self._batch.step(a)
-        if done.size:
+        if done.size:  # these rows return their reset step: reward 0 and the reset info (as SyncVectorEnv does)
             self._batch.reset_rows(done)
             reward[done], terminated[done], truncated[done] = 0.0, False, False
+            comps = {k: np.where(self._done, 0.0, v) for k, v in comps.items()}
+            executed = executed & ~self._done
         self._done = terminated | truncated
-        info = self._info()
-        info["reward_components"] = comps
-        info["action_executed"] = executed
-        info["model_outputs"] = self._batch.model_outputs
+        info = self._info(comps, executed)
         return self._batch.observe(), reward, terminated, truncated, info
 
     def reset_rows(self, rows: np.ndarray) -> None:
@@ -103,8 +103,17 @@ class PrimaryCareVectorEnv(VectorEnv):
         """(num_envs, 20) bool."""
         return self._batch.masks()
 
-    def _info(self) -> dict[str, Any]:
+    def _info(self, comps: dict[str, np.ndarray] | None = None, executed: np.ndarray | None = None) -> dict[str, Any]:
+        """The single env's info keys (:mod:`twin_env.envs.info`) less ``date``, with a leading ``num_envs`` axis."""
+        n = self.num_envs
         return {
             "action_mask": self.action_masks(),
-            "patient_index": self._batch.patient_index(np.arange(self.num_envs)),
+            "patient_index": self._batch.patient_index(np.arange(n)),
+            "reward_components": (
+                zero_components(self.config, n)
+                if comps is None
+                else {k: v.astype(np.float64) for k, v in comps.items()}
+            ),
+            "action_executed": np.zeros(n, dtype=bool) if executed is None else executed,
+            "model_outputs": [] if comps is None else self._batch.model_outputs,
         }

@@ -19,7 +19,6 @@ import enum
 import numpy as np
 import pandas as pd
 
-from twin_env.record.artefacts import Artefact
 from twin_env.record.chunked_log import ChunkedLog
 from twin_env.vocab.concepts import Concept, unit_of
 
@@ -142,5 +141,5 @@ class SystemStore:
         frame["item"] = [ItemType(i).name for i in cols["item"]]
         frame["unit"] = [unit_of(c) for c in cols["concept"]]
         frame["concept"] = [Concept(c).name for c in cols["concept"]]
-        frame["flags"] = [str(Artefact(int(f) & 0xFF)) for f in cols["flags"]]
+        frame["flags"] = [str(int(f) & 0xFF) for f in cols["flags"]]  # the same on Python 3.10 (IntFlag str differs)
         return frame

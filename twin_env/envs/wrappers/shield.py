@@ -226,8 +226,20 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         self.episode, self.episode_cost = self.episode + 1, 0.0
         self.metrics.start_episode()
         self._decision = decide(self.env.unwrapped, self.rules)
+        info.update(self._reset_info())
         info["action_mask"] = self.action_masks()
         return obs, info
+
+    def _reset_info(self) -> dict[str, Any]:
+        """The keys :meth:`step` adds, with their values before any action (the env's info schema: same keys)."""
+        info: dict[str, Any] = {f"cost_{r.id}": 0.0 for r in self.rules.rules}
+        info.update(
+            cost=0.0, episode_cost=0.0, proposed_action=DO_NOTHING, executed_action=DO_NOTHING,
+            shield_intervened=False, violations=[],
+        )  # fmt: skip
+        if self.audit is not None:
+            info["audit_hash"] = ""
+        return info
 
     def choose(self, action: int) -> Outcome:
         """What the shield does with ``action`` now (raises in ``raise`` mode)."""

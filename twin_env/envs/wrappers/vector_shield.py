@@ -113,6 +113,18 @@ class VectorSafetyShield(VectorWrapper):
     ) -> tuple[Any, dict[str, Any]]:
         obs, info = self.env.reset(seed=seed, options=options)
         self.episode_cost[:], self._resetting[:], self._state = 0.0, False, None
+        n, zeros = self.num_envs, np.zeros(self.num_envs)
+        info.update({f"cost_{r.id}": zeros.copy() for r in self.rules.rules})
+        info.update(
+            cost=zeros.copy(),
+            episode_cost=zeros.copy(),
+            proposed_action=np.zeros(n, dtype=np.int64),
+            executed_action=np.zeros(n, dtype=np.int64),
+            shield_intervened=np.zeros(n, dtype=bool),
+            proposed_hard_violations=np.zeros(n, dtype=np.int64),
+            executed_hard_violations=np.zeros(n, dtype=np.int64),
+            soft_cost=zeros.copy(),
+        )  # the keys step adds, before any action (one info schema at reset and step)
         if self.mode == "mask":
             info["action_mask"] = self.action_masks()
         return obs, info
