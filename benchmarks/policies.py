@@ -31,12 +31,18 @@ def main(argv: list[str] | None = None) -> int:
         "--shielded", action="store_true", help="behind the vector safety shield (adds violation columns)"
     )
     parser.add_argument(
-        "--env-config", type=json.loads, default=None, help="further EnvConfig overrides as JSON (trained models set their decision interval)"
+        "--env-config",
+        type=json.loads,
+        default=None,
+        help="further EnvConfig overrides as JSON (trained models set their decision interval)",
     )
     parser.add_argument("--json", type=Path, default=RESULTS_DIR / "policies.json", help="output JSON")
     parser.add_argument("--per-patient", type=Path, default=None, help="also write per-patient outcomes (JSON) here")
     parser.add_argument(
-        "--plots", type=Path, default=None, help="also draw outcomes.png and timeline_<policy>.png in this directory (matplotlib)"
+        "--plots",
+        type=Path,
+        default=None,
+        help="also draw outcomes.png and timeline_<policy>.png in this directory (matplotlib)",
     )
     args = parser.parse_args(argv)
     start = time.perf_counter()

@@ -12,8 +12,20 @@ from benchmarks.policies import main
 def test_policy_benchmark_writes_table_json_and_plots(tmp_path, capsys) -> None:
     pytest.importorskip("matplotlib")
     argv = ["--episodes", "8", "--years", "1", "--policy", "do_nothing", "random", "nice_guideline"]
-    assert main([*argv, "--json", str(tmp_path / "p.json"), "--per-patient", str(tmp_path / "pp.json"),
-                 "--plots", str(tmp_path / "plots")]) == 0
+    assert (
+        main(
+            [
+                *argv,
+                "--json",
+                str(tmp_path / "p.json"),
+                "--per-patient",
+                str(tmp_path / "pp.json"),
+                "--plots",
+                str(tmp_path / "plots"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "| nice_guideline |" in out and "8 patients x 1 years" in out
     assert "NMB 95% intervals, nice_guideline vs do_nothing:" in out and "random vs" not in out
@@ -21,5 +33,8 @@ def test_policy_benchmark_writes_table_json_and_plots(tmp_path, capsys) -> None:
     assert set(results["policies"]) == {"do_nothing", "random", "nice_guideline"} and "timelines" not in results
     assert len(json.loads((tmp_path / "pp.json").read_text())["random"]["nmb_gbp"]) == 8
     assert {p.name for p in (tmp_path / "plots").iterdir()} == {
-        "outcomes.png", "timeline_do_nothing.png", "timeline_random.png", "timeline_nice_guideline.png"
+        "outcomes.png",
+        "timeline_do_nothing.png",
+        "timeline_random.png",
+        "timeline_nice_guideline.png",
     }

@@ -125,7 +125,12 @@ def test_quick_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFix
     captured = capsys.readouterr()
     out = captured.out
     assert "deaths" in out and "gp items" in out and str(demo / "records" / "fhir") in out
-    assert "| maskable_ppo:ppo |" in out and "| maskable_ppo:maskable_ppo_30min |" in out and "| nice_guideline |" in out and "hard violations executed" in out
+    assert (
+        "| maskable_ppo:ppo |" in out
+        and "| maskable_ppo:maskable_ppo_30min |" in out
+        and "| nice_guideline |" in out
+        and "hard violations executed" in out
+    )
     assert str(demo / "evaluation" / "outcomes.png") in out and str(demo / "ppo" / "model.zip") in out
     assert "[4/4" in captured.err
     results = json.loads((demo / "evaluation" / "results.json").read_text())

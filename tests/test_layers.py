@@ -53,6 +53,7 @@ ONLY: dict[str, frozenset[str]] = {
 #: The repository's folder of trained agents and training material: no module imports it.
 FORBIDDEN_TOP_LEVEL = ("agents",)
 
+
 def module_name(path: Path, root: Path = ROOT) -> str:
     parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":

@@ -53,7 +53,9 @@ def test_vector_env_valid_actions(name: str, vec: str) -> None:
 
 
 def test_unknown_policy_names_the_choices() -> None:
-    with pytest.raises(ValueError, match=r"unknown policy 'nope'; allowed: \[.*'nice_guideline'.*\], \['maskable_ppo_30min'\]"):
+    with pytest.raises(
+        ValueError, match=r"unknown policy 'nope'; allowed: \[.*'nice_guideline'.*\], \['maskable_ppo_30min'\]"
+    ):
         make_policy("nope")
 
 

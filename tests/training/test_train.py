@@ -42,8 +42,14 @@ def test_validation_keeps_the_best_checkpoint_and_writes_the_curve(tmp_path) -> 
     from twin_env.policies import make_policy
 
     out = train(
-        "maskable_ppo", 3_000, 0, tmp_path / "run", n_envs=8, env_config={"horizon_years": 1},
-        validation_patients=12, validate_every=512,
+        "maskable_ppo",
+        3_000,
+        0,
+        tmp_path / "run",
+        n_envs=8,
+        env_config={"horizon_years": 1},
+        validation_patients=12,
+        validate_every=512,
     )
     with (out / "validation_curve.csv").open() as fh:
         curve = list(csv.DictReader(fh))
@@ -89,8 +95,16 @@ def test_bad_shield_settings_are_rejected(kwargs: dict, message: str, tmp_path) 
 @pytest.mark.slow
 def test_training_behind_the_shield_with_a_cost_penalty(tmp_path) -> None:
     out = train(
-        "maskable_ppo", 1_024, 0, tmp_path / "run", n_envs=8, env_config={"horizon_years": 1},
-        validation_patients=4, validate_every=512, shield="replace", cost_penalty=1.0,
+        "maskable_ppo",
+        1_024,
+        0,
+        tmp_path / "run",
+        n_envs=8,
+        env_config={"horizon_years": 1},
+        validation_patients=4,
+        validate_every=512,
+        shield="replace",
+        cost_penalty=1.0,
     )
     config = json.loads((out / "config.json").read_text())
     assert (config["shield"], config["cost_penalty"], config["trained_timesteps"]) == ("replace", 1.0, 1_024)

@@ -9,4 +9,14 @@ from twin_env.envs.registration import ENV_IDS, register_envs
 from twin_env.envs.rewards import REWARDS, register_reward
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
 
-__all__ = ["ACTIONS", "ENV_IDS", "OBSERVATION_MODES", "REWARDS", "EnvConfig", "PrimaryCareEnv", "PrimaryCareVectorEnv", "register_envs", "register_reward"]
+__all__ = [
+    "ACTIONS",
+    "ENV_IDS",
+    "OBSERVATION_MODES",
+    "REWARDS",
+    "EnvConfig",
+    "PrimaryCareEnv",
+    "PrimaryCareVectorEnv",
+    "register_envs",
+    "register_reward",
+]

@@ -14,8 +14,15 @@ def ansi(obs: dict[str, np.ndarray], date: str, last_action: int, reward: float)
     if "problems" in obs:
         probs = [p for p, on in zip(PROBLEMS, obs["problems"]) if on]
         meds = [f"{m} {v:.2f}" for m, v in zip(MEDICATIONS, obs["medications"]) if v > 0]
-        meas = [f"{c.name.lower()} {'-' if miss else f'{v * s:.1f}'}" for (c, _, s), v, miss in zip(MEASUREMENTS, obs["measurement_value"], obs["measurement_missing"])]
-        lines += [f"problems: {', '.join(probs) or 'none'}", f"medications: {', '.join(meds) or 'none'}", "latest: " + ", ".join(meas)]
+        meas = [
+            f"{c.name.lower()} {'-' if miss else f'{v * s:.1f}'}"
+            for (c, _, s), v, miss in zip(MEASUREMENTS, obs["measurement_value"], obs["measurement_missing"])
+        ]
+        lines += [
+            f"problems: {', '.join(probs) or 'none'}",
+            f"medications: {', '.join(meds) or 'none'}",
+            "latest: " + ", ".join(meas),
+        ]
     return "\n".join(lines) + "\n"
 
 

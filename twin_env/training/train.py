@@ -47,8 +47,22 @@ TRAINING_SHIELD_MODES: tuple[str, ...] = ("replace", "block")
 #: already credits a treatment's effect on CVD risk at once; with the larger entropy bonus the
 #: agent kept near-free actions (weight-management referrals, 60 GBP) as a stand-in for do-nothing.
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
-    "ppo": {"n_steps": 64, "batch_size": 2048, "gamma": 0.99, "gae_lambda": 0.8, "learning_rate": 3e-4, "ent_coef": 0.001},
-    "maskable_ppo": {"n_steps": 64, "batch_size": 2048, "gamma": 0.99, "gae_lambda": 0.8, "learning_rate": 3e-4, "ent_coef": 0.001},
+    "ppo": {
+        "n_steps": 64,
+        "batch_size": 2048,
+        "gamma": 0.99,
+        "gae_lambda": 0.8,
+        "learning_rate": 3e-4,
+        "ent_coef": 0.001,
+    },
+    "maskable_ppo": {
+        "n_steps": 64,
+        "batch_size": 2048,
+        "gamma": 0.99,
+        "gae_lambda": 0.8,
+        "learning_rate": 3e-4,
+        "ent_coef": 0.001,
+    },
     "dqn": {
         "buffer_size": 50_000,
         "learning_starts": 1_000,
