@@ -99,7 +99,7 @@ def _tree(path: Path) -> dict[str, bytes]:
 
 @pytest.mark.slow
 def test_kill_9_at_any_moment_of_simulate_overwrite_leaves_a_complete_tree(tmp_path: Path) -> None:
-    """SIGKILL ``simulate --overwrite`` at 16 moments from start to finish: the target is always a complete tree."""
+    """SIGKILL ``simulate --overwrite`` at 15 moments from start to finish: the target is always a complete tree."""
     cli = [sys.executable, "-m", "twin_env.cli"]
     target = tmp_path / "out"
     trees = {}
@@ -113,13 +113,14 @@ def test_kill_9_at_any_moment_of_simulate_overwrite_leaves_a_complete_tree(tmp_p
     for i in range(16):
         seed = 3 - current
         proc = subprocess.Popen([*cli, *SMALL, "--seed", str(seed), "--out", str(target), "--overwrite"])
-        time.sleep(full_s * (0.05 + 1.2 * i / 15))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        if i < 15:
+            time.sleep(full_s * (0.05 + 1.2 * i / 15))
+            proc.send_signal(signal.SIGKILL)
+        proc.wait()  # the last run finishes: at least one swap, whatever the machine's load
         tree = _tree(target)
         assert tree in (trees[current], trees[seed]), f"kill {i}: an incomplete tree at the target"
         if tree == trees[seed]:
             current, replaced = seed, replaced + 1
     subprocess.run([*cli, *SMALL, "--out", str(target), "--overwrite"], check=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "ref1", "ref2"]  # stale temporaries cleaned
-    assert 0 < replaced < 16, replaced  # kills landed both before and after the swap
+    assert 0 < replaced < 16, replaced  # some runs were killed before their swap, at least one swapped
