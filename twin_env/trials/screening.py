@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin_env.care.parameters import CareParameters
-from twin_env.models.qrisk3 import qrisk3_score_array
+from twin_env.models.qrisk3 import QRISK3_INPUTS, qrisk3_score_array
 from twin_env.trials.channels import TrialChannel
 from twin_env.twin import random_streams as rs
 from twin_env.twin.baseline_conditions import RECORDED_CONDITIONS, BaselineDiagnoses
@@ -92,7 +92,7 @@ def _qrisk3_percent(state: PatientState, seen: dict[str, np.ndarray]) -> np.ndar
     if rows.size == 0:
         return risk
     ratio = seen["total_chol_mmol_l"][rows] / seen["hdl_mmol_l"][rows]
-    flags = {name: state.columns[name][rows] for name in RISK_FLAGS if name in _QRISK3_FLAGS}
+    flags = {name: state.columns[name][rows] for name in RISK_FLAGS if name in QRISK3_INPUTS}
     risk[rows] = qrisk3_score_array(
         sex=np.where(state.female[rows], "female", "male"),
         age=state.age_years[rows],
@@ -111,15 +111,3 @@ def _qrisk3_percent(state: PatientState, seen: dict[str, np.ndarray]) -> np.ndar
         **flags,
     )
     return risk
-
-
-_QRISK3_FLAGS = (
-    "family_history_cvd",
-    "rheumatoid_arthritis",
-    "migraine",
-    "sle",
-    "severe_mental_illness",
-    "erectile_dysfunction",
-    "atypical_antipsychotics",
-    "corticosteroids",
-)
