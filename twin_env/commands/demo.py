@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from twin_env.commands import atomic_output_dir, check_output_dir
+from twin_env.commands import CommandError, atomic_output_dir, check_output_dir
 from twin_env.commands.checks import real_arg
 from twin_env.commands.evaluate import DEFAULT_POLICIES
 from twin_env.commands.simulate import SimulationConfig, simulate
@@ -94,9 +94,14 @@ def _step(n: int, text: str, started: float) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from twin_env.evaluation.evaluate import SUMMARY_COLUMNS, evaluate, markdown_table, write_outputs  # noqa: PLC0415
-    from twin_env.training.train import train  # noqa: PLC0415 (needs the sb3 extra)
 
     check_output_dir(args.out, overwrite=True)
+    try:
+        from twin_env.training.train import train  # noqa: PLC0415 (needs the sb3 extra)
+    except ImportError as exc:
+        raise CommandError(
+            f"the demo trains an agent: it needs stable-baselines3 and sb3-contrib (pip install 'twin-env[sb3]'): {exc}"
+        ) from None
     s = QUICK if args.quick else DEMO
     started, out = time.monotonic(), args.out.absolute()
     with atomic_output_dir(out, overwrite=True) as work:
