@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from twin_env.twin.parameters import read_scalars
+from twin_env.vocab.dates import MONTHS_PER_YEAR
 
 OBSERVATION_MODES: tuple[str, ...] = ("record", "truth", "record+truth")
 #: Model-action thresholds (percent); defaults and their sources: ``twin_env/data/env_parameters.csv``.
@@ -113,7 +114,7 @@ class EnvConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not lo <= value <= hi:
                 raise ValueError(f"{name} must be an integer in [{lo:,}, {hi:,}], got {value!r}")
-        horizon_months = self.horizon_years * 12
+        horizon_months = self.horizon_years * MONTHS_PER_YEAR
         if self.decision_interval_months > horizon_months + 1e-9:
             raise ValueError(
                 f"decision_interval_months must be at most the horizon ({horizon_months:g} months), "
@@ -129,7 +130,7 @@ class EnvConfig:
 
     @property
     def dt_years(self) -> float:
-        return self.decision_interval_months / 12.0
+        return self.decision_interval_months / MONTHS_PER_YEAR
 
     @property
     def max_steps(self) -> int:

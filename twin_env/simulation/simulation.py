@@ -28,10 +28,8 @@ from twin_env.twin.events import StepEvents
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.simulator import TwinSimulator
 from twin_env.twin.state import PatientState
-from twin_env.vocab.dates import DAYS_PER_YEAR, DEFAULT_START_DATE, DateLike, day_number
+from twin_env.vocab.dates import DAYS_PER_YEAR, DEFAULT_START_DATE, MONTHS_PER_YEAR, DateLike, day_number
 from twin_env.vocab.orders import Order
-
-MONTHS_PER_YEAR = 12
 
 
 class Simulation:

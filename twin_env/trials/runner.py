@@ -29,8 +29,7 @@ from twin_env.trials.statistics import compare_arms, kaplan_meier
 from twin_env.trials.strategies import ArmRunner
 from twin_env.trials.summary import achieved_now, baseline_table
 from twin_env.twin.cohort import sample_population
-
-MONTHS_PER_YEAR = 12
+from twin_env.vocab.dates import MONTHS_PER_YEAR
 
 
 def run_trial(

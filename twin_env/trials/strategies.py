@@ -26,6 +26,7 @@ from twin_env.trials.schema import (
 )
 from twin_env.trials.titration import BpTitration
 from twin_env.twin.level_shifts import shift_levels
+from twin_env.vocab.dates import MONTHS_PER_YEAR
 from twin_env.vocab.orders import Order
 
 
@@ -45,7 +46,7 @@ class ArmRunner:
         self.batch: Batch | None = None
         if isinstance(strategy, BpTargetStrategy):
             self.titration = BpTitration(sim, strategy.target_sbp_mmhg, screening["type2_diabetes"])
-            self.visit_steps = max(1, round(strategy.visit_months / 12.0 / dt_years))
+            self.visit_steps = max(1, round(strategy.visit_months / MONTHS_PER_YEAR / dt_years))
         if isinstance(strategy, PolicyStrategy):
             config = EnvConfig(
                 start_date=population.start_date.isoformat(),

@@ -12,6 +12,8 @@ import numpy as np
 
 #: Mean days per year (Julian year), for converting simulated years to days and back.
 DAYS_PER_YEAR = 365.25
+#: Months per year: the twin steps monthly by default (``dt_years = 1 / MONTHS_PER_YEAR``).
+MONTHS_PER_YEAR = 12
 #: The simulated date every population starts on unless configured otherwise.
 DEFAULT_START_DATE = "2020-04-01"
 #: A day number that never comes (int32 max): a pending event that is not scheduled, an item never shown.
