@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin_env.care.measurements import observed_bp_mmhg
 from twin_env.care.parameters import CareParameters
 from twin_env.models.qrisk3 import QRISK3_INPUTS, qrisk3_score_array
 from twin_env.trials.channels import TrialChannel
@@ -19,15 +20,15 @@ from twin_env.twin import random_streams as rs
 from twin_env.twin.baseline_conditions import RECORDED_CONDITIONS, BaselineDiagnoses
 from twin_env.twin.parameters import read_scalars
 from twin_env.twin.state import RISK_FLAGS, PatientState
+from twin_env.vocab.panels import ANALYTES as PANEL_ANALYTES
 
 TRIAL_PARAMETERS: dict[str, float] = read_scalars("trial_parameters.csv")
-#: Lab analytes of the screening sample: (state field, care parameter of its analytic CV).
-ANALYTES: tuple[tuple[str, str], ...] = (
-    ("ldl_mmol_l", "analytic_cv_ldl_cholesterol"),
-    ("hba1c_mmol_mol", "analytic_cv_hba1c"),
-    ("egfr_ml_min_1_73m2", "analytic_cv_egfr"),
-    ("total_chol_mmol_l", "analytic_cv_total_cholesterol"),
-    ("hdl_mmol_l", "analytic_cv_hdl_cholesterol"),
+_ANALYTIC_CV = {field: cv for panel in PANEL_ANALYTES.values() for _, field, cv in panel}
+#: Lab analytes of the screening sample, in random-channel order: (state field, care parameter of its
+#: analytic CV, from the test panels' table).
+ANALYTES: tuple[tuple[str, str], ...] = tuple(
+    (field, _ANALYTIC_CV[field])
+    for field in ("ldl_mmol_l", "hba1c_mmol_mol", "egfr_ml_min_1_73m2", "total_chol_mmol_l", "hdl_mmol_l")
 )
 _QRISK3_AGE_YEARS = (25.0, 85.0)  # the equation's valid ages, [25, 85)
 
@@ -38,19 +39,13 @@ def visit_bp_mmhg(
     """(SBP, DBP) (k,) in mmHg of ``rows`` at trial visit ``visit``: the mean of the visit's seated readings."""
     keys = state.patient_key[rows]
     readings = int(TRIAL_PARAMETERS["screening_bp_readings"])
-    visit_sd = state.sbp_visit_sd_mmhg[rows].astype(np.float64)
     error_s = sum(rs.standard_normal(keys, visit, TrialChannel.SBP_READING + r) for r in range(readings)) / readings
     error_d = sum(rs.standard_normal(keys, visit, TrialChannel.DBP_READING + r) for r in range(readings)) / readings
-    sbp = (
-        state.sbp_mmhg[rows]
-        + visit_sd * rs.standard_normal(keys, visit, TrialChannel.SBP_VISIT)
-        + params["bp_measurement_sd_mmhg"] * error_s
+    visit_z = (
+        rs.standard_normal(keys, visit, TrialChannel.SBP_VISIT),
+        rs.standard_normal(keys, visit, TrialChannel.DBP_VISIT),
     )
-    dbp = (
-        state.dbp_mmhg[rows]
-        + params["dbp_visit_sd_ratio"] * visit_sd * rs.standard_normal(keys, visit, TrialChannel.DBP_VISIT)
-        + params["bp_measurement_sd_mmhg"] * error_d
-    )
+    sbp, dbp = observed_bp_mmhg(state, rows, params, visit_z=visit_z, error_z=(error_s, error_d))
     return sbp, dbp
 
 
