@@ -77,12 +77,16 @@ class Batch:
         self.base = base
         self.episode = np.asarray(first_episode, dtype=np.int64).copy()
         state, dx = self._sample(self.patient_index(np.arange(self.n)))
-        self.sim = Simulation(state, dx, start_date=self.config.start_date, artefacts=self.config.artefacts)
+        self._attach(Simulation(state, dx, start_date=self.config.start_date, artefacts=self.config.artefacts))
+
+    def _attach(self, sim: Simulation) -> None:
+        """Take ``sim`` as the rows' simulation: a fresh GP table, step counts and state caches."""
+        self.sim = sim
         self.table = GpRecordTable(self.n, 0)
         self.steps = np.zeros(self.n, dtype=np.int64)
-        self.start_day = self.sim.days.copy()
-        self._ledger_len = len(self.sim.ledger)
-        self.table.update(self.sim.record.stores["gp"], self.sim.days)
+        self.start_day = sim.days.copy()
+        self._ledger_len = len(sim.ledger)
+        self.table.update(sim.record.stores["gp"], sim.days)
         self.last_action = np.zeros(self.n, dtype=np.int64)
         self._forget_state()
         self._potential_now: np.ndarray | None = None
@@ -209,15 +213,7 @@ class Batch:
         batch = cls(config, sim.state.n)
         batch.base = 0
         batch.episode = np.zeros(batch.n, dtype=np.int64)
-        batch.sim = sim
-        batch.table = GpRecordTable(batch.n, 0)
-        batch.steps = np.zeros(batch.n, dtype=np.int64)
-        batch.start_day = sim.days.copy()
-        batch._ledger_len = len(sim.ledger)
-        batch.table.update(sim.record.stores["gp"], sim.days)
-        batch.last_action = np.zeros(batch.n, dtype=np.int64)
-        batch._forget_state()
-        batch._potential_now = None
+        batch._attach(sim)
         return batch
 
     def _potential(self) -> np.ndarray:
