@@ -21,12 +21,49 @@ class EventKind(enum.IntEnum):
     HEART_FAILURE = 7  # first presentation
     ATRIAL_FIBRILLATION = 8  # onset
     TYPE2_DIABETES = 9  # onset (not diagnosis)
+    # cause-specific deaths outside an acute event (twin/mortality.py)
+    DEATH_CVD_NON_ACUTE = 10  # sudden cardiac death, chronic ischaemic heart disease, other circulatory
+    DEATH_RENAL = 11
+    DEATH_DIABETES = 12
+    # adverse effects of treatment (twin/harms.py)
+    HYPOTENSION_SYNCOPE = 13
+    INJURIOUS_FALL = 14  # a fall needing medical attention, without hip fracture
+    HIP_FRACTURE = 15
+    ACUTE_KIDNEY_INJURY = 16
+    HYPERKALAEMIA = 17
+    HYPONATRAEMIA = 18
+    GOUT = 19
+    ACEI_COUGH = 20
+    CCB_OEDEMA = 21
+    STATIN_MUSCLE_SYMPTOMS = 22
+    # diabetes: drug harms and microvascular complications (twin/glycaemia.py)
+    METFORMIN_GI_INTOLERANCE = 23
+    GENITAL_INFECTION = 24
+    DIABETIC_KETOACIDOSIS = 25
+    SEVERE_HYPOGLYCAEMIA = 26
+    RETINOPATHY = 27  # sight-threatening retinopathy (photocoagulation)
+    FOOT_ULCER = 28
+    AMPUTATION = 29
 
 
 #: Event kinds counted as a QRISK3 outcome (CHD, ischaemic stroke, TIA).
 QRISK3_OUTCOMES = (EventKind.MYOCARDIAL_INFARCTION, EventKind.ANGINA, EventKind.STROKE, EventKind.TIA)
 #: Acute events that bring a patient to hospital as an emergency.
 ACUTE_ADMISSIONS = (EventKind.MYOCARDIAL_INFARCTION, EventKind.STROKE, EventKind.HEART_FAILURE)
+#: Events that are a death in themselves (an acute event kills through its case fatality instead).
+DEATH_KINDS = (
+    EventKind.DEATH_NON_CVD,
+    EventKind.DEATH_HEART_FAILURE,
+    EventKind.DEATH_CVD_NON_ACUTE,
+    EventKind.DEATH_RENAL,
+    EventKind.DEATH_DIABETES,
+)
+#: Event kind -> twin parameter holding the probability that the event kills (case fatality).
+CASE_FATALITY_PARAMETER: dict[EventKind, str] = {
+    EventKind.MYOCARDIAL_INFARCTION: "case_fatality_mi",
+    EventKind.STROKE: "case_fatality_stroke",
+    EventKind.HEART_FAILURE: "case_fatality_heart_failure",
+}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -60,6 +60,11 @@ class Channel(enum.IntEnum):
     TREATMENT_STOP = 203
     TREATMENT_STOP_KIND = 204
     ONSET_LEVEL = 205
+    HARMS = 210  # twin/harms.py: offset 0-19
+    GLYCAEMIA = 230  # twin/glycaemia.py: offset 0-19
+    MORTALITY = 250  # twin/mortality.py: offset 0-9
+    RISK_FACTORS = 260  # twin/risk_factors.py: offset 0-19
+    TREATMENT_BURDEN = 280  # twin/treatment_burden.py: offset 0-9
 
 
 def _mix(z: np.ndarray) -> np.ndarray:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin_env.twin import glycaemia, harms, mortality, risk_factors
 from twin_env.twin import random_streams as rs
 from twin_env.twin.baseline_conditions import af_hazard_ratio, hf_hazard_ratio
-from twin_env.twin.events import EventKind, StepEvents
+from twin_env.twin.events import CASE_FATALITY_PARAMETER, DEATH_KINDS, EventKind, StepEvents
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.population import update_age_dependent_levels
 from twin_env.twin.random_streams import Channel
@@ -121,9 +122,7 @@ class TwinSimulator:
             qrisk3_h10[missing], qdiabetes_h10[missing] = self._risk_equations(state, missing, dt_years)
         age = state.age_years
         hazards = np.zeros((_N_KINDS, state.n))
-        life = p.life_table.annual_hazard(age, state.female)
-        hazards[EventKind.DEATH_NON_CVD] = life * (1.0 - p.cvd_death_fraction(age))
-        hazards[EventKind.DEATH_HEART_FAILURE] = state.heart_failure * p["heart_failure_excess_death_rate_per_year"]
+        mortality.add_hazards(state, p, hazards)
 
         sbp_fall_10 = (state.sbp_untreated_mmhg - state.sbp_mmhg) / 10.0
         log_rr_ldl = self._log_rr["ldl"] * (state.ldl_untreated_mmol_l - state.ldl_mmol_l)
@@ -153,6 +152,8 @@ class TwinSimulator:
         t2d = qdiabetes_h10 / 10.0
         t2d *= np.where(state.statin_ldl_reduction > 0, p["statin_rr_type2_diabetes"], 1.0)
         hazards[EventKind.TYPE2_DIABETES] = np.where(at_risk_t2d, t2d, 0.0)
+        harms.add_hazards(state, p, hazards)
+        glycaemia.add_hazards(state, p, hazards)
         return hazards
 
     def step(self, state: PatientState, dt_years: float = 1.0 / 12.0) -> StepEvents:
@@ -167,7 +168,8 @@ class TwinSimulator:
         kind = self._draw_events(state, keys, counter, dt_years)
         fatal = self._case_fatality(kind, keys, counter)
         self._apply_events(state, kind, fatal, keys, counter)
-        stopped = self._draw_treatment_stops(state, keys, counter, dt_years)
+        stopped = self._apply_consequences(state, kind, keys, counter)
+        self._draw_treatment_stops(state, keys, counter, dt_years, stopped)
 
         alive = state.alive
         adult = state.age_years >= p["adult_age_years"]
@@ -175,8 +177,9 @@ class TwinSimulator:
         state.sbp_offset_mmhg = state.sbp_offset_mmhg + (
             p["sbp_longitudinal_extra_drift_mmhg_per_year"] * dt_years * (alive & (state.age_years >= 40.0))
         )
+        risk_factors.progress(state, p, keys, counter, dt_years)
         update_age_dependent_levels(state, p)
-        self._progress_glycaemia_and_kidneys(state, dt_years)
+        glycaemia.progress(state, p, dt_years)
 
         hypertensive_bp = (state.sbp_untreated_mmhg >= 140.0) | (state.dbp_untreated_mmhg >= 90.0)
         htn_onset = alive & adult & hypertensive_bp & ~state.hypertension
@@ -211,9 +214,8 @@ class TwinSimulator:
     def _case_fatality(self, kind: np.ndarray, keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
         p = self.params
         probability = np.zeros(_N_KINDS)
-        probability[EventKind.MYOCARDIAL_INFARCTION] = p["case_fatality_mi"]
-        probability[EventKind.STROKE] = p["case_fatality_stroke"]
-        probability[EventKind.HEART_FAILURE] = p["case_fatality_heart_failure"]
+        for event, name in CASE_FATALITY_PARAMETER.items():
+            probability[event] = p[name]
         fatal = np.zeros(len(kind), dtype=bool)
         rows = np.flatnonzero(probability[kind] > 0)
         if rows.size:
@@ -248,17 +250,28 @@ class TwinSimulator:
         changed = np.flatnonzero(kind != EventKind.NONE)
         state.qrisk3_h10[changed] = np.nan  # a new condition changes the risk equations' inputs
         state.qdiabetes_h10[changed] = np.nan
-        died = fatal | (kind == EventKind.DEATH_NON_CVD) | (kind == EventKind.DEATH_HEART_FAILURE)
+        died = fatal | np.isin(kind, np.array(DEATH_KINDS, dtype=kind.dtype))
         state.alive = state.alive & ~died
 
-    def _draw_treatment_stops(
-        self, state: PatientState, keys: np.ndarray, counter: np.ndarray, dt: float
+    def _apply_consequences(
+        self, state: PatientState, kind: np.ndarray, keys: np.ndarray, counter: np.ndarray
     ) -> np.ndarray:
+        """Treatment harms and diabetes complications act on the twin; returns (N,) stopped field index or -1."""
+        stopped = harms.apply_consequences(state, kind, self.params, keys, counter)
+        by_glycaemia = glycaemia.apply_consequences(state, kind, self.params, keys, counter)
+        return np.where(stopped >= 0, stopped, by_glycaemia).astype(np.int8)
+
+    def _draw_treatment_stops(
+        self, state: PatientState, keys: np.ndarray, counter: np.ndarray, dt: float, stopped: np.ndarray
+    ) -> None:
+        """Patients stop a drug for other reasons at the drug's annual rate; writes ``stopped`` (N,) in place.
+
+        A patient who stopped a drug through an adverse event this step stops nothing else.
+        """
         total = np.zeros(state.n)
         for field, rate in zip(TREATMENT_FIELDS, self._stop_rates):
             total += (state.columns[field] > 0) * rate
-        total *= state.alive
-        stopped = np.full(state.n, -1, dtype=np.int8)
+        total *= state.alive & (stopped < 0)
         rows = np.flatnonzero(rs.uniform(keys, counter, Channel.TREATMENT_STOP) < -np.expm1(-total * dt))
         if rows.size:
             rates = np.stack([state.columns[f][rows] > 0 for f in TREATMENT_FIELDS], axis=1) * self._stop_rates
@@ -267,22 +280,3 @@ class TwinSimulator:
             stopped[rows] = which
             for index in np.unique(which):
                 state.columns[TREATMENT_FIELDS[index]][rows[which == index]] = 0.0
-        return stopped
-
-    def _progress_glycaemia_and_kidneys(self, state: PatientState, dt: float) -> None:
-        p = self.params
-        alive = state.alive
-        diabetic = state.type2_diabetes | state.type1_diabetes
-        drift = np.where(diabetic, p["hba1c_diabetic_drift_mmol_mol_per_year"], p["hba1c_nondiabetic_slope_per_year"])
-        hba1c = state.hba1c_untreated_mmol_mol + drift * dt * alive
-        state.hba1c_untreated_mmol_mol = np.where(diabetic, hba1c, np.minimum(hba1c, 47.0))
-
-        decline = (
-            p["egfr_decline_per_year_after_40"] * (state.age_years > 40.0)
-            + p["egfr_diabetes_extra_decline_per_year"] * diabetic
-            + p["egfr_sbp_extra_decline_per_10mmhg_above_140"] * np.maximum(state.sbp_mmhg - 140.0, 0.0) / 10.0
-        )
-        raas = ((state.dose_acei > 0) | (state.dose_arb > 0)) & (state.acr_mg_mmol >= 3.0)
-        decline *= np.where(raas, p["egfr_raas_decline_multiplier_albuminuria"], 1.0)
-        decline *= np.where(state.sglt2 > 0, p["egfr_sglt2_decline_multiplier"], 1.0)
-        state.egfr_ml_min_1_73m2 = np.maximum(state.egfr_ml_min_1_73m2 - decline * dt * alive, 3.0)
