@@ -180,8 +180,30 @@ def _from_fields(fields: dict) -> TwinParameters:
     return TwinParameters(**{k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in fields.items()})
 
 
+#: Files of scalar twin parameters (name, value, unit, status, source), one per part of the model.
+SCALAR_FILES: tuple[str, ...] = (
+    "twin_parameters.csv",
+    "harm_parameters.csv",
+    "glycaemia_parameters.csv",
+    "mortality_parameters.csv",
+    "risk_factor_parameters.csv",
+    "treatment_burden_parameters.csv",
+)
+
+
+def _read_all_scalars() -> dict[str, float]:
+    scalars: dict[str, float] = {}
+    for name in SCALAR_FILES:
+        values = read_scalars(name)
+        repeated = sorted(set(values) & set(scalars))
+        if repeated:
+            raise ValueError(f"twin parameters defined twice ({name} and an earlier file): {repeated}")
+        scalars.update(values)
+    return scalars
+
+
 def _load_default() -> TwinParameters:
-    scalars = read_scalars("twin_parameters.csv")
+    scalars = _read_all_scalars()
     life = _columns("ons_national_life_tables_uk_2017_2019.csv")
     bands = []
     for row in read_data_csv("population_england_mid2020_age.csv"):
