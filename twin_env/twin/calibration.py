@@ -8,7 +8,8 @@ Targets:
 - life expectancy at 40, 60 and 80 = ONS national life tables 2017-2019.
 
 ``python -m twin_env.twin.calibration`` re-derives ``twin_env/data/baseline_calibration.csv``
-(by bisection on each scale factor, in dependency order) and prints every check. The tests in
+(by bisection on each scale factor, in dependency order) and prints every check; ``--mortality``
+re-derives ``mortality_normalisers.csv`` (see ``twin_env.twin.mortality_calibration``). The tests in
 ``tests/twin/test_calibration.py`` call the same functions.
 """
 
@@ -21,6 +22,7 @@ from importlib import resources
 
 import numpy as np
 
+from twin_env.twin import mortality_calibration
 from twin_env.twin.cohort import cohort_frame, sample_population
 from twin_env.twin.events import QRISK3_OUTCOMES, EventKind
 from twin_env.twin.parameters import DATA_PACKAGE, TwinParameters
@@ -231,6 +233,9 @@ def plot_calibration(results: CalibrationResults, params: TwinParameters, path: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="re-derive and write baseline_calibration.csv")
+    parser.add_argument(
+        "--mortality", action="store_true", help="re-derive and write mortality_normalisers.csv (after --write)"
+    )
     parser.add_argument("--plot", metavar="PNG", help="also write a figure of the checks (needs matplotlib)")
     args = parser.parse_args()
     params = TwinParameters.default()
@@ -239,6 +244,8 @@ def main() -> None:
         write_calibration(values)
         params = params.replace(**values)
         print("wrote baseline_calibration.csv:", values)
+    if args.mortality:
+        params = mortality_calibration.rederive_and_write(params)
     results = run_calibration_checks(params)
     print(calibration_report(results, params))
     if args.plot:

@@ -131,7 +131,8 @@ class TwinParameters:
     ex_smoker_fraction: AgeTable
     af_incidence_per_year: AgeTable
     hf_incidence_per_year: AgeTable
-    cvd_death_fraction: AgeTable
+    death_cause_share: Mapping[str, AgeTable]  # cause -> share of all deaths by age (ONS)
+    mortality_normalisers: Mapping[str, SexAgeTable]  # see twin/mortality.py; one shared grid
     statin_ldl_reduction: Mapping[tuple[str, int], float]  # (drug, dose mg) -> fraction
     calibration: Mapping[str, float]
 
@@ -218,7 +219,8 @@ def _load_default() -> TwinParameters:
     rf = _with_child_levels(_columns("risk_factors_by_age_sex.csv"), scalars)
     smoking = _columns("smoking_by_age.csv")
     incidence = _columns("incidence_by_age.csv")
-    cvd_deaths = _columns("cvd_death_fraction_by_age.csv")
+    shares = _columns("death_cause_share_by_age.csv")
+    normalisers = _columns("mortality_normalisers.csv")
     return TwinParameters(
         scalars=MappingProxyType(scalars),
         life_table=LifeTable(
@@ -246,7 +248,10 @@ def _load_default() -> TwinParameters:
         ex_smoker_fraction=AgeTable(smoking["age"], smoking["ex_smoker_fraction"]),
         af_incidence_per_year=AgeTable(incidence["age"], incidence["af_incidence_per_100k_py"] / 1e5),
         hf_incidence_per_year=AgeTable(incidence["age"], incidence["heart_failure_incidence_per_100k_py"] / 1e5),
-        cvd_death_fraction=AgeTable(cvd_deaths["age"], cvd_deaths["cvd_fraction_of_all_deaths"]),
+        death_cause_share=MappingProxyType(
+            {key[: -len("_share")]: AgeTable(shares["age"], v) for key, v in shares.items() if key.endswith("_share")}
+        ),
+        mortality_normalisers=MappingProxyType(sex_age_tables(normalisers)),
         statin_ldl_reduction=MappingProxyType(
             {
                 (r["drug"], int(r["dose_mg"])): float(r["ldl_reduction_percent"]) / 100.0
@@ -255,6 +260,13 @@ def _load_default() -> TwinParameters:
         ),
         calibration=MappingProxyType(read_scalars("baseline_calibration.csv")),
     )
+
+
+def sex_age_tables(columns: dict[str, np.ndarray]) -> dict[str, SexAgeTable]:
+    """``{name: SexAgeTable}`` from columns ``age``, ``<name>_female`` and ``<name>_male``."""
+    names = [key[: -len("_female")] for key in columns if key.endswith("_female")]
+    ages = columns["age"]
+    return {n: SexAgeTable(AgeTable(ages, columns[f"{n}_female"]), AgeTable(ages, columns[f"{n}_male"])) for n in names}
 
 
 def _with_child_levels(rf: dict[str, np.ndarray], scalars: Mapping[str, float]) -> dict[str, np.ndarray]:

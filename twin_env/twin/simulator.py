@@ -42,8 +42,9 @@ class TwinSimulator:
     - recurrent CVD: a fixed rate rising with age, with the same relative risks;
     - heart failure and AF onset: age-specific incidence times hazard ratios;
     - type 2 diabetes: QDiabetes-2018 model A hazard at age ``a - offset``;
-    - non-CVD death: ONS life-table hazard times (1 - CVD share of deaths at that age);
-      CVD deaths come from acute case fatality and heart failure.
+    - death by cause (``twin/mortality.py``): CVD death outside acute events in proportion to the
+      CVD event hazard, renal death by eGFR and ACR, diabetes death by HbA1c, the rest from the
+      ONS life table; CVD deaths also come from acute case fatality and heart failure.
 
     Args:
         params: parameter set (default: the packaged data).
@@ -122,7 +123,6 @@ class TwinSimulator:
             qrisk3_h10[missing], qdiabetes_h10[missing] = self._risk_equations(state, missing, dt_years)
         age = state.age_years
         hazards = np.zeros((_N_KINDS, state.n))
-        mortality.add_hazards(state, p, hazards)
 
         sbp_fall_10 = (state.sbp_untreated_mmhg - state.sbp_mmhg) / 10.0
         log_rr_ldl = self._log_rr["ldl"] * (state.ldl_untreated_mmol_l - state.ldl_mmol_l)
@@ -154,6 +154,7 @@ class TwinSimulator:
         hazards[EventKind.TYPE2_DIABETES] = np.where(at_risk_t2d, t2d, 0.0)
         harms.add_hazards(state, p, hazards)
         glycaemia.add_hazards(state, p, hazards)
+        mortality.add_hazards(state, p, hazards)  # last: CVD death reads the final CVD event rows
         return hazards
 
     def step(self, state: PatientState, dt_years: float = 1.0 / 12.0) -> StepEvents:
