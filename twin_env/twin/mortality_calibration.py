@@ -256,3 +256,24 @@ def death_relative_risks(
             )
         )
     return results
+
+
+def period_life_expectancy(deaths: ExpectedDeaths, params: TwinParameters, start_age: int) -> dict[str, float]:
+    """Period life expectancy (years) at ``start_age`` by sex, as ONS computes it, of the twin and of the life table.
+
+    The twin's hazard at each single year of age is the life table's times the ratio of the twin's
+    modelled deaths (all causes) to the life table's in that age's band; keys ``female``, ``male``
+    (twin) and ``ons_female``, ``ons_male`` (the same integration with ratio 1).
+    """
+    table = params.life_table
+    ages = np.arange(start_age, len(table.ages))
+    band = np.clip((ages - BAND_LOWER_AGES_YEARS[0]) // int(BAND_WIDTH_YEARS), 0, len(BAND_LOWER_AGES_YEARS) - 1)
+    ratio = sum(deaths.modelled.values()) / deaths.life
+    result = {}
+    for row, sex, qx in ((1, "female", table.qx_female), (0, "male", table.qx_male)):
+        for label, scale in ((sex, ratio[row, band]), (f"ons_{sex}", 1.0)):
+            hazard = -np.log1p(-qx[ages]) * scale
+            survival = np.concatenate([[1.0], np.exp(-np.cumsum(hazard))])
+            years = survival[:-1] * -np.expm1(-hazard) / hazard  # integral of survival over each year
+            result[label] = float(years.sum() + survival[-1] / hazard[-1])  # beyond the table: last hazard
+    return result
