@@ -27,6 +27,7 @@ from twin_env.twin import mortality
 from twin_env.twin.cohort import sample_population
 from twin_env.twin.events import EventKind
 from twin_env.twin.parameters import DATA_PACKAGE, TwinParameters, sex_age_tables
+from twin_env.twin.risk_equations import qrisk3_hazard_10y
 from twin_env.twin.simulator import TwinSimulator
 from twin_env.twin.state import PatientState
 
@@ -209,7 +210,7 @@ def death_relative_risks(
 ) -> list[DeathRelativeRisk]:
     """Risk ratios of death in a 40-74 cohort, untreated vs treated to exactly 10 mmHg lower SBP (a CCB
     with a fixed 10 mmHg effect) or 1 mmol/L lower LDL-C (a statin at 1 / untreated LDL-C), no stopping;
-    for the whole cohort and for those with untreated SBP >= 140 mmHg at the start."""
+    for the whole cohort, those with untreated SBP >= 140 mmHg at the start and those at high risk."""
     if treatment not in TREATMENTS:
         raise ValueError(f"treatment must be one of {TREATMENTS}, got {treatment!r}")
     from twin_env.twin.calibration import untreated  # noqa: PLC0415 - calibration imports this module
@@ -231,6 +232,8 @@ def death_relative_risks(
         treated.statin_ldl_reduction = np.minimum(1.0 / treated.ldl_untreated_mmol_l, 0.9)
     apply_treatment_effects(treated, params)
     hypertensive = control.sbp_untreated_mmhg >= 140.0
+    qrisk3_10y = -np.expm1(-qrisk3_hazard_10y(control, params, control.age_years))
+    high_risk = control.has_cvd | (qrisk3_10y >= 0.20)
     cause = np.array([CAUSES_INDEX[mortality.cause_of_death(k)] for k in EventKind])
     twin = TwinSimulator(params)
     death_cause = {arm: np.full(n, -1) for arm in ("control", "treated")}
@@ -239,7 +242,12 @@ def death_relative_risks(
             events = twin.step(state)
             death_cause[arm][events.died] = cause[events.kind[events.died]]
     results = []
-    for cohort, rows in (("40-74", np.ones(n, dtype=bool)), ("40-74, untreated SBP >= 140", hypertensive)):
+    cohorts = (
+        ("40-74", np.ones(n, dtype=bool)),
+        ("40-74, untreated SBP >= 140", hypertensive),
+        ("40-74, established CVD or QRISK3 >= 20%", high_risk),
+    )
+    for cohort, rows in cohorts:
         c, t = death_cause["control"][rows], death_cause["treated"][rows]
         cvd = CAUSES_INDEX["cvd"]
         results.append(
