@@ -12,7 +12,7 @@ fatality, heart-failure death, harms) and ``R_c`` the unscaled index of the caus
 
 so the twin's deaths of each cause are the ONS share of the life table's deaths, and all of them
 together are the life table's. ``python -m twin_env.twin.calibration --mortality`` re-derives and
-writes the file (run it after any change to hazards or case fatality; about two minutes).
+writes the file (run it after any change to hazards or case fatality; 5-7 minutes on a loaded 2-core machine).
 """
 
 from __future__ import annotations
