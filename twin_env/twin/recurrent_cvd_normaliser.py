@@ -20,6 +20,8 @@ def derive_log_normaliser(n: int = 200_000, seed: int = 1, params: TwinParameter
     params = params or TwinParameters.default()
     state, _ = sample_population(n, seed, config=params)
     rows = np.flatnonzero(state.has_cvd)
+    if not rows.size:
+        raise ValueError(f"n: a sample of {n} holds nobody with established CVD; use a larger n (e.g. 200000)")
     sub = state.view(rows)
     weight = age_rate_per_year(sub.age_years, params)
     return float(np.log(np.sum(weight * np.exp(smart_linear_predictor(sub, params))) / np.sum(weight)))
@@ -30,7 +32,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200_000, help="baseline sample size (default 200,000)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    value = derive_log_normaliser(args.n, args.seed)
+    try:
+        value = derive_log_normaliser(args.n, args.seed)
+    except ValueError as error:  # a bad --n or --seed: one line, no traceback
+        parser.error(str(error))
     print(
         f"recurrent_cvd_smart_log_normaliser = {value:.4f} (packaged: "
         f"{TwinParameters.default()['recurrent_cvd_smart_log_normaliser']:.4f})"
