@@ -115,8 +115,9 @@ def progress(state: PatientState, params: TwinParameters, keys: np.ndarray, coun
     """Advance smoking and BMI of the living patients by ``dt`` years (after ageing), in place."""
     period = max(1, round(1.0 / dt))
     _relapse_recent_quitters(state, params, keys, counter, dt)
-    phase = ((keys >> np.uint64(40)) & np.uint64(0xFF)).astype(np.int64)
-    tick = np.flatnonzero(state.alive & ((counter + phase) % period == 0))
+    # a per-patient phase: the key's low byte (uint16 arithmetic: the remainder is 4x faster than on int64)
+    tick = np.flatnonzero((counter.astype(np.uint16) + keys.astype(np.uint8)) % np.uint16(period) == 0)
+    tick = tick[state.alive[tick]]
     if tick.size:
         span = period * dt
         _smoking_transitions(state, params, tick, keys[tick], counter[tick], span, dt)
@@ -129,7 +130,8 @@ def _relapse_recent_quitters(
 ) -> None:
     """Ex-smokers whose step began within their first 48 weeks relapse over the step's part of them."""
     since = state.age_years - state.smoking_quit_age_years  # NaN for never and current smokers
-    rows = np.flatnonzero(state.alive & (since - dt < _FIRST_PERIOD_YEARS))
+    rows = np.flatnonzero(since < _FIRST_PERIOD_YEARS + dt)
+    rows = rows[state.alive[rows]]
     if not rows.size:
         return
     t1 = since[rows]
@@ -198,7 +200,8 @@ def _bmi_walk(
     sd = params["bmi_between_person_sd_kg_m2"]
     reversion_per_year = -np.log1p(-(params["bmi_annual_change_sd_kg_m2"] ** 2) / (2.0 * sd**2))
     keep = np.exp(-reversion_per_year * span)
-    south_asian = np.isin(state.ethnicity[rows], SOUTH_ASIAN_ETHNICITIES)
+    ethnicity = state.ethnicity[rows]
+    south_asian = (ethnicity >= min(SOUTH_ASIAN_ETHNICITIES)) & (ethnicity <= max(SOUTH_ASIAN_ETHNICITIES))
     mean = params["bmi_south_asian_offset_kg_m2"] * south_asian
     before = state.bmi_offset_kg_m2[rows]
     z = rs.standard_normal(keys, counter, _BMI_WALK)
@@ -209,7 +212,8 @@ def _bmi_walk(
 
 def _programme_regain(state: PatientState, params: TwinParameters, dt: float) -> None:
     """A programme's BMI shift decays towards 0 (weight regained), SBP offset following."""
-    rows = np.flatnonzero((state.bmi_programme_shift_kg_m2 != 0.0) & state.alive)
+    rows = np.flatnonzero(state.bmi_programme_shift_kg_m2 != 0.0)  # (nonzero on floats is slow)
+    rows = rows[state.alive[rows]]
     if not rows.size:
         return
     before = state.bmi_programme_shift_kg_m2[rows]

@@ -152,7 +152,7 @@ class TwinSimulator:
         hazards[EventKind.ATRIAL_FIBRILLATION] = np.where(state.atrial_fibrillation, 0.0, af)
         at_risk_t2d = ~(state.type2_diabetes | state.type1_diabetes) & (age >= p["adult_age_years"])
         t2d = qdiabetes_h10 / 10.0
-        t2d *= diabetes_drug_risk.relative_risk(state, p)
+        diabetes_drug_risk.scale_hazard(state, p, t2d)
         hazards[EventKind.TYPE2_DIABETES] = np.where(at_risk_t2d, t2d, 0.0)
         harms.add_hazards(state, p, hazards)
         glycaemia.add_hazards(state, p, hazards)
