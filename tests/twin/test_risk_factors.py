@@ -295,3 +295,24 @@ def test_smoking_and_bmi_are_the_same_alone_or_in_a_batch_and_on_a_rerun() -> No
     for i in (3, 150, 399):
         assert run(batch.take(np.array([i]))).equals(first.take(np.array([i])))
     assert not np.array_equal(first.bmi_offset_kg_m2, batch.bmi_offset_kg_m2)
+
+
+@pytest.mark.slow
+def test_age_profile_of_current_smoking_holds_over_ten_years() -> None:
+    """The hand-calibrated quit-attempt rate keeps current smoking by age near its baseline under 65."""
+    state, _ = sample_population(20_000, 3, min_age=6, max_age=90)
+
+    def current_by_band() -> np.ndarray:
+        bands = [(16, 25), (25, 35), (35, 45), (45, 55), (55, 65)]
+        return np.array(
+            [
+                np.mean(state.smoking[state.alive & (state.age_years >= a) & (state.age_years < b)] >= 2)
+                for a, b in bands
+            ]
+        )
+
+    baseline = current_by_band()
+    twin = TwinSimulator(PARAMS)
+    for _ in range(120):
+        twin.step(state)
+    assert np.all(np.abs(current_by_band() - baseline) < 0.03), (current_by_band(), baseline)

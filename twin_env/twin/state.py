@@ -95,12 +95,17 @@ _FIELDS: dict[str, type] = {
     "metformin_mg_day": np.float32,
     "sglt2": np.float32,  # 1 if taking an SGLT2 inhibitor
     "adherence": np.float32,  # fraction of the trial effect achieved
+
     # fields of twin/harms.py
+
     # fields of twin/glycaemia.py
+
     # fields of twin/risk_factors.py
     "smoking_quit_age_years": np.float32,  # age at quitting of an ex-smoker; NaN for never and current smokers
     "bmi_programme_shift_kg_m2": np.float32,  # BMI change from a weight programme still held; decays to 0
+
     # fields of twin/treatment_burden.py
+
     # risk-equation hazards held between re-evaluations (NaN = evaluate at the next step)
     "qrisk3_h10": np.float64,
     "qdiabetes_h10": np.float64,
@@ -153,10 +158,9 @@ class PatientState:
 
     @classmethod
     def empty(cls, n: int) -> PatientState:
-        """N patients with every field zero (NaN for ``first_cvd_age_years``, ``smoking_quit_age_years`` and the
-        hazard caches)."""
+        """N patients with every field zero (NaN for ``first_cvd_age_years`` and the hazard caches)."""
         columns = {name: np.zeros(n, dtype=dtype) for name, dtype in _FIELDS.items()}
-        for name in ("first_cvd_age_years", "smoking_quit_age_years", "qrisk3_h10", "qdiabetes_h10"):
+        for name in ("first_cvd_age_years", "qrisk3_h10", "qdiabetes_h10", "smoking_quit_age_years"):
             columns[name][:] = np.nan
         return cls(columns)
 
