@@ -61,6 +61,17 @@ def _smoking(keys: np.ndarray, state: PatientState, params: TwinParameters) -> n
     return np.where(age < 16, 0, smoking)
 
 
+def _smoking_quit_ages(keys: np.ndarray, state: PatientState) -> np.ndarray:
+    """Age at quitting (N,) of ex-smokers, uniform between 1 and ``age - 16`` years ago (at least 1); NaN otherwise.
+
+    Nobody starts the simulation within a year of quitting: the recently quit (first-year relapse,
+    :mod:`twin_env.twin.risk_factors`) fill within the first simulated year.
+    """
+    years_ago_max = np.maximum(state.age_years - 16.0, 1.0)
+    u = rs.uniform(keys, 0, Channel.RISK_FACTORS + 5)
+    return np.where(state.smoking == 1, state.age_years - (1.0 + u * (years_ago_max - 1.0)), np.nan)
+
+
 def _risk_flags(keys: np.ndarray, state: PatientState, params: TwinParameters) -> dict[str, np.ndarray]:
     """Other QRISK3 / QDiabetes flags, fixed for life in this model."""
     female, age = state.female, state.age_years
@@ -104,6 +115,7 @@ def sample_demographics_and_risk_factors(
         "townsend_sd_within_quintile"
     ] * rs.standard_normal(keys, 0, Channel.TOWNSEND)
     state.smoking = _smoking(keys, state, params)
+    state.smoking_quit_age_years = _smoking_quit_ages(keys, state)
 
     south_asian = np.isin(state.ethnicity, SOUTH_ASIAN_ETHNICITIES)
     state.bmi_offset_kg_m2 = (
@@ -142,11 +154,15 @@ def sample_demographics_and_risk_factors(
 def update_age_dependent_levels(state: PatientState, params: TwinParameters) -> None:
     """Set untreated SBP, DBP, BMI and cholesterol from the age/sex means plus individual offsets.
 
+    BMI adds a weight programme's shift still held (:mod:`twin_env.twin.lifestyle`).
+
     The what-if shifts (``sbp_shift_mmhg``, ``ldl_shift_mmol_l``; :mod:`twin_env.twin.level_shifts`) are
     added here, so they persist as the levels follow age; the LDL shift moves total cholesterol with it.
     """
     grid = params.sbp_mean.index(state.female, state.age_years)  # all three tables share the grid
-    state.bmi_kg_m2 = np.maximum(params.bmi_mean.at(grid) + state.bmi_offset_kg_m2, 13.0)
+    state.bmi_kg_m2 = np.maximum(
+        params.bmi_mean.at(grid) + state.bmi_offset_kg_m2 + state.bmi_programme_shift_kg_m2, 13.0
+    )
     sbp = np.maximum(params.sbp_mean.at(grid) + state.sbp_offset_mmhg + state.sbp_shift_mmhg, 75.0)
     state.sbp_untreated_mmhg = sbp
     state.dbp_untreated_mmhg = (

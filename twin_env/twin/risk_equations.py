@@ -71,9 +71,11 @@ def qrisk3_hazard_10y(state: PatientState | RowsView, params: TwinParameters, ag
 def qdiabetes_hazard_10y(state: PatientState | RowsView, params: TwinParameters, age_years: np.ndarray) -> np.ndarray:
     """QDiabetes-2018 model A 10-year cumulative hazard (N,) of type 2 diabetes.
 
-    The statin term is a prescribing marker in QDiabetes, not a cause, so it is off here; statins
-    act through their own relative risk (Sattar 2010). ``treated_hypertension`` is taken as
-    "on any antihypertensive".
+    QDiabetes' statin and treated-hypertension terms mark who is prescribed, not what the drugs do:
+    the statin term is off, and ``treated_hypertension`` is given the condition it marks, true
+    hypertension (diagnosed or not; untreated BP ever 140/90 or more), so starting, stopping or
+    changing a drug never moves it. The drugs act through their own class effects
+    (:mod:`twin_env.twin.diabetes_drug_risk`).
     """
     age, log_shift = _clipped_age(age_years, params)
     hazard = qdiabetes2018_cumulative_hazard_10y(
@@ -92,7 +94,7 @@ def qdiabetes_hazard_10y(state: PatientState | RowsView, params: TwinParameters,
         schizophrenia_or_bipolar=state.severe_mental_illness,
         pcos=state.pcos,
         statins=np.zeros(state.n, dtype=bool),
-        treated_hypertension=state.on_antihypertensive,
+        treated_hypertension=state.hypertension,
         family_history_diabetes=state.family_history_diabetes,
     )
     return hazard * np.exp(log_shift)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.twin import glycaemia, harms, mortality, risk_factors
+from twin_env.twin import diabetes_drug_risk, glycaemia, harms, mortality, recurrent_cvd, risk_factors
 from twin_env.twin import random_streams as rs
 from twin_env.twin.baseline_conditions import af_hazard_ratio, hf_hazard_ratio
 from twin_env.twin.events import CASE_FATALITY_PARAMETER, DEATH_KINDS, EventKind, StepEvents
@@ -39,9 +39,11 @@ class TwinSimulator:
       factors, times Ettehad 2016 relative risks for the achieved SBP fall (CHD 0.83, stroke 0.73
       per 10 mmHg) and the CTT 2010 relative risk for the achieved LDL-C fall (0.78 per mmol/L);
       split into MI / angina / stroke / TIA by fixed fractions;
-    - recurrent CVD: a fixed rate rising with age, with the same relative risks;
+    - recurrent CVD: a rate rising with age times the SMART risk score's relative hazard of smoking,
+      SBP, diabetes, cholesterol, eGFR (twin.recurrent_cvd), with the same relative risks;
     - heart failure and AF onset: age-specific incidence times hazard ratios;
-    - type 2 diabetes: QDiabetes-2018 model A hazard at age ``a - offset``;
+    - type 2 diabetes: QDiabetes-2018 model A hazard at age ``a - offset``, times the class effects
+      of thiazides, beta-blockers and statins by intensity (twin.diabetes_drug_risk);
     - death by cause (``twin/mortality.py``): CVD death outside acute events in proportion to the
       CVD event hazard, renal death by eGFR and ACR, diabetes death by HbA1c, the rest from the
       ONS life table; CVD deaths also come from acute case fatality and heart failure.
@@ -130,7 +132,7 @@ class TwinSimulator:
         rr_stroke = np.exp(self._log_rr["stroke"] * sbp_fall_10 + log_rr_ldl)
         established = state.has_cvd
         first = qrisk3_h10 / 10.0
-        recurrent = p["recurrent_cvd_rate_per_year"] * np.exp(p["recurrent_cvd_log_slope_per_year_age"] * (age - 65.0))
+        recurrent = recurrent_cvd.rate_per_year(state, p, established)
         # (4, N) shares of MI, angina, stroke, TIA: recurrent events are never new angina
         split = np.where(established, self._recurrent_cvd_split[:, None], self._first_cvd_split[:, None])
         cvd = np.where(established, recurrent, first)
@@ -150,7 +152,7 @@ class TwinSimulator:
         hazards[EventKind.ATRIAL_FIBRILLATION] = np.where(state.atrial_fibrillation, 0.0, af)
         at_risk_t2d = ~(state.type2_diabetes | state.type1_diabetes) & (age >= p["adult_age_years"])
         t2d = qdiabetes_h10 / 10.0
-        t2d *= np.where(state.statin_ldl_reduction > 0, p["statin_rr_type2_diabetes"], 1.0)
+        diabetes_drug_risk.scale_hazard(state, p, t2d)
         hazards[EventKind.TYPE2_DIABETES] = np.where(at_risk_t2d, t2d, 0.0)
         harms.add_hazards(state, p, hazards)
         glycaemia.add_hazards(state, p, hazards)

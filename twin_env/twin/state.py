@@ -101,6 +101,8 @@ _FIELDS: dict[str, type] = {
     # fields of twin/glycaemia.py
 
     # fields of twin/risk_factors.py
+    "smoking_quit_age_years": np.float32,  # age at quitting of an ex-smoker; NaN for never and current smokers
+    "bmi_programme_shift_kg_m2": np.float32,  # BMI change from a weight programme still held; decays to 0
 
     # fields of twin/treatment_burden.py
 
@@ -158,7 +160,7 @@ class PatientState:
     def empty(cls, n: int) -> PatientState:
         """N patients with every field zero (NaN for ``first_cvd_age_years`` and the hazard caches)."""
         columns = {name: np.zeros(n, dtype=dtype) for name, dtype in _FIELDS.items()}
-        for name in ("first_cvd_age_years", "qrisk3_h10", "qdiabetes_h10"):
+        for name in ("first_cvd_age_years", "qrisk3_h10", "qdiabetes_h10", "smoking_quit_age_years"):
             columns[name][:] = np.nan
         return cls(columns)
 
