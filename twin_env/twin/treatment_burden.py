@@ -1,4 +1,83 @@
-"""Treatment burden: adherence that falls with the number of drugs and daily doses.
+"""Treatment burden: the regimen a patient takes, and adherence that falls as it grows.
 
-(Scaffold: filled by the medicine issue's pill-burden work.)
+``state.adherence`` is the person's propensity: the fraction of a drug's trial effect they achieve
+on one drug taken once a day. The effective adherence to a drug is that propensity times
+
+    m = r ** (n_drugs - 1) * A(f) / A(1)
+
+where ``n_drugs`` is the number of drugs (treatment fields) taken, ``r`` =
+``adherence_multiplier_per_extra_drug`` (Bangalore 2007: a separate pill raises non-compliance by
+1 / 0.74), ``f`` the drug's daily dose-times at its dose (``vocab.drugs`` regimen, BNF) and
+``A(f)`` Claxton 2001's fraction of doses taken at ``f`` a day (``adherence_multiplier_<f>_per_day``
+= A(f) / A(1); 4 or more a day use the 4-a-day figure). ``m`` is 1 for one once-daily drug.
 """
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.twin.parameters import TwinParameters
+from twin_env.twin.state import TREATMENT_FIELDS, PatientState
+from twin_env.vocab.drugs import DRUG_FOR_FIELD
+
+MAX_DOSES_PER_DAY = 4  # Claxton's most frequent regimen; more frequent ones use its figure
+
+
+def _steps(field: str) -> tuple[np.ndarray, np.ndarray]:
+    regimen = DRUG_FOR_FIELD[field].regimen
+    return np.array([up_to for up_to, _ in regimen]), np.array([times for _, times in regimen], dtype=np.float64)
+
+
+#: Treatment field -> (up_to_dose (k,), doses_per_day (k,)) of the drug prescribed for it.
+_REGIMEN_STEPS: dict[str, tuple[np.ndarray, np.ndarray]] = {field: _steps(field) for field in TREATMENT_FIELDS}
+
+
+def daily_dose_times(state: PatientState, field: str) -> np.ndarray:
+    """(N,) times a day the drug in treatment ``field`` is taken at each patient's dose (0 if not taken).
+
+    A field whose drug has one regimen for every dose (all but metformin and gliclazide) is not
+    looked up by value, so a field that is not a dose (the statin's LDL-C reduction) works too.
+    """
+    value = state.columns[field]
+    up_to, times = _REGIMEN_STEPS[field]
+    taking = value > 0
+    if (times == times[0]).all():
+        return taking * times[0]
+    step = np.minimum(np.searchsorted(up_to, value, side="left"), len(times) - 1)
+    return taking * times[step]
+
+
+def drugs_taken(state: PatientState) -> np.ndarray:
+    """(N,) int: how many treatment fields (drug classes) each patient takes."""
+    count = np.zeros(state.n, dtype=np.int64)
+    for field in TREATMENT_FIELDS:
+        count += state.columns[field] > 0
+    return count
+
+
+def total_daily_dose_times(state: PatientState) -> np.ndarray:
+    """(N,) sum over drugs taken of their daily dose-times (the pill burden; 0 untreated)."""
+    total = np.zeros(state.n)
+    for field in TREATMENT_FIELDS:
+        total += daily_dose_times(state, field)
+    return total
+
+
+def pill_count_factor(state: PatientState, params: TwinParameters) -> np.ndarray:
+    """(N,) ``r ** (n_drugs - 1)``: the adherence multiplier for the number of separate drugs (1 for 0 or 1)."""
+    powers = params["adherence_multiplier_per_extra_drug"] ** np.arange(len(TREATMENT_FIELDS))
+    return powers.take(np.maximum(drugs_taken(state) - 1, 0))
+
+
+def frequency_factor(state: PatientState, params: TwinParameters, field: str) -> np.ndarray:
+    """(N,) ``A(f) / A(1)`` for the drug in ``field`` at each patient's dose (1 where once a day or not taken)."""
+    table = np.array(
+        [1.0, 1.0, *(params[f"adherence_multiplier_{f}_per_day"] for f in range(2, MAX_DOSES_PER_DAY + 1))]
+    )
+    times = np.minimum(daily_dose_times(state, field), MAX_DOSES_PER_DAY).astype(np.intp)
+    return table.take(times)
+
+
+def effective_adherence(state: PatientState, params: TwinParameters, field: str) -> np.ndarray:
+    """(N,) fraction of the trial effect of the drug in ``field`` achieved: propensity x pill count x frequency."""
+    return state.adherence * pill_count_factor(state, params) * frequency_factor(state, params, field)
