@@ -40,16 +40,18 @@ def daily_dose_times(state: PatientState, field: str) -> np.ndarray:
     """
     value = state.columns[field]
     up_to, times = _REGIMEN_STEPS[field]
-    taking = value > 0
     if (times == times[0]).all():
-        return taking * times[0]
-    step = np.minimum(np.searchsorted(up_to, value, side="left"), len(times) - 1)
-    return taking * times[step]
+        return (value > 0) * times[0]
+    out = np.zeros(state.n)
+    rows = np.flatnonzero(value > 0)  # look up the takers only
+    if rows.size:
+        out[rows] = times[np.minimum(np.searchsorted(up_to, value[rows], side="left"), len(times) - 1)]
+    return out
 
 
 def drugs_taken(state: PatientState) -> np.ndarray:
-    """(N,) int: how many treatment fields (drug classes) each patient takes."""
-    count = np.zeros(state.n, dtype=np.int64)
+    """(N,) uint8: how many treatment fields (drug classes) each patient takes."""
+    count = np.zeros(state.n, dtype=np.uint8)
     for field in TREATMENT_FIELDS:
         count += state.columns[field] > 0
     return count
@@ -65,8 +67,8 @@ def total_daily_dose_times(state: PatientState) -> np.ndarray:
 
 def pill_count_factor(state: PatientState, params: TwinParameters) -> np.ndarray:
     """(N,) ``r ** (n_drugs - 1)``: the adherence multiplier for the number of separate drugs (1 for 0 or 1)."""
-    powers = params["adherence_multiplier_per_extra_drug"] ** np.arange(len(TREATMENT_FIELDS))
-    return powers.take(np.maximum(drugs_taken(state) - 1, 0))
+    extra_drugs = np.maximum(np.arange(len(TREATMENT_FIELDS) + 1) - 1, 0)
+    return (params["adherence_multiplier_per_extra_drug"] ** extra_drugs).take(drugs_taken(state))
 
 
 def frequency_factor(state: PatientState, params: TwinParameters, field: str) -> np.ndarray:
