@@ -32,6 +32,20 @@ def _steps(field: str) -> tuple[np.ndarray, np.ndarray]:
 _REGIMEN_STEPS: dict[str, tuple[np.ndarray, np.ndarray]] = {field: _steps(field) for field in TREATMENT_FIELDS}
 
 
+def _once_daily_up_to(field: str) -> float:
+    """The largest dose (field value) taken once a day: inf if every dose is; regimens grow with dose."""
+    up_to, times = _REGIMEN_STEPS[field]
+    if (times == 1).all():
+        return np.inf
+    if times[0] != 1 or (np.diff(times) < 0).any():
+        raise ValueError(f"regimen of {DRUG_FOR_FIELD[field].name}: doses per day must start at 1 and not fall")
+    return float(up_to[times == 1].max())
+
+
+#: Treatment field -> the largest field value taken once a day (inf: every dose).
+_ONCE_DAILY_UP_TO: dict[str, float] = {field: _once_daily_up_to(field) for field in TREATMENT_FIELDS}
+
+
 def daily_dose_times(state: PatientState, field: str) -> np.ndarray:
     """(N,) times a day the drug in treatment ``field`` is taken at each patient's dose (0 if not taken).
 
@@ -67,17 +81,31 @@ def total_daily_dose_times(state: PatientState) -> np.ndarray:
 
 def pill_count_factor(state: PatientState, params: TwinParameters) -> np.ndarray:
     """(N,) ``r ** (n_drugs - 1)``: the adherence multiplier for the number of separate drugs (1 for 0 or 1)."""
-    extra_drugs = np.maximum(np.arange(len(TREATMENT_FIELDS) + 1) - 1, 0)
-    return (params["adherence_multiplier_per_extra_drug"] ** extra_drugs).take(drugs_taken(state))
+    count = drugs_taken(state)
+    factor = np.ones(state.n)
+    rows = np.flatnonzero(count > 1)  # the rest take at most one drug
+    if rows.size:
+        powers = params["adherence_multiplier_per_extra_drug"] ** np.arange(len(TREATMENT_FIELDS))
+        factor[rows] = powers.take(count[rows] - 1)
+    return factor
 
 
 def frequency_factor(state: PatientState, params: TwinParameters, field: str) -> np.ndarray:
     """(N,) ``A(f) / A(1)`` for the drug in ``field`` at each patient's dose (1 where once a day or not taken)."""
-    table = np.array(
-        [1.0, 1.0, *(params[f"adherence_multiplier_{f}_per_day"] for f in range(2, MAX_DOSES_PER_DAY + 1))]
-    )
-    times = np.minimum(daily_dose_times(state, field), MAX_DOSES_PER_DAY).astype(np.intp)
-    return table.take(times)
+    factor = np.ones(state.n)
+    once_daily_up_to = _ONCE_DAILY_UP_TO[field]
+    if once_daily_up_to == np.inf:
+        return factor
+    value = state.columns[field]
+    rows = np.flatnonzero(value > once_daily_up_to)  # look up the more-than-once-daily only
+    if rows.size:
+        table = np.array(
+            [1.0, 1.0, *(params[f"adherence_multiplier_{f}_per_day"] for f in range(2, MAX_DOSES_PER_DAY + 1))]
+        )
+        up_to, times = _REGIMEN_STEPS[field]
+        step = np.minimum(np.searchsorted(up_to, value[rows], side="left"), len(times) - 1)
+        factor[rows] = table.take(np.minimum(times[step], MAX_DOSES_PER_DAY).astype(np.intp))
+    return factor
 
 
 def effective_adherence(state: PatientState, params: TwinParameters, field: str) -> np.ndarray:
