@@ -7,7 +7,7 @@ import pytest
 
 from twin_env.twin import EventKind, PatientState, TwinParameters, TwinSimulator, sample_population
 from twin_env.twin.calibration import untreated
-from twin_env.twin.treatment_effects import apply_treatment_effects
+from twin_env.twin.treatment_effects import apply_treatment_effects, bp_falls_mmhg
 
 
 @pytest.fixture
@@ -34,16 +34,20 @@ def test_law_dose_response_and_additivity(cohort: PatientState) -> None:
     cohort.dose_acei = 1.0
     apply_treatment_effects(cohort, params)
     two_drugs = base - cohort.sbp_mmhg
+    trial_effect, _ = bp_falls_mmhg(cohort, params, np.ones(cohort.n))  # Law's falls add at trial adherence
     at_reference = np.abs(cohort.sbp_untreated_mmhg - 154.0) < 0.5
     assert standard[at_reference] == pytest.approx(9.1, abs=0.1)
     assert half[at_reference] == pytest.approx(7.1, abs=0.1)
-    assert np.allclose(two_drugs, 2 * standard)
+    assert np.allclose(trial_effect, 2 * standard)
+    # a second drug lowers adherence to both (twin.treatment_burden)
+    assert np.allclose(two_drugs, 2 * standard * params["adherence_multiplier_per_extra_drug"])
     higher = cohort.sbp_untreated_mmhg > 164
     assert standard[higher].mean() > standard[at_reference].mean() + 1.0
 
 
 def test_statin_lowers_ldl_by_its_intensity(cohort: PatientState) -> None:
     params = TwinParameters.default()
+    untreated(cohort, params)  # the statin alone: other drugs would lower adherence (twin.treatment_burden)
     cohort.adherence = 1.0
     cohort.statin_ldl_reduction = params.statin_ldl_reduction[("atorvastatin", 20)]
     apply_treatment_effects(cohort, params)
@@ -60,7 +64,11 @@ def test_metformin_lowers_hba1c() -> None:
     sub.adherence = 1.0
     sub.metformin_mg_day = 2000.0
     apply_treatment_effects(sub, params)
-    assert np.allclose(before - sub.hba1c_mmol_mol, 12.0)
+    # 2 g a day is taken three times a day: Claxton's adherence ratio to once daily (twin.treatment_burden)
+    assert np.allclose(before - sub.hba1c_mmol_mol, 12.0 * params["adherence_multiplier_3_per_day"])
+    sub.metformin_mg_day = 500.0  # once daily
+    apply_treatment_effects(sub, params)
+    assert np.allclose(before - sub.hba1c_mmol_mol, 12.0 * np.sqrt(500.0 / 2000.0))
 
 
 def test_events_update_conditions_and_death_is_final() -> None:

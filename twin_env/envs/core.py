@@ -18,6 +18,7 @@ from twin_env.envs.shaping import cvd_potential_gbp
 from twin_env.record.gp import GpRecordTable, Registration
 from twin_env.record.ledger import LedgerKind
 from twin_env.simulation import Simulation, sample_patients
+from twin_env.twin import valuation
 from twin_env.twin.parameters import TwinParameters, read_scalars
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.services import COMMUNITY_REFERRALS
@@ -232,8 +233,14 @@ class Batch:
         return self._potential_now
 
     def _components(self, alive0: np.ndarray) -> dict[str, np.ndarray]:
+        """(N,) reward components of the step just taken: QALYs and NHS costs (:mod:`twin_env.twin.valuation`).
+
+        QALYs: the state's utility (incl. pill burden) over the step (half of it in the step of a death),
+        less the one-off QALY loss of the step's event. Event costs come from the twin's events
+        (``Simulation.last_events``); care costs (consultations, tests, drugs, referrals) from the ledger.
+        """
         sim, p, n, dt = self.sim, self.tp, self.n, self.config.dt_years
-        s = sim.state
+        s, events = sim.state, sim.last_events
         new = sim.ledger.since(self._ledger_len)
         self._ledger_len = len(sim.ledger)
         row, kind, concept = new["patient"] - sim.record.first_id, new["kind"], new["concept"].astype(np.intp)
@@ -243,42 +250,8 @@ class Batch:
             w = np.broadcast_to(np.asarray(weight, dtype=np.float64), mask.shape)
             return np.bincount(row[mask & counted], w[mask & counted], minlength=n)
 
-        acute = kind == LedgerKind.ACUTE_EVENT
-        died = per_row(kind == LedgerKind.DEATH) > 0
-        mi, stroke, hf = (
-            per_row(acute & (concept == c)) > 0 for c in (Concept.ACUTE_MI, Concept.STROKE, Concept.HEART_FAILURE)
-        )
-        age = s.age_years
-        utility = (
-            p["utility_norm_intercept"]
-            + p["utility_norm_male"] * ~s.female
-            + p["utility_norm_age"] * age
-            + p["utility_norm_age_squared"] * age**2
-        )
-        utility -= (
-            p["utility_decrement_heart_failure"] * s.heart_failure
-            + p["utility_decrement_ihd"] * s.chd
-            + p["utility_decrement_mi"] * s.myocardial_infarction
-            + p["utility_decrement_stroke"] * s.stroke_tia
-            + p["utility_decrement_renal_failure"] * (s.egfr_ml_min_1_73m2 < 15)
-        )
-        alive_frac = np.where(died, 0.5, 1.0) * alive0
-        event = (
-            np.where(mi, np.where(died, p["cost_mi_fatal_gbp"], p["cost_mi_nonfatal_event_year_gbp"]), 0.0)
-            + np.where(
-                stroke, np.where(died, p["cost_stroke_fatal_gbp"], p["cost_stroke_nonfatal_event_year_gbp"]), 0.0
-            )
-            + hf * p["cost_heart_failure_event_gbp"]
-        )
-        chronic = (
-            dt
-            * alive_frac
-            * (
-                s.myocardial_infarction * p["cost_mi_later_years_gbp"]
-                + s.stroke_tia * p["cost_stroke_later_years_gbp"]
-                + (s.egfr_ml_min_1_73m2 < 15) * p["cost_renal_failure_annual_gbp"]
-            )
-        )
+        alive_frac = np.where(events.died, 0.5, 1.0) * alive0
+        cost_events, cost_harms = valuation.event_cost_gbp(events, p)
         e = ENV_PARAMETERS
         consults = per_row(kind == LedgerKind.CONSULTATION, e["cost_gp_consultation_gbp"])
         referral = per_row(
@@ -287,9 +260,10 @@ class Batch:
             (kind == LedgerKind.REFERRAL) & np.isin(concept, COMMUNITY_REFERRALS), e["cost_community_referral_gbp"]
         )
         return {
-            "qalys": np.maximum(utility, 0.0) * dt * alive_frac,
-            "cost_events_gbp": event * alive0,
-            "cost_chronic_gbp": chronic,
+            "qalys": valuation.health_utility(s, p) * dt * alive_frac - valuation.event_qaly_loss(events) * alive0,
+            "cost_events_gbp": cost_events * alive0,
+            "cost_harms_gbp": cost_harms * alive0,
+            "cost_chronic_gbp": dt * alive_frac * valuation.chronic_cost_gbp_per_year(s, p),
             "cost_consultations_gbp": consults
             + (self.last_action == act.ACTION_INDEX["bp_check"])
             * (e["cost_nurse_bp_check_gbp"] - e["cost_gp_consultation_gbp"])

@@ -29,6 +29,7 @@ from twin_env.envs.rewards import SHAPED_REWARDS
 REWARD_COMPONENTS: tuple[str, ...] = (
     "qalys",
     "cost_events_gbp",
+    "cost_harms_gbp",
     "cost_chronic_gbp",
     "cost_consultations_gbp",
     "cost_tests_gbp",

@@ -46,7 +46,8 @@ class Simulation:
     Attributes: ``state`` (the twin's :class:`PatientState`), ``simulator`` (:class:`TwinSimulator`),
     ``params`` (:class:`CareParameters`), ``record`` and its ``ledger``, ``start_day`` (days since
     1970-01-01), ``days`` (N,) each row's current date, ``years`` (N,) simulated years of each
-    row's current patient, ``diagnosed`` (condition -> (N,) bool, known to the GP).
+    row's current patient, ``diagnosed`` (condition -> (N,) bool, known to the GP), ``last_events``
+    (the twin's :class:`StepEvents` of the last :meth:`step`; None before the first).
     """
 
     def __init__(
@@ -67,6 +68,7 @@ class Simulation:
         self.ledger = self.record.ledger
         self.start_day = day_number(start_date)
         self.years = np.zeros(state.n)
+        self.last_events: StepEvents | None = None
         self._care = CareState(state.n, diagnoses, self.start_day)
         self.care = CareContext(state, self.simulator.params, self.params, self.ledger, self._care)
         baseline.seed_baseline(self.care)
@@ -142,6 +144,7 @@ class Simulation:
         span = np.maximum(day1 - day0, 1)
         keys = state.patient_key
         events = self.simulator.step(state, dt_years)
+        self.last_events = events
         event_day = day0 + (rs.uniform(keys, counter, CareChannel.EVENT_DAY) * span).astype(np.int32)
         log_events(self.ledger, events, event_day)
         respond(self.care, events, event_day, day0, day1, span, counter)

@@ -94,7 +94,7 @@ _FIELDS: dict[str, type] = {
     "statin_ldl_reduction": np.float32,  # fractional LDL-C reduction of the statin taken
     "metformin_mg_day": np.float32,
     "sglt2": np.float32,  # 1 if taking an SGLT2 inhibitor
-    "adherence": np.float32,  # fraction of the trial effect achieved
+    "adherence": np.float32,  # propensity: fraction of the trial effect on one once-daily drug (treatment_burden)
 
     # fields of twin/harms.py
 

@@ -4,7 +4,10 @@
   half dose, log-linear in dose), more when pretreatment BP is higher; classes add.
 - LDL-C: the statin's fractional reduction (NICE NG238 intensity table).
 - HbA1c: metformin (Hirst 2012), SGLT2 inhibitor.
-All effects are scaled by the patient's adherence.
+All effects are scaled by the patient's effective adherence (:mod:`twin_env.twin.treatment_burden`):
+the propensity ``state.adherence`` times a factor falling with the number of drugs taken, and for
+a drug taken more than once a day (metformin above 500 mg) a factor falling with its daily doses.
+The BP classes are all once daily (``drug_regimens.csv``), so their falls take no frequency factor.
 """
 
 from __future__ import annotations
@@ -13,10 +16,17 @@ import numpy as np
 
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.state import BP_DRUG_CLASSES, PatientState
+from twin_env.twin.treatment_burden import frequency_factor, pill_count_factor
 
 
-def bp_falls_mmhg(state: PatientState, params: TwinParameters) -> tuple[np.ndarray, np.ndarray]:
-    """Systolic and diastolic falls (N,) in mmHg achieved by the drugs taken."""
+def bp_falls_mmhg(
+    state: PatientState, params: TwinParameters, adherence: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Systolic and diastolic falls (N,) in mmHg achieved by the drugs taken.
+
+    ``adherence`` (N,): fraction of the trial effect achieved (default: the effective adherence of
+    a once-daily drug in the patient's regimen, ``state.adherence`` x the pill-count factor).
+    """
     std_s, half_s = params["law_bp_fall_standard_dose_sbp_mmhg"], params["law_bp_fall_half_dose_sbp_mmhg"]
     std_d, half_d = params["law_bp_fall_standard_dose_dbp_mmhg"], params["law_bp_fall_half_dose_dbp_mmhg"]
     extra_s = (
@@ -42,23 +52,27 @@ def bp_falls_mmhg(state: PatientState, params: TwinParameters) -> tuple[np.ndarr
             fall_s[rows] += taking * np.maximum(std_s + (std_s - half_s) * log2_dose + extra_s, 0.0)
             fall_d[rows] += taking * np.maximum(std_d + (std_d - half_d) * log2_dose + extra_d, 0.0)
     fall_s += state.sglt2 * params["sglt2_sbp_fall_mmhg"]
-    return fall_s * state.adherence, fall_d * state.adherence
+    if adherence is None:
+        adherence = state.adherence * pill_count_factor(state, params)
+    return fall_s * adherence, fall_d * adherence
 
 
 def apply_treatment_effects(state: PatientState, params: TwinParameters) -> None:
     """Recompute every "current" level of ``state`` in place from untreated levels and drugs."""
-    fall_s, fall_d = bp_falls_mmhg(state, params)
+    adherence = state.adherence * pill_count_factor(state, params)  # of a once-daily drug in the regimen
+    fall_s, fall_d = bp_falls_mmhg(state, params, adherence)
     state.sbp_mmhg = state.sbp_untreated_mmhg - fall_s
     state.dbp_mmhg = state.dbp_untreated_mmhg - fall_d
 
-    ldl_fall = state.ldl_untreated_mmol_l * state.statin_ldl_reduction * state.adherence
+    ldl_fall = state.ldl_untreated_mmol_l * state.statin_ldl_reduction * adherence
     state.ldl_mmol_l = state.ldl_untreated_mmol_l - ldl_fall
     state.total_chol_mmol_l = state.total_chol_untreated_mmol_l - ldl_fall
 
     metformin_fraction = np.sqrt(np.minimum(state.metformin_mg_day / params["metformin_full_effect_dose_mg_day"], 1.0))
+    metformin_taken = metformin_fraction * frequency_factor(state, params, "metformin_mg_day")
     hba1c_fall = (
-        params["metformin_hba1c_fall_mmol_mol"] * metformin_fraction + params["sglt2_hba1c_fall_mmol_mol"] * state.sglt2
-    ) * state.adherence
+        params["metformin_hba1c_fall_mmol_mol"] * metformin_taken + params["sglt2_hba1c_fall_mmol_mol"] * state.sglt2
+    ) * adherence
     # the what-if shift (twin.level_shifts) moves the level the drugs act on; 0 in the usual twin
     state.hba1c_mmol_mol = np.maximum(state.hba1c_untreated_mmol_mol + state.hba1c_shift_mmol_mol - hba1c_fall, 30.0)
 

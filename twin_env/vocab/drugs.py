@@ -3,12 +3,16 @@
 What a dose does to the twin is the twin's business (:mod:`twin_env.twin.treatment`).
 
 Doses: blood-pressure drugs in multiples of the standard dose (0.5, 1, 2); atorvastatin in mg;
-metformin in mg per day; dapagliflozin in mg.
+metformin in mg per day; dapagliflozin in mg. How often a day each dose is taken (the regimen) is
+read from ``twin_env/data/drug_regimens.csv`` (one step function of dose per drug, with sources).
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
+from importlib import resources
 from types import MappingProxyType
 
 import numpy as np
@@ -29,6 +33,38 @@ class Drug:
     def check_dose(self, dose: float) -> None:
         if dose not in self.products:
             raise ValueError(f"dose {dose!r} of {self.name}: allowed {sorted(self.products)} ({self.dose_unit})")
+
+    @property
+    def regimen(self) -> tuple[tuple[float, int], ...]:
+        """Steps ``(up_to_dose, doses_per_day)``, ascending: a dose up to ``up_to_dose`` is taken that often a day."""
+        try:
+            return REGIMENS[self.name]
+        except KeyError:
+            raise KeyError(f"drug {self.name!r} has no rows in {REGIMENS_FILE}") from None
+
+    def doses_per_day(self, dose: float) -> int:
+        """How many times a day ``dose`` (catalogue units) is taken (BNF posology)."""
+        for up_to, times in self.regimen:
+            if dose <= up_to:
+                return times
+        largest = f"{self.regimen[-1][0]} {self.dose_unit}"
+        raise ValueError(f"dose {dose!r} of {self.name}: above the largest in {REGIMENS_FILE} ({largest})")
+
+
+REGIMENS_FILE = "drug_regimens.csv"
+
+
+def _read_regimens() -> MappingProxyType[str, tuple[tuple[float, int], ...]]:
+    """Drug name -> its regimen steps from :data:`REGIMENS_FILE`, sorted by dose."""
+    text = resources.files("twin_env.data").joinpath(REGIMENS_FILE).read_text(encoding="utf-8")
+    steps: dict[str, list[tuple[float, int]]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        steps.setdefault(row["drug"], []).append((float(row["up_to_dose"]), int(row["doses_per_day"])))
+    return MappingProxyType({name: tuple(sorted(s)) for name, s in steps.items()})
+
+
+#: Drug name -> ``(up_to_dose, doses_per_day)`` steps (see :attr:`Drug.regimen`).
+REGIMENS: MappingProxyType[str, tuple[tuple[float, int], ...]] = _read_regimens()
 
 
 def _drug(name: str, field: str, unit: str, products: dict[float, Concept]) -> Drug:
