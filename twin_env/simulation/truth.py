@@ -18,7 +18,7 @@ from twin_env.vocab.concepts import Concept
 class DeathCause(enum.IntEnum):
     """Underlying cause of a death, grouped as ONS groups ICD-10 causes (the ledger DEATH ``value``)."""
 
-    OTHER = 0  # the life table's other causes; fatal syncope, hyperkalaemia, hyponatraemia
+    OTHER = 0  # the life table's other causes; fatal syncope, hyperkalaemia, hyponatraemia, other drug harms
     CARDIOVASCULAR = 1  # ICD-10 I00-I99: fatal MI, stroke, heart failure; non-acute CVD death
     RENAL = 2  # ICD-10 N17-N19: renal death, fatal acute kidney injury
     DIABETES = 3  # ICD-10 E10-E14 (and hypoglycaemia): diabetes death, fatal DKA, hypoglycaemia, foot disease
@@ -51,7 +51,8 @@ EVENT_CONCEPT: dict[EventKind, Concept] = {
     EventKind.FOOT_ULCER: Concept.DIABETIC_FOOT_ULCER,
     EventKind.AMPUTATION: Concept.AMPUTATION,
 }
-#: Event kind -> cause of a death it brings (a death kind, or an event that killed through its case fatality).
+#: Event kind -> cause of a death it brings (a death kind, or an event that killed through its case fatality);
+#: every kind but NONE and the onsets, so a case fatality added to any event has its cause.
 DEATH_CAUSE: dict[EventKind, DeathCause] = {
     EventKind.DEATH_NON_CVD: DeathCause.OTHER,
     EventKind.DEATH_HEART_FAILURE: DeathCause.CARDIOVASCULAR,
@@ -68,12 +69,22 @@ DEATH_CAUSE: dict[EventKind, DeathCause] = {
     EventKind.SEVERE_HYPOGLYCAEMIA: DeathCause.DIABETES,
     EventKind.FOOT_ULCER: DeathCause.DIABETES,
     EventKind.AMPUTATION: DeathCause.DIABETES,
+    EventKind.RETINOPATHY: DeathCause.DIABETES,
     EventKind.INJURIOUS_FALL: DeathCause.INJURY,
     EventKind.HIP_FRACTURE: DeathCause.INJURY,
+    EventKind.HYPOTENSION_SYNCOPE: DeathCause.OTHER,
+    EventKind.HYPERKALAEMIA: DeathCause.OTHER,
+    EventKind.HYPONATRAEMIA: DeathCause.OTHER,
+    EventKind.GOUT: DeathCause.OTHER,
+    EventKind.ACEI_COUGH: DeathCause.OTHER,
+    EventKind.CCB_OEDEMA: DeathCause.OTHER,
+    EventKind.STATIN_MUSCLE_SYMPTOMS: DeathCause.OTHER,
+    EventKind.METFORMIN_GI_INTOLERANCE: DeathCause.OTHER,
+    EventKind.GENITAL_INFECTION: DeathCause.OTHER,
 }
 _CONCEPT_OF_KIND = np.zeros(len(EventKind), dtype=np.int16)
 _CONCEPT_OF_KIND[list(EVENT_CONCEPT)] = list(EVENT_CONCEPT.values())
-_CAUSE_OF_KIND = np.zeros(len(EventKind), dtype=np.float64)  # OTHER for any kind not listed
+_CAUSE_OF_KIND = np.zeros(len(EventKind), dtype=np.float64)
 _CAUSE_OF_KIND[list(DEATH_CAUSE)] = list(DEATH_CAUSE.values())
 
 
