@@ -82,20 +82,31 @@ INTOLERANCE_EVENTS = (
     EventKind.INJURIOUS_FALL,
     EventKind.SEVERE_HYPOGLYCAEMIA,
 )
+_GP_CONCEPT = np.zeros(len(EventKind), dtype=np.int16)
+_GP_CONCEPT[list(GP_EVENTS)] = list(GP_EVENTS.values())
+_FIRST_HARM = min(min(HOSPITAL_EVENTS), min(GP_EVENTS))
 _LAB_EVENTS = (EventKind.ACUTE_KIDNEY_INJURY, EventKind.HYPERKALAEMIA, EventKind.HYPONATRAEMIA)
 _ANALYTE_INDEX = {Concept.EGFR: 0, Concept.POTASSIUM: 1, Concept.SODIUM: 2}
+
+
+def _harm_rows(kind: np.ndarray) -> np.ndarray:
+    """Rows (k,) whose event this step is a harm or complication (the kinds from HYPOTENSION_SYNCOPE on)."""
+    return np.flatnonzero(kind >= _FIRST_HARM)
 
 
 def admitted(ctx: CareContext, kind: np.ndarray, counter: np.ndarray) -> np.ndarray:
     """(N,) bool: this step's event of ``kind`` (N,) brings the patient to hospital (one draw per event)."""
     state = ctx.state
-    share = np.zeros(state.n)
+    out = np.zeros(state.n, dtype=bool)
+    rows = _harm_rows(kind)
+    if rows.size == 0:
+        return out
+    share = np.zeros(rows.size)
     for event, (_, _, share_name) in HOSPITAL_EVENTS.items():
-        share[kind == event] = 1.0 if share_name is None else ctx.params[share_name]
-    rows = np.flatnonzero((share > 0) & (share < 1))
-    draw = np.zeros(state.n)
-    draw[rows] = rs.uniform(state.patient_key[rows], counter[rows], CareChannel.HARM_ADMITTED)
-    return draw < share
+        share[kind[rows] == event] = 1.0 if share_name is None else ctx.params[share_name]
+    draw = rs.uniform(state.patient_key[rows], counter[rows], CareChannel.HARM_ADMITTED)
+    out[rows] = draw < share
+    return out
 
 
 def admit(ctx: CareContext, kind: np.ndarray, fatal: np.ndarray, day: np.ndarray, counter: np.ndarray) -> None:
@@ -105,6 +116,8 @@ def admit(ctx: CareContext, kind: np.ndarray, fatal: np.ndarray, day: np.ndarray
     discharge (:func:`twin_env.care.admissions.discharge`) later writes the ICD-10 diagnosis.
     """
     care = ctx.care
+    if _harm_rows(kind).size == 0:
+        return
     hospital = admitted(ctx, kind, counter) & ~fatal & (care.admission < 0)
     for event, (icd, los_name, _) in HOSPITAL_EVENTS.items():
         rows = np.flatnonzero(hospital & (kind == event))
@@ -166,9 +179,10 @@ def present(ctx: CareContext, events: StepEvents, day: np.ndarray, counter: np.n
     intolerance beside the problem. ``day`` (N,) is each event's date.
     """
     state, care, kind = ctx.state, ctx.care, events.kind
-    concept = np.zeros(state.n, dtype=np.int16)
-    for event, problem in GP_EVENTS.items():
-        concept[kind == event] = problem
+    seen = np.zeros(state.n, dtype=bool)
+    if _harm_rows(kind).size == 0:
+        return seen
+    concept = _GP_CONCEPT[kind]
     seen = (concept > 0) & state.alive & ~admitted(ctx, kind, counter)
     rows = np.flatnonzero(seen)
     if rows.size == 0:
