@@ -17,6 +17,7 @@ from twin_env.formats.fhir_resources import validate_bundle
 from twin_env.formats.opensafely_tables import opensafely_tables
 from twin_env.record import Concept, ItemType, LedgerKind
 from twin_env.simulation import Simulation
+from twin_env.simulation.truth import EVENT_CONCEPT
 from twin_env.twin import EventKind
 from twin_env.twin.state import TREATMENT_FIELDS
 
@@ -78,8 +79,6 @@ def run() -> Simulation:
 
 def _injected(led: dict[str, np.ndarray], event: EventKind) -> np.ndarray:
     """Patients whose injected event was logged as true (an ACUTE_EVENT row in the ledger)."""
-    from twin_env.simulation.truth import EVENT_CONCEPT
-
     rows = (led["kind"] == LedgerKind.ACUTE_EVENT) & (led["concept"] == EVENT_CONCEPT[event])
     return np.unique(led["patient"][rows])
 
