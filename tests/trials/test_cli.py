@@ -42,10 +42,14 @@ def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     return err
 
 
-def test_list_shows_the_four_shipped_protocols(capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_shows_the_shipped_protocols(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["trial", "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == list(list_protocols()) == ["accord_bp", "hyvet", "ukpds33", "ukpds38"]
+    assert (
+        [line.split()[0] for line in lines]
+        == list(list_protocols())
+        == ["accord_bp", "hyvet", "sprint", "ukpds33", "ukpds38"]
+    )
     assert all(len(line.split(None, 1)) == 2 for line in lines)
     assert "HYVET" in lines[1]
 
@@ -64,7 +68,7 @@ def test_refuses_a_non_empty_out_dir(tmp_path: Path, capsys: pytest.CaptureFixtu
     [
         (("arms", 1, "strategy", "target_sbp_mmhg"), 20, "arms[1].strategy.target_sbp_mmhg: must be a number in"),
         (("eligibility", "any_of", 2, "qrisk3_percent"), [50, 10], "eligibility.any_of[2].qrisk3_percent: must be"),
-        (("outcomes", "stroke"), ["stroke", "gout"], "outcomes.stroke[1]: must be one of"),
+        (("outcomes", "stroke"), ["stroke", "bleeding"], "outcomes.stroke[1]: must be one of"),
         (("population", "n"), 0, "population.n: must be"),
     ],
 )
@@ -103,8 +107,9 @@ def test_unknown_name_unreadable_json_and_missing_arguments_are_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["trial", "hyvett", "--out", str(tmp_path / "out")]) == 2
-    assert "hyvett: no such file or shipped protocol (shipped: accord_bp, hyvet, ukpds33, ukpds38)" in _one_line_error(
-        capsys
+    assert (
+        "hyvett: no such file or shipped protocol (shipped: accord_bp, hyvet, sprint, ukpds33, ukpds38)"
+        in _one_line_error(capsys)
     )
     broken = tmp_path / "broken.json"
     broken.write_text("{", encoding="utf-8")

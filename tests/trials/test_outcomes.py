@@ -69,3 +69,48 @@ def test_the_issue_vocabulary_is_there_and_unknown_names_fail() -> None:
         assert OUTCOMES[name].description
     with pytest.raises(ValueError, match="allowed: death, cvd_death, mi"):
         get_outcome("fracture")
+
+
+_K = EventKind
+DEATHS = _events(
+    [
+        _K.DEATH_CVD_NON_ACUTE,
+        _K.DEATH_RENAL,
+        _K.DEATH_DIABETES,
+        _K.ACUTE_KIDNEY_INJURY,
+        _K.ACUTE_KIDNEY_INJURY,
+        _K.SEVERE_HYPOGLYCAEMIA,
+        _K.HEART_FAILURE,
+        _K.MYOCARDIAL_INFARCTION,
+        _K.HIP_FRACTURE,
+        _K.RETINOPATHY,
+        _K.AMPUTATION,
+    ],
+    [False, False, False, True, False, True, True, True, True, False, False],
+)
+DEATHS = StepEvents(**{**DEATHS.__dict__, "died": DEATHS.died | np.isin(DEATHS.kind, [10, 11, 12])})
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("death", [1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 0]),
+        ("cvd_death", [1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0]),
+        ("renal_death", [0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0]),
+        ("diabetes_death", [0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0]),
+        ("diabetes_related_death", [1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0]),
+        ("aki", [0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0]),
+        ("injurious_fall", [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]),
+        ("hip_fracture", [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]),
+        ("microvascular", [0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0]),
+        ("amputation", [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+    ],
+)
+def test_cause_specific_deaths_harms_and_complications(name: str, expected: list[int]) -> None:
+    assert get_outcome(name).occurred(DEATHS).astype(int).tolist() == expected
+
+
+def test_every_harm_and_complication_kind_has_its_own_outcome() -> None:
+    own = {o.kinds[0] for o in OUTCOMES.values() if len(o.kinds) == 1 and not o.fatal_kinds and o.flag is None}
+    assert set(range(_K.HYPOTENSION_SYNCOPE, _K.AMPUTATION + 1)) - own == {_K.INJURIOUS_FALL}
+    assert get_outcome("injurious_fall").kinds == (_K.INJURIOUS_FALL, _K.HIP_FRACTURE)  # a hip fracture is a fall

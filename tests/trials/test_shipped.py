@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 
 import pytest
 
-from twin_env.trials import list_protocols, published_results, shipped_protocol
+from twin_env.trials import list_protocols, published_results, run_trial, shipped_protocol
 from twin_env.trials.shipped import MEASURES, STATUSES
 
 
-def test_the_four_development_protocols_ship() -> None:
-    assert list_protocols() == ("accord_bp", "hyvet", "ukpds33", "ukpds38")
+def test_the_development_protocols_ship() -> None:
+    assert list_protocols() == ("accord_bp", "hyvet", "sprint", "ukpds33", "ukpds38")
 
 
 @pytest.mark.parametrize("name", list_protocols())
@@ -40,4 +41,22 @@ def test_every_published_result_belongs_to_a_shipped_protocol() -> None:
 
 def test_unknown_protocol_names_the_shipped_ones() -> None:
     with pytest.raises(ValueError, match="shipped: accord_bp, hyvet"):
-        shipped_protocol("sprint")
+        shipped_protocol("hope3")
+
+
+def test_sprint_is_compared_on_its_harms_and_a_tiny_run_counts_them() -> None:
+    protocol = shipped_protocol("sprint")
+    assert {r.outcome for r in published_results("sprint")} == {
+        "hypotension",
+        "syncope",
+        "electrolyte_abnormality",
+        "injurious_fall",
+        "aki",
+    }
+    assert protocol.outcomes["electrolyte_abnormality"] == ("hyperkalaemia", "hyponatraemia")
+    text = (resources.files("twin_env.trials") / "protocols" / "sprint.json").read_text(encoding="utf-8")
+    tiny = json.loads(text)
+    tiny["population"]["n"], tiny["follow_up_years"] = 1500, 0.25
+    result = run_trial(tiny)
+    assert result.flow["eligible"] > 100
+    assert set(result.outcomes) == set(protocol.outcomes)

@@ -1,10 +1,10 @@
-"""Emergency admissions for acute events, the secondary prevention a hospital starts, and discharges."""
+"""Emergency admissions for acute events and harms, the secondary prevention a hospital starts, and discharges."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from twin_env.care import outpatients
+from twin_env.care import adverse_events, outpatients
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
 from twin_env.care.repeats import issue
@@ -37,7 +37,8 @@ def admit(ctx: CareContext, kind: np.ndarray, fatal: np.ndarray, day: np.ndarray
 
     ``day`` (N,) is each event's date, ``counter`` (N,) the step's random-stream counter. The
     hospital starts secondary prevention (applied to the twin now, prescribed at discharge) and,
-    after an MI, books a cardiology clinic.
+    after an MI, books a cardiology clinic. Harms and complications that bring a patient to
+    hospital are admitted by :func:`twin_env.care.adverse_events.admit`.
     """
     care = ctx.care
     for event, (icd, los_name, imaging) in ACUTE_ADMISSIONS.items():
@@ -56,6 +57,7 @@ def admit(ctx: CareContext, kind: np.ndarray, fatal: np.ndarray, day: np.ndarray
                 rows, CareChannel.OUTPATIENT_WAIT, "post_mi_clinic_median_days", "outpatient_wait_sigma_log", counter
             )
             outpatients.book(ctx, rows, "cardiology", day[rows] + wait, seq)
+    adverse_events.admit(ctx, kind, fatal, day, counter)
     treatment.update_effects(ctx.state, ctx.twin_params)
 
 

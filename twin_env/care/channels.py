@@ -27,6 +27,11 @@ class CareChannel(enum.IntEnum):
     SMOKING_RECORDED = 316
     REVIEW_HBA1C = 317
     ANALYTE = 320  # offset by the analyte's index
+    HARM_ADMITTED = 340  # whether a syncope, fall or hypoglycaemia is admitted
+    AKI_CREATININE_RATIO = 341
+    ADMISSION_POTASSIUM = 342
+    ADMISSION_SODIUM = 343
+    ADMISSION_ANALYTE = 344  # analytic noise of admission results, offset by the analyte's index
 
 
 __all__ = ["CareChannel"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.care import admissions, consultations, outpatients, presentations, repeats
+from twin_env.care import admissions, adverse_events, consultations, outpatients, presentations, repeats
 from twin_env.care.context import CareContext
 from twin_env.twin.events import StepEvents
 
@@ -21,14 +21,16 @@ def respond(
     """Care for the step from ``day0`` to ``day1`` (N,) days (``span`` (N,) >= 1 day long).
 
     ``events`` are the twin's, on ``event_day`` (N,); ``counter`` (N,) is the step's
-    random-stream counter. Patient stops, discharges, admissions, GP presentations,
-    consultations (with tests), repeats and clinics follow in that order; then what is
-    pending for the dead is cancelled.
+    random-stream counter. GP consultations for harms and complications (which end the drug
+    not tolerated), patient stops, discharges, admissions, GP presentations, consultations
+    (with tests), repeats and clinics follow in that order; then what is pending for the dead
+    is cancelled.
     """
+    seen_for_harm = adverse_events.present(ctx, events, event_day, counter)
     repeats.patient_stops(ctx, events.treatment_stopped, event_day)
     admissions.discharge(ctx, day1)
     admissions.admit(ctx, events.kind, events.fatal, event_day, counter)
-    presented = presentations.present(ctx, events.kind, event_day, counter)
+    presented = presentations.present(ctx, events.kind, event_day, counter) | seen_for_harm
     consultations.consult(ctx, day0, day1, span, counter, presented)
     repeats.issue_due(ctx, day1)
     outpatients.attend(ctx, day1)

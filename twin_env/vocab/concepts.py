@@ -33,6 +33,7 @@ class Concept(enum.IntEnum):
     POTASSIUM = 8
     URINE_ACR = 9
     BMI = 10
+    SODIUM = 11  # measured at a hyponatraemia admission (the twin has no sodium level)
     # conditions (SNOMED CT)
     ESSENTIAL_HYPERTENSION = 20
     HYPERTENSIVE_DISORDER = 21  # coding variant of hypertension
@@ -102,6 +103,35 @@ class Concept(enum.IntEnum):
     # risk scores written back by deployed models
     QRISK3_SCORE = 130
     RISK_SCORE = 131  # a model output with no code in the table (e.g. QDiabetes-2018): uncoded
+    # harms of treatment and diabetes complications (SNOMED CT problems)
+    HIP_FRACTURE = 140
+    ACUTE_KIDNEY_INJURY = 141
+    HYPERKALAEMIA = 142
+    HYPONATRAEMIA = 143
+    DIABETIC_KETOACIDOSIS = 144
+    SYNCOPE = 145
+    FALL = 146  # accidental fall
+    HYPOGLYCAEMIA = 147  # hypoglycaemia due to diabetes
+    GOUT = 148
+    COUGH = 149
+    OEDEMA = 150
+    MUSCLE_PAIN = 151
+    DIARRHOEA = 152
+    CANDIDIASIS = 153
+    DIABETIC_RETINOPATHY = 154
+    DIABETIC_FOOT_ULCER = 155
+    DRUG_INTOLERANCE = 156  # coded with the stop of the drug that was not tolerated
+    AMPUTATION = 157  # procedure, coded as history by the GP
+    # hospital diagnoses of harms and complications (ICD-10)
+    ICD10_HIP_FRACTURE = 160
+    ICD10_ACUTE_KIDNEY_INJURY = 161
+    ICD10_HYPERKALAEMIA = 162
+    ICD10_HYPONATRAEMIA = 163
+    ICD10_DIABETIC_KETOACIDOSIS = 164
+    ICD10_SYNCOPE = 165
+    ICD10_INJURY = 166  # injury, unspecified (an injurious fall)
+    ICD10_HYPOGLYCAEMIA = 167  # drug-induced hypoglycaemia without coma
+    ICD10_DIABETES_PERIPHERAL = 168  # type 2 diabetes with peripheral circulatory complications (amputation)
 
 
 _OBSERVATIONS = {
@@ -115,6 +145,7 @@ _OBSERVATIONS = {
     Concept.POTASSIUM: ("observable", "serum potassium", "mmol/L"),
     Concept.URINE_ACR: ("observable", "urine ACR", "mg/mmol"),
     Concept.BMI: ("observable", "BMI", "kg/m2"),
+    Concept.SODIUM: ("observable", "serum sodium", "mmol/L"),
 }
 _SCORES = {
     Concept.QRISK3_SCORE: ("observable", "QRISK3 10-year CVD risk score", "%"),
@@ -167,11 +198,38 @@ _BY_CONCEPT_NAME = {
     Concept.EX_SMOKER: ("smoking", "ex-smoker"),
     Concept.LIGHT_SMOKER: ("smoking", "light cigarette smoker"),
     Concept.CIGARETTE_SMOKER: ("smoking", "current cigarette smoker"),
+    Concept.HIP_FRACTURE: ("condition", "fracture of neck of femur"),
+    Concept.ACUTE_KIDNEY_INJURY: ("condition", "acute kidney injury"),
+    Concept.HYPERKALAEMIA: ("condition", "hyperkalaemia"),
+    Concept.HYPONATRAEMIA: ("condition", "hyponatraemia"),
+    Concept.DIABETIC_KETOACIDOSIS: ("condition", "diabetic ketoacidosis"),
+    Concept.SYNCOPE: ("condition", "syncope"),
+    Concept.FALL: ("condition", "accidental fall"),
+    Concept.HYPOGLYCAEMIA: ("condition", "hypoglycaemia due to diabetes"),
+    Concept.GOUT: ("condition", "gout"),
+    Concept.COUGH: ("condition", "cough"),
+    Concept.OEDEMA: ("condition", "oedema"),
+    Concept.MUSCLE_PAIN: ("condition", "muscle pain"),
+    Concept.DIARRHOEA: ("condition", "diarrhoea"),
+    Concept.CANDIDIASIS: ("condition", "candidiasis"),
+    Concept.DIABETIC_RETINOPATHY: ("condition", "diabetic retinopathy"),
+    Concept.DIABETIC_FOOT_ULCER: ("condition", "diabetic foot ulcer"),
+    Concept.DRUG_INTOLERANCE: ("condition", "drug intolerance"),
+    Concept.AMPUTATION: ("procedure", "amputation"),
 }
 _BY_SYSTEM_CODE = {
     Concept.ICD10_MI: ("icd10", "I21.9"),
     Concept.ICD10_STROKE: ("icd10", "I63.9"),
     Concept.ICD10_HEART_FAILURE: ("icd10", "I50.9"),
+    Concept.ICD10_HIP_FRACTURE: ("icd10", "S72.0"),
+    Concept.ICD10_ACUTE_KIDNEY_INJURY: ("icd10", "N17.9"),
+    Concept.ICD10_HYPERKALAEMIA: ("icd10", "E87.5"),
+    Concept.ICD10_HYPONATRAEMIA: ("icd10", "E87.1"),
+    Concept.ICD10_DIABETIC_KETOACIDOSIS: ("icd10", "E11.1"),
+    Concept.ICD10_SYNCOPE: ("icd10", "R55"),
+    Concept.ICD10_INJURY: ("icd10", "T14.9"),
+    Concept.ICD10_HYPOGLYCAEMIA: ("icd10", "E16.0"),
+    Concept.ICD10_DIABETES_PERIPHERAL: ("icd10", "E11.5"),
     Concept.EMERGENCY_ADMISSION: ("nhsdd-admission-method", "21"),
     Concept.DISCHARGE_USUAL_RESIDENCE: ("nhsdd-discharge-destination", "19"),
 }
@@ -214,6 +272,15 @@ SNOMED_FOR_ICD10: MappingProxyType[Concept, Concept] = MappingProxyType(
         Concept.ICD10_MI: Concept.ACUTE_MI,
         Concept.ICD10_STROKE: Concept.STROKE,
         Concept.ICD10_HEART_FAILURE: Concept.HEART_FAILURE,
+        Concept.ICD10_HIP_FRACTURE: Concept.HIP_FRACTURE,
+        Concept.ICD10_ACUTE_KIDNEY_INJURY: Concept.ACUTE_KIDNEY_INJURY,
+        Concept.ICD10_HYPERKALAEMIA: Concept.HYPERKALAEMIA,
+        Concept.ICD10_HYPONATRAEMIA: Concept.HYPONATRAEMIA,
+        Concept.ICD10_DIABETIC_KETOACIDOSIS: Concept.DIABETIC_KETOACIDOSIS,
+        Concept.ICD10_SYNCOPE: Concept.SYNCOPE,
+        Concept.ICD10_INJURY: Concept.FALL,
+        Concept.ICD10_HYPOGLYCAEMIA: Concept.HYPOGLYCAEMIA,
+        Concept.ICD10_DIABETES_PERIPHERAL: Concept.AMPUTATION,
     }
 )
 #: ``SNOMED_FOR_ICD10`` as a lookup array indexed by concept code (0 where there is none).
