@@ -44,7 +44,7 @@ class LedgerKind(enum.IntEnum):
     BASELINE_PRESCRIPTION = 2  # drug taken at the start (value: dose)
     ONSET = 3  # a chronic condition truly begins (not seen by any system)
     ACUTE_EVENT = 4  # MI, stroke, TIA, angina, heart failure presentation; a harm or diabetes complication
-    DEATH = 5  # value: the cause (simulation.truth.DeathCause: 0 other, 1 CVD, 2 renal, 3 diabetes, 4 injury)
+    DEATH = 5  # value: the cause (twin.mortality.DeathCause: 0 other, 1 CVD, 2 renal, 3 diabetes)
     DIAGNOSIS = 6  # a clinician makes a diagnosis (link: the encounter)
     CONSULTATION = 7  # GP consultation (concept CONSULTATION or a review)
     OBSERVATION = 8  # clinic BP reading or BMI (link: the consultation)

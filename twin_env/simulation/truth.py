@@ -1,28 +1,17 @@
 """The twin's events as the ledger's truth: onsets, acute events, harms, complications and deaths, on their dates.
 
-A death's ledger ``value`` is its :class:`DeathCause` (0 other, 1 cardiovascular as before, then
-renal, diabetes and injury), so a reader can tell a fatal MI from a fatal hip fracture.
+A death's ledger ``value`` is its :class:`twin_env.twin.mortality.DeathCause` (0 other, 1 cardiovascular
+as before, 2 renal, 3 diabetes), the cause the twin's mortality model counts it under.
 """
 
 from __future__ import annotations
-
-import enum
 
 import numpy as np
 
 from twin_env.record.ledger import Ledger, LedgerKind
 from twin_env.twin.events import EventKind, StepEvents
+from twin_env.twin.mortality import CAUSES, cause_of_death
 from twin_env.vocab.concepts import Concept
-
-
-class DeathCause(enum.IntEnum):
-    """Underlying cause of a death, grouped as ONS groups ICD-10 causes (the ledger DEATH ``value``)."""
-
-    OTHER = 0  # the life table's other causes; fatal syncope, hyperkalaemia, hyponatraemia, other drug harms
-    CARDIOVASCULAR = 1  # ICD-10 I00-I99: fatal MI, stroke, heart failure; non-acute CVD death
-    RENAL = 2  # ICD-10 N17-N19: renal death, fatal acute kidney injury
-    DIABETES = 3  # ICD-10 E10-E14 (and hypoglycaemia): diabetes death, fatal DKA, hypoglycaemia, foot disease
-    INJURY = 4  # ICD-10 chapters XIX/XX: a fatal fall or hip fracture
 
 
 _ONSET = {EventKind.TYPE2_DIABETES: Concept.TYPE2_DIABETES, EventKind.ATRIAL_FIBRILLATION: Concept.ATRIAL_FIBRILLATION}
@@ -51,45 +40,13 @@ EVENT_CONCEPT: dict[EventKind, Concept] = {
     EventKind.FOOT_ULCER: Concept.DIABETIC_FOOT_ULCER,
     EventKind.AMPUTATION: Concept.AMPUTATION,
 }
-#: Event kind -> cause of a death it brings (a death kind, or an event that killed through its case fatality);
-#: every kind but NONE and the onsets, so a case fatality added to any event has its cause.
-DEATH_CAUSE: dict[EventKind, DeathCause] = {
-    EventKind.DEATH_NON_CVD: DeathCause.OTHER,
-    EventKind.DEATH_HEART_FAILURE: DeathCause.CARDIOVASCULAR,
-    EventKind.DEATH_CVD_NON_ACUTE: DeathCause.CARDIOVASCULAR,
-    EventKind.MYOCARDIAL_INFARCTION: DeathCause.CARDIOVASCULAR,
-    EventKind.ANGINA: DeathCause.CARDIOVASCULAR,
-    EventKind.STROKE: DeathCause.CARDIOVASCULAR,
-    EventKind.TIA: DeathCause.CARDIOVASCULAR,
-    EventKind.HEART_FAILURE: DeathCause.CARDIOVASCULAR,
-    EventKind.DEATH_RENAL: DeathCause.RENAL,
-    EventKind.ACUTE_KIDNEY_INJURY: DeathCause.RENAL,
-    EventKind.DEATH_DIABETES: DeathCause.DIABETES,
-    EventKind.DIABETIC_KETOACIDOSIS: DeathCause.DIABETES,
-    EventKind.SEVERE_HYPOGLYCAEMIA: DeathCause.DIABETES,
-    EventKind.FOOT_ULCER: DeathCause.DIABETES,
-    EventKind.AMPUTATION: DeathCause.DIABETES,
-    EventKind.RETINOPATHY: DeathCause.DIABETES,
-    EventKind.INJURIOUS_FALL: DeathCause.INJURY,
-    EventKind.HIP_FRACTURE: DeathCause.INJURY,
-    EventKind.HYPOTENSION_SYNCOPE: DeathCause.OTHER,
-    EventKind.HYPERKALAEMIA: DeathCause.OTHER,
-    EventKind.HYPONATRAEMIA: DeathCause.OTHER,
-    EventKind.GOUT: DeathCause.OTHER,
-    EventKind.ACEI_COUGH: DeathCause.OTHER,
-    EventKind.CCB_OEDEMA: DeathCause.OTHER,
-    EventKind.STATIN_MUSCLE_SYMPTOMS: DeathCause.OTHER,
-    EventKind.METFORMIN_GI_INTOLERANCE: DeathCause.OTHER,
-    EventKind.GENITAL_INFECTION: DeathCause.OTHER,
-}
 _CONCEPT_OF_KIND = np.zeros(len(EventKind), dtype=np.int16)
 _CONCEPT_OF_KIND[list(EVENT_CONCEPT)] = list(EVENT_CONCEPT.values())
-_CAUSE_OF_KIND = np.zeros(len(EventKind), dtype=np.float64)
-_CAUSE_OF_KIND[list(DEATH_CAUSE)] = list(DEATH_CAUSE.values())
+_CAUSE_OF_KIND = np.array([CAUSES.index(cause_of_death(kind)) for kind in EventKind], dtype=np.float64)
 
 
 def death_cause(kind: np.ndarray) -> np.ndarray:
-    """:class:`DeathCause` codes (k,) float64 of deaths whose step event was ``kind`` (k,)."""
+    """:class:`~twin_env.twin.mortality.DeathCause` codes (k,) float64 of deaths whose step event was ``kind`` (k,)."""
     return _CAUSE_OF_KIND[np.asarray(kind, dtype=np.intp)]
 
 

@@ -22,14 +22,25 @@ table leaves to other causes, so all-cause mortality stays the life table's. The
 
 from __future__ import annotations
 
+import enum
+
 import numpy as np
 
 from twin_env.twin.events import CASE_FATALITY_PARAMETER, DEATH_KINDS, EventKind
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.state import PatientState
 
-#: Causes of death the normalisers are fitted to, as ONS groups underlying causes.
-CAUSES: tuple[str, ...] = ("cvd", "renal", "diabetes", "other")
+class DeathCause(enum.IntEnum):
+    """Underlying cause of a death as ONS groups ICD-10 causes (the ledger's DEATH ``value``)."""
+
+    OTHER = 0  # everything the twin does not model as a cause, incl. fatal falls and hip fractures
+    CVD = 1  # circulatory I00-I99
+    RENAL = 2  # renal failure N17-N19
+    DIABETES = 3  # E10-E14 and its complications
+
+
+#: Causes of death the normalisers are fitted to (names of :class:`DeathCause`, in code order).
+CAUSES: tuple[str, ...] = tuple(cause.name.lower() for cause in DeathCause)
 
 #: Underlying cause of a death through each event kind (every kind but NONE is listed; a test checks).
 #: cvd = circulatory I00-I99; renal = renal failure N17-N19; diabetes = E10-E14 and its complications.
