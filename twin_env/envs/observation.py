@@ -131,7 +131,7 @@ def encode_record(
 def encode_truth(state: PatientState) -> dict[str, np.ndarray]:
     """Batched latent-state features (research modes only)."""
     values = np.column_stack([state.columns[f] / s for f, s in TRUTH_FIELDS])
-    scale = np.array([2.0] * 7 + [1.0, 2000.0, 1.0])
+    scale = np.array([2.0] * 7 + [1.0, 2000.0, 1.0, 320.0])  # order of TREATMENT_FIELDS
     treatments = np.column_stack([state.columns[f] for f in TREATMENT_FIELDS]) / scale
     return {
         "truth_values": np.clip(np.nan_to_num(values), 0, 1).astype(np.float32),

@@ -3,7 +3,7 @@
 - BP (Law et al. 2003): each class lowers SBP/DBP by a fixed amount at standard dose (smaller at
   half dose, log-linear in dose), more when pretreatment BP is higher; classes add.
 - LDL-C: the statin's fractional reduction (NICE NG238 intensity table).
-- HbA1c: metformin (Hirst 2012), SGLT2 inhibitor.
+- HbA1c: metformin (Hirst 2012), SGLT2 inhibitor, gliclazide (sulfonylurea, Hirst 2013).
 All effects are scaled by the patient's adherence.
 """
 
@@ -56,8 +56,12 @@ def apply_treatment_effects(state: PatientState, params: TwinParameters) -> None
     state.total_chol_mmol_l = state.total_chol_untreated_mmol_l - ldl_fall
 
     metformin_fraction = np.sqrt(np.minimum(state.metformin_mg_day / params["metformin_full_effect_dose_mg_day"], 1.0))
+    gliclazide_dose = state.gliclazide_mg_day / params["gliclazide_full_effect_dose_mg_day"]
+    gliclazide_fraction = np.sqrt(np.minimum(gliclazide_dose, 1.0))
     hba1c_fall = (
-        params["metformin_hba1c_fall_mmol_mol"] * metformin_fraction + params["sglt2_hba1c_fall_mmol_mol"] * state.sglt2
+        params["metformin_hba1c_fall_mmol_mol"] * metformin_fraction
+        + params["sglt2_hba1c_fall_mmol_mol"] * state.sglt2
+        + params["hirst2013_sulfonylurea_hba1c_fall_mmol_mol"] * gliclazide_fraction
     ) * state.adherence
     # the what-if shift (twin.level_shifts) moves the level the drugs act on; 0 in the usual twin
     state.hba1c_mmol_mol = np.maximum(state.hba1c_untreated_mmol_mol + state.hba1c_shift_mmol_mol - hba1c_fall, 30.0)

@@ -3,7 +3,7 @@
 What a dose does to the twin is the twin's business (:mod:`twin_env.twin.treatment`).
 
 Doses: blood-pressure drugs in multiples of the standard dose (0.5, 1, 2); atorvastatin in mg;
-metformin in mg per day; dapagliflozin in mg.
+metformin and gliclazide in mg per day; dapagliflozin in mg.
 """
 
 from __future__ import annotations
@@ -90,6 +90,13 @@ DRUGS: MappingProxyType[str, Drug] = MappingProxyType(
                 },
             ),
             _drug("dapagliflozin", "sglt2", "mg", {10.0: Concept.DAPAGLIFLOZIN_10MG}),
+            # sulfonylurea (NICE NG28 second step), BNF 40-320 mg/day as 80 mg tablets (40 mg = half a tablet)
+            _drug(
+                "gliclazide",
+                "gliclazide_mg_day",
+                "mg/day",
+                {dose: Concept.GLICLAZIDE_80MG for dose in (40.0, 80.0, 160.0, 240.0, 320.0)},
+            ),
         )
     }
 )
