@@ -23,7 +23,7 @@ import numpy as np
 from twin_env.twin import glycaemia
 from twin_env.twin import random_streams as rs
 from twin_env.twin.parameters import AgeTable, TwinParameters
-from twin_env.twin.population import BLACK_ETHNICITIES
+from twin_env.twin.population import BLACK_ETHNICITIES, update_age_dependent_levels
 from twin_env.twin.random_streams import Channel
 from twin_env.twin.risk_equations import qdiabetes_hazard_10y, qrisk3_hazard_10y
 from twin_env.twin.state import CONDITIONS, TREATMENT_FIELDS, PatientState
@@ -237,5 +237,6 @@ def start_baseline_treatments(state: PatientState, diagnoses: BaselineDiagnoses,
     )
     state.gliclazide_mg_day = np.where(on_gliclazide, params["baseline_gliclazide_dose_mg_day"], 0.0)
     state.bmi_sulfonylurea_gain_kg_m2 = np.where(on_gliclazide, glycaemia.bmi_gain_kg_m2(params), 0.0)
-    state.bmi_kg_m2 = state.bmi_kg_m2 + state.bmi_sulfonylurea_gain_kg_m2
+    state.bmi_offset_kg_m2 = state.bmi_offset_kg_m2 + state.bmi_sulfonylurea_gain_kg_m2  # the gain moves BMI
+    update_age_dependent_levels(state, params)
     apply_treatment_effects(state, params)

@@ -194,11 +194,7 @@ def bmi_gain_kg_m2(params: TwinParameters) -> float:
 
 
 def progress(state: PatientState, params: TwinParameters, dt: float) -> None:
-    """Advance HbA1c, eGFR, urine ACR and sulfonylurea weight gain of the living patients by ``dt`` years, in place.
-
-    Call after :func:`twin_env.twin.population.update_age_dependent_levels` (which resets BMI to the age/sex
-    level): the sulfonylurea gain is added to ``bmi_kg_m2`` here.
-    """
+    """Advance HbA1c, eGFR, urine ACR and sulfonylurea weight gain of the living patients by ``dt`` years, in place."""
     p = params
     alive = state.alive
     diabetic = state.type2_diabetes | state.type1_diabetes
@@ -245,14 +241,15 @@ def progress(state: PatientState, params: TwinParameters, dt: float) -> None:
 def _progress_weight_gain(state: PatientState, p: TwinParameters, dt: float) -> None:
     """The sulfonylurea BMI gain of the living moves toward its full value on the drug (toward 0 off it).
 
-    BMI includes the gain of every patient who has one (the dead keep theirs).
+    The gain is carried in the individual BMI offset, so BMI follows at the next age/sex level update
+    (:func:`twin_env.twin.population.update_age_dependent_levels`, at the next step).
     """
     gain = state.bmi_sulfonylurea_gain_kg_m2
-    rows = np.flatnonzero(((state.gliclazide_mg_day > 0) & state.alive) | (gain != 0))
+    rows = np.flatnonzero(((state.gliclazide_mg_day > 0) | (gain != 0)) & state.alive)
     if not rows.size:
         return
-    moving = rows[state.alive[rows]]
-    target = np.where(state.gliclazide_mg_day[moving] > 0, bmi_gain_kg_m2(p), 0.0)
-    step = gain[moving] + (target - gain[moving]) * -np.expm1(-dt / p["sulfonylurea_weight_time_constant_years"])
-    gain[moving] = np.where(np.abs(step) < 1e-3, 0.0, step)  # gone some years after stopping
-    state.bmi_kg_m2[rows] += gain[rows]
+    target = np.where(state.gliclazide_mg_day[rows] > 0, bmi_gain_kg_m2(p), 0.0)
+    moved = gain[rows] + (target - gain[rows]) * -np.expm1(-dt / p["sulfonylurea_weight_time_constant_years"])
+    moved = np.where(np.abs(moved) < 1e-3, 0.0, moved).astype(np.float32)  # gone some years after stopping
+    state.bmi_offset_kg_m2[rows] += moved - gain[rows]
+    gain[rows] = moved
