@@ -206,34 +206,31 @@ def progress(state: PatientState, params: TwinParameters, dt: float) -> None:
     micro = p["ukpds35_microvascular_reduction_per_11_mmol_mol"]
     raas = (state.dose_acei > 0) | (state.dose_arb > 0)
     sglt2 = state.sglt2 > 0
-    ckd = state.egfr_ml_min_1_73m2 < 60.0
-    diabetic_rows = np.flatnonzero(diabetic)
-    diabetes_extra = np.zeros(state.n)
-    diabetes_extra[diabetic_rows] = p["egfr_diabetes_extra_decline_per_year"] * hba1c_relative_risk(
-        state.hba1c_mmol_mol[diabetic_rows], micro, p["hba1c_gradient_reference_mmol_mol"], floor
+    acr = state.acr_mg_mmol
+    sbp_above_140 = np.maximum(state.sbp_mmhg - 140.0, 0.0) / 10.0  # per 10 mmHg
+    diabetic_rows = np.flatnonzero(diabetic & alive)
+    hba1c_diabetic = state.hba1c_mmol_mol[diabetic_rows]  # current, treated
+
+    decline = p["egfr_decline_per_year_after_40"] * (state.age_years > 40.0)
+    decline += p["egfr_sbp_extra_decline_per_10mmhg_above_140"] * sbp_above_140
+    decline[diabetic_rows] += p["egfr_diabetes_extra_decline_per_year"] * hba1c_relative_risk(
+        hba1c_diabetic, micro, p["hba1c_gradient_reference_mmol_mol"], floor
     )
-    decline = (
-        p["egfr_decline_per_year_after_40"] * (state.age_years > 40.0)
-        + diabetes_extra
-        + p["egfr_sbp_extra_decline_per_10mmhg_above_140"] * np.maximum(state.sbp_mmhg - 140.0, 0.0) / 10.0
-        + p["egfr_extra_decline_per_year_acr_above_30"] * (state.acr_mg_mmol > 30.0)
-    )
-    decline *= np.where(raas & (state.acr_mg_mmol >= 3.0), p["egfr_raas_decline_multiplier_albuminuria"], 1.0)
-    decline *= np.where(sglt2, p["egfr_sglt2_decline_multiplier"], 1.0)
+    decline[acr > 30.0] += p["egfr_extra_decline_per_year_acr_above_30"]
+    decline[raas & (acr >= 3.0)] *= p["egfr_raas_decline_multiplier_albuminuria"]
+    decline[sglt2] *= p["egfr_sglt2_decline_multiplier"]
     state.egfr_ml_min_1_73m2 = np.maximum(state.egfr_ml_min_1_73m2 - decline * dt * alive, 3.0)
 
-    growth = p["acr_log_growth_per_year_per_10mmhg_above_140"] * np.maximum(state.sbp_mmhg - 140.0, 0.0) / 10.0
-    growth += p["acr_log_growth_per_year_ckd"] * ckd
+    growth = p["acr_log_growth_per_year_per_10mmhg_above_140"] * sbp_above_140
+    growth[state.egfr_ml_min_1_73m2 < 60.0] += p["acr_log_growth_per_year_ckd"]
     growth[diabetic_rows] += p["acr_log_growth_per_year_diabetes"] * hba1c_relative_risk(
-        state.hba1c_mmol_mol[diabetic_rows], micro, p["ukpds33_conventional_median_hba1c_mmol_mol"], floor
+        hba1c_diabetic, micro, p["ukpds33_conventional_median_hba1c_mmol_mol"], floor
     )
-    growth *= np.where(raas, p["acr_raas_growth_multiplier"], 1.0)
-    growth *= np.where(sglt2, p["acr_sglt2_growth_multiplier"], 1.0)
+    growth[raas] *= p["acr_raas_growth_multiplier"]
+    growth[sglt2] *= p["acr_sglt2_growth_multiplier"]
     growing = np.flatnonzero((growth > 0) & alive)
     if growing.size:
-        state.acr_mg_mmol[growing] = np.minimum(
-            state.acr_mg_mmol[growing] * np.exp(growth[growing] * dt), p["acr_max_mg_mmol"]
-        )
+        acr[growing] = np.minimum(acr[growing] * np.exp(growth[growing] * dt), p["acr_max_mg_mmol"])
 
     _progress_weight_gain(state, p, dt)
 
