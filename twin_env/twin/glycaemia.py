@@ -124,7 +124,7 @@ def _drug_harm_hazards(state: PatientState, p: TwinParameters, hazards: np.ndarr
     alive = state.alive
     su = np.flatnonzero((state.gliclazide_mg_day > 0) & alive)
     if su.size:
-        hba1c = np.maximum(state.hba1c_mmol_mol[su], p["hba1c_lowest_risk_mmol_mol"] - _HBA1C_POINT_MMOL_MOL)
+        hba1c = state.hba1c_mmol_mol[su]  # at least 30 mmol/mol (treatment_effects)
         hazards[EventKind.SEVERE_HYPOGLYCAEMIA, su] = (
             -np.log1p(-p["leese2003_severe_hypoglycaemia_emergency_per_year_sulfonylurea"])
             * dose_fraction(state.gliclazide_mg_day[su], p["gliclazide_full_effect_dose_mg_day"])
