@@ -90,7 +90,7 @@ def add_hazards(state: PatientState, params: TwinParameters, hazards: np.ndarray
 
 
 def _complication_hazards(state: PatientState, p: TwinParameters, hazards: np.ndarray) -> None:
-    rows = np.flatnonzero(state.type2_diabetes & state.alive)
+    rows = np.flatnonzero(state.type2_diabetes)  # the dead's hazards are not drawn
     if not rows.size:
         return
     hba1c = state.hba1c_mmol_mol[rows]
@@ -121,8 +121,7 @@ def _complication_hazards(state: PatientState, p: TwinParameters, hazards: np.nd
 
 
 def _drug_harm_hazards(state: PatientState, p: TwinParameters, hazards: np.ndarray) -> None:
-    alive = state.alive
-    su = np.flatnonzero((state.gliclazide_mg_day > 0) & alive)
+    su = np.flatnonzero(state.gliclazide_mg_day > 0)  # the dead's hazards are not drawn
     if su.size:
         hba1c = state.hba1c_mmol_mol[su]  # at least 30 mmol/mol (treatment_effects)
         hazards[EventKind.SEVERE_HYPOGLYCAEMIA, su] = (
@@ -135,14 +134,15 @@ def _drug_harm_hazards(state: PatientState, p: TwinParameters, hazards: np.ndarr
         )
 
     started = state.metformin_started_age_years
-    new_metformin = np.flatnonzero((state.metformin_mg_day > 0) & alive & ~np.isnan(started))
+    new_metformin = np.flatnonzero(state.metformin_mg_day > 0)
+    new_metformin = new_metformin[~np.isnan(started[new_metformin])]  # established users have no start
     if new_metformin.size:
         years_on = np.maximum(state.age_years[new_metformin] - started[new_metformin], 0.0)
         hazards[EventKind.METFORMIN_GI_INTOLERANCE, new_metformin] = metformin_gi_initial_hazard(p) * np.exp(
             -years_on / p["metformin_gi_time_constant_years"]
         )
 
-    sglt2 = np.flatnonzero((state.sglt2 > 0) & alive)
+    sglt2 = np.flatnonzero(state.sglt2 > 0)
     if sglt2.size:
         hazards[EventKind.GENITAL_INFECTION, sglt2] = p["sglt2_genital_infection_per_year_excess"]
         diabetic = state.type2_diabetes[sglt2] | state.type1_diabetes[sglt2]
@@ -202,35 +202,42 @@ def progress(state: PatientState, params: TwinParameters, dt: float) -> None:
     hba1c = state.hba1c_untreated_mmol_mol + drift * dt * alive
     state.hba1c_untreated_mmol_mol = np.where(diabetic, hba1c, np.minimum(hba1c, 47.0))
 
+    # dense conditions enter as arithmetic on bool arrays, sparse ones through row indices (speed)
     floor = p["hba1c_lowest_risk_mmol_mol"]
     micro = p["ukpds35_microvascular_reduction_per_11_mmol_mol"]
-    raas = (state.dose_acei > 0) | (state.dose_arb > 0)
-    sglt2 = state.sglt2 > 0
-    acr = state.acr_mg_mmol
-    sbp_above_140 = np.maximum(state.sbp_mmhg - 140.0, 0.0) / 10.0  # per 10 mmHg
-    diabetic_rows = np.flatnonzero(diabetic & alive)
+    raas = np.flatnonzero((state.dose_acei > 0) | (state.dose_arb > 0))
+    sglt2 = np.flatnonzero(state.sglt2 > 0)
+    acr, egfr = state.acr_mg_mmol, state.egfr_ml_min_1_73m2
+    sbp_above_140 = np.maximum(state.sbp_mmhg - 140.0, 0.0)
+    sbp_above_140 /= 10.0  # per 10 mmHg
+    diabetic_rows = np.flatnonzero(diabetic)
     hba1c_diabetic = state.hba1c_mmol_mol[diabetic_rows]  # current, treated
 
-    decline = p["egfr_decline_per_year_after_40"] * (state.age_years > 40.0)
-    decline += p["egfr_sbp_extra_decline_per_10mmhg_above_140"] * sbp_above_140
+    decline = p["egfr_sbp_extra_decline_per_10mmhg_above_140"] * sbp_above_140
+    decline += p["egfr_decline_per_year_after_40"] * (state.age_years > 40.0)
     decline[diabetic_rows] += p["egfr_diabetes_extra_decline_per_year"] * hba1c_relative_risk(
         hba1c_diabetic, micro, p["hba1c_gradient_reference_mmol_mol"], floor
     )
-    decline[acr > 30.0] += p["egfr_extra_decline_per_year_acr_above_30"]
-    decline[raas & (acr >= 3.0)] *= p["egfr_raas_decline_multiplier_albuminuria"]
+    decline[np.flatnonzero(acr > 30.0)] += p["egfr_extra_decline_per_year_acr_above_30"]
+    decline[raas[acr[raas] >= 3.0]] *= p["egfr_raas_decline_multiplier_albuminuria"]
     decline[sglt2] *= p["egfr_sglt2_decline_multiplier"]
-    state.egfr_ml_min_1_73m2 = np.maximum(state.egfr_ml_min_1_73m2 - decline * dt * alive, 3.0)
+    decline *= alive
+    decline *= dt
+    egfr -= decline
+    np.maximum(egfr, 3.0, out=egfr)
 
     growth = p["acr_log_growth_per_year_per_10mmhg_above_140"] * sbp_above_140
-    growth[state.egfr_ml_min_1_73m2 < 60.0] += p["acr_log_growth_per_year_ckd"]
+    growth += p["acr_log_growth_per_year_ckd"] * (egfr < 60.0)
     growth[diabetic_rows] += p["acr_log_growth_per_year_diabetes"] * hba1c_relative_risk(
         hba1c_diabetic, micro, p["ukpds33_conventional_median_hba1c_mmol_mol"], floor
     )
     growth[raas] *= p["acr_raas_growth_multiplier"]
     growth[sglt2] *= p["acr_sglt2_growth_multiplier"]
-    growing = np.flatnonzero((growth > 0) & alive)
-    if growing.size:
-        acr[growing] = np.minimum(acr[growing] * np.exp(growth[growing] * dt), p["acr_max_mg_mmol"])
+    growth *= alive
+    growth *= dt
+    growth += 1.0  # log ACR grows by about growth x dt a step (compounded each step)
+    acr *= growth
+    np.minimum(acr, p["acr_max_mg_mmol"], out=acr)
 
     _progress_weight_gain(state, p, dt)
 
