@@ -59,8 +59,8 @@ def test_ukpds35_gradients_scale_mi_stroke_and_heart_failure_but_not_angina() ->
 
 
 def test_gradient_has_no_effect_below_the_normal_range_and_none_without_diabetes() -> None:
-    rr = glycaemia.hba1c_relative_risk(np.array([30.0, 42.0, 53.0]), 0.14, 54.0, 42.0)
-    assert rr[0] == rr[1] < rr[2] < 1.0
+    rr = glycaemia.hba1c_relative_risk(np.array([30.0, 42.0, 53.0, 86.0, 120.0]), 0.14, 54.0, 42.0, 86.0)
+    assert rr[0] == rr[1] < rr[2] < 1.0 < rr[3] == rr[4]
     state = _diabetic_cohort(300, 2)
     state.type2_diabetes = False
     shift_levels(state, np.arange(state.n), PARAMS)

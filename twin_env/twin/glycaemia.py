@@ -42,11 +42,18 @@ _HBA1C_POINT_MMOL_MOL = 11.0  # 1 percentage point (DCCT) of HbA1c in IFCC units
 
 
 def hba1c_relative_risk(
-    hba1c_mmol_mol: np.ndarray, reduction_per_point: float, reference_mmol_mol: float, floor_mmol_mol: float
+    hba1c_mmol_mol: np.ndarray,
+    reduction_per_point: float,
+    reference_mmol_mol: float,
+    floor_mmol_mol: float,
+    cap_mmol_mol: float,
 ) -> np.ndarray:
-    """Relative risk (k,) at HbA1c (k,) mmol/mol of a UKPDS 35 gradient (risk reduction per 11 mmol/mol lower)."""
+    """Relative risk (k,) at HbA1c (k,) mmol/mol of a UKPDS 35 gradient (risk reduction per 11 mmol/mol lower).
+
+    HbA1c is clipped to [floor, cap]: the lowest-risk normal range and the highest level UKPDS observed.
+    """
     log_rr_per_point = -np.log1p(-reduction_per_point)
-    excess = (np.maximum(hba1c_mmol_mol, floor_mmol_mol) - reference_mmol_mol) / _HBA1C_POINT_MMOL_MOL
+    excess = (np.clip(hba1c_mmol_mol, floor_mmol_mol, cap_mmol_mol) - reference_mmol_mol) / _HBA1C_POINT_MMOL_MOL
     return np.exp(log_rr_per_point * excess)
 
 
@@ -94,16 +101,17 @@ def _complication_hazards(state: PatientState, p: TwinParameters, hazards: np.nd
     if not rows.size:
         return
     hba1c = state.hba1c_mmol_mol[rows]
-    floor, reference = p["hba1c_lowest_risk_mmol_mol"], p["hba1c_gradient_reference_mmol_mol"]
+    floor, cap = p["hba1c_lowest_risk_mmol_mol"], p["hba1c_gradient_cap_mmol_mol"]
+    reference = p["hba1c_gradient_reference_mmol_mol"]
     for kind, name in (
         (EventKind.MYOCARDIAL_INFARCTION, "ukpds35_mi_reduction_per_11_mmol_mol"),
         (EventKind.STROKE, "ukpds35_stroke_reduction_per_11_mmol_mol"),
         (EventKind.HEART_FAILURE, "ukpds35_heart_failure_reduction_per_11_mmol_mol"),
     ):
-        hazards[kind, rows] *= hba1c_relative_risk(hba1c, p[name], reference, floor)
+        hazards[kind, rows] *= hba1c_relative_risk(hba1c, p[name], reference, floor, cap)
 
     micro = p["ukpds35_microvascular_reduction_per_11_mmol_mol"]
-    rr_micro_ukpds = hba1c_relative_risk(hba1c, micro, p["ukpds33_conventional_median_hba1c_mmol_mol"], floor)
+    rr_micro_ukpds = hba1c_relative_risk(hba1c, micro, p["ukpds33_conventional_median_hba1c_mmol_mol"], floor, cap)
     sbp = np.maximum(state.sbp_mmhg[rows], p["microvascular_lowest_risk_sbp_mmhg"])
     log_rr_per_10mmhg = -np.log(p["ukpds38_microvascular_rr_per_10mmhg_lower_sbp"])
     rr_sbp = np.exp(log_rr_per_10mmhg * (sbp - p["microvascular_reference_sbp_mmhg"]) / 10.0)
@@ -114,10 +122,10 @@ def _complication_hazards(state: PatientState, p: TwinParameters, hazards: np.nd
     recurrence = -np.log1p(-p["foot_ulcer_recurrence_within_5_years"]) / 5.0
     hazards[EventKind.FOOT_ULCER, rows] = np.where(
         ulcer_before, recurrence, p["foot_ulcer_per_year"]
-    ) * hba1c_relative_risk(hba1c, micro, reference, floor)
+    ) * hba1c_relative_risk(hba1c, micro, reference, floor, cap)
     hazards[EventKind.AMPUTATION, rows] = np.where(
         ulcer_before, p["amputation_per_year_after_ulcer"], p["amputation_per_year_no_ulcer"]
-    ) * hba1c_relative_risk(hba1c, p["ukpds35_amputation_reduction_per_11_mmol_mol"], reference, floor)
+    ) * hba1c_relative_risk(hba1c, p["ukpds35_amputation_reduction_per_11_mmol_mol"], reference, floor, cap)
 
 
 def _drug_harm_hazards(state: PatientState, p: TwinParameters, hazards: np.ndarray) -> None:
@@ -203,7 +211,7 @@ def progress(state: PatientState, params: TwinParameters, dt: float) -> None:
     state.hba1c_untreated_mmol_mol = np.where(diabetic, hba1c, np.minimum(hba1c, 47.0))
 
     # dense conditions enter as arithmetic on bool arrays, sparse ones through row indices (speed)
-    floor = p["hba1c_lowest_risk_mmol_mol"]
+    floor, cap = p["hba1c_lowest_risk_mmol_mol"], p["hba1c_gradient_cap_mmol_mol"]
     micro = p["ukpds35_microvascular_reduction_per_11_mmol_mol"]
     raas = np.flatnonzero((state.dose_acei > 0) | (state.dose_arb > 0))
     sglt2 = np.flatnonzero(state.sglt2 > 0)
@@ -216,7 +224,7 @@ def progress(state: PatientState, params: TwinParameters, dt: float) -> None:
     decline = p["egfr_sbp_extra_decline_per_10mmhg_above_140"] * sbp_above_140
     decline += p["egfr_decline_per_year_after_40"] * (state.age_years > 40.0)
     decline[diabetic_rows] += p["egfr_diabetes_extra_decline_per_year"] * hba1c_relative_risk(
-        hba1c_diabetic, micro, p["hba1c_gradient_reference_mmol_mol"], floor
+        hba1c_diabetic, micro, p["hba1c_gradient_reference_mmol_mol"], floor, cap
     )
     decline[np.flatnonzero(acr > 30.0)] += p["egfr_extra_decline_per_year_acr_above_30"]
     decline[raas[acr[raas] >= 3.0]] *= p["egfr_raas_decline_multiplier_albuminuria"]
@@ -229,7 +237,7 @@ def progress(state: PatientState, params: TwinParameters, dt: float) -> None:
     growth = p["acr_log_growth_per_year_per_10mmhg_above_140"] * sbp_above_140
     growth += p["acr_log_growth_per_year_ckd"] * (egfr < 60.0)
     growth[diabetic_rows] += p["acr_log_growth_per_year_diabetes"] * hba1c_relative_risk(
-        hba1c_diabetic, micro, p["ukpds33_conventional_median_hba1c_mmol_mol"], floor
+        hba1c_diabetic, micro, p["ukpds33_conventional_median_hba1c_mmol_mol"], floor, cap
     )
     growth[raas] *= p["acr_raas_growth_multiplier"]
     growth[sglt2] *= p["acr_sglt2_growth_multiplier"]
