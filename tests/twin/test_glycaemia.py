@@ -88,7 +88,6 @@ def test_microvascular_hazards_follow_hba1c_sbp_and_ulcer_history() -> None:
     assert not after[EventKind.RETINOPATHY][:50].any()
 
 
-@pytest.mark.slow
 def test_lower_hba1c_gives_fewer_microvascular_events_and_mis_in_a_paired_cohort() -> None:
     usual = _diabetic_cohort(8_000, 4, hba1c=70.0)
     lowered = usual.copy()

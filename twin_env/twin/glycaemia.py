@@ -120,9 +120,8 @@ def _complication_hazards(state: PatientState, p: TwinParameters, hazards: np.nd
 
     ulcer_before = state.foot_ulcer[rows]
     recurrence = -np.log1p(-p["foot_ulcer_recurrence_within_5_years"]) / 5.0
-    hazards[EventKind.FOOT_ULCER, rows] = np.where(
-        ulcer_before, recurrence, p["foot_ulcer_per_year"]
-    ) * hba1c_relative_risk(hba1c, micro, reference, floor, cap)
+    first_ulcer = p["foot_ulcer_per_year"] * hba1c_relative_risk(hba1c, micro, reference, floor, cap)
+    hazards[EventKind.FOOT_ULCER, rows] = np.where(ulcer_before, recurrence, first_ulcer)  # recurrence: foot factors
     hazards[EventKind.AMPUTATION, rows] = np.where(
         ulcer_before, p["amputation_per_year_after_ulcer"], p["amputation_per_year_no_ulcer"]
     ) * hba1c_relative_risk(hba1c, p["ukpds35_amputation_reduction_per_11_mmol_mol"], reference, floor, cap)
