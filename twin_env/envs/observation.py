@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 
-from twin_env.record.gp.coding import MEDICATIONS, PROBLEMS, SERVICES
+from twin_env.record.gp.coding import MEDICATIONS as RECORD_MEDICATIONS
+from twin_env.record.gp.coding import PROBLEMS, SERVICES
 from twin_env.record.gp.table import GpRecordTable
 from twin_env.twin.state import CONDITIONS, TREATMENT_FIELDS, PatientState
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, Concept
@@ -35,6 +36,13 @@ MEASUREMENTS: tuple[tuple[Concept, str, float], ...] = (
     (Concept.URINE_ACR, "acr_mg_mmol", 30.0),
     (Concept.BMI, "bmi_kg_m2", 60.0),
 )
+#: Catalogue drugs no env action prescribes yet, left out of the observation so that the shipped
+#: agents' observation space stays as trained (gliclazide joins it with its action and a retrain).
+UNOBSERVED_MEDICATIONS: tuple[str, ...] = ("gliclazide",)
+#: Recorded medications the agent observes: the record's first columns (unobserved drugs come last).
+MEDICATIONS: tuple[str, ...] = tuple(m for m in RECORD_MEDICATIONS if m not in UNOBSERVED_MEDICATIONS)
+if RECORD_MEDICATIONS[: len(MEDICATIONS)] != MEDICATIONS:
+    raise RuntimeError(f"unobserved medications {UNOBSERVED_MEDICATIONS} must be the last of {RECORD_MEDICATIONS}")
 #: Maximum dose of each drug (the medication feature is dose / maximum).
 MAX_DOSE = np.array([max(DRUGS[d].products) for d in MEDICATIONS])
 _MEAS_COL = np.array([int(OBSERVATION_COLUMN[c]) for c, _, _ in MEASUREMENTS])
@@ -109,13 +117,14 @@ def encode_record(
     letters = table.letters_since_review().astype(f32)
     admissions = table.discharges_within(day, 365)
     q, smoking = table.qrisk3, table.smoking
+    observed_dose = table.current_dose(day, window_days)[:, : len(MEDICATIONS)]
     return {
         "demographics": np.clip(demographics, 0, 1).astype(f32),
         "measurement_value": np.clip(np.where(missing, 0.0, value / scale), 0, 1).astype(f32),
         "measurement_age": _years(_column(day), table.value_day[:, _MEAS_COL], 10.0).astype(f32),
         "measurement_missing": missing.astype(np.int8),
         "problems": table.problem.astype(np.int8),
-        "medications": np.clip(table.current_dose(day, window_days) / MAX_DOSE, 0, 1).astype(f32),
+        "medications": np.clip(observed_dose / MAX_DOSE, 0, 1).astype(f32),
         "referred_recently": table.referred_within(day, 90).astype(np.int8),
         "letters_since_review": np.minimum(letters / 5.0, 1.0)[:, None].astype(f32),
         "admissions_known": np.column_stack(
@@ -131,7 +140,7 @@ def encode_record(
 def encode_truth(state: PatientState) -> dict[str, np.ndarray]:
     """Batched latent-state features (research modes only)."""
     values = np.column_stack([state.columns[f] / s for f, s in TRUTH_FIELDS])
-    scale = np.array([2.0] * 7 + [1.0, 2000.0, 1.0])
+    scale = np.array([2.0] * 7 + [1.0, 2000.0, 1.0, 320.0])  # order of TREATMENT_FIELDS
     treatments = np.column_stack([state.columns[f] for f in TREATMENT_FIELDS]) / scale
     return {
         "truth_values": np.clip(np.nan_to_num(values), 0, 1).astype(np.float32),

@@ -20,9 +20,10 @@ import dataclasses
 
 import numpy as np
 
+from twin_env.twin import glycaemia
 from twin_env.twin import random_streams as rs
 from twin_env.twin.parameters import AgeTable, TwinParameters
-from twin_env.twin.population import BLACK_ETHNICITIES
+from twin_env.twin.population import BLACK_ETHNICITIES, update_age_dependent_levels
 from twin_env.twin.random_streams import Channel
 from twin_env.twin.risk_equations import qdiabetes_hazard_10y, qrisk3_hazard_10y
 from twin_env.twin.state import CONDITIONS, TREATMENT_FIELDS, PatientState
@@ -226,4 +227,16 @@ def start_baseline_treatments(state: PatientState, diagnoses: BaselineDiagnoses,
     state.adherence = np.clip(
         params["adherence_mean"] + params["adherence_sd"] * rs.standard_normal(keys, 0, Channel.ADHERENCE), 0.2, 1.0
     )
+    apply_treatment_effects(state, params)
+
+    # NG28 second step: a sulfonylurea for some with recorded type 2 diabetes and untreated HbA1c >= 58 (glycaemia)
+    on_gliclazide = (
+        t2d
+        & (state.hba1c_untreated_mmol_mol >= 58.0)
+        & (_treatment_uniform(keys, "gliclazide_mg_day") < params["baseline_gliclazide_fraction_diabetes_hba1c_58"])
+    )
+    state.gliclazide_mg_day = np.where(on_gliclazide, params["baseline_gliclazide_dose_mg_day"], 0.0)
+    state.bmi_sulfonylurea_gain_kg_m2 = np.where(on_gliclazide, glycaemia.bmi_gain_kg_m2(params), 0.0)
+    state.bmi_offset_kg_m2 = state.bmi_offset_kg_m2 + state.bmi_sulfonylurea_gain_kg_m2  # the gain moves BMI
+    update_age_dependent_levels(state, params)
     apply_treatment_effects(state, params)

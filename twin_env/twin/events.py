@@ -63,6 +63,9 @@ CASE_FATALITY_PARAMETER: dict[EventKind, str] = {
     EventKind.MYOCARDIAL_INFARCTION: "case_fatality_mi",
     EventKind.STROKE: "case_fatality_stroke",
     EventKind.HEART_FAILURE: "case_fatality_heart_failure",
+    EventKind.DIABETIC_KETOACIDOSIS: "case_fatality_diabetic_ketoacidosis",
+    EventKind.SEVERE_HYPOGLYCAEMIA: "case_fatality_severe_hypoglycaemia",
+    EventKind.AMPUTATION: "case_fatality_amputation",
 }
 
 

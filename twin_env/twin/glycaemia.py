@@ -1,19 +1,160 @@
-"""Diabetes: drug harms (metformin GI intolerance, SGLT2 genital infection and DKA, hypoglycaemia),
-microvascular complications driven by HbA1c, and the progression of HbA1c, eGFR and ACR.
+"""Glycaemia that matters: HbA1c gradients of CVD (UKPDS 35), microvascular complications, nephropathy,
+and the harms of diabetes drugs (sulfonylurea hypoglycaemia, metformin GI intolerance, SGLT2 inhibitor
+genital infection and ketoacidosis); the progression of HbA1c, eGFR, ACR and sulfonylurea weight gain.
 
-(Scaffold: the hazards are added by the medicine issue's glycaemia work.)
+Every rate is annual; parameters are in ``glycaemia_parameters.csv`` (see docs/twin.md, "Glycaemia").
+A UKPDS 35 gradient with risk reduction r per 11 mmol/mol (1 percentage point) lower HbA1c is the
+relative risk ``(1 / (1 - r)) ** ((max(HbA1c, 42) - reference) / 11)``: log-linear, no threshold,
+floored at the normal range where UKPDS 35 found the lowest risk.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from twin_env.twin import random_streams as rs
+from twin_env.twin.events import EventKind
 from twin_env.twin.parameters import TwinParameters
-from twin_env.twin.state import PatientState
+from twin_env.twin.random_streams import Channel
+from twin_env.twin.state import TREATMENT_FIELDS, PatientState
+
+#: Event kinds of this module (a contiguous block of EventKind).
+GLYCAEMIA_KINDS: tuple[EventKind, ...] = (
+    EventKind.METFORMIN_GI_INTOLERANCE,
+    EventKind.GENITAL_INFECTION,
+    EventKind.DIABETIC_KETOACIDOSIS,
+    EventKind.SEVERE_HYPOGLYCAEMIA,
+    EventKind.RETINOPATHY,
+    EventKind.FOOT_ULCER,
+    EventKind.AMPUTATION,
+)
+_FIRST_KIND, _LAST_KIND = min(GLYCAEMIA_KINDS), max(GLYCAEMIA_KINDS)
+_STOP_CHANNEL = Channel.GLYCAEMIA + 0  # did a drug harm make the patient stop the drug
+_FIELD_INDEX = {f: np.int8(i) for i, f in enumerate(TREATMENT_FIELDS)}
+#: Event kind -> the treatment field it may stop.
+_STOPS_FIELD = {
+    EventKind.METFORMIN_GI_INTOLERANCE: "metformin_mg_day",
+    EventKind.GENITAL_INFECTION: "sglt2",
+    EventKind.DIABETIC_KETOACIDOSIS: "sglt2",
+    EventKind.SEVERE_HYPOGLYCAEMIA: "gliclazide_mg_day",
+}
+_HBA1C_POINT_MMOL_MOL = 11.0  # 1 percentage point (DCCT) of HbA1c in IFCC units, as UKPDS 35 reports
+
+
+def hba1c_relative_risk(
+    hba1c_mmol_mol: np.ndarray,
+    reduction_per_point: float,
+    reference_mmol_mol: float,
+    floor_mmol_mol: float,
+    cap_mmol_mol: float,
+) -> np.ndarray:
+    """Relative risk (k,) at HbA1c (k,) mmol/mol of a UKPDS 35 gradient (risk reduction per 11 mmol/mol lower).
+
+    HbA1c is clipped to [floor, cap]: the lowest-risk normal range and the highest level UKPDS observed.
+    """
+    log_rr_per_point = -np.log1p(-reduction_per_point)
+    excess = (np.clip(hba1c_mmol_mol, floor_mmol_mol, cap_mmol_mol) - reference_mmol_mol) / _HBA1C_POINT_MMOL_MOL
+    return np.exp(log_rr_per_point * excess)
+
+
+def dose_fraction(dose: np.ndarray, full_effect_dose: float) -> np.ndarray:
+    """Fraction (k,) of a drug's full HbA1c effect reached at ``dose`` (sqrt of dose / full, at most 1)."""
+    return np.sqrt(np.minimum(dose / full_effect_dose, 1.0))
+
+
+def metformin_gi_initial_hazard(params: TwinParameters) -> float:
+    """Annual hazard h0 of GI intolerance at a metformin start: h0 exp(-t / tau) gives the first-year incidence."""
+    tau = params["metformin_gi_time_constant_years"]
+    cumulative = -np.log1p(-params["metformin_gi_first_year_incidence"])
+    return float(cumulative / (tau * -np.expm1(-1.0 / tau)))
+
+
+def stop_probabilities(params: TwinParameters) -> dict[EventKind, float]:
+    """Probability that each drug-harm event makes the patient stop the drug.
+
+    Metformin: Tang 2020's excess first-year stopping of new over ongoing users, over the GI incidence.
+    """
+    p = params
+    early_stop = (
+        p["tang2020_metformin_stop_within_year_new_users"] - p["tang2020_metformin_stop_within_year_ongoing_users"]
+    )
+    return {
+        EventKind.METFORMIN_GI_INTOLERANCE: min(early_stop / p["metformin_gi_first_year_incidence"], 1.0),
+        EventKind.GENITAL_INFECTION: p["stop_sglt2_after_genital_infection"],
+        EventKind.DIABETIC_KETOACIDOSIS: p["stop_sglt2_after_diabetic_ketoacidosis"],
+        EventKind.SEVERE_HYPOGLYCAEMIA: p["stop_gliclazide_after_severe_hypoglycaemia"],
+    }
 
 
 def add_hazards(state: PatientState, params: TwinParameters, hazards: np.ndarray) -> None:
-    """Write the annual hazards of this module's event kinds into ``hazards`` (len(EventKind), N) in place."""
+    """Write the annual hazards of this module's event kinds into ``hazards`` (len(EventKind), N) in place.
+
+    Multiplies the MI, stroke and heart-failure rows of people with type 2 diabetes by the UKPDS 35
+    HbA1c gradients (angina and TIA are left as they are: UKPDS 35 reports no gradient for them).
+    """
+    _complication_hazards(state, params, hazards)
+    _drug_harm_hazards(state, params, hazards)
+
+
+def _complication_hazards(state: PatientState, p: TwinParameters, hazards: np.ndarray) -> None:
+    rows = np.flatnonzero(state.type2_diabetes)  # the dead's hazards are not drawn
+    if not rows.size:
+        return
+    hba1c = state.hba1c_mmol_mol[rows]
+    floor, cap = p["hba1c_lowest_risk_mmol_mol"], p["hba1c_gradient_cap_mmol_mol"]
+    reference = p["hba1c_gradient_reference_mmol_mol"]
+    for kind, name in (
+        (EventKind.MYOCARDIAL_INFARCTION, "ukpds35_mi_reduction_per_11_mmol_mol"),
+        (EventKind.STROKE, "ukpds35_stroke_reduction_per_11_mmol_mol"),
+        (EventKind.HEART_FAILURE, "ukpds35_heart_failure_reduction_per_11_mmol_mol"),
+    ):
+        hazards[kind, rows] *= hba1c_relative_risk(hba1c, p[name], reference, floor, cap)
+
+    micro = p["ukpds35_microvascular_reduction_per_11_mmol_mol"]
+    rr_micro_ukpds = hba1c_relative_risk(hba1c, micro, p["ukpds33_conventional_median_hba1c_mmol_mol"], floor, cap)
+    sbp = np.maximum(state.sbp_mmhg[rows], p["microvascular_lowest_risk_sbp_mmhg"])
+    log_rr_per_10mmhg = -np.log(p["ukpds38_microvascular_rr_per_10mmhg_lower_sbp"])
+    rr_sbp = np.exp(log_rr_per_10mmhg * (sbp - p["microvascular_reference_sbp_mmhg"]) / 10.0)
+    retinopathy = p["retinopathy_photocoagulation_per_year"] * rr_micro_ukpds * rr_sbp
+    hazards[EventKind.RETINOPATHY, rows] = np.where(state.retinopathy[rows], 0.0, retinopathy)
+
+    ulcer_before = state.foot_ulcer[rows]
+    recurrence = -np.log1p(-p["foot_ulcer_recurrence_within_5_years"]) / 5.0
+    first_ulcer = p["foot_ulcer_per_year"] * hba1c_relative_risk(hba1c, micro, reference, floor, cap)
+    hazards[EventKind.FOOT_ULCER, rows] = np.where(ulcer_before, recurrence, first_ulcer)  # recurrence: foot factors
+    hazards[EventKind.AMPUTATION, rows] = np.where(
+        ulcer_before, p["amputation_per_year_after_ulcer"], p["amputation_per_year_no_ulcer"]
+    ) * hba1c_relative_risk(hba1c, p["ukpds35_amputation_reduction_per_11_mmol_mol"], reference, floor, cap)
+
+
+def _drug_harm_hazards(state: PatientState, p: TwinParameters, hazards: np.ndarray) -> None:
+    su = np.flatnonzero(state.gliclazide_mg_day > 0)  # the dead's hazards are not drawn
+    if su.size:
+        hba1c = state.hba1c_mmol_mol[su]  # at least 30 mmol/mol (treatment_effects)
+        hazards[EventKind.SEVERE_HYPOGLYCAEMIA, su] = (
+            -np.log1p(-p["leese2003_severe_hypoglycaemia_emergency_per_year_sulfonylurea"])
+            * dose_fraction(state.gliclazide_mg_day[su], p["gliclazide_full_effect_dose_mg_day"])
+            * p["hypoglycaemia_rr_per_11_mmol_mol_lower_hba1c"]
+            ** ((p["hba1c_gradient_reference_mmol_mol"] - hba1c) / _HBA1C_POINT_MMOL_MOL)
+            * p["hypoglycaemia_rr_per_10_years_above_65"] ** ((state.age_years[su] - 65.0) / 10.0)
+            * np.where(state.egfr_ml_min_1_73m2[su] < 60.0, p["hypoglycaemia_rr_egfr_below_60"], 1.0)
+        )
+
+    started = state.metformin_started_age_years
+    new_metformin = np.flatnonzero(state.metformin_mg_day > 0)
+    new_metformin = new_metformin[~np.isnan(started[new_metformin])]  # established users have no start
+    if new_metformin.size:
+        years_on = np.maximum(state.age_years[new_metformin] - started[new_metformin], 0.0)
+        hazards[EventKind.METFORMIN_GI_INTOLERANCE, new_metformin] = metformin_gi_initial_hazard(p) * np.exp(
+            -years_on / p["metformin_gi_time_constant_years"]
+        )
+
+    sglt2 = np.flatnonzero(state.sglt2 > 0)
+    if sglt2.size:
+        hazards[EventKind.GENITAL_INFECTION, sglt2] = p["sglt2_genital_infection_per_year_excess"]
+        diabetic = state.type2_diabetes[sglt2] | state.type1_diabetes[sglt2]
+        excess_dka = (p["ueda2018_sglt2_dka_per_1000_py"] - p["ueda2018_comparator_dka_per_1000_py"]) / 1000.0
+        hazards[EventKind.DIABETIC_KETOACIDOSIS, sglt2] = np.where(diabetic, excess_dka, 0.0)
 
 
 def apply_consequences(
@@ -21,13 +162,46 @@ def apply_consequences(
 ) -> np.ndarray:
     """Consequences in the twin of this step's events ``kind`` (N,) of this module's kinds.
 
+    Complications set their flags (retinopathy, foot ulcer, amputation); a drug harm makes a living
+    patient stop the drug with its probability (one uniform draw on ``Channel.GLYCAEMIA``).
     Returns (N,) int8: the index in ``TREATMENT_FIELDS`` of a drug the event made the patient stop, or -1.
     """
-    return np.full(state.n, -1, dtype=np.int8)
+    stopped = np.full(state.n, -1, dtype=np.int8)
+    rows = np.flatnonzero((kind >= _FIRST_KIND) & (kind <= _LAST_KIND))
+    if not rows.size:
+        return stopped
+    k = kind[rows]
+    state.retinopathy[rows] |= k == EventKind.RETINOPATHY
+    state.foot_ulcer[rows] |= k == EventKind.FOOT_ULCER
+    state.amputation[rows] |= k == EventKind.AMPUTATION
+
+    probability = np.zeros(len(EventKind))
+    for event, p_stop in stop_probabilities(params).items():
+        probability[event] = p_stop
+    harm = rows[(probability[k] > 0) & state.alive[rows]]
+    if harm.size:
+        stops = harm[rs.uniform(keys[harm], counter[harm], _STOP_CHANNEL) < probability[kind[harm]]]
+        for event, field in _STOPS_FIELD.items():
+            these = stops[kind[stops] == event]
+            state.columns[field][these] = 0.0
+            stopped[these] = _FIELD_INDEX[field]
+    return stopped
+
+
+def record_metformin_start(state: PatientState, rows: np.ndarray) -> None:
+    """Patients ``rows`` (k,) about to take metformin: those not taking it now start it at their current age."""
+    rows = np.asarray(rows, dtype=np.intp).reshape(-1)
+    starting = rows[state.metformin_mg_day[rows] <= 0]
+    state.metformin_started_age_years[starting] = state.age_years[starting]
+
+
+def bmi_gain_kg_m2(params: TwinParameters) -> float:
+    """Full BMI gain (kg/m2) on a sulfonylurea: UKPDS 33's weight gain over the reference height squared."""
+    return params["ukpds33_glibenclamide_weight_gain_kg"] / params["reference_height_m"] ** 2
 
 
 def progress(state: PatientState, params: TwinParameters, dt: float) -> None:
-    """Advance untreated HbA1c, eGFR and ACR of the living patients by ``dt`` years, in place."""
+    """Advance HbA1c, eGFR, urine ACR and sulfonylurea weight gain of the living patients by ``dt`` years, in place."""
     p = params
     alive = state.alive
     diabetic = state.type2_diabetes | state.type1_diabetes
@@ -35,12 +209,58 @@ def progress(state: PatientState, params: TwinParameters, dt: float) -> None:
     hba1c = state.hba1c_untreated_mmol_mol + drift * dt * alive
     state.hba1c_untreated_mmol_mol = np.where(diabetic, hba1c, np.minimum(hba1c, 47.0))
 
-    decline = (
-        p["egfr_decline_per_year_after_40"] * (state.age_years > 40.0)
-        + p["egfr_diabetes_extra_decline_per_year"] * diabetic
-        + p["egfr_sbp_extra_decline_per_10mmhg_above_140"] * np.maximum(state.sbp_mmhg - 140.0, 0.0) / 10.0
+    # dense conditions enter as arithmetic on bool arrays, sparse ones through row indices (speed)
+    floor, cap = p["hba1c_lowest_risk_mmol_mol"], p["hba1c_gradient_cap_mmol_mol"]
+    micro = p["ukpds35_microvascular_reduction_per_11_mmol_mol"]
+    raas = np.flatnonzero((state.dose_acei > 0) | (state.dose_arb > 0))
+    sglt2 = np.flatnonzero(state.sglt2 > 0)
+    acr, egfr = state.acr_mg_mmol, state.egfr_ml_min_1_73m2
+    sbp_above_140 = np.maximum(state.sbp_mmhg - 140.0, 0.0)
+    sbp_above_140 /= 10.0  # per 10 mmHg
+    diabetic_rows = np.flatnonzero(diabetic)
+    hba1c_diabetic = state.hba1c_mmol_mol[diabetic_rows]  # current, treated
+
+    decline = p["egfr_sbp_extra_decline_per_10mmhg_above_140"] * sbp_above_140
+    decline += p["egfr_decline_per_year_after_40"] * (state.age_years > 40.0)
+    decline[diabetic_rows] += p["egfr_diabetes_extra_decline_per_year"] * hba1c_relative_risk(
+        hba1c_diabetic, micro, p["hba1c_gradient_reference_mmol_mol"], floor, cap
     )
-    raas = ((state.dose_acei > 0) | (state.dose_arb > 0)) & (state.acr_mg_mmol >= 3.0)
-    decline *= np.where(raas, p["egfr_raas_decline_multiplier_albuminuria"], 1.0)
-    decline *= np.where(state.sglt2 > 0, p["egfr_sglt2_decline_multiplier"], 1.0)
-    state.egfr_ml_min_1_73m2 = np.maximum(state.egfr_ml_min_1_73m2 - decline * dt * alive, 3.0)
+    decline[np.flatnonzero(acr > 30.0)] += p["egfr_extra_decline_per_year_acr_above_30"]
+    decline[raas[acr[raas] >= 3.0]] *= p["egfr_raas_decline_multiplier_albuminuria"]
+    decline[sglt2] *= p["egfr_sglt2_decline_multiplier"]
+    decline *= alive
+    decline *= dt
+    egfr -= decline
+    np.maximum(egfr, 3.0, out=egfr)
+
+    growth = p["acr_log_growth_per_year_per_10mmhg_above_140"] * sbp_above_140
+    growth += p["acr_log_growth_per_year_ckd"] * (egfr < 60.0)
+    growth[diabetic_rows] += p["acr_log_growth_per_year_diabetes"] * hba1c_relative_risk(
+        hba1c_diabetic, micro, p["ukpds33_conventional_median_hba1c_mmol_mol"], floor, cap
+    )
+    growth[raas] *= p["acr_raas_growth_multiplier"]
+    growth[sglt2] *= p["acr_sglt2_growth_multiplier"]
+    growth *= alive
+    growth *= dt
+    growth += 1.0  # log ACR grows by about growth x dt a step (compounded each step)
+    acr *= growth
+    np.minimum(acr, p["acr_max_mg_mmol"], out=acr)
+
+    _progress_weight_gain(state, p, dt)
+
+
+def _progress_weight_gain(state: PatientState, p: TwinParameters, dt: float) -> None:
+    """The sulfonylurea BMI gain of the living moves toward its full value on the drug (toward 0 off it).
+
+    The gain is carried in the individual BMI offset, so BMI follows at the next age/sex level update
+    (:func:`twin_env.twin.population.update_age_dependent_levels`, at the next step).
+    """
+    gain = state.bmi_sulfonylurea_gain_kg_m2
+    rows = np.flatnonzero(((state.gliclazide_mg_day > 0) | (gain != 0)) & state.alive)
+    if not rows.size:
+        return
+    target = np.where(state.gliclazide_mg_day[rows] > 0, bmi_gain_kg_m2(p), 0.0)
+    moved = gain[rows] + (target - gain[rows]) * -np.expm1(-dt / p["sulfonylurea_weight_time_constant_years"])
+    moved = np.where(np.abs(moved) < 1e-3, 0.0, moved).astype(np.float32)  # gone some years after stopping
+    state.bmi_offset_kg_m2[rows] += moved - gain[rows]
+    gain[rows] = moved

@@ -21,6 +21,7 @@ _STOP_PARAMETER = {
     "statin_ldl_reduction": "stop_per_year_statin",
     "metformin_mg_day": "stop_per_year_metformin",
     "sglt2": "stop_per_year_sglt2",
+    "gliclazide_mg_day": "stop_per_year_gliclazide",
 }
 MAX_DT_YEARS = 0.25
 

@@ -99,6 +99,12 @@ _FIELDS: dict[str, type] = {
     # fields of twin/harms.py
 
     # fields of twin/glycaemia.py
+    "gliclazide_mg_day": np.float32,  # sulfonylurea taken (a treatment field)
+    "metformin_started_age_years": np.float32,  # age at the last metformin start in follow-up; NaN if none
+    "bmi_sulfonylurea_gain_kg_m2": np.float32,  # BMI gained on a sulfonylurea (added to bmi_kg_m2)
+    "retinopathy": np.bool_,  # has had sight-threatening retinopathy (photocoagulation)
+    "foot_ulcer": np.bool_,  # has had a diabetic foot ulcer
+    "amputation": np.bool_,  # has had a lower-limb amputation
 
     # fields of twin/risk_factors.py
     "smoking_quit_age_years": np.float32,  # age at quitting of an ex-smoker; NaN for never and current smokers
@@ -117,6 +123,7 @@ TREATMENT_FIELDS: tuple[str, ...] = (
     "statin_ldl_reduction",
     "metformin_mg_day",
     "sglt2",
+    "gliclazide_mg_day",
 )
 
 
@@ -158,9 +165,15 @@ class PatientState:
 
     @classmethod
     def empty(cls, n: int) -> PatientState:
-        """N patients with every field zero (NaN for ``first_cvd_age_years`` and the hazard caches)."""
+        """N patients with every field zero (NaN for the ages of first events and starts and the hazard caches)."""
         columns = {name: np.zeros(n, dtype=dtype) for name, dtype in _FIELDS.items()}
-        for name in ("first_cvd_age_years", "qrisk3_h10", "qdiabetes_h10", "smoking_quit_age_years"):
+        for name in (
+            "first_cvd_age_years",
+            "qrisk3_h10",
+            "qdiabetes_h10",
+            "smoking_quit_age_years",
+            "metformin_started_age_years",
+        ):
             columns[name][:] = np.nan
         return cls(columns)
 

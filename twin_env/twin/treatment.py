@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin_env.twin import glycaemia
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.state import PatientState
 from twin_env.twin.treatment_effects import apply_treatment_effects
@@ -52,6 +53,8 @@ def start_drug(
     """
     value = field_value(drug, dose, params)
     column = state.columns[drug.field]
+    if drug.field == "metformin_mg_day":  # GI intolerance follows a start (twin/glycaemia.py)
+        glycaemia.record_metformin_start(state, rows)
     column[rows] = np.maximum(column[rows], value) if at_least else value
     if effects:
         update_effects(state, params)

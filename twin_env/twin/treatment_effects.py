@@ -3,11 +3,12 @@
 - BP (Law et al. 2003): each class lowers SBP/DBP by a fixed amount at standard dose (smaller at
   half dose, log-linear in dose), more when pretreatment BP is higher; classes add.
 - LDL-C: the statin's fractional reduction (NICE NG238 intensity table).
-- HbA1c: metformin (Hirst 2012), SGLT2 inhibitor.
+- HbA1c: metformin (Hirst 2012), SGLT2 inhibitor, gliclazide (sulfonylurea, Hirst 2013).
 All effects are scaled by the patient's effective adherence (:mod:`twin_env.twin.treatment_burden`):
 the propensity ``state.adherence`` times a factor falling with the number of drugs taken, and for
-a drug taken more than once a day (metformin above 500 mg) a factor falling with its daily doses.
-The BP classes are all once daily (``drug_regimens.csv``), so their falls take no frequency factor.
+a drug taken more than once a day (metformin above 500 mg, gliclazide above 160 mg) a factor falling
+with its daily doses. The BP classes are all once daily (``drug_regimens.csv``), so their falls take
+no frequency factor.
 """
 
 from __future__ import annotations
@@ -70,8 +71,12 @@ def apply_treatment_effects(state: PatientState, params: TwinParameters) -> None
 
     metformin_fraction = np.sqrt(np.minimum(state.metformin_mg_day / params["metformin_full_effect_dose_mg_day"], 1.0))
     metformin_taken = metformin_fraction * frequency_factor(state, params, "metformin_mg_day")
+    gliclazide_dose = state.gliclazide_mg_day / params["gliclazide_full_effect_dose_mg_day"]
+    gliclazide_taken = np.sqrt(np.minimum(gliclazide_dose, 1.0)) * frequency_factor(state, params, "gliclazide_mg_day")
     hba1c_fall = (
-        params["metformin_hba1c_fall_mmol_mol"] * metformin_taken + params["sglt2_hba1c_fall_mmol_mol"] * state.sglt2
+        params["metformin_hba1c_fall_mmol_mol"] * metformin_taken
+        + params["sglt2_hba1c_fall_mmol_mol"] * state.sglt2
+        + params["hirst2013_sulfonylurea_hba1c_fall_mmol_mol"] * gliclazide_taken
     ) * adherence
     # the what-if shift (twin.level_shifts) moves the level the drugs act on; 0 in the usual twin
     state.hba1c_mmol_mol = np.maximum(state.hba1c_untreated_mmol_mol + state.hba1c_shift_mmol_mol - hba1c_fall, 30.0)

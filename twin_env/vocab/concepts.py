@@ -67,6 +67,7 @@ class Concept(enum.IntEnum):
     ATORVASTATIN_80MG = 63
     METFORMIN_500MG = 64
     DAPAGLIFLOZIN_10MG = 65
+    GLICLAZIDE_80MG = 66
     # procedures and imaging (SNOMED CT)
     ECG = 70
     ECHOCARDIOGRAM = 71
@@ -179,6 +180,7 @@ _BY_CONCEPT_NAME = {
     Concept.ATORVASTATIN_80MG: ("dmd", "atorvastatin 80 mg tablets"),
     Concept.METFORMIN_500MG: ("dmd", "metformin 500 mg tablets"),
     Concept.DAPAGLIFLOZIN_10MG: ("dmd", "dapagliflozin 10 mg tablets"),
+    Concept.GLICLAZIDE_80MG: ("dmd", "gliclazide 80 mg tablets"),
     Concept.ECG: ("procedure", "ECG (12 lead)"),
     Concept.ECHOCARDIOGRAM: ("procedure", "transthoracic echocardiogram"),
     Concept.CHEST_XRAY: ("procedure", "chest X-ray"),

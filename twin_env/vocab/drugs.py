@@ -3,8 +3,9 @@
 What a dose does to the twin is the twin's business (:mod:`twin_env.twin.treatment`).
 
 Doses: blood-pressure drugs in multiples of the standard dose (0.5, 1, 2); atorvastatin in mg;
-metformin in mg per day; dapagliflozin in mg. How often a day each dose is taken (the regimen) is
-read from ``twin_env/data/drug_regimens.csv`` (one step function of dose per drug, with sources).
+metformin and gliclazide in mg per day; dapagliflozin in mg. How often a day each dose is taken
+(the regimen) is read from ``twin_env/data/drug_regimens.csv`` (one step function of dose per drug,
+with sources).
 """
 
 from __future__ import annotations
@@ -126,6 +127,13 @@ DRUGS: MappingProxyType[str, Drug] = MappingProxyType(
                 },
             ),
             _drug("dapagliflozin", "sglt2", "mg", {10.0: Concept.DAPAGLIFLOZIN_10MG}),
+            # sulfonylurea (NICE NG28 second step), BNF 40-320 mg/day as 80 mg tablets (40 mg = half a tablet)
+            _drug(
+                "gliclazide",
+                "gliclazide_mg_day",
+                "mg/day",
+                {dose: Concept.GLICLAZIDE_80MG for dose in (40.0, 80.0, 160.0, 240.0, 320.0)},
+            ),
         )
     }
 )
