@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.special import logit
 
 from twin_env.twin import TwinParameters, sample_population
 from twin_env.twin.calibration import recorded_prevalence_percent
@@ -15,6 +14,7 @@ from twin_env.twin.gradient_calibration import (
     gradient_checks,
     gradient_frame,
     gradient_report,
+    logit,
 )
 from twin_env.twin.population import update_age_dependent_levels
 from twin_env.twin.population_gradients import diagnosed_logit, published_gradients, sbp_profile

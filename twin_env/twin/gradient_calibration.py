@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 from importlib import resources
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy.special import logit, ndtri
 
 from twin_env.twin.cohort import sample_population
 from twin_env.twin.parameters import DATA_PACKAGE, TwinParameters
@@ -30,6 +31,17 @@ from twin_env.twin.population_gradients import SBP_PROFILE_FILE, PublishedGradie
 MIN_AGE_YEARS = 18.0
 MAX_AGE_YEARS = 100.0
 _QUINTILE = {"least": 5, "most": 1}
+
+
+def logit(p: np.ndarray | float) -> np.ndarray:
+    """log(p / (1 - p))."""
+    p = np.asarray(p, dtype=float)
+    return np.log(p / (1.0 - p))
+
+
+def probit(p: np.ndarray) -> np.ndarray:
+    """Standard normal quantiles of ``p`` (K,), 0 < p < 1."""
+    return np.array([NormalDist().inv_cdf(float(x)) for x in np.ravel(p)])
 
 
 def gradient_frame(n: int, seed: int, params: TwinParameters | None = None) -> pd.DataFrame:
@@ -99,7 +111,7 @@ def gradient_report(checks: list[GradientCheck], n: int = 200_000, seed: int = 1
     ]
     for c in checks:
         g = c.published
-        source = g.source.split(";")[0].split(" (")[0]
+        source = re.split(r"[;:]| \(", g.source)[0]
         lines.append(f"| {g.label} | {c.achieved_percent:.1f} | {g.value_percent:g} | {g.status} | {source} |")
     return "\n".join(lines)
 
@@ -148,7 +160,7 @@ def fit_sbp_profile(n: int = 200_000, seed: int = 5, iterations: int = 12) -> tu
             achieved = np.clip([htn[b].mean() for b in band_of[s]], 1e-4, 1 - 1e-4)
             target = np.array([g.value_percent / 100.0 for g in by_sex[s]])
             sd = table.loc[rows, f"sbp_sd_{s}_mmhg"].to_numpy()
-            table.loc[rows, f"sbp_shift_{s}_mmhg"] += sd * (ndtri(target) - ndtri(achieved))
+            table.loc[rows, f"sbp_shift_{s}_mmhg"] += sd * (probit(target) - probit(achieved))
         gap = logit(htn[state.imd_quintile == 1].mean()) - logit(htn[state.imd_quintile == 5].mean())
         slope *= target_gap / gap
     return table.round(2), round(float(slope), 3)
