@@ -16,7 +16,7 @@ from twin_env.twin.gradient_calibration import (
     gradient_report,
     logit,
 )
-from twin_env.twin.population import update_age_dependent_levels
+from twin_env.twin.population import sbp_offset_scale, update_age_dependent_levels
 from twin_env.twin.population_gradients import diagnosed_logit, published_gradients, sbp_profile
 
 
@@ -117,6 +117,7 @@ def test_sbp_deviation_widens_with_age_as_the_profile_sd() -> None:
     shift = profile.shift_mmhg(np.array([False, False]), np.array([25.0, 80.0]))
     assert np.allclose(deviation, shift + sd / params["sbp_between_person_sd_mmhg"] * 10.0, atol=1e-4)
     assert deviation[1] - shift[1] > 1.5 * (deviation[0] - shift[0])
+    assert np.allclose(sbp_offset_scale(state, params), sd[1] / params["sbp_between_person_sd_mmhg"])
 
 
 def test_deprivation_offsets_move_sbp_and_bmi() -> None:

@@ -158,7 +158,7 @@ def update_age_dependent_levels(state: PatientState, params: TwinParameters) -> 
     grid = params.sbp_mean.index(state.female, state.age_years)  # all three tables share the grid
     state.bmi_kg_m2 = np.maximum(params.bmi_mean.at(grid) + state.bmi_offset_kg_m2, 13.0)
     profile = sbp_profile()
-    spread = profile.sd_mmhg.at(grid) * (1.0 / params["sbp_between_person_sd_mmhg"])
+    spread = _sbp_offset_scale(profile.sd_mmhg.at(grid), params)
     sbp = params.sbp_mean.at(grid) + profile.shift_mmhg.at(grid) + spread * state.sbp_offset_mmhg
     sbp = np.maximum(sbp + state.sbp_shift_mmhg, 75.0)
     state.sbp_untreated_mmhg = sbp
@@ -169,3 +169,16 @@ def update_age_dependent_levels(state: PatientState, params: TwinParameters) -> 
     total = ratio * state.hdl_mmol_l + state.ldl_shift_mmol_l
     state.total_chol_untreated_mmol_l = total
     state.ldl_untreated_mmol_l = np.maximum(total - state.hdl_mmol_l - params["vldl_cholesterol_mmol_l"], 0.5)
+
+
+def _sbp_offset_scale(sd_mmhg: np.ndarray, params: TwinParameters) -> np.ndarray:
+    return sd_mmhg * (1.0 / params["sbp_between_person_sd_mmhg"])
+
+
+def sbp_offset_scale(state: PatientState, params: TwinParameters) -> np.ndarray:
+    """mmHg of untreated SBP per mmHg of ``sbp_offset_mmhg`` (N,), about 0.7 at 20 to 1.3 at 82.
+
+    A module that moves a person's SBP by x mmHg through the offset adds x / scale to it (or uses
+    ``sbp_shift_mmhg``, which is not rescaled).
+    """
+    return _sbp_offset_scale(sbp_profile().sd_mmhg(state.female, state.age_years), params)
