@@ -2,8 +2,10 @@
 
 Conditions are driven by risk factors, not flat rates:
 
-- hypertension: untreated usual BP >= 140/90 (NICE NG136 clinic threshold);
-- type 2 diabetes: P = 1 - exp(-s * H10_QDiabetes(x) * years since 25 / 10);
+- hypertension: untreated usual BP >= 140/90 (NICE NG136 clinic threshold), diagnosed with the
+  ONS 2023 age/sex shape of the undiagnosed share plus one calibrated log-odds shift;
+- type 2 diabetes: P = 1 - exp(-s * H10_QDiabetes(x) * years since 25 / 10), diagnosed with the
+  ONS age shape of the undiagnosed share (50% at 16-44 to 27% at 75+);
 - CKD 3-5: eGFR < 60, eGFR falling with age, diabetes and BP;
 - AF, heart failure: P = 1 - exp(-s * cumulative incidence to this age * hazard ratios);
 - CHD, stroke/TIA: P = 1 - exp(-s * mean QRISK3 hazard over adult life so far).
@@ -24,6 +26,7 @@ from twin_env.twin import glycaemia
 from twin_env.twin import random_streams as rs
 from twin_env.twin.parameters import AgeTable, TwinParameters
 from twin_env.twin.population import BLACK_ETHNICITIES, update_age_dependent_levels
+from twin_env.twin.population_gradients import diagnosed_logit
 from twin_env.twin.random_streams import Channel
 from twin_env.twin.risk_equations import qdiabetes_hazard_10y, qrisk3_hazard_10y
 from twin_env.twin.state import CONDITIONS, TREATMENT_FIELDS, PatientState
@@ -44,6 +47,10 @@ class BaselineDiagnoses:
 
     def take(self, index: np.ndarray | slice) -> BaselineDiagnoses:
         return BaselineDiagnoses({k: np.array(v[index]) for k, v in self.diagnosed.items()})
+
+
+def _logistic(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 def _condition_uniform(keys: np.ndarray, name: str) -> np.ndarray:
@@ -105,7 +112,7 @@ def sample_conditions(state: PatientState, params: TwinParameters) -> BaselineDi
     draw(
         "type2_diabetes",
         np.where(state.type1_diabetes, 0.0, t2d_p),
-        params["baseline_diagnosed_fraction_type2_diabetes"],
+        _logistic(diagnosed_logit("diabetes", state.female, age)),
     )
 
     z = rs.standard_normal(keys, 0, Channel.HBA1C)
@@ -128,10 +135,8 @@ def sample_conditions(state: PatientState, params: TwinParameters) -> BaselineDi
         + params["egfr_between_person_sd"] * rs.standard_normal(keys, 0, Channel.EGFR)
     )
     state.egfr_ml_min_1_73m2 = np.clip(egfr, 5.0, 130.0)
-    diagnosis_logit = cal["hypertension_diagnosis_logit_at_60"] + params[
-        "baseline_hypertension_diagnosis_age_slope"
-    ] * (age - 60.0)
-    draw("hypertension", hypertensive_bp.astype(float), 1.0 / (1.0 + np.exp(-diagnosis_logit)))
+    diagnosis_logit = diagnosed_logit("hypertension", state.female, age) + cal["hypertension_diagnosis_logit_shift"]
+    draw("hypertension", hypertensive_bp.astype(float), _logistic(diagnosis_logit))
     draw("ckd_3_5", (state.egfr_ml_min_1_73m2 < 60.0).astype(float), cal["diagnosed_fraction_ckd_3_5"])
 
     acr_log = params["acr_log_median_mg_mmol"] + params["acr_log_sd"] * rs.standard_normal(keys, 0, Channel.ACR)

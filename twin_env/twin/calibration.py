@@ -35,13 +35,13 @@ from twin_env.twin.treatment_effects import apply_treatment_effects
 PREVALENCE_TARGETS: tuple[tuple[str, str, tuple[str, ...], float], ...] = (
     ("prevalence_scale_type2_diabetes", "diabetes", ("type2_diabetes", "type1_diabetes"), 17.0),
     ("diagnosed_fraction_ckd_3_5", "ckd_stage_3_5", ("ckd_3_5",), 18.0),
-    ("hypertension_diagnosis_logit_at_60", "hypertension", ("hypertension",), 0.0),
+    ("hypertension_diagnosis_logit_shift", "hypertension", ("hypertension",), 0.0),
     ("prevalence_scale_atrial_fibrillation", "atrial_fibrillation", ("atrial_fibrillation",), 0.0),
     ("prevalence_scale_chd", "chd", ("chd",), 0.0),
     ("prevalence_scale_stroke_tia", "stroke_tia", ("stroke_tia",), 0.0),
     ("prevalence_scale_heart_failure", "heart_failure", ("heart_failure",), 0.0),
 )
-_SEARCH_RANGE = {"hypertension_diagnosis_logit_at_60": (-5.0, 8.0), "diagnosed_fraction_ckd_3_5": (0.01, 1.0)}
+_SEARCH_RANGE = {"hypertension_diagnosis_logit_shift": (-5.0, 8.0), "diagnosed_fraction_ckd_3_5": (0.01, 1.0)}
 
 
 def recorded_prevalence_percent(n: int, seed: int, params: TwinParameters) -> dict[str, float]:

@@ -11,6 +11,7 @@ import numpy as np
 
 from twin_env.twin import random_streams as rs
 from twin_env.twin.parameters import TwinParameters
+from twin_env.twin.population_gradients import sbp_profile
 from twin_env.twin.random_streams import Channel
 from twin_env.twin.state import RISK_FLAGS, PatientState
 
@@ -123,12 +124,18 @@ def sample_demographics_and_risk_factors(
         + params["bmi_south_asian_offset_kg_m2"] * south_asian
     )
 
+    more_deprived_steps = 3.0 - state.imd_quintile  # +2 in the most deprived quintile, -2 in the least
+    state.bmi_offset_kg_m2 = (
+        state.bmi_offset_kg_m2 + params["bmi_offset_per_quintile_more_deprived_kg_m2"] * more_deprived_steps
+    )
+
     black = np.isin(state.ethnicity, BLACK_ETHNICITIES)
     state.sbp_offset_mmhg = (
         params["sbp_between_person_sd_mmhg"] * rs.standard_normal(keys, 0, Channel.SBP)
         + params["sbp_bmi_slope_mmhg_per_kg_m2"] * state.bmi_offset_kg_m2
         + params["sbp_black_offset_mmhg"] * black
         + params["sbp_smoker_offset_mmhg"] * (state.smoking >= 2)
+        + params["sbp_offset_per_quintile_more_deprived_mmhg"] * more_deprived_steps
     )
     state.dbp_offset_mmhg = params["dbp_residual_sd_mmhg"] * rs.standard_normal(keys, 0, Channel.DBP)
     cv = params["sbp_visit_sd_cv"]
@@ -155,6 +162,9 @@ def update_age_dependent_levels(state: PatientState, params: TwinParameters) -> 
     """Set untreated SBP, DBP, BMI and cholesterol from the age/sex means plus individual offsets.
 
     BMI adds a weight programme's shift still held (:mod:`twin_env.twin.lifestyle`).
+    SBP = ClinRisk mean + profile shift + (profile SD / ``sbp_between_person_sd_mmhg``) x offset: the
+    whole individual deviation widens with age as the between-person SD does
+    (:mod:`twin_env.twin.population_gradients`).
 
     The what-if shifts (``sbp_shift_mmhg``, ``ldl_shift_mmol_l``; :mod:`twin_env.twin.level_shifts`) are
     added here, so they persist as the levels follow age; the LDL shift moves total cholesterol with it.
@@ -163,7 +173,10 @@ def update_age_dependent_levels(state: PatientState, params: TwinParameters) -> 
     state.bmi_kg_m2 = np.maximum(
         params.bmi_mean.at(grid) + state.bmi_offset_kg_m2 + state.bmi_programme_shift_kg_m2, 13.0
     )
-    sbp = np.maximum(params.sbp_mean.at(grid) + state.sbp_offset_mmhg + state.sbp_shift_mmhg, 75.0)
+    profile = sbp_profile()
+    spread = _sbp_offset_scale(profile.sd_mmhg.at(grid), params)
+    sbp = params.sbp_mean.at(grid) + profile.shift_mmhg.at(grid) + spread * state.sbp_offset_mmhg
+    sbp = np.maximum(sbp + state.sbp_shift_mmhg, 75.0)
     state.sbp_untreated_mmhg = sbp
     state.dbp_untreated_mmhg = (
         params["dbp_intercept_mmhg"] + params["dbp_slope_per_sbp_mmhg"] * sbp + state.dbp_offset_mmhg
@@ -172,3 +185,16 @@ def update_age_dependent_levels(state: PatientState, params: TwinParameters) -> 
     total = ratio * state.hdl_mmol_l + state.ldl_shift_mmol_l
     state.total_chol_untreated_mmol_l = total
     state.ldl_untreated_mmol_l = np.maximum(total - state.hdl_mmol_l - params["vldl_cholesterol_mmol_l"], 0.5)
+
+
+def _sbp_offset_scale(sd_mmhg: np.ndarray, params: TwinParameters) -> np.ndarray:
+    return sd_mmhg * (1.0 / params["sbp_between_person_sd_mmhg"])
+
+
+def sbp_offset_scale(state: PatientState, params: TwinParameters) -> np.ndarray:
+    """mmHg of untreated SBP per mmHg of ``sbp_offset_mmhg`` (N,), about 0.7 at 20 to 1.3 at 82.
+
+    A module that moves a person's SBP by x mmHg through the offset adds x / scale to it (or uses
+    ``sbp_shift_mmhg``, which is not rescaled).
+    """
+    return _sbp_offset_scale(sbp_profile().sd_mmhg(state.female, state.age_years), params)
