@@ -63,6 +63,10 @@ CASE_FATALITY_PARAMETER: dict[EventKind, str] = {
     EventKind.MYOCARDIAL_INFARCTION: "case_fatality_mi",
     EventKind.STROKE: "case_fatality_stroke",
     EventKind.HEART_FAILURE: "case_fatality_heart_failure",
+    EventKind.HYPOTENSION_SYNCOPE: "case_fatality_hypotension_syncope",
+    EventKind.HIP_FRACTURE: "case_fatality_hip_fracture",
+    EventKind.ACUTE_KIDNEY_INJURY: "case_fatality_aki",
+    EventKind.HYPERKALAEMIA: "case_fatality_hyperkalaemia",
 }
 
 

@@ -124,7 +124,9 @@ class TwinSimulator:
         hazards = np.zeros((_N_KINDS, state.n))
         mortality.add_hazards(state, p, hazards)
 
-        sbp_fall_10 = (state.sbp_untreated_mmhg - state.sbp_mmhg) / 10.0
+        # J-curve floor: no benefit accrues for lowering below where the trials' achieved SBP ends
+        floor = np.minimum(p["sbp_benefit_floor_mmhg"], state.sbp_untreated_mmhg)
+        sbp_fall_10 = (state.sbp_untreated_mmhg - np.maximum(state.sbp_mmhg, floor)) / 10.0
         log_rr_ldl = self._log_rr["ldl"] * (state.ldl_untreated_mmol_l - state.ldl_mmol_l)
         rr_chd = np.exp(self._log_rr["chd"] * sbp_fall_10 + log_rr_ldl)
         rr_stroke = np.exp(self._log_rr["stroke"] * sbp_fall_10 + log_rr_ldl)
@@ -152,7 +154,7 @@ class TwinSimulator:
         t2d = qdiabetes_h10 / 10.0
         t2d *= np.where(state.statin_ldl_reduction > 0, p["statin_rr_type2_diabetes"], 1.0)
         hazards[EventKind.TYPE2_DIABETES] = np.where(at_risk_t2d, t2d, 0.0)
-        harms.add_hazards(state, p, hazards)
+        harms.add_hazards(state, p, hazards, dt_years)
         glycaemia.add_hazards(state, p, hazards)
         return hazards
 

@@ -95,19 +95,32 @@ _FIELDS: dict[str, type] = {
     "metformin_mg_day": np.float32,
     "sglt2": np.float32,  # 1 if taking an SGLT2 inhibitor
     "adherence": np.float32,  # fraction of the trial effect achieved
-
-    # fields of twin/harms.py
-
+    # fields of twin/harms.py: ages at the last start (NaN = never in the simulation, or long ago at baseline)
+    "bp_intensified_age_years": np.float32,  # last antihypertensive start, added class or dose rise
+    "bp_intensification_kind": np.int8,  # 0 none, 1 first antihypertensive, 2 added class, 3 titration
+    "acei_started_age_years": np.float32,
+    "raas_started_age_years": np.float32,  # last ACE inhibitor or ARB start
+    "ccb_started_age_years": np.float32,
+    "thiazide_started_age_years": np.float32,
+    "statin_started_age_years": np.float32,
+    "injurious_fall_history": np.bool_,  # an injurious fall or hip fracture in the simulation
     # fields of twin/glycaemia.py
-
     # fields of twin/risk_factors.py
-
     # fields of twin/treatment_burden.py
-
     # risk-equation hazards held between re-evaluations (NaN = evaluate at the next step)
     "qrisk3_h10": np.float64,
     "qdiabetes_h10": np.float64,
 }
+
+#: Start ages of twin/harms.py, NaN until a start is seen.
+HARM_START_AGE_FIELDS: tuple[str, ...] = (
+    "bp_intensified_age_years",
+    "acei_started_age_years",
+    "raas_started_age_years",
+    "ccb_started_age_years",
+    "thiazide_started_age_years",
+    "statin_started_age_years",
+)
 
 #: Treatment fields, in the order used for treatment-stop draws.
 TREATMENT_FIELDS: tuple[str, ...] = (
@@ -156,9 +169,9 @@ class PatientState:
 
     @classmethod
     def empty(cls, n: int) -> PatientState:
-        """N patients with every field zero (NaN for ``first_cvd_age_years`` and the hazard caches)."""
+        """N patients with every field zero (NaN: first CVD age, harm start ages, hazard caches)."""
         columns = {name: np.zeros(n, dtype=dtype) for name, dtype in _FIELDS.items()}
-        for name in ("first_cvd_age_years", "qrisk3_h10", "qdiabetes_h10"):
+        for name in ("first_cvd_age_years", "qrisk3_h10", "qdiabetes_h10", *HARM_START_AGE_FIELDS):
             columns[name][:] = np.nan
         return cls(columns)
 
