@@ -87,29 +87,37 @@ def _falls(state: PatientState, p: TwinParameters, hazards: np.ndarray, treated:
     if rows.size == 0:
         return
     sub = state.view(rows)
-    years_over_80 = (sub.age_years - 80.0) / 10.0
-    lowering_floor_mmhg = np.maximum(
-        np.minimum(sub.sbp_untreated_mmhg - sub.sbp_mmhg, p["sbp_benefit_floor_mmhg"] - sub.sbp_mmhg), 0.0
+    age = sub.age_years
+    tens_over_80 = (age - 80.0) / 10.0
+    sbp = sub.sbp_mmhg
+    lowering_floor_10 = (
+        np.maximum(np.minimum(sub.sbp_untreated_mmhg - sbp, p["sbp_benefit_floor_mmhg"] - sbp), 0.0) / 10
     )
-    common = (
-        np.where(treated[rows], p["fall_hr_on_antihypertensive"], 1.0)
-        * np.where(sub.injurious_fall_history, p["fall_hr_previous_fall"], 1.0)
-        * p["fall_hr_per_10mmhg_drug_lowering_below_floor"] ** (lowering_floor_mmhg / 10.0)
+    log_common = (
+        np.log(p["fall_hr_on_antihypertensive"]) * treated[rows]
+        + np.log(p["fall_hr_previous_fall"]) * sub.injurious_fall_history
+        + np.log(p["fall_hr_per_10mmhg_drug_lowering_below_floor"]) * lowering_floor_10
     )
-    # the window's log-ratio by kind of intensification (0 none, 1 start, 2 added class, 3 titration)
-    log_or = np.log([1.0, p["fall_or_window_start"], p["fall_or_window_added_class"], p["fall_or_window_titration"]])
-    log_or_kind = log_or[sub.bp_intensification_kind]
-    elapsed = sub.age_years - sub.bp_intensified_age_years
-    fall_window = 1.0 + np.expm1(log_or_kind) * window_fraction(elapsed, p["fall_window_years"], dt)
-    hip_log_irr = log_or_kind * np.log(p["hip_fracture_irr_window_start"]) / log_or[1]
-    hip_window = 1.0 + np.expm1(hip_log_irr) * window_fraction(elapsed, p["hip_fracture_window_years"], dt)
-    base = p["fall_injury_rate_per_year_age_80"] * common
+    log_fall = np.log(p["fall_injury_hr_per_10_years_age"]) * tens_over_80 + log_common
+    log_hip = np.log(p["hip_fracture_hr_per_10_years_age"]) * tens_over_80 + log_common
+    base = p["fall_injury_rate_per_year_age_80"]
     hip_share = p["hip_fracture_share_of_fall_injuries"]
-    hazards[EventKind.INJURIOUS_FALL, rows] = (
-        base * (1.0 - hip_share) * p["fall_injury_hr_per_10_years_age"] ** years_over_80 * fall_window
-    )
-    hip_age = p["hip_fracture_hr_per_10_years_age"] ** years_over_80
-    hazards[EventKind.HIP_FRACTURE, rows] = base * hip_share * hip_age * hip_window
+    fall = base * (1.0 - hip_share) * np.exp(log_fall)
+    hip = base * hip_share * np.exp(log_hip)
+    # windows after a start / added class / titration, only for the recently intensified
+    elapsed = age - sub.bp_intensified_age_years
+    recent = np.flatnonzero(elapsed < max(p["fall_window_years"], p["hip_fracture_window_years"]))  # NaN: never
+    if recent.size:
+        log_or = np.log(
+            [1.0, p["fall_or_window_start"], p["fall_or_window_added_class"], p["fall_or_window_titration"]]
+        )
+        log_or_kind = log_or[sub.bp_intensification_kind[recent]]
+        hip_log_irr = log_or_kind * np.log(p["hip_fracture_irr_window_start"]) / log_or[1]
+        t = elapsed[recent]
+        fall[recent] *= 1.0 + np.expm1(log_or_kind) * window_fraction(t, p["fall_window_years"], dt)
+        hip[recent] *= 1.0 + np.expm1(hip_log_irr) * window_fraction(t, p["hip_fracture_window_years"], dt)
+    hazards[EventKind.INJURIOUS_FALL, rows] = fall
+    hazards[EventKind.HIP_FRACTURE, rows] = hip
 
 
 def _aki(
