@@ -308,6 +308,21 @@ def test_harm_events_are_deterministic() -> None:
     assert np.isin(runs[0][0], list(range(EventKind.HYPOTENSION_SYNCOPE, EventKind.STATIN_MUSCLE_SYMPTOMS + 1))).any()
 
 
+def test_a_patient_meets_the_same_harms_alone_as_in_the_batch() -> None:
+    state, _ = sample_population(2_000, 19, min_age=65, max_age=90)
+    start_drug(state, np.arange(state.n), DRUGS["ramipril"], 1.0, PARAMS)
+    start_drug(state, np.arange(state.n), DRUGS["indapamide"], 1.0, PARAMS)
+    alone = [state.take(np.array([i])) for i in range(0, state.n, 97)]
+    simulator = TwinSimulator()
+    batch_kinds = np.stack([simulator.step(state, MONTH).kind for _ in range(12)])
+    for i, single in zip(range(0, state.n, 97), alone):
+        kinds = np.stack([simulator.step(single, MONTH).kind for _ in range(12)])[:, 0]
+        np.testing.assert_array_equal(kinds, batch_kinds[:, i])
+        assert single.equals(state.take(np.array([i])))
+    harm_kinds = list(range(EventKind.HYPOTENSION_SYNCOPE, EventKind.STATIN_MUSCLE_SYMPTOMS + 1))
+    assert np.isin(batch_kinds, harm_kinds).sum() > 20
+
+
 def test_every_bp_class_is_counted() -> None:
     state = _patients(1)
     for name in BP_DRUG_CLASSES:
