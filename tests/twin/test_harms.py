@@ -57,7 +57,7 @@ def test_aki_hazard_higher_with_dual_raas_blockade_and_low_egfr() -> None:
 
 def _lowering_ratio(state: PatientState, a: int, b: int) -> float:
     """AKI hazard ratio of patients a and b from their drug lowering below 140 mmHg alone."""
-    below = harms.drug_lowering_below_mmhg(state, PARAMS["harm_sbp_threshold_mmhg"])
+    below = harms.drug_lowering_below_mmhg(state.sbp_untreated_mmhg, state.sbp_mmhg, PARAMS["harm_sbp_threshold_mmhg"])
     return PARAMS["aki_hr_per_10mmhg_drug_lowering_below_threshold"] ** ((below[a] - below[b]) / 10.0)
 
 
@@ -330,7 +330,10 @@ def test_every_bp_class_is_counted() -> None:
     apply_treatment_effects(state, PARAMS)
     one = _patients(1)
     ratio = _hazard(state, EventKind.HYPOTENSION_SYNCOPE)[0] / _hazard(one, EventKind.HYPOTENSION_SYNCOPE)[0]
-    lowering = harms.drug_lowering_below_mmhg(state, PARAMS["harm_sbp_threshold_mmhg"])[0] / 10.0
+    lowering = (
+        harms.drug_lowering_below_mmhg(state.sbp_untreated_mmhg, state.sbp_mmhg, PARAMS["harm_sbp_threshold_mmhg"])[0]
+        / 10.0
+    )
     expected = (
         PARAMS["syncope_hr_per_drug_class"] ** len(BP_DRUG_CLASSES)
         * PARAMS["syncope_hr_per_10mmhg_drug_lowering_below_threshold"] ** lowering

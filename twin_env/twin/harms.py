@@ -12,6 +12,7 @@ over the step ``[t, t + dt]``, so a monthly step carries half of a 15-day window
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from twin_env.twin import random_streams as rs
 from twin_env.twin.events import EventKind
-from twin_env.twin.parameters import TwinParameters
+from twin_env.twin.parameters import GRID_MAX_AGE_YEARS, GRID_STEP_YEARS, TwinParameters
 from twin_env.twin.random_streams import Channel
 from twin_env.twin.state import BP_DRUG_CLASSES, TREATMENT_FIELDS, PatientState
 
@@ -30,31 +31,93 @@ _AKI_RECOVERY, _AKI_STOP, _HYPERKALAEMIA_STOP, _HYPONATRAEMIA_STOP, _GOUT_STOP =
 
 
 def add_hazards(state: PatientState, params: TwinParameters, hazards: np.ndarray, dt_years: float) -> None:
-    """Write the annual hazards (len(EventKind), N) of the harm event kinds in place, for a step of ``dt_years``."""
+    """Write the annual hazards (len(EventKind), N) of the harm event kinds in place, for a step of ``dt_years``.
+
+    Background terms (age, eGFR, fall history) are computed for everyone; drug terms only for the rows
+    that take an antihypertensive or have their SBP lowered by a drug (``treated``, about a fifth).
+    """
     p = params
-    classes = np.zeros(state.n)
+    classes = np.zeros(state.n, dtype=np.int8)
     for name in BP_DRUG_CLASSES:
         classes += state.columns[f"dose_{name}"] > 0
-    treated = classes > 0
-    lowering_below_10 = drug_lowering_below_mmhg(state, p["harm_sbp_threshold_mmhg"]) / 10.0
-    raas = (state.dose_acei > 0) | (state.dose_arb > 0)
-    dual_raas = (state.dose_acei > 0) & (state.dose_arb > 0)
+    treated = np.flatnonzero((classes > 0) | (state.sbp_untreated_mmhg > state.sbp_mmhg))
+    drugs = _TreatedRows(state, treated, classes[treated], p)
+    age_index = _age_index(state.age_years)
+    tables = _age_tables(p)
+    hazards[EventKind.HYPOTENSION_SYNCOPE] = _syncope(p, drugs, tables.syncope.take(age_index))
+    _falls(state, p, hazards, drugs, dt_years, tables.fall.take(age_index), tables.hip.take(age_index))
+    hazards[EventKind.ACUTE_KIDNEY_INJURY] = _aki(state, p, drugs, dt_years)
+    _hyperkalaemia(state, p, hazards, drugs)
+    _thiazide_harms(state, p, hazards, drugs, dt_years)
+    _intolerance(state, p, hazards, drugs, dt_years)
 
-    hazards[EventKind.HYPOTENSION_SYNCOPE] = _syncope(state, p, classes, lowering_below_10)
-    _falls(state, p, hazards, treated, dt_years)
-    hazards[EventKind.ACUTE_KIDNEY_INJURY] = _aki(state, p, raas, dual_raas, lowering_below_10, dt_years)
-    _hyperkalaemia(state, p, hazards, raas, dual_raas)
-    _thiazide_harms(state, p, hazards, dt_years)
-    _intolerance(state, p, hazards, dt_years)
+
+@dataclasses.dataclass(frozen=True)
+class _AgeTables:
+    """Background annual hazards by age on the grid of ``GRID_STEP_YEARS`` (the parameters' age grid)."""
+
+    syncope: np.ndarray
+    fall: np.ndarray
+    hip: np.ndarray
 
 
-def drug_lowering_below_mmhg(state: PatientState, threshold_mmhg: float) -> np.ndarray:
-    """(N,) mmHg of the treatment fall that lies below ``threshold_mmhg``: min(fall, threshold - SBP), >= 0.
+_AGE_TABLES: dict[int, tuple[TwinParameters, _AgeTables]] = {}
+
+
+def _age_tables(p: TwinParameters) -> _AgeTables:
+    """The background age curves of syncope, falls and hip fracture for a parameter set (cached)."""
+    held = _AGE_TABLES.get(id(p))
+    if held is not None and held[0] is p:
+        return held[1]
+    age = np.arange(0.0, GRID_MAX_AGE_YEARS + GRID_STEP_YEARS / 2, GRID_STEP_YEARS)
+    tens_over_ref = (age - p["syncope_reference_age_years"]) / 10.0
+    syncope = p["syncope_rate_per_year_reference"] * p["syncope_hr_per_10_years_age"] ** tens_over_ref
+    base = p["fall_injury_rate_per_year_age_80"] * (age >= p["fall_injury_min_age_years"])
+    hip_share = p["hip_fracture_share_of_fall_injuries"]
+    tens_over_80 = (age - 80.0) / 10.0
+    tables = _AgeTables(
+        syncope=syncope * (age >= p["adult_age_years"]),
+        fall=(1.0 - hip_share) * base * p["fall_injury_hr_per_10_years_age"] ** tens_over_80,
+        hip=hip_share * base * p["hip_fracture_hr_per_10_years_age"] ** tens_over_80,
+    )
+    _AGE_TABLES.clear()  # one parameter set at a time is the usual case
+    _AGE_TABLES[id(p)] = (p, tables)
+    return tables
+
+
+def _age_index(age_years: np.ndarray) -> np.ndarray:
+    """(N,) index of the nearest point of the age grid."""
+    return (np.clip(age_years, 0.0, GRID_MAX_AGE_YEARS) * (1.0 / GRID_STEP_YEARS) + 0.5).astype(np.intp)
+
+
+class _TreatedRows:
+    """What the drug terms read, gathered once for the treated rows (k,)."""
+
+    def __init__(self, state: PatientState, rows: np.ndarray, classes: np.ndarray, p: TwinParameters) -> None:
+        self.rows = rows
+        self.classes = classes
+        self.sbp_untreated_mmhg = state.sbp_untreated_mmhg[rows]
+        self.sbp_mmhg = state.sbp_mmhg[rows]
+        self.acei = state.dose_acei[rows] > 0
+        self.arb = state.dose_arb[rows] > 0
+        self.raas = self.acei | self.arb
+        self.dual_raas = self.acei & self.arb
+        self.spironolactone = state.dose_spironolactone[rows] > 0
+        self.thiazide = state.dose_thiazide[rows] > 0
+        self.diuretic = self.thiazide | self.spironolactone
+        self.ccb_dose = state.dose_ccb[rows]
+        self.lowering_10 = drug_lowering_below_mmhg(
+            self.sbp_untreated_mmhg, self.sbp_mmhg, p["harm_sbp_threshold_mmhg"]
+        )
+        self.lowering_10 /= 10.0
+
+
+def drug_lowering_below_mmhg(sbp_untreated_mmhg: np.ndarray, sbp_mmhg: np.ndarray, threshold_mmhg: float) -> np.ndarray:
+    """(k,) mmHg of the treatment fall that lies below ``threshold_mmhg``: min(fall, threshold - SBP), >= 0.
 
     Zero for an untreated patient however low their SBP; the whole fall when untreated SBP is below the threshold.
     """
-    fall = state.sbp_untreated_mmhg - state.sbp_mmhg
-    return np.maximum(np.minimum(fall, threshold_mmhg - state.sbp_mmhg), 0.0)
+    return np.maximum(np.minimum(sbp_untreated_mmhg - sbp_mmhg, threshold_mmhg - sbp_mmhg), 0.0)
 
 
 def window_fraction(elapsed_years: np.ndarray, window_years: float, dt_years: float) -> np.ndarray:
@@ -70,113 +133,121 @@ def decay_average(elapsed_years: np.ndarray, time_constant_years: float, dt_year
     return tau * np.exp(-t / tau) * -np.expm1(-dt_years / tau) / dt_years
 
 
-def _syncope(state: PatientState, p: TwinParameters, classes: np.ndarray, lowering_10: np.ndarray) -> np.ndarray:
-    """SAE hypotension or syncope: background rising with age, x per class taken, x per 10 mmHg of drug lowering."""
-    log_h = (
-        np.log(p["syncope_hr_per_10_years_age"]) * (state.age_years - p["syncope_reference_age_years"]) / 10.0
-        + np.log(p["syncope_hr_per_drug_class"]) * classes
-        + np.log(p["syncope_hr_per_10mmhg_drug_lowering_below_threshold"]) * lowering_10
-    )
-    adult = state.age_years >= p["adult_age_years"]
-    return p["syncope_rate_per_year_reference"] * np.exp(log_h) * adult
-
-
-def _falls(state: PatientState, p: TwinParameters, hazards: np.ndarray, treated: np.ndarray, dt: float) -> None:
-    """Injurious fall (no hip fracture) and hip fracture, for patients aged ``fall_injury_min_age_years`` and over."""
-    rows = np.flatnonzero(state.age_years >= p["fall_injury_min_age_years"])
-    if rows.size == 0:
-        return
-    sub = state.view(rows)
-    age = sub.age_years
-    tens_over_80 = (age - 80.0) / 10.0
-    sbp = sub.sbp_mmhg
-    lowering_floor_10 = (
-        np.maximum(np.minimum(sub.sbp_untreated_mmhg - sbp, p["sbp_benefit_floor_mmhg"] - sbp), 0.0) / 10
-    )
-    log_common = (
-        np.log(p["fall_hr_on_antihypertensive"]) * treated[rows]
-        + np.log(p["fall_hr_previous_fall"]) * sub.injurious_fall_history
-        + np.log(p["fall_hr_per_10mmhg_drug_lowering_below_floor"]) * lowering_floor_10
-    )
-    log_fall = np.log(p["fall_injury_hr_per_10_years_age"]) * tens_over_80 + log_common
-    log_hip = np.log(p["hip_fracture_hr_per_10_years_age"]) * tens_over_80 + log_common
-    base = p["fall_injury_rate_per_year_age_80"]
-    hip_share = p["hip_fracture_share_of_fall_injuries"]
-    fall = base * (1.0 - hip_share) * np.exp(log_fall)
-    hip = base * hip_share * np.exp(log_hip)
-    # windows after a start / added class / titration, only for the recently intensified
-    elapsed = age - sub.bp_intensified_age_years
-    recent = np.flatnonzero(elapsed < max(p["fall_window_years"], p["hip_fracture_window_years"]))  # NaN: never
-    if recent.size:
-        log_or = np.log(
-            [1.0, p["fall_or_window_start"], p["fall_or_window_added_class"], p["fall_or_window_titration"]]
+def _syncope(p: TwinParameters, drugs: _TreatedRows, background: np.ndarray) -> np.ndarray:
+    """SAE hypotension or syncope: background (N,) by age, x per class taken, x per 10 mmHg of drug lowering."""
+    hazard = background
+    if drugs.rows.size:
+        hazard[drugs.rows] *= np.exp(
+            np.log(p["syncope_hr_per_drug_class"]) * drugs.classes
+            + np.log(p["syncope_hr_per_10mmhg_drug_lowering_below_threshold"]) * drugs.lowering_10
         )
-        log_or_kind = log_or[sub.bp_intensification_kind[recent]]
-        hip_log_irr = log_or_kind * np.log(p["hip_fracture_irr_window_start"]) / log_or[1]
-        t = elapsed[recent]
-        fall[recent] *= 1.0 + np.expm1(log_or_kind) * window_fraction(t, p["fall_window_years"], dt)
-        hip[recent] *= 1.0 + np.expm1(hip_log_irr) * window_fraction(t, p["hip_fracture_window_years"], dt)
-    hazards[EventKind.INJURIOUS_FALL, rows] = fall
-    hazards[EventKind.HIP_FRACTURE, rows] = hip
-
-
-def _aki(
-    state: PatientState,
-    p: TwinParameters,
-    raas: np.ndarray,
-    dual_raas: np.ndarray,
-    lowering_10: np.ndarray,
-    dt: float,
-) -> np.ndarray:
-    """AKI: untreated rate x RAAS, diuretic, dual blockade, low eGFR, drug lowering; + an ACEi/ARB start excess."""
-    diuretic = (state.dose_thiazide > 0) | (state.dose_spironolactone > 0)
-    hr_raas, hr_diuretic = p["aki_hr_raas_blocker"], p["aki_hr_diuretic"]
-    reference_hr = (hr_raas * hr_diuretic) ** (p["aki_reference_drug_groups"] / 2.0)
-    untreated_rate = p["aki_rate_per_year_raas_or_diuretic_user"] / reference_hr
-    egfr_below_10 = np.maximum(p["aki_egfr_reference_ml_min"] - state.egfr_ml_min_1_73m2, 0.0) / 10.0
-    log_h = (
-        np.log(hr_raas) * raas
-        + np.log(hr_diuretic) * diuretic
-        + np.log(p["aki_hr_dual_raas"]) * dual_raas
-        + np.log(p["aki_hr_per_10_egfr_below_reference"]) * egfr_below_10
-        + np.log(p["aki_hr_per_10mmhg_drug_lowering_below_threshold"]) * lowering_10
-    )
-    hazard = untreated_rate * np.exp(log_h) * (state.age_years >= p["adult_age_years"])
-    started = np.flatnonzero(raas & ~np.isnan(state.raas_started_age_years))
-    if started.size:
-        elapsed = state.age_years[started] - state.raas_started_age_years[started]
-        window = window_fraction(elapsed, p["aki_raas_start_window_years"], dt)
-        hazard[started] += p["aki_raas_start_excess_per_year"] * window
     return hazard
 
 
-@functools.lru_cache(maxsize=1)
-def _normal_tail_grid() -> tuple[np.ndarray, np.ndarray]:
-    """P(Z >= z) of a standard normal on a grid of z in [-8, 8] (step 0.001), for interpolation."""
-    z = np.linspace(-8.0, 8.0, 16_001)
-    return z, np.array([0.5 * math.erfc(v / math.sqrt(2.0)) for v in z])
-
-
-def _hyperkalaemia(
-    state: PatientState, p: TwinParameters, hazards: np.ndarray, raas: np.ndarray, dual_raas: np.ndarray
+def _falls(
+    state: PatientState,
+    p: TwinParameters,
+    hazards: np.ndarray,
+    drugs: _TreatedRows,
+    dt: float,
+    fall: np.ndarray,
+    hip: np.ndarray,
 ) -> None:
+    """Injurious fall (no hip fracture) and hip fracture from their background by age ``fall``, ``hip`` (N,)."""
+    age = state.age_years
+    fell = np.flatnonzero(state.injurious_fall_history)
+    fall[fell] *= p["fall_hr_previous_fall"]
+    hip[fell] *= p["fall_hr_previous_fall"]
+    rows = drugs.rows
+    if rows.size:
+        floor = p["sbp_benefit_floor_mmhg"]
+        lowering_floor_10 = drug_lowering_below_mmhg(drugs.sbp_untreated_mmhg, drugs.sbp_mmhg, floor) / 10.0
+        factor = np.exp(
+            np.log(p["fall_hr_on_antihypertensive"]) * (drugs.classes > 0)
+            + np.log(p["fall_hr_per_10mmhg_drug_lowering_below_floor"]) * lowering_floor_10
+        )
+        # windows after a start / added class / titration, only for the recently intensified
+        elapsed = age[rows] - state.bp_intensified_age_years[rows]
+        recent = np.flatnonzero(elapsed < max(p["fall_window_years"], p["hip_fracture_window_years"]))  # NaN: never
+        hip_factor = factor.copy()
+        if recent.size:
+            ors = (1.0, p["fall_or_window_start"], p["fall_or_window_added_class"], p["fall_or_window_titration"])
+            log_or = np.log(ors)
+            log_or_kind = log_or[state.bp_intensification_kind[rows[recent]]]
+            hip_log_irr = log_or_kind * np.log(p["hip_fracture_irr_window_start"]) / log_or[1]
+            t = elapsed[recent]
+            factor[recent] *= 1.0 + np.expm1(log_or_kind) * window_fraction(t, p["fall_window_years"], dt)
+            hip_factor[recent] *= 1.0 + np.expm1(hip_log_irr) * window_fraction(t, p["hip_fracture_window_years"], dt)
+        fall[rows] *= factor
+        hip[rows] *= hip_factor
+    hazards[EventKind.INJURIOUS_FALL] = fall
+    hazards[EventKind.HIP_FRACTURE] = hip
+
+
+def _aki(state: PatientState, p: TwinParameters, drugs: _TreatedRows, dt: float) -> np.ndarray:
+    """AKI: untreated rate x low eGFR x RAAS, diuretic, dual blockade, drug lowering; + an ACEi/ARB start excess."""
+    hr_raas, hr_diuretic = p["aki_hr_raas_blocker"], p["aki_hr_diuretic"]
+    reference_hr = (hr_raas * hr_diuretic) ** (p["aki_reference_drug_groups"] / 2.0)
+    untreated_rate = p["aki_rate_per_year_raas_or_diuretic_user"] / reference_hr
+    hazard = untreated_rate * (state.age_years >= p["adult_age_years"])
+    egfr = state.egfr_ml_min_1_73m2
+    ckd = np.flatnonzero(egfr < p["aki_egfr_reference_ml_min"])
+    egfr_below_10 = (p["aki_egfr_reference_ml_min"] - egfr[ckd]) / 10.0
+    hazard[ckd] *= np.exp(np.log(p["aki_hr_per_10_egfr_below_reference"]) * egfr_below_10)
+    rows = drugs.rows
+    if rows.size:
+        hazard[rows] *= np.exp(
+            np.log(hr_raas) * drugs.raas
+            + np.log(hr_diuretic) * drugs.diuretic
+            + np.log(p["aki_hr_dual_raas"]) * drugs.dual_raas
+            + np.log(p["aki_hr_per_10mmhg_drug_lowering_below_threshold"]) * drugs.lowering_10
+        )
+        on_raas = rows[drugs.raas]
+        elapsed = state.age_years[on_raas] - state.raas_started_age_years[on_raas]
+        window = window_fraction(elapsed, p["aki_raas_start_window_years"], dt)
+        hazard[on_raas] += p["aki_raas_start_excess_per_year"] * window
+    return hazard
+
+
+_TAIL_Z_MAX, _TAIL_Z_STEP = 8.0, 0.001
+
+
+@functools.cache
+def _normal_tail_grid() -> np.ndarray:
+    """P(Z >= z) of a standard normal on a grid of z in [-8, 8] (step 0.001)."""
+    z = np.arange(-_TAIL_Z_MAX, _TAIL_Z_MAX + _TAIL_Z_STEP / 2, _TAIL_Z_STEP)
+    return np.array([0.5 * math.erfc(v / math.sqrt(2.0)) for v in z])
+
+
+def _normal_tail(z: np.ndarray) -> np.ndarray:
+    """P(Z >= z) (k,) at the nearest grid point (relative error below 0.5% for |z| < 8)."""
+    index = (np.clip(z, -_TAIL_Z_MAX, _TAIL_Z_MAX) + _TAIL_Z_MAX) * (1.0 / _TAIL_Z_STEP) + 0.5
+    return _normal_tail_grid().take(index.astype(np.intp))
+
+
+def _hyperkalaemia(state: PatientState, p: TwinParameters, hazards: np.ndarray, drugs: _TreatedRows) -> None:
     """Admission for K >= 6.0: scale x P(K >= 6.0 | usual K, within-person SD) x dual blockade.
 
     Only for patients on a RAAS blocker or spironolactone or with eGFR < 60 (others are not modelled).
     """
-    rows = np.flatnonzero(raas | (state.dose_spironolactone > 0) | (state.egfr_ml_min_1_73m2 < 60.0))
+    at_risk = state.egfr_ml_min_1_73m2 < 60.0
+    at_risk[drugs.rows[drugs.raas | drugs.spironolactone]] = True
+    rows = np.flatnonzero(at_risk)
     if rows.size == 0:
         return
     sd = p["hyperkalaemia_within_person_sd_mmol_l"]
     z = (p["hyperkalaemia_threshold_mmol_l"] - state.potassium_mmol_l[rows]) / sd
-    tail = np.interp(z, *_normal_tail_grid())
-    dual = np.where(dual_raas[rows], p["hyperkalaemia_hr_dual_raas"], 1.0)
-    hazards[EventKind.HYPERKALAEMIA, rows] = p["hyperkalaemia_rate_scale_per_year"] * tail * dual
+    hazard = p["hyperkalaemia_rate_scale_per_year"] * _normal_tail(z)
+    dual = drugs.rows[drugs.dual_raas]
+    hazards[EventKind.HYPERKALAEMIA, rows] = hazard
+    hazards[EventKind.HYPERKALAEMIA, dual] *= p["hyperkalaemia_hr_dual_raas"]
 
 
-def _thiazide_harms(state: PatientState, p: TwinParameters, hazards: np.ndarray, dt: float) -> None:
+def _thiazide_harms(
+    state: PatientState, p: TwinParameters, hazards: np.ndarray, drugs: _TreatedRows, dt: float
+) -> None:
     """Thiazide-attributable hyponatraemia (higher in the first 30 days) and gout (excess over background)."""
-    rows = np.flatnonzero(state.dose_thiazide > 0)
+    rows = drugs.rows[drugs.thiazide]
     if rows.size == 0:
         return
     elapsed = state.age_years[rows] - state.thiazide_started_age_years[rows]
@@ -186,18 +257,22 @@ def _thiazide_harms(state: PatientState, p: TwinParameters, hazards: np.ndarray,
     hazards[EventKind.GOUT, rows] = p["gout_rate_per_year_background"] * (p["gout_or_thiazide_like"] - 1.0)
 
 
-def _intolerance(state: PatientState, p: TwinParameters, hazards: np.ndarray, dt: float) -> None:
+def _intolerance(state: PatientState, p: TwinParameters, hazards: np.ndarray, drugs: _TreatedRows, dt: float) -> None:
     """Stopping for ACE-inhibitor cough, CCB oedema and statin muscle symptoms after a start seen in the simulation."""
-    rows = np.flatnonzero((state.dose_acei > 0) & ~np.isnan(state.acei_started_age_years))
+    rows = drugs.rows[drugs.acei]
+    rows = rows[~np.isnan(state.acei_started_age_years[rows])]
     if rows.size:
         tau = p["acei_cough_time_constant_years"]
         elapsed = state.age_years[rows] - state.acei_started_age_years[rows]
         hazards[EventKind.ACEI_COUGH, rows] = _front_loaded(p["acei_cough_withdrawal_fraction"], tau, elapsed, dt)
-    rows = np.flatnonzero((state.dose_ccb > 0) & ~np.isnan(state.ccb_started_age_years))
+    on_ccb = drugs.ccb_dose > 0
+    rows, ccb_dose = drugs.rows[on_ccb], drugs.ccb_dose[on_ccb]
+    started = ~np.isnan(state.ccb_started_age_years[rows])
+    rows, ccb_dose = rows[started], ccb_dose[started]
     if rows.size:
         tau = p["ccb_oedema_time_constant_years"]
         elapsed = state.age_years[rows] - state.ccb_started_age_years[rows]
-        dose = np.where(state.dose_ccb[rows] >= 2.0, p["ccb_oedema_high_dose_ratio"], 1.0)
+        dose = np.where(ccb_dose >= 2.0, p["ccb_oedema_high_dose_ratio"], 1.0)
         oedema = _front_loaded(p["ccb_oedema_withdrawal_fraction"], tau, elapsed, dt)
         hazards[EventKind.CCB_OEDEMA, rows] = oedema * dose
     rows = np.flatnonzero((state.statin_ldl_reduction > 0) & ~np.isnan(state.statin_started_age_years))
@@ -230,16 +305,21 @@ def apply_consequences(
     """
     p = params
     stopped = np.full(state.n, _NO_STOP, dtype=np.int8)
-    alive = state.alive
-    fell = (kind == EventKind.INJURIOUS_FALL) | (kind == EventKind.HIP_FRACTURE)
-    state.injurious_fall_history = state.injurious_fall_history | (fell & alive)
+    harmed = np.flatnonzero(
+        (kind >= EventKind.HYPOTENSION_SYNCOPE) & (kind <= EventKind.STATIN_MUSCLE_SYMPTOMS) & state.alive
+    )
+    if harmed.size == 0:
+        return stopped
+    harm = kind[harmed]
+    fell = harmed[(harm == EventKind.INJURIOUS_FALL) | (harm == EventKind.HIP_FRACTURE)]
+    state.injurious_fall_history[fell] = True
 
-    aki = np.flatnonzero((kind == EventKind.ACUTE_KIDNEY_INJURY) & alive)
+    aki = harmed[harm == EventKind.ACUTE_KIDNEY_INJURY]
     if aki.size:
         _aki_egfr_loss(state, p, aki, keys, counter)
         order = ("dose_acei", "dose_arb", "dose_thiazide", "dose_spironolactone")
         _stop_first_taken(state, aki, order, p["aki_stop_probability"], keys, counter, _AKI_STOP, stopped)
-    hyperk = np.flatnonzero((kind == EventKind.HYPERKALAEMIA) & alive)
+    hyperk = harmed[harm == EventKind.HYPERKALAEMIA]
     if hyperk.size:
         order = ("dose_spironolactone", "dose_acei", "dose_arb")
         prob = p["hyperkalaemia_stop_probability"]
@@ -248,7 +328,7 @@ def apply_consequences(
         (EventKind.HYPONATRAEMIA, "hyponatraemia_stop_probability", _HYPONATRAEMIA_STOP),
         (EventKind.GOUT, "gout_stop_probability", _GOUT_STOP),
     ):
-        rows = np.flatnonzero((kind == event) & alive)
+        rows = harmed[harm == event]
         if rows.size:
             _stop_first_taken(state, rows, ("dose_thiazide",), p[name], keys, counter, channel, stopped)
     for event, field in (
@@ -256,7 +336,8 @@ def apply_consequences(
         (EventKind.CCB_OEDEMA, "dose_ccb"),
         (EventKind.STATIN_MUSCLE_SYMPTOMS, "statin_ldl_reduction"),
     ):
-        rows = np.flatnonzero((kind == event) & alive & (state.columns[field] > 0))
+        rows = harmed[harm == event]
+        rows = rows[state.columns[field][rows] > 0]
         state.columns[field][rows] = 0.0
         stopped[rows] = _INDEX[field]
     return stopped
