@@ -80,7 +80,8 @@ def _age_tables(p: TwinParameters) -> _AgeTables:
         fall=(1.0 - hip_share) * base * p["fall_injury_hr_per_10_years_age"] ** tens_over_80,
         hip=hip_share * base * p["hip_fracture_hr_per_10_years_age"] ** tens_over_80,
     )
-    _AGE_TABLES.clear()  # one parameter set at a time is the usual case
+    if len(_AGE_TABLES) >= 8:  # a few parameter sets at a time is the usual case
+        _AGE_TABLES.clear()
     _AGE_TABLES[id(p)] = (p, tables)
     return tables
 
