@@ -34,19 +34,20 @@ def add_hazards(state: PatientState, params: TwinParameters, hazards: np.ndarray
     """Write the annual hazards (len(EventKind), N) of the harm event kinds in place, for a step of ``dt_years``.
 
     Background terms (age, eGFR, fall history) are computed for everyone; drug terms only for the rows
-    that take an antihypertensive or have their SBP lowered by a drug (``treated``, about a fifth).
+    whose SBP the drugs taken lower (``treated``, about a fifth at ages 40-74): a prescription not taken
+    (adherence 0) does no harm.
     """
     p = params
-    classes = np.zeros(state.n, dtype=np.int8)
+    treated = np.flatnonzero(state.sbp_untreated_mmhg > state.sbp_mmhg)  # the drugs taken lower SBP
+    classes = np.zeros(treated.size, dtype=np.int8)
     for name in BP_DRUG_CLASSES:
-        classes += state.columns[f"dose_{name}"] > 0
-    treated = np.flatnonzero((classes > 0) | (state.sbp_untreated_mmhg > state.sbp_mmhg))
-    drugs = _TreatedRows(state, treated, classes[treated], p)
+        classes += state.columns[f"dose_{name}"][treated] > 0
+    drugs = _TreatedRows(state, treated, classes, p)
     age_index = _age_index(state.age_years)
     tables = _age_tables(p)
     hazards[EventKind.HYPOTENSION_SYNCOPE] = _syncope(p, drugs, tables.syncope.take(age_index))
     _falls(state, p, hazards, drugs, dt_years, tables.fall.take(age_index), tables.hip.take(age_index))
-    hazards[EventKind.ACUTE_KIDNEY_INJURY] = _aki(state, p, drugs, dt_years)
+    hazards[EventKind.ACUTE_KIDNEY_INJURY] = _aki(state, p, drugs, dt_years, tables.aki.take(age_index))
     _hyperkalaemia(state, p, hazards, drugs)
     _thiazide_harms(state, p, hazards, drugs, dt_years)
     _intolerance(state, p, hazards, drugs, dt_years)
@@ -59,6 +60,7 @@ class _AgeTables:
     syncope: np.ndarray
     fall: np.ndarray
     hip: np.ndarray
+    aki: np.ndarray  # untreated, eGFR above the reference
 
 
 _AGE_TABLES: dict[int, tuple[TwinParameters, _AgeTables]] = {}
@@ -75,8 +77,11 @@ def _age_tables(p: TwinParameters) -> _AgeTables:
     base = p["fall_injury_rate_per_year_age_80"] * (age >= p["fall_injury_min_age_years"])
     hip_share = p["hip_fracture_share_of_fall_injuries"]
     tens_over_80 = (age - 80.0) / 10.0
+    adult = age >= p["adult_age_years"]
+    aki_reference_hr = (p["aki_hr_raas_blocker"] * p["aki_hr_diuretic"]) ** (p["aki_reference_drug_groups"] / 2.0)
     tables = _AgeTables(
-        syncope=syncope * (age >= p["adult_age_years"]),
+        syncope=syncope * adult,
+        aki=p["aki_rate_per_year_raas_or_diuretic_user"] / aki_reference_hr * adult,
         fall=(1.0 - hip_share) * base * p["fall_injury_hr_per_10_years_age"] ** tens_over_80,
         hip=hip_share * base * p["hip_fracture_hr_per_10_years_age"] ** tens_over_80,
     )
@@ -185,12 +190,13 @@ def _falls(
     hazards[EventKind.HIP_FRACTURE] = hip
 
 
-def _aki(state: PatientState, p: TwinParameters, drugs: _TreatedRows, dt: float) -> np.ndarray:
-    """AKI: untreated rate x low eGFR x RAAS, diuretic, dual blockade, drug lowering; + an ACEi/ARB start excess."""
+def _aki(state: PatientState, p: TwinParameters, drugs: _TreatedRows, dt: float, untreated: np.ndarray) -> np.ndarray:
+    """AKI: untreated rate (N,) x low eGFR x RAAS, diuretic, dual blockade, drug lowering; + an ACEi/ARB start excess.
+
+    The untreated rate is the drug users' rate (Dreischulte 2015) over the hazard ratio of the users' mean drugs.
+    """
     hr_raas, hr_diuretic = p["aki_hr_raas_blocker"], p["aki_hr_diuretic"]
-    reference_hr = (hr_raas * hr_diuretic) ** (p["aki_reference_drug_groups"] / 2.0)
-    untreated_rate = p["aki_rate_per_year_raas_or_diuretic_user"] / reference_hr
-    hazard = untreated_rate * (state.age_years >= p["adult_age_years"])
+    hazard = untreated
     egfr = state.egfr_ml_min_1_73m2
     ckd = np.flatnonzero(egfr < p["aki_egfr_reference_ml_min"])
     egfr_below_10 = (p["aki_egfr_reference_ml_min"] - egfr[ckd]) / 10.0
@@ -276,7 +282,8 @@ def _intolerance(state: PatientState, p: TwinParameters, hazards: np.ndarray, dr
         dose = np.where(ccb_dose >= 2.0, p["ccb_oedema_high_dose_ratio"], 1.0)
         oedema = _front_loaded(p["ccb_oedema_withdrawal_fraction"], tau, elapsed, dt)
         hazards[EventKind.CCB_OEDEMA, rows] = oedema * dose
-    rows = np.flatnonzero((state.statin_ldl_reduction > 0) & ~np.isnan(state.statin_started_age_years))
+    rows = np.flatnonzero(~np.isnan(state.statin_started_age_years))  # few: starts seen in the simulation
+    rows = rows[state.statin_ldl_reduction[rows] > 0]
     if rows.size:
         elapsed = state.age_years[rows] - state.statin_started_age_years[rows]
         high = state.statin_ldl_reduction[rows] >= p["statin_high_intensity_ldl_reduction"] - 1e-6
