@@ -66,6 +66,10 @@ CASE_FATALITY_PARAMETER: dict[EventKind, str] = {
     EventKind.DIABETIC_KETOACIDOSIS: "case_fatality_diabetic_ketoacidosis",
     EventKind.SEVERE_HYPOGLYCAEMIA: "case_fatality_severe_hypoglycaemia",
     EventKind.AMPUTATION: "case_fatality_amputation",
+    EventKind.HYPOTENSION_SYNCOPE: "case_fatality_hypotension_syncope",
+    EventKind.HIP_FRACTURE: "case_fatality_hip_fracture",
+    EventKind.ACUTE_KIDNEY_INJURY: "case_fatality_aki",
+    EventKind.HYPERKALAEMIA: "case_fatality_hyperkalaemia",
 }
 
 

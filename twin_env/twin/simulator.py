@@ -127,7 +127,9 @@ class TwinSimulator:
         age = state.age_years
         hazards = np.zeros((_N_KINDS, state.n))
 
-        sbp_fall_10 = (state.sbp_untreated_mmhg - state.sbp_mmhg) / 10.0
+        # J-curve floor: no benefit accrues for lowering below where the trials' achieved SBP ends
+        floor = np.minimum(p["sbp_benefit_floor_mmhg"], state.sbp_untreated_mmhg)
+        sbp_fall_10 = (state.sbp_untreated_mmhg - np.maximum(state.sbp_mmhg, floor)) / 10.0
         log_rr_ldl = self._log_rr["ldl"] * (state.ldl_untreated_mmol_l - state.ldl_mmol_l)
         rr_chd = np.exp(self._log_rr["chd"] * sbp_fall_10 + log_rr_ldl)
         rr_stroke = np.exp(self._log_rr["stroke"] * sbp_fall_10 + log_rr_ldl)
@@ -155,7 +157,7 @@ class TwinSimulator:
         t2d = qdiabetes_h10 / 10.0
         diabetes_drug_risk.scale_hazard(state, p, t2d)
         hazards[EventKind.TYPE2_DIABETES] = np.where(at_risk_t2d, t2d, 0.0)
-        harms.add_hazards(state, p, hazards)
+        harms.add_hazards(state, p, hazards, dt_years)
         glycaemia.add_hazards(state, p, hazards)
         mortality.add_hazards(state, p, hazards)  # last: CVD death reads the final CVD event rows
         return hazards

@@ -95,9 +95,15 @@ _FIELDS: dict[str, type] = {
     "metformin_mg_day": np.float32,
     "sglt2": np.float32,  # 1 if taking an SGLT2 inhibitor
     "adherence": np.float32,  # propensity: fraction of the trial effect on one once-daily drug (treatment_burden)
-
-    # fields of twin/harms.py
-
+    # fields of twin/harms.py: ages at the last start (NaN = never in the simulation, or long ago at baseline)
+    "bp_intensified_age_years": np.float32,  # last antihypertensive start, added class or dose rise
+    "bp_intensification_kind": np.int8,  # 0 none, 1 first antihypertensive, 2 added class, 3 titration
+    "acei_started_age_years": np.float32,
+    "raas_started_age_years": np.float32,  # last ACE inhibitor or ARB start
+    "ccb_started_age_years": np.float32,
+    "thiazide_started_age_years": np.float32,
+    "statin_started_age_years": np.float32,
+    "injurious_fall_history": np.bool_,  # an injurious fall or hip fracture in the simulation
     # fields of twin/glycaemia.py
     "gliclazide_mg_day": np.float32,  # sulfonylurea taken (a treatment field)
     "metformin_started_age_years": np.float32,  # age at the last metformin start in follow-up; NaN if none
@@ -105,17 +111,23 @@ _FIELDS: dict[str, type] = {
     "retinopathy": np.bool_,  # has had sight-threatening retinopathy (photocoagulation)
     "foot_ulcer": np.bool_,  # has had a diabetic foot ulcer
     "amputation": np.bool_,  # has had a lower-limb amputation
-
     # fields of twin/risk_factors.py
     "smoking_quit_age_years": np.float32,  # age at quitting of an ex-smoker; NaN for never and current smokers
     "bmi_programme_shift_kg_m2": np.float32,  # BMI change from a weight programme still held; decays to 0
-
-    # fields of twin/treatment_burden.py
-
     # risk-equation hazards held between re-evaluations (NaN = evaluate at the next step)
     "qrisk3_h10": np.float64,
     "qdiabetes_h10": np.float64,
 }
+
+#: Start ages of twin/harms.py, NaN until a start is seen.
+HARM_START_AGE_FIELDS: tuple[str, ...] = (
+    "bp_intensified_age_years",
+    "acei_started_age_years",
+    "raas_started_age_years",
+    "ccb_started_age_years",
+    "thiazide_started_age_years",
+    "statin_started_age_years",
+)
 
 #: Treatment fields, in the order used for treatment-stop draws.
 TREATMENT_FIELDS: tuple[str, ...] = (
@@ -173,6 +185,7 @@ class PatientState:
             "qdiabetes_h10",
             "smoking_quit_age_years",
             "metformin_started_age_years",
+            *HARM_START_AGE_FIELDS,
         ):
             columns[name][:] = np.nan
         return cls(columns)
