@@ -53,7 +53,9 @@ def test_cvd_death_is_proportional_to_the_cvd_event_hazard(population) -> None:
     death_ratio = after[EventKind.DEATH_CVD_NON_ACUTE] / before[EventKind.DEATH_CVD_NON_ACUTE]
     event_ratio = mortality.cvd_death_index(after) / mortality.cvd_death_index(before)
     np.testing.assert_allclose(death_ratio, event_ratio, rtol=1e-9)
-    assert np.all(death_ratio <= 1.0) and np.mean(death_ratio < 1.0) > 0.9  # some already take a CCB
+    # unchanged: some already take a CCB, and below the benefit floor (120 mmHg) a fall helps no more;
+    # a few rise: one more drug lowers adherence to their statin (treatment_burden)
+    assert np.mean(death_ratio <= 1.0) > 0.97 and np.mean(death_ratio < 1.0) > 0.7
     assert 0.70 < np.median(death_ratio) < 0.90
     # non-CVD death does not move
     np.testing.assert_array_equal(before[EventKind.DEATH_NON_CVD], after[EventKind.DEATH_NON_CVD])

@@ -146,6 +146,7 @@ def test_the_reward_subtracts_an_events_qaly_loss_in_its_step(monkeypatch: pytes
         return comps, events, alive
 
     plain, events, alive = run()
+    packaged = val.EVENT_QALY_LOSS.copy()
     loss = np.where(np.arange(len(EventKind)) == EventKind.NONE, 0.0, 0.05)
     monkeypatch.setattr(val, "EVENT_QALY_LOSS", loss)
     charged, _, _ = run()
@@ -153,7 +154,8 @@ def test_the_reward_subtracts_an_events_qaly_loss_in_its_step(monkeypatch: pytes
     for p, c, e, a in zip(plain, charged, events, alive):
         hit = (e.kind != EventKind.NONE) & ~e.died & a
         n_events += hit.sum()
-        np.testing.assert_allclose(p["qalys"] - c["qalys"], 0.05 * hit, atol=1e-12)
+        extra = (0.05 - packaged.take(e.kind.astype(np.intp))) * hit
+        np.testing.assert_allclose(p["qalys"] - c["qalys"], extra, atol=1e-12)
         assert set(p) >= {"cost_harms_gbp", "cost_events_gbp"}
     assert n_events > 0
 

@@ -13,7 +13,6 @@ from twin_env.twin.events import EventKind, StepEvents
 from twin_env.twin.mortality import CAUSES, cause_of_death
 from twin_env.vocab.concepts import Concept
 
-
 _ONSET = {EventKind.TYPE2_DIABETES: Concept.TYPE2_DIABETES, EventKind.ATRIAL_FIBRILLATION: Concept.ATRIAL_FIBRILLATION}
 #: Event kind -> concept of the true event (ledger ACUTE_EVENT), for every event that is not an onset or a death.
 EVENT_CONCEPT: dict[EventKind, Concept] = {

@@ -15,7 +15,7 @@ import numpy as np
 
 from twin_env.twin import random_streams as rs
 from twin_env.twin.parameters import TwinParameters
-from twin_env.twin.population import update_age_dependent_levels
+from twin_env.twin.population import raise_sbp_mmhg, update_age_dependent_levels
 from twin_env.twin.random_streams import Channel
 from twin_env.twin.risk_factors import set_smoking
 from twin_env.twin.state import PatientState
@@ -88,7 +88,7 @@ def change_weight(state: PatientState, rows: np.ndarray, kg: float | np.ndarray,
         return
     shift = weight_change_bmi_kg_m2(state, rows, kg, params)
     state.bmi_programme_shift_kg_m2[rows] += shift.astype(np.float32)
-    state.sbp_offset_mmhg[rows] += (params["sbp_bmi_slope_mmhg_per_kg_m2"] * shift).astype(np.float32)
+    raise_sbp_mmhg(state, rows, params["sbp_bmi_slope_mmhg_per_kg_m2"] * shift, params)
     state.qrisk3_h10[rows] = np.nan
     state.qdiabetes_h10[rows] = np.nan
     _update_levels(state, params)

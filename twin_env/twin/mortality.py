@@ -30,6 +30,7 @@ from twin_env.twin.events import CASE_FATALITY_PARAMETER, DEATH_KINDS, EventKind
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.state import PatientState
 
+
 class DeathCause(enum.IntEnum):
     """Underlying cause of a death as ONS groups ICD-10 causes (the ledger's DEATH ``value``)."""
 

@@ -191,6 +191,16 @@ def _sbp_offset_scale(sd_mmhg: np.ndarray, params: TwinParameters) -> np.ndarray
     return sd_mmhg * (1.0 / params["sbp_between_person_sd_mmhg"])
 
 
+def raise_sbp_mmhg(state: PatientState, rows: np.ndarray, mmhg: np.ndarray | float, params: TwinParameters) -> None:
+    """Raise the untreated SBP of ``rows`` (k,) by ``mmhg`` (k,) at their age, through their offset.
+
+    The offset is scaled by the between-person spread at each age (:func:`sbp_offset_scale`), so the
+    offset moves by ``mmhg`` / scale; the level follows at the next :func:`update_age_dependent_levels`.
+    """
+    scale = _sbp_offset_scale(sbp_profile().sd_mmhg(state.female[rows], state.age_years[rows]), params)
+    state.sbp_offset_mmhg[rows] += (mmhg / scale).astype(np.float32)
+
+
 def sbp_offset_scale(state: PatientState, params: TwinParameters) -> np.ndarray:
     """mmHg of untreated SBP per mmHg of ``sbp_offset_mmhg`` (N,), about 0.7 at 20 to 1.3 at 82.
 

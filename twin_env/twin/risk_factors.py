@@ -32,7 +32,7 @@ import numpy as np
 
 from twin_env.twin import random_streams as rs
 from twin_env.twin.parameters import TwinParameters
-from twin_env.twin.population import SOUTH_ASIAN_ETHNICITIES
+from twin_env.twin.population import SOUTH_ASIAN_ETHNICITIES, raise_sbp_mmhg
 from twin_env.twin.random_streams import Channel
 from twin_env.twin.state import PatientState
 
@@ -100,7 +100,7 @@ def set_smoking(state: PatientState, rows: np.ndarray, category: np.ndarray, par
     category = np.asarray(category, dtype=np.int8)
     was_current, is_current = before >= 2, category >= 2
     offset = params["sbp_smoker_offset_mmhg"]
-    state.sbp_offset_mmhg[rows] += (offset * (is_current.astype(np.float32) - was_current)).astype(np.float32)
+    raise_sbp_mmhg(state, rows, offset * (is_current.astype(np.float64) - was_current), params)
     quit_now = (category == 1) & (before != 1)
     state.smoking_quit_age_years[rows] = np.where(
         quit_now, state.age_years[rows], np.where(category == 1, state.smoking_quit_age_years[rows], np.nan)
@@ -207,7 +207,7 @@ def _bmi_walk(
     z = rs.standard_normal(keys, counter, _BMI_WALK)
     after = mean + (before - mean) * keep + sd * np.sqrt(1.0 - keep**2) * z
     state.bmi_offset_kg_m2[rows] = after
-    state.sbp_offset_mmhg[rows] += (params["sbp_bmi_slope_mmhg_per_kg_m2"] * (after - before)).astype(np.float32)
+    raise_sbp_mmhg(state, rows, params["sbp_bmi_slope_mmhg_per_kg_m2"] * (after - before), params)
 
 
 def _programme_regain(state: PatientState, params: TwinParameters, dt: float) -> None:
@@ -220,4 +220,4 @@ def _programme_regain(state: PatientState, params: TwinParameters, dt: float) ->
     after = before * np.float32(np.exp(-dt / params["weight_regain_time_constant_years"]))
     after[np.abs(after) < 1e-3] = 0.0  # below 0.001 kg/m2 the shift is over
     state.bmi_programme_shift_kg_m2[rows] = after
-    state.sbp_offset_mmhg[rows] += (params["sbp_bmi_slope_mmhg_per_kg_m2"] * (after - before)).astype(np.float32)
+    raise_sbp_mmhg(state, rows, params["sbp_bmi_slope_mmhg_per_kg_m2"] * (after - before), params)
