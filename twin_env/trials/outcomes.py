@@ -17,6 +17,8 @@ from types import MappingProxyType
 import numpy as np
 
 from twin_env.twin import EventKind, StepEvents
+from twin_env.twin.events import CASE_FATALITY_PARAMETER, DEATH_KINDS
+from twin_env.twin.mortality import cause_of_death
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,19 +54,28 @@ def _event(name: str, description: str, *kinds: EventKind) -> OutcomeDefinition:
     return OutcomeDefinition(name, description, kinds=kinds)
 
 
+def _death_from(name: str, description: str, cause: str) -> OutcomeDefinition:
+    """Death whose cause (the twin's cause-of-death table, :mod:`twin_env.twin.mortality`) is ``cause``."""
+    return OutcomeDefinition(
+        name,
+        description,
+        kinds=tuple(k for k in DEATH_KINDS if cause_of_death(k) == cause),
+        fatal_kinds=tuple(k for k in CASE_FATALITY_PARAMETER if cause_of_death(k) == cause),
+    )
+
+
 #: Outcome name -> definition. Protocols may name only these.
 OUTCOMES: MappingProxyType[str, OutcomeDefinition] = MappingProxyType(
     {
         o.name: o
         for o in (
             OutcomeDefinition("death", "death from any cause", flag="died"),
-            OutcomeDefinition(
+            _death_from(
                 "cvd_death",
                 "cardiovascular death: a fatal myocardial infarction, stroke or first heart-failure presentation, "
                 "death from established heart failure, or another cardiovascular death outside an acute event "
                 "(sudden cardiac death, chronic ischaemic heart disease)",
-                kinds=(_K.DEATH_HEART_FAILURE, _K.DEATH_CVD_NON_ACUTE),
-                fatal_kinds=_ACUTE,
+                "cvd",
             ),
             _event("mi", "myocardial infarction, fatal or not", _K.MYOCARDIAL_INFARCTION),
             _event("angina", "new stable angina (coronary heart disease without infarction)", _K.ANGINA),
@@ -78,18 +89,12 @@ OUTCOMES: MappingProxyType[str, OutcomeDefinition] = MappingProxyType(
                 "hypertension", "onset of hypertension: untreated BP reaches 140/90 mmHg", flag="hypertension_onset"
             ),
             # cause-specific deaths
-            OutcomeDefinition(
-                "renal_death",
-                "death from kidney disease, or a fatal acute kidney injury",
-                kinds=(_K.DEATH_RENAL,),
-                fatal_kinds=(_K.ACUTE_KIDNEY_INJURY,),
-            ),
-            OutcomeDefinition(
+            _death_from("renal_death", "death from kidney disease, or a fatal acute kidney injury", "renal"),
+            _death_from(
                 "diabetes_death",
                 "death from diabetes: a diabetes death outside an acute event, or a fatal ketoacidosis, severe "
-                "hypoglycaemia, foot ulcer or amputation",
-                kinds=(_K.DEATH_DIABETES,),
-                fatal_kinds=(_K.DIABETIC_KETOACIDOSIS, _K.SEVERE_HYPOGLYCAEMIA, _K.FOOT_ULCER, _K.AMPUTATION),
+                "hypoglycaemia or amputation",
+                "diabetes",
             ),
             OutcomeDefinition(
                 "diabetes_related_death",
