@@ -81,7 +81,10 @@ def _age_tables(p: TwinParameters) -> _AgeTables:
     aki_reference_hr = (p["aki_hr_raas_blocker"] * p["aki_hr_diuretic"]) ** (p["aki_reference_drug_groups"] / 2.0)
     tables = _AgeTables(
         syncope=syncope * adult,
-        aki=p["aki_rate_per_year_raas_or_diuretic_user"] / aki_reference_hr * adult,
+        aki=p["aki_rate_per_year_raas_or_diuretic_user"]
+        / aki_reference_hr
+        * p["aki_hr_per_10_years_age"] ** ((age - p["aki_reference_age_years"]) / 10.0)
+        * adult,
         fall=(1.0 - hip_share) * base * p["fall_injury_hr_per_10_years_age"] ** tens_over_80,
         hip=hip_share * base * p["hip_fracture_hr_per_10_years_age"] ** tens_over_80,
     )
