@@ -27,6 +27,7 @@ class CareChannel(enum.IntEnum):
     SMOKING_RECORDED = 316
     REVIEW_HBA1C = 317
     ANALYTE = 320  # offset by the analyte's index
+    HOSPITAL_ANALYTE = 340  # pre-discharge bloods, offset by the analyte's index
 
 
 __all__ = ["CareChannel"]

@@ -68,7 +68,7 @@ class Simulation:
         self.start_day = day_number(start_date)
         self.years = np.zeros(state.n)
         self._care = CareState(state.n, diagnoses, self.start_day)
-        self.care = CareContext(state, self.simulator.params, self.params, self.ledger, self._care)
+        self.care = CareContext(state, self.simulator.params, self.params, self.ledger, self._care, self.record)
         baseline.seed_baseline(self.care)
         self.record.ingest()
         self.record.advance(self.days)

@@ -1,0 +1,72 @@
+"""Clinical limits care checks before it prescribes, judged on what the GP record shows on the day.
+
+Every limit is read from ``twin_env/data/clinical_limits.csv`` (:mod:`twin_env.vocab.limits`), the same
+figures the safety rules (``safety_rules.json``) and the action masks use. Results count only as the GP
+record shows them (:func:`recorded_latest`): once the lab has reported them (the record's lab
+turnaround), so a practice or hospital acts on a result only after it has been seen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.care.context import CareContext
+from twin_env.record.ledger import LedgerKind
+from twin_env.twin import treatment
+from twin_env.vocab.concepts import Concept
+from twin_env.vocab.dates import NEVER
+from twin_env.vocab.drugs import DRUG_FOR_FIELD
+from twin_env.vocab.limits import limit
+
+#: Treatment fields care checks before it issues them.
+CHECKED_FIELDS: tuple[str, ...] = ("metformin_mg_day", "dose_acei", "dose_arb", "dose_spironolactone")
+
+
+def recorded_renal(ctx: CareContext, rows: np.ndarray, day: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+    """(eGFR, potassium) (k,) latest the GP record shows for distinct ``rows`` (k,) on ``day``; NaN if none.
+
+    See :class:`~twin_env.care.recorded_results.RecordedResults`; without a record (``ctx.results``
+    None) nothing is known, so no limit is broken.
+    """
+    rows = np.asarray(rows, dtype=np.intp)
+    if rows.size == 0 or ctx.results is None:
+        return np.full(rows.size, np.nan), np.full(rows.size, np.nan)
+    on = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)
+    today = ctx.care.days
+    return ctx.results.latest(rows, on, Concept.EGFR, today), ctx.results.latest(rows, on, Concept.POTASSIUM, today)
+
+
+def breaks_limit(field: str, egfr: np.ndarray, potassium: np.ndarray, new: bool | np.ndarray = False) -> np.ndarray:
+    """(k,) bool: prescribing ``field``'s drug with these latest recorded results (k,) breaks a hard limit.
+
+    Metformin: eGFR (mL/min/1.73m2) < ``metformin_min_egfr``. Spironolactone: K+ (mmol/L) >
+    ``spironolactone_max_potassium``. ACE inhibitor or ARB: a start (``new``) with K+ >
+    ``raas_start_max_potassium``, or any issue with K+ >= ``raas_stop_potassium``. A missing result
+    (NaN) breaks nothing; fields without a limit never break one.
+    """
+    if field == "metformin_mg_day":
+        return egfr < limit("metformin_min_egfr")
+    if field == "dose_spironolactone":
+        return potassium > limit("spironolactone_max_potassium")
+    if field in ("dose_acei", "dose_arb"):
+        return (np.asarray(new) & (potassium > limit("raas_start_max_potassium"))) | (
+            potassium >= limit("raas_stop_potassium")
+        )
+    return np.zeros(np.shape(egfr), dtype=bool)
+
+
+def stop_drugs(ctx: CareContext, rows: np.ndarray, field: str, day: np.ndarray, link: np.ndarray | int = -1) -> None:
+    """The prescriber stops ``field``'s drug for ``rows`` (k,) on ``day`` (k,): logged, repeats end, twin stops."""
+    care = ctx.care
+    rows = np.asarray(rows, dtype=np.intp)
+    if rows.size == 0:
+        return
+    prescribed = care.rx_concept[field][rows] > 0
+    r = rows[prescribed]
+    at = np.broadcast_to(np.asarray(day), rows.shape)[prescribed]
+    at_link = np.broadcast_to(np.asarray(link), rows.shape)[prescribed]
+    ctx.ledger.append(r, LedgerKind.PRESCRIPTION_ENDED, care.rx_concept[field][r], at, link=at_link)
+    care.rx_concept[field][rows] = 0
+    care.rx_seq[field][rows] = -1
+    care.next_issue[field][rows] = NEVER
+    treatment.stop_drug(ctx.state, rows, DRUG_FOR_FIELD[field], ctx.twin_params)

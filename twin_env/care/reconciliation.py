@@ -1,0 +1,58 @@
+"""Medicines reconciliation at discharge: what the hospital started, changed and stopped reaches the GP.
+
+The hospital checks urea and electrolytes before discharge (a renal panel the day(s) before, filed to
+the GP record by the shared laboratory) and withholds any start that breaks a hard clinical limit on
+what the record shows (:func:`twin_env.care.prescribing_limits.breaks_limit`, the rules' own limits).
+Then, for every treatment field, the twin's drugs are compared with the GP's current prescriptions:
+
+- started (taken, not prescribed by the GP) or dose changed: a ``HOSPITAL_PRESCRIPTION`` linked to the
+  admission (listed in the discharge letter); the GP's repeats continue from it;
+- stopped (prescribed, no longer taken): ``PRESCRIPTION_ENDED`` linked to the admission; repeats end.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.care.channels import CareChannel
+from twin_env.care.context import CareContext
+from twin_env.care.pathology import take_sample
+from twin_env.care.prescribing_limits import CHECKED_FIELDS, breaks_limit, recorded_renal, stop_drugs
+from twin_env.care.repeats import issue
+from twin_env.record.ledger import LedgerKind
+from twin_env.twin import treatment
+from twin_env.twin.state import TREATMENT_FIELDS
+from twin_env.vocab.drugs import DRUG_FOR_FIELD
+from twin_env.vocab.panels import Test
+
+
+def check_before_discharge(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray) -> None:
+    """Pre-discharge bloods for ``rows`` (k,) leaving on ``day`` (k,) (admission ``link`` (k,)); unsafe starts withheld.
+
+    A drug the twin took up in hospital (not prescribed by the GP) that breaks a hard limit on the
+    discharge day is stopped before discharge and never prescribed.
+    """
+    state, care = ctx.state, ctx.care
+    bloods_day = np.maximum(day - int(ctx.params["hospital_discharge_bloods_days_before"]), 0)
+    take_sample(ctx, rows, Test.RENAL, bloods_day, link, state.step_index, CareChannel.HOSPITAL_ANALYTE)
+    egfr, potassium = recorded_renal(ctx, rows, day)
+    for field in CHECKED_FIELDS:
+        started = (state.columns[field][rows] > 0) & (care.rx_concept[field][rows] == 0)
+        bad = rows[started & breaks_limit(field, egfr, potassium, new=True)]
+        if bad.size:
+            treatment.stop_drug(state, bad, DRUG_FOR_FIELD[field], ctx.twin_params)
+
+
+def reconcile(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray) -> None:
+    """Log the hospital's starts, dose changes and stops for ``rows`` (k,) discharged on ``day`` (k,)."""
+    state, care = ctx.state, ctx.care
+    for field in TREATMENT_FIELDS:
+        drug = DRUG_FOR_FIELD[field]
+        value = state.columns[field][rows]
+        taken, prescribed = value > 0, care.rx_concept[field][rows] > 0
+        stopped = prescribed & ~taken
+        stop_drugs(ctx, rows[stopped], field, day[stopped], link[stopped])
+        dose = np.array([treatment.dose_for_value(drug, v, ctx.twin_params) if v > 0 else 0.0 for v in value])
+        new = taken & (~prescribed | (dose != care.rx_dose[field][rows]))
+        concept = np.array([drug.products[d] for d in dose[new]], dtype=np.int16)
+        issue(ctx, rows[new], field, concept, dose[new], LedgerKind.HOSPITAL_PRESCRIPTION, day[new], link[new])
