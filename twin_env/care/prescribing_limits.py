@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from twin_env.care.context import CareContext
+from twin_env.record.gp.coding import MEDICATIONS
 from twin_env.record.ledger import LedgerKind
 from twin_env.twin import treatment
+from twin_env.twin.parameters import read_scalars
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.dates import NEVER
 from twin_env.vocab.drugs import DRUG_FOR_FIELD
@@ -20,6 +22,10 @@ from twin_env.vocab.limits import limit
 
 #: Treatment fields care checks before it issues them.
 CHECKED_FIELDS: tuple[str, ...] = ("metformin_mg_day", "dose_acei", "dose_arb", "dose_spironolactone")
+#: ACE inhibitor <-> ARB: the other RAAS blocker a start must not join (dual blockade).
+OTHER_RAAS: dict[str, str] = {"dose_acei": "dose_arb", "dose_arb": "dose_acei"}
+#: Days since its last issue a drug counts as current in the GP record (the env's and the rules' window).
+CURRENT_MEDICATION_WINDOW_DAYS = read_scalars("env_parameters.csv")["current_medication_window_days"]
 
 
 def recorded_renal(ctx: CareContext, rows: np.ndarray, day: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
@@ -70,3 +76,17 @@ def stop_drugs(ctx: CareContext, rows: np.ndarray, field: str, day: np.ndarray, 
     care.rx_seq[field][rows] = -1
     care.next_issue[field][rows] = NEVER
     treatment.stop_drug(ctx.state, rows, DRUG_FOR_FIELD[field], ctx.twin_params)
+
+
+def recorded_current(ctx: CareContext, rows: np.ndarray, field: str) -> np.ndarray:
+    """(k,) bool: the GP record shows ``field``'s drug as current for ``rows`` (k,) (issued within the window).
+
+    Read on the day of the rows' last :func:`recorded_renal` (call it first); False without a record.
+    """
+    rows = np.asarray(rows, dtype=np.intp)
+    results = ctx.results
+    if results is None or rows.size == 0:
+        return np.zeros(rows.size, dtype=bool)
+    column = MEDICATIONS.index(DRUG_FOR_FIELD[field].name)
+    issued = results.table.issued_day[rows, column]
+    return (results.table.dose[rows, column] > 0) & (issued >= results.day[rows] - CURRENT_MEDICATION_WINDOW_DAYS)

@@ -17,7 +17,14 @@ import numpy as np
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
 from twin_env.care.pathology import take_sample
-from twin_env.care.prescribing_limits import CHECKED_FIELDS, breaks_limit, recorded_renal, stop_drugs
+from twin_env.care.prescribing_limits import (
+    CHECKED_FIELDS,
+    OTHER_RAAS,
+    breaks_limit,
+    recorded_current,
+    recorded_renal,
+    stop_drugs,
+)
 from twin_env.care.repeats import issue
 from twin_env.record.ledger import LedgerKind
 from twin_env.twin import treatment
@@ -30,7 +37,8 @@ def check_before_discharge(ctx: CareContext, rows: np.ndarray, day: np.ndarray, 
     """Pre-discharge bloods for ``rows`` (k,) leaving on ``day`` (k,) (admission ``link`` (k,)); unsafe starts withheld.
 
     A drug the twin took up in hospital (not prescribed by the GP) that breaks a hard limit on the
-    discharge day is stopped before discharge and never prescribed.
+    discharge day, or an ACE inhibitor or ARB joining the other that the GP record shows as current,
+    is stopped before discharge and never prescribed.
     """
     state, care = ctx.state, ctx.care
     bloods_day = np.maximum(day - int(ctx.params["hospital_discharge_bloods_days_before"]), 0)
@@ -38,7 +46,10 @@ def check_before_discharge(ctx: CareContext, rows: np.ndarray, day: np.ndarray, 
     egfr, potassium = recorded_renal(ctx, rows, day)
     for field in CHECKED_FIELDS:
         started = (state.columns[field][rows] > 0) & (care.rx_concept[field][rows] == 0)
-        bad = rows[started & breaks_limit(field, egfr, potassium, new=True)]
+        bad = started & breaks_limit(field, egfr, potassium, new=True)
+        if field in OTHER_RAAS:
+            bad |= started & recorded_current(ctx, rows, OTHER_RAAS[field])
+        bad = rows[bad]
         if bad.size:
             treatment.stop_drug(state, bad, DRUG_FOR_FIELD[field], ctx.twin_params)
 
