@@ -95,10 +95,15 @@ _FIELDS: dict[str, type] = {
     "metformin_mg_day": np.float32,
     "sglt2": np.float32,  # 1 if taking an SGLT2 inhibitor
     "adherence": np.float32,  # fraction of the trial effect achieved
+
     # fields of twin/harms.py
+
     # fields of twin/glycaemia.py
+
     # fields of twin/risk_factors.py
+
     # fields of twin/treatment_burden.py
+
     # risk-equation hazards held between re-evaluations (NaN = evaluate at the next step)
     "qrisk3_h10": np.float64,
     "qdiabetes_h10": np.float64,
