@@ -8,15 +8,18 @@ turnaround), so a practice or hospital acts on a result only after it has been s
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from twin_env.care.context import CareContext
-from twin_env.record.gp.coding import MEDICATIONS
+from twin_env.record.gp.items import GpItems
 from twin_env.record.ledger import LedgerKind
+from twin_env.record.store import ItemType
 from twin_env.twin import treatment
 from twin_env.twin.parameters import read_scalars
 from twin_env.vocab.concepts import Concept
-from twin_env.vocab.dates import NEVER
+from twin_env.vocab.dates import NEVER, NO_DAY
 from twin_env.vocab.drugs import DRUG_FOR_FIELD
 from twin_env.vocab.limits import limit
 
@@ -78,15 +81,41 @@ def stop_drugs(ctx: CareContext, rows: np.ndarray, field: str, day: np.ndarray, 
     treatment.stop_drug(ctx.state, rows, DRUG_FOR_FIELD[field], ctx.twin_params)
 
 
-def recorded_current(ctx: CareContext, rows: np.ndarray, field: str) -> np.ndarray:
-    """(k,) bool: the GP record shows ``field``'s drug as current for ``rows`` (k,) (issued within the window).
+@dataclasses.dataclass(frozen=True)
+class RecordOnDay:
+    """What the GP record shows for k rows on their own days (exact, however far back): (k,) arrays.
 
-    Read on the day of the rows' last :func:`recorded_renal` (call it first); False without a record.
+    ``egfr``, ``potassium``: latest values (NaN if none); ``egfr_day``: the latest eGFR's effective
+    day (NO_DAY if none); ``current``: treatment field -> its drug is current (issued within the window,
+    not ended since).
+    """
+
+    egfr: np.ndarray
+    potassium: np.ndarray
+    egfr_day: np.ndarray
+    current: dict[str, np.ndarray]
+
+
+def record_on_day(ctx: CareContext, rows: np.ndarray, day: np.ndarray, fields: tuple[str, ...]) -> RecordOnDay:
+    """The GP record of distinct ``rows`` (k,) on ``day`` (k,), read exactly (one pass over the store).
+
+    For decisions dated before the step's start (a discharge due since the last step); costs a scan of
+    the current patients' items, so care uses it only for the few rows discharged in a step.
     """
     rows = np.asarray(rows, dtype=np.intp)
-    results = ctx.results
-    if results is None or rows.size == 0:
-        return np.zeros(rows.size, dtype=bool)
-    column = MEDICATIONS.index(DRUG_FOR_FIELD[field].name)
-    issued = results.table.issued_day[rows, column]
-    return (results.table.dose[rows, column] > 0) & (issued >= results.day[rows] - CURRENT_MEDICATION_WINDOW_DAYS)
+    k = rows.size
+    record = ctx.record
+    if record is None or k == 0:
+        nan = np.full(k, np.nan)
+        return RecordOnDay(nan, nan.copy(), np.full(k, NO_DAY, np.int64), {f: np.zeros(k, bool) for f in fields})
+    record.ingest()
+    items = GpItems.of(record, record.first_id + rows, np.asarray(day, dtype=np.int64))
+    _, egfr, egfr_day, _ = items.last(items.select(ItemType.OBSERVATION, (int(Concept.EGFR),)))
+    _, potassium, _, _ = items.last(items.select(ItemType.OBSERVATION, (int(Concept.POTASSIUM),)))
+    current = {
+        f: items.current_medication(
+            tuple(int(c) for c in set(DRUG_FOR_FIELD[f].products.values())), CURRENT_MEDICATION_WINDOW_DAYS
+        )[0]
+        for f in fields
+    }
+    return RecordOnDay(egfr, potassium, egfr_day, current)

@@ -17,41 +17,36 @@ import numpy as np
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
 from twin_env.care.pathology import take_sample
-from twin_env.care.prescribing_limits import (
-    CHECKED_FIELDS,
-    OTHER_RAAS,
-    breaks_limit,
-    recorded_current,
-    recorded_renal,
-    stop_drugs,
-)
+from twin_env.care.prescribing_limits import CHECKED_FIELDS, OTHER_RAAS, breaks_limit, record_on_day, stop_drugs
 from twin_env.care.repeats import issue
 from twin_env.record.ledger import LedgerKind
 from twin_env.twin import treatment
 from twin_env.twin.state import TREATMENT_FIELDS
 from twin_env.vocab.drugs import DRUG_FOR_FIELD
+from twin_env.vocab.limits import limit
 from twin_env.vocab.panels import Test
 
 
 def check_before_discharge(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray) -> None:
     """Pre-discharge bloods for ``rows`` (k,) leaving on ``day`` (k,) (admission ``link`` (k,)); unsafe starts withheld.
 
-    A drug the twin took up in hospital (not prescribed by the GP) that breaks a hard limit on the
-    discharge day, or an ACE inhibitor or ARB joining the other that the GP record shows as current,
-    is stopped before discharge and never prescribed.
+    A drug the twin took up in hospital (not prescribed by the GP) is stopped before discharge and
+    never prescribed when, on what the GP record shows on the discharge day, it breaks a hard limit,
+    an ACE inhibitor or ARB would join the other as current, or no eGFR is recorded within
+    ``renal_function_check_days`` (clinical limit) for a drug care checks.
     """
     state, care = ctx.state, ctx.care
     bloods_day = np.maximum(day - int(ctx.params["hospital_discharge_bloods_days_before"]), 0)
     take_sample(ctx, rows, Test.RENAL, bloods_day, link, state.step_index, CareChannel.HOSPITAL_ANALYTE)
-    egfr, potassium = recorded_renal(ctx, rows, day)
+    shown = record_on_day(ctx, rows, day, tuple(OTHER_RAAS))
+    unchecked = shown.egfr_day < day - limit("renal_function_check_days")
     for field in CHECKED_FIELDS:
         started = (state.columns[field][rows] > 0) & (care.rx_concept[field][rows] == 0)
-        bad = started & breaks_limit(field, egfr, potassium, new=True)
+        bad = started & (breaks_limit(field, shown.egfr, shown.potassium, new=True) | unchecked)
         if field in OTHER_RAAS:
-            bad |= started & recorded_current(ctx, rows, OTHER_RAAS[field])
-        bad = rows[bad]
-        if bad.size:
-            treatment.stop_drug(state, bad, DRUG_FOR_FIELD[field], ctx.twin_params)
+            bad |= started & shown.current[OTHER_RAAS[field]]
+        if bad.any():
+            treatment.stop_drug(state, rows[bad], DRUG_FOR_FIELD[field], ctx.twin_params)
 
 
 def reconcile(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray) -> None:

@@ -42,24 +42,18 @@ def issue_due(ctx: CareContext, day1: np.ndarray) -> None:
     """Issue every repeat due by ``day1`` (N,) for drugs the twin still takes (several if overdue).
 
     A checked drug (:data:`~twin_env.care.prescribing_limits.CHECKED_FIELDS`) whose repeat would break a
-    hard limit is stopped on its due day instead. The limits are judged on the results the GP record
-    shows by ``day1`` (one read per step: a result reported later in the step may stop a repeat due
-    a few days before it, never the reverse).
+    hard limit on the GP record of its due day is stopped that day instead.
     """
     care, state = ctx.care, ctx.state
     alive = state.alive
-    checked = np.flatnonzero(
-        alive & np.logical_or.reduce([(care.next_issue[f] <= day1) & (state.columns[f] > 0) for f in CHECKED_FIELDS])
-    )
-    egfr, potassium = np.full(state.n, np.nan), np.full(state.n, np.nan)
-    egfr[checked], potassium[checked] = recorded_renal(ctx, checked, day1[checked])
     for field in TREATMENT_FIELDS:
         due = care.next_issue[field]
         taken = state.columns[field] > 0
         rows = np.flatnonzero((due <= day1) & taken & alive)
         while rows.size:
             if field in CHECKED_FIELDS:
-                bad = breaks_limit(field, egfr[rows], potassium[rows])
+                egfr, potassium = recorded_renal(ctx, rows, due[rows])
+                bad = breaks_limit(field, egfr, potassium)
                 stop_drugs(ctx, rows[bad], field, due[rows[bad]])
                 rows = rows[~bad]
             ctx.ledger.append(
