@@ -79,8 +79,8 @@ class OutcomeAccumulator:
 
     def add_safety(self, info: dict[str, np.ndarray]) -> None:
         """Add the shield's per-row counts of the step just taken (call before :meth:`after_step`)."""
-        for k, v in self.safety.items():
-            v += np.where(self.active, info[k], 0.0)
+        for k in SAFETY_METRICS:
+            self.safety[k] += np.where(self.active, info[k], 0.0)
 
     def after_step(self, batch: Batch, comps: dict[str, np.ndarray], done: np.ndarray, dt_years: float) -> None:
         a, s = self.active, batch.sim.state
