@@ -41,8 +41,7 @@ def recorded_renal(ctx: CareContext, rows: np.ndarray, day: np.ndarray | int) ->
     if rows.size == 0 or ctx.results is None:
         return np.full(rows.size, np.nan), np.full(rows.size, np.nan)
     on = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)
-    today = ctx.care.days
-    return ctx.results.latest(rows, on, Concept.EGFR, today), ctx.results.latest(rows, on, Concept.POTASSIUM, today)
+    return ctx.results.latest(rows, on, Concept.EGFR), ctx.results.latest(rows, on, Concept.POTASSIUM)
 
 
 def breaks_limit(field: str, egfr: np.ndarray, potassium: np.ndarray, new: bool | np.ndarray = False) -> np.ndarray:

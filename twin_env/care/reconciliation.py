@@ -7,7 +7,8 @@ Then, for every treatment field, the twin's drugs are compared with the GP's cur
 
 - started (taken, not prescribed by the GP) or dose changed: a ``HOSPITAL_PRESCRIPTION`` linked to the
   admission (listed in the discharge letter); the GP's repeats continue from it;
-- stopped (prescribed, no longer taken): ``PRESCRIPTION_ENDED`` linked to the admission; repeats end.
+- stopped (prescribed, no longer taken): ``PRESCRIPTION_ENDED`` linked to the admission; repeats end;
+- continued: the GP's repeats, paused during the stay, resume from the discharge day.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def reconcile(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndar
         taken, prescribed = value > 0, care.rx_concept[field][rows] > 0
         stopped = prescribed & ~taken
         stop_drugs(ctx, rows[stopped], field, day[stopped], link[stopped])
+        due = care.next_issue[field]
+        due[rows] = np.maximum(due[rows], day)  # repeats missed during the stay resume from discharge
         dose = np.array([treatment.dose_for_value(drug, v, ctx.twin_params) if v > 0 else 0.0 for v in value])
         new = taken & (~prescribed | (dose != care.rx_dose[field][rows]))
         concept = np.array([drug.products[d] for d in dose[new]], dtype=np.int16)

@@ -1,43 +1,68 @@
-"""What the GP record shows of each row's results on a day: the reader care's prescribing checks use.
+"""What the GP record shows of each row's eGFR and potassium on any day: the reader care's prescribing checks use.
 
-A :class:`~twin_env.record.gp.table.GpRecordTable` folded in incrementally (cost per new item, not per
-patient): care asks for rows on their own days, and a row's view only moves forward in time (a later
-question about an earlier day sees what the record showed on the latest day asked, never less).
+Each row keeps its last few results of each analyte as the GP store filed them (effective day, day
+shown, ledger seq, value), read incrementally from the store (cost per new item). A question about
+day ``d`` is then answered exactly, whatever order the days come in: the latest result by effective
+day (then seq) among those shown by ``d``, as the safety rules' record snapshot reads it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from twin_env.record.gp.table import GpRecordTable
 from twin_env.record.record import Record
+from twin_env.record.store import ItemType
 from twin_env.vocab.concepts import Concept
-from twin_env.vocab.dates import NO_DAY
+
+#: Analytes care's checks read.
+ANALYTES: tuple[Concept, ...] = (Concept.EGFR, Concept.POTASSIUM)
+#: Results kept per row and analyte (a result stays the latest shown only until a newer one is shown).
+KEPT = 4
 
 
 class RecordedResults:
-    """Latest recorded observations of ``record``'s rows (N,), as the GP record shows them on a day."""
+    """The last :data:`KEPT` filed results per row of each analyte in :data:`ANALYTES`, (N, KEPT) arrays."""
 
     def __init__(self, record: Record) -> None:
         self.record = record
-        self.table = GpRecordTable(record.n_patients, record.first_id)
-        self.day = np.full(record.n_patients, NO_DAY, dtype=np.int64)
+        n = record.n_patients
+        self.cursor = 0
+        self.episode_seq = np.zeros(n, dtype=np.int64)
+        self.key = {c: np.full((n, KEPT), -1, dtype=np.int64) for c in ANALYTES}  # effective day << 32 | seq
+        self.shown = {c: np.zeros((n, KEPT), dtype=np.int64) for c in ANALYTES}
+        self.value = {c: np.full((n, KEPT), np.nan) for c in ANALYTES}
 
-    def latest(self, rows: np.ndarray, day: np.ndarray, concept: Concept, today: np.ndarray) -> np.ndarray:
-        """(k,) latest value of observation ``concept`` for distinct ``rows`` (k,) on ``day`` (k,); NaN if none.
-
-        ``today`` (N,): every row's current date (views move at least that far, so items of rows not
-        asked about do not wait). The ledger is ingested first, so results logged earlier in this
-        step count once available.
-        """
+    def _update(self) -> None:
+        """Ingest the ledger and file the GP store's new results of the rows' current patients."""
         record = self.record
         record.ingest()
         episode = record.episode_seq.astype(np.int64)
-        moved = np.flatnonzero(self.table.episode_seq != episode)
+        moved = np.flatnonzero(self.episode_seq != episode)
         if moved.size:  # a new patient in the row (vector-env auto-reset)
-            self.table.clear(moved, episode[moved])
-            self.day[moved] = NO_DAY
-        np.maximum(self.day, today, out=self.day)
-        self.day[rows] = np.maximum(self.day[rows], np.asarray(day, dtype=np.int64))
-        self.table.update(record.stores["gp"], self.day)
-        return self.table.latest(concept)[rows]
+            self.episode_seq[moved] = episode[moved]
+            for c in ANALYTES:
+                self.key[c][moved], self.value[c][moved] = -1, np.nan
+        store = record.stores["gp"]
+        items = store.since(max(self.cursor, store.held_from))
+        self.cursor = len(store)
+        row = items["patient"].astype(np.intp) - record.first_id
+        ours = (items["item"] == ItemType.OBSERVATION) & (items["seq"] >= self.episode_seq[row])
+        for c in ANALYTES:
+            sel = np.flatnonzero(ours & (items["concept"] == c))
+            key = items["event_day"][sel].astype(np.int64) << 32 | items["seq"][sel].astype(np.int64)
+            for i, k in zip(sel.tolist(), key.tolist()):  # a few results per step
+                r = row[i]
+                slot = int(np.argmin(self.key[c][r]))
+                if k >= self.key[c][r, slot]:
+                    self.key[c][r, slot], self.value[c][r, slot] = k, items["value"][i]
+                    self.shown[c][r, slot] = items["available_day"][i]
+
+    def latest(self, rows: np.ndarray, day: np.ndarray, concept: Concept) -> np.ndarray:
+        """(k,) latest value of ``concept`` shown for ``rows`` (k,) on ``day`` (k,) (NaN if none)."""
+        self._update()
+        rows = np.asarray(rows, dtype=np.intp)
+        on = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)[:, None]
+        key = np.where((self.key[concept][rows] >= 0) & (self.shown[concept][rows] <= on), self.key[concept][rows], -1)
+        best = np.argmax(key, axis=1)
+        found = key[np.arange(rows.size), best] >= 0
+        return np.where(found, self.value[concept][rows, best], np.nan)

@@ -41,6 +41,7 @@ def issue(
 def issue_due(ctx: CareContext, day1: np.ndarray) -> None:
     """Issue every repeat due by ``day1`` (N,) for drugs the twin still takes (several if overdue).
 
+    Inpatients get none (the hospital supplies their drugs; repeats resume from the discharge day).
     A checked drug (:data:`~twin_env.care.prescribing_limits.CHECKED_FIELDS`) whose repeat would break a
     hard limit on the GP record of its due day is stopped that day instead.
     """
@@ -49,7 +50,7 @@ def issue_due(ctx: CareContext, day1: np.ndarray) -> None:
     for field in TREATMENT_FIELDS:
         due = care.next_issue[field]
         taken = state.columns[field] > 0
-        rows = np.flatnonzero((due <= day1) & taken & alive)
+        rows = np.flatnonzero((due <= day1) & taken & alive & (care.admission < 0))
         while rows.size:
             if field in CHECKED_FIELDS:
                 egfr, potassium = recorded_renal(ctx, rows, due[rows])

@@ -91,11 +91,8 @@ class GpRecordTable:
             self.episode_seq[rows] = episode_seq
 
     def update(self, store: SystemStore, day: int | np.ndarray) -> None:
-        """Read the store's items added since the last call and fold in those visible on ``day`` (shared or (N,)).
-
-        Items the store has forgotten since (finished patients of a rolling record) are skipped.
-        """
-        items = store.since(max(self._cursor, store.held_from))
+        """Read the store's items added since the last call and fold in those visible on ``day`` (shared or (N,))."""
+        items = store.since(self._cursor)
         self._cursor = len(store)
         if self._pending is not None:
             items = {k: np.concatenate([self._pending[k], v]) for k, v in items.items()}
