@@ -31,17 +31,21 @@ OTHER_RAAS: dict[str, str] = {"dose_acei": "dose_arb", "dose_arb": "dose_acei"}
 CURRENT_MEDICATION_WINDOW_DAYS = read_scalars("env_parameters.csv")["current_medication_window_days"]
 
 
-def recorded_renal(ctx: CareContext, rows: np.ndarray, day: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+def recorded_renal(
+    ctx: CareContext, rows: np.ndarray, day: np.ndarray | int, refresh: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """(eGFR, potassium) (k,) latest the GP record shows for distinct ``rows`` (k,) on ``day``; NaN if none.
 
     See :class:`~twin_env.care.recorded_results.RecordedResults`; without a record (``ctx.results``
-    None) nothing is known, so no limit is broken.
+    None) nothing is known, so no limit is broken. ``refresh`` False: no result was logged since the
+    last read (skips ingesting the ledger).
     """
     rows = np.asarray(rows, dtype=np.intp)
     if rows.size == 0 or ctx.results is None:
         return np.full(rows.size, np.nan), np.full(rows.size, np.nan)
     on = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)
-    return ctx.results.latest(rows, on, Concept.EGFR), ctx.results.latest(rows, on, Concept.POTASSIUM)
+    egfr = ctx.results.latest(rows, on, Concept.EGFR, refresh)
+    return egfr, ctx.results.latest(rows, on, Concept.POTASSIUM, refresh=False)
 
 
 def breaks_limit(field: str, egfr: np.ndarray, potassium: np.ndarray, new: bool | np.ndarray = False) -> np.ndarray:

@@ -32,7 +32,7 @@ class RecordedResults:
         self.shown = {c: np.zeros((n, KEPT), dtype=np.int64) for c in ANALYTES}
         self.value = {c: np.full((n, KEPT), np.nan) for c in ANALYTES}
 
-    def _update(self) -> None:
+    def refresh(self) -> None:
         """Ingest the ledger and file the GP store's new results of the rows' current patients."""
         record = self.record
         record.ingest()
@@ -57,9 +57,13 @@ class RecordedResults:
                     self.key[c][r, slot], self.value[c][r, slot] = k, items["value"][i]
                     self.shown[c][r, slot] = items["available_day"][i]
 
-    def latest(self, rows: np.ndarray, day: np.ndarray, concept: Concept) -> np.ndarray:
-        """(k,) latest value of ``concept`` shown for ``rows`` (k,) on ``day`` (k,) (NaN if none)."""
-        self._update()
+    def latest(self, rows: np.ndarray, day: np.ndarray, concept: Concept, refresh: bool = True) -> np.ndarray:
+        """(k,) latest value of ``concept`` shown for ``rows`` (k,) on ``day`` (k,) (NaN if none).
+
+        ``refresh`` False skips :meth:`refresh` (nothing logged since can be a result).
+        """
+        if refresh:
+            self.refresh()
         rows = np.asarray(rows, dtype=np.intp)
         on = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)[:, None]
         key = np.where((self.key[concept][rows] >= 0) & (self.shown[concept][rows] <= on), self.key[concept][rows], -1)

@@ -47,13 +47,15 @@ def issue_due(ctx: CareContext, day1: np.ndarray) -> None:
     """
     care, state = ctx.care, ctx.state
     alive = state.alive
+    fresh = True  # the results are read once: repeats log no results
     for field in TREATMENT_FIELDS:
         due = care.next_issue[field]
         taken = state.columns[field] > 0
         rows = np.flatnonzero((due <= day1) & taken & alive & (care.admission < 0))
         while rows.size:
             if field in CHECKED_FIELDS:
-                egfr, potassium = recorded_renal(ctx, rows, due[rows])
+                egfr, potassium = recorded_renal(ctx, rows, due[rows], refresh=fresh)
+                fresh = False
                 bad = breaks_limit(field, egfr, potassium)
                 stop_drugs(ctx, rows[bad], field, due[rows[bad]])
                 rows = rows[~bad]
