@@ -64,9 +64,16 @@ class RecordedResults:
         """
         if refresh:
             self.refresh()
+        return self._latest(rows, day, concept)[0]
+
+    def latest_day(self, rows: np.ndarray, day: np.ndarray, concept: Concept) -> np.ndarray:
+        """(k,) effective day of the latest ``concept`` shown for ``rows`` (k,) on ``day`` (k,) (-1 if none)."""
+        return self._latest(rows, day, concept)[1]
+
+    def _latest(self, rows: np.ndarray, day: np.ndarray, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
         rows = np.asarray(rows, dtype=np.intp)
         on = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)[:, None]
         key = np.where((self.key[concept][rows] >= 0) & (self.shown[concept][rows] <= on), self.key[concept][rows], -1)
         best = np.argmax(key, axis=1)
-        found = key[np.arange(rows.size), best] >= 0
-        return np.where(found, self.value[concept][rows, best], np.nan)
+        top = key[np.arange(rows.size), best]
+        return np.where(top >= 0, self.value[concept][rows, best], np.nan), np.where(top >= 0, top >> 32, -1)
