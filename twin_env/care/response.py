@@ -21,13 +21,14 @@ def respond(
     """Care for the step from ``day0`` to ``day1`` (N,) days (``span`` (N,) >= 1 day long).
 
     ``events`` are the twin's, on ``event_day`` (N,); ``counter`` (N,) is the step's
-    random-stream counter. Patient stops, discharges, admissions, GP presentations,
-    consultations (with tests), repeats and clinics follow in that order; then what is
-    pending for the dead is cancelled.
+    random-stream counter. Patient stops, discharges, admissions (and discharges of stays that
+    end this step), GP presentations, consultations (with tests), repeats and clinics follow in
+    that order; then what is pending for the dead is cancelled.
     """
     repeats.patient_stops(ctx, events.treatment_stopped, event_day)
     admissions.discharge(ctx, day1)
     admissions.admit(ctx, events.kind, events.fatal, event_day, counter)
+    admissions.discharge(ctx, day1)  # stays that end within this step: logged now, not back-dated next step
     presented = presentations.present(ctx, events.kind, event_day, counter)
     consultations.consult(ctx, day0, day1, span, counter, presented)
     repeats.issue_due(ctx, day1)
