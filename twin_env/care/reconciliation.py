@@ -39,10 +39,15 @@ def check_before_discharge(ctx: CareContext, rows: np.ndarray, day: np.ndarray, 
     state, care = ctx.state, ctx.care
     bloods_day = np.maximum(day - int(ctx.params["hospital_discharge_bloods_days_before"]), 0)
     take_sample(ctx, rows, Test.RENAL, bloods_day, link, state.step_index, CareChannel.HOSPITAL_ANALYTE)
+    starts = {f: (state.columns[f][rows] > 0) & (care.rx_concept[f][rows] == 0) for f in CHECKED_FIELDS}
+    judged = np.logical_or.reduce(list(starts.values()))
+    if not judged.any():
+        return
+    rows, day = rows[judged], day[judged]
     shown = record_on_day(ctx, rows, day, tuple(OTHER_RAAS))
     unchecked = shown.egfr_day < day - limit("renal_function_check_days")
     for field in CHECKED_FIELDS:
-        started = (state.columns[field][rows] > 0) & (care.rx_concept[field][rows] == 0)
+        started = starts[field][judged]
         bad = started & (breaks_limit(field, shown.egfr, shown.potassium, new=True) | unchecked)
         if field in OTHER_RAAS:
             bad |= started & shown.current[OTHER_RAAS[field]]
