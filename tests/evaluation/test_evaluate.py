@@ -9,7 +9,7 @@ import pytest
 
 from twin_env.evaluation.cohorts import EVAL_POPULATION_SEED, TRAIN_POPULATION_SEED
 from twin_env.evaluation.evaluate import SUMMARY_COLUMNS, evaluate, markdown_table, write_outputs
-from twin_env.evaluation.metrics import METRICS, SAFETY_METRICS, mean_ci
+from twin_env.evaluation.metrics import METRICS, RECORD_SAFETY_METRICS, SAFETY_METRICS, mean_ci
 
 CONFIG = {"horizon_years": 1}
 
@@ -34,8 +34,13 @@ def test_shielded_evaluation_reports_proposed_and_executed_violations(tmp_path) 
     pytest.importorskip("matplotlib")
     r = evaluate(["do_nothing", "random"], 24, 0, {"horizon_years": 2}, shielded=True)
     for p in r["policies"].values():
-        assert set(p["metrics"]) == set(METRICS) | set(SAFETY_METRICS)
+        assert set(p["metrics"]) == set(METRICS) | set(SAFETY_METRICS) | set(RECORD_SAFETY_METRICS)
         assert p["safety"]["executed_hard_violations"] == 0 and p["metrics"]["executed_hard_violations"]["mean"] == 0
+        by_issuer = sum(p["safety"][f"record_hard_violations_{i}"] for i in ("agent", "repeats", "hospital"))
+        assert p["safety"]["record_hard_violations"] == by_issuer
+        assert (
+            p["safety"]["record_hard_violations_repeats"] == 0 and p["safety"]["record_hard_violations_hospital"] == 0
+        )
     assert r["policies"]["do_nothing"]["safety"]["proposed_hard_violations"] == 0
     assert r["policies"]["random"]["safety"]["proposed_hard_violations"] > 0
     assert "hard violations executed" in markdown_table(r)

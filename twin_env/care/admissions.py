@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.care import adverse_events, outpatients
+from twin_env.care import adverse_events, outpatients, reconciliation
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
-from twin_env.care.repeats import issue
 from twin_env.record.ledger import LedgerKind
 from twin_env.twin import treatment
 from twin_env.twin.events import EventKind
@@ -77,22 +76,21 @@ def _start_secondary_prevention(ctx: CareContext, rows: np.ndarray, event: Event
 
 
 def discharge(ctx: CareContext, day1: np.ndarray) -> None:
-    """Discharge living patients due by ``day1`` (N,): summary, diagnosis, hospital prescriptions, review."""
+    """Discharge living patients due by ``day1`` (N,): bloods, summary, diagnosis, medicines reconciled, review.
+
+    Pre-discharge bloods and the hospital's check of its starts come first (they read the GP record,
+    which ingests the ledger), so the discharge, its diagnoses and its prescriptions reach the record
+    together (the discharge letter lists them).
+    """
     care, state = ctx.care, ctx.state
     rows = np.flatnonzero((care.discharge_day <= day1) & state.alive)
     if rows.size == 0:
         return
     day, link = care.discharge_day[rows], care.admission[rows]
+    reconciliation.check_before_discharge(ctx, rows, day, link)
     ctx.ledger.append(rows, LedgerKind.DISCHARGE, Concept.DISCHARGE_USUAL_RESIDENCE, day, link=link)
     ctx.ledger.append(rows, LedgerKind.DIAGNOSIS, care.admission_dx[rows], day, link=link)
-    for field in ("dose_acei", "dose_beta_blocker", "statin_ldl_reduction"):
-        drug = DRUG_FOR_FIELD[field]
-        value = state.columns[field][rows]
-        started = (value > 0) & (care.rx_concept[field][rows] == 0)
-        r = rows[started]
-        dose = np.array([treatment.dose_for_value(drug, v, ctx.twin_params) for v in value[started]])
-        concept = np.array([drug.products[d] for d in dose], dtype=np.int16)
-        issue(ctx, r, field, concept, dose, LedgerKind.HOSPITAL_PRESCRIPTION, day[started], link[started])
+    reconciliation.reconcile(ctx, rows, day, link)
     for icd, name in _DIAGNOSED_AT_DISCHARGE:
         care.diagnosed[name][rows[care.admission_dx[rows] == icd]] = True
     care.diagnosed["myocardial_infarction"][rows[care.admission_dx[rows] == Concept.ICD10_MI]] = True

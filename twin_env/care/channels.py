@@ -32,6 +32,7 @@ class CareChannel(enum.IntEnum):
     ADMISSION_POTASSIUM = 342
     ADMISSION_SODIUM = 343
     ADMISSION_ANALYTE = 344  # analytic noise of admission results, offset by the analyte's index
+    HOSPITAL_ANALYTE = 380  # pre-discharge bloods, offset by the analyte's index
 
 
 __all__ = ["CareChannel"]

@@ -1,13 +1,15 @@
 """GP consultations: spontaneous (by age and diagnosed conditions), annual reviews, booked reviews.
 
 A consultation measures BP (always at reviews), may record BMI and smoking, may find AF, and a
-review takes the routine test panels; samples for tests ordered by the practice are taken too.
+review takes the routine test panels and reviews the repeat medicines (:mod:`twin_env.care.medication_review`);
+samples for tests ordered by the practice are taken too.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from twin_env.care import medication_review
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
 from twin_env.care.measurements import measure_bp, record_lifestyle
@@ -72,6 +74,7 @@ def consult(
     record_lifestyle(ctx, rows, day, seq, is_review, counter)
     _detect_af(ctx, rows, day, seq, counter)
     take_tests(ctx, rows[is_review], day[is_review], seq[is_review], home, day0, span, counter)
+    medication_review.review(ctx, rows[is_review], day[is_review], seq[is_review])
 
 
 def _detect_af(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray, counter: np.ndarray) -> None:

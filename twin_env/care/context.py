@@ -7,9 +7,11 @@ import dataclasses
 import numpy as np
 
 from twin_env.care.parameters import CareParameters
+from twin_env.care.recorded_results import RecordedResults
 from twin_env.care.state import CareState
 from twin_env.record.artefacts import delay_days
 from twin_env.record.ledger import Ledger
+from twin_env.record.record import Record
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.state import PatientState
 
@@ -20,7 +22,8 @@ class CareContext:
 
     ``state`` is the twin's (read here; changed only through :mod:`twin_env.twin.treatment`),
     ``twin_params`` its parameters (what a dose means), ``params`` care's, ``ledger`` where
-    every care event is logged, ``care`` the per-row care arrays.
+    every care event is logged, ``care`` the per-row care arrays, ``record`` the record the ledger
+    feeds (read-only here: what the GP record shows, for prescribing checks; None: no checks).
     """
 
     state: PatientState
@@ -28,6 +31,12 @@ class CareContext:
     params: CareParameters
     ledger: Ledger
     care: CareState
+    record: Record | None = None
+    results: RecordedResults | None = dataclasses.field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.record is not None:
+            self.results = RecordedResults(self.record)
 
     def living(self, rows: np.ndarray) -> np.ndarray:
         """The rows (k,) of ``rows`` whose patient is alive (intp)."""

@@ -51,9 +51,17 @@ def take_tests(
 
 
 def take_sample(
-    ctx: CareContext, rows: np.ndarray, panel: Test, day: np.ndarray, link: np.ndarray, counter: np.ndarray
+    ctx: CareContext,
+    rows: np.ndarray,
+    panel: Test,
+    day: np.ndarray,
+    link: np.ndarray,
+    counter: np.ndarray,
+    channel: int = CareChannel.ANALYTE,
 ) -> None:
     """Order ``panel`` for ``rows`` (k,) on ``day`` (k,) and log each analyte's result (true value x lab noise).
+
+    ``channel``: first random channel of the analytes' noise (offset by the analyte's index).
 
     An HbA1c >= 48 mmol/mol diagnoses type 2 diabetes and an eGFR < 60 CKD stage 3 where the
     condition is present and undiagnosed.
@@ -64,7 +72,7 @@ def take_sample(
     order = ctx.ledger.append(rows, LedgerKind.TEST_ORDER, int(panel), day, link=link)
     k, c = s.patient_key[rows], counter[rows]
     for concept, field, cv in ANALYTES[panel]:
-        z = rs.standard_normal(k, c, CareChannel.ANALYTE + _ANALYTE_INDEX[concept])
+        z = rs.standard_normal(k, c, channel + _ANALYTE_INDEX[concept])
         value = np.round(s.columns[field][rows] * (1.0 + ctx.params[cv] * z), 1)
         ctx.ledger.append(rows, LedgerKind.TEST_RESULT, concept, day, value=value, link=order)
         if concept == Concept.HBA1C:

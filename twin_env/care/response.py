@@ -22,14 +22,15 @@ def respond(
 
     ``events`` are the twin's, on ``event_day`` (N,); ``counter`` (N,) is the step's
     random-stream counter. GP consultations for harms and complications (which end the drug
-    not tolerated), patient stops, discharges, admissions, GP presentations, consultations
-    (with tests), repeats and clinics follow in that order; then what is pending for the dead
-    is cancelled.
+    not tolerated), patient stops, discharges, admissions (and discharges of stays that end this
+    step), GP presentations, consultations (with tests), repeats and clinics follow in that order;
+    then what is pending for the dead is cancelled.
     """
     seen_for_harm = adverse_events.present(ctx, events, event_day, counter)
     repeats.patient_stops(ctx, events.treatment_stopped, event_day)
     admissions.discharge(ctx, day1)
     admissions.admit(ctx, events.kind, events.fatal, event_day, counter)
+    admissions.discharge(ctx, day1)  # stays that end within this step: logged now, not back-dated next step
     presented = presentations.present(ctx, events.kind, event_day, counter) | seen_for_harm
     consultations.consult(ctx, day0, day1, span, counter, presented)
     repeats.issue_due(ctx, day1)

@@ -35,6 +35,7 @@ class CareState:
         diagnosed: condition name -> diagnosed by the GP (bool).
         rx_concept, rx_dose: treatment field -> the current prescription's dm+d concept (0 none)
             and dose (catalogue units).
+        rx_seq: treatment field -> ledger seq of the issue that authorised the current repeats (-1 none).
         next_issue: treatment field -> date the next repeat is due (int32 days).
         next_review: date of the next annual review (int32 days).
         discharge_day, admission, admission_dx: the open admission's discharge date, ledger seq
@@ -50,6 +51,7 @@ class CareState:
         self.diagnosed = {name: np.array(diagnoses.diagnosed[name], dtype=bool) for name in diagnoses.diagnosed}
         self.rx_concept = {f: np.zeros(n, dtype=np.int16) for f in TREATMENT_FIELDS}
         self.rx_dose = {f: np.zeros(n) for f in TREATMENT_FIELDS}
+        self.rx_seq = {f: np.full(n, -1, dtype=np.int32) for f in TREATMENT_FIELDS}
         self.next_issue = {f: np.full(n, NEVER, dtype=np.int32) for f in TREATMENT_FIELDS}
         self.next_review = np.full(n, NEVER, dtype=np.int32)
         self.discharge_day = np.full(n, NEVER, dtype=np.int32)
@@ -70,7 +72,7 @@ class CareState:
                 array[rows] = 0
         for array in (*self.next_issue.values(), *self.clinic_day.values()):
             array[rows] = NEVER
-        for array in self.clinic_link.values():
+        for array in (*self.clinic_link.values(), *self.rx_seq.values()):
             array[rows] = -1
         self.next_review[rows], self.discharge_day[rows], self.admission[rows] = NEVER, NEVER, -1
         self.admission_dx[rows], self.booked[rows] = 0, False

@@ -23,12 +23,12 @@ import numpy as np
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
 from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
 from twin_env.evaluation.cohorts import EVAL_POPULATION_SEED, cohort_config
-from twin_env.evaluation.metrics import METRICS, SAFETY_METRICS, OutcomeAccumulator, mean_ci
+from twin_env.evaluation.metrics import METRICS, RECORD_SAFETY_METRICS, SAFETY_METRICS, OutcomeAccumulator, mean_ci
 from twin_env.evaluation.timeline import TimelineRecorder, example_row
 from twin_env.policies import Policy, make_policy, policy_inputs
 
 #: Every reported metric: key -> (label, unit).
-ALL_METRICS = {**METRICS, **SAFETY_METRICS}
+ALL_METRICS = {**METRICS, **SAFETY_METRICS, **RECORD_SAFETY_METRICS}
 #: EnvConfig fields a trained model's actions depend on: it is evaluated with the values it was trained with.
 MODEL_BOUND_FIELDS: tuple[str, ...] = ("decision_interval_months", "observation_mode")
 
@@ -144,7 +144,7 @@ def interval_gap(results: dict[str, Any], better: str, worse: str, metric: str =
 
 def _safety_totals(values: dict[str, np.ndarray]) -> dict[str, float]:
     """Cohort totals of the shield's counts (the per-patient means are in ``metrics``)."""
-    return {k: float(values[k].sum()) for k in SAFETY_METRICS}
+    return {k: float(values[k].sum()) for k in (*SAFETY_METRICS, *RECORD_SAFETY_METRICS)}
 
 
 def _fmt(s: dict[str, float], digits: int) -> str:
@@ -167,6 +167,7 @@ _DIGITS = {
     "proposed_hard_violations": 3,
     "executed_hard_violations": 3,
     "soft_cost": 3,
+    **dict.fromkeys(RECORD_SAFETY_METRICS, 3),
 }
 
 
@@ -178,6 +179,7 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "cvd_events",
     "proposed_hard_violations",
     "executed_hard_violations",
+    "record_hard_violations",
 )
 
 

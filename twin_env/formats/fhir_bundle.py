@@ -9,7 +9,8 @@ studies and reports, with :mod:`twin_env.formats.fhir_resources`:
   signs), per coded smoking status (social history, no value) and per filed lab result, grouped
   into one DiagnosticReport per test order (coded, performed by the trust's laboratory);
   RiskAssessment per model score written back, with an Observation of the score when it has a
-  code (QRISK3); MedicationRequest per issue (repeat) and per stop (status ``stopped``);
+  code (QRISK3); MedicationRequest per issue (repeat) and per stop (status ``stopped``), requested by
+  the trust for a medicine the hospital started or changed (reconciled from the discharge letter);
   ServiceRequest per referral; DocumentReference per letter filed (text from
   :mod:`twin_env.formats.letters_export`); ImagingStudy and a DiagnosticReport per imaging report.
 
@@ -336,7 +337,7 @@ def fhir_bundle(
                 dosage_text=_dosage(item),
                 repeat=True,  # type: ignore[union-attr]
                 status="stopped" if item.item == ItemType.MEDICATION_END else "completed",
-                requester_id=ids["gp"],
+                requester_id=ids["trust"] if item.flags & Artefact.FROM_LETTER else ids["gp"],
             )
         )
     for item in view.referrals:

@@ -39,6 +39,7 @@ PREDICATES: dict[str, str] = {
     "on_drug": 'a non-empty list of drugs or "@class"',
     "order_drug": 'a non-empty list of drugs or "@class"',
     "order_is_new": "true",
+    "order_continues": "true",
     "order_dose_above_max": "true",
     "referred_within_days": "a number of days",
     "death_recorded": "true",
@@ -129,7 +130,7 @@ def validate(cond: Any, vocab: Vocabulary, where: str) -> None:
         if not isinstance(args, list) or not args or not all(isinstance(a, str) for a in args):
             raise bad
         vocab.drugs(args, here)
-    elif name in ("order_is_new", "order_dose_above_max", "death_recorded"):
+    elif name in ("order_is_new", "order_continues", "order_dose_above_max", "death_recorded"):
         if args is not True:
             raise bad
     elif name == "referred_within_days":
@@ -175,6 +176,12 @@ def evaluate(
         if current is not None:
             evidence.append(current.id)
         return current is None
+    if name == "order_continues":
+        current = snap.current_drugs.get(order.name)
+        if current is None:
+            return False
+        evidence.append(current.id)
+        return order.dose is not None and current.value == order.dose
     if name == "order_dose_above_max":
         top = vocab.max_dose(order.name)
         return top is not None and order.dose is not None and order.dose > top

@@ -70,7 +70,7 @@ class Simulation:
         self.years = np.zeros(state.n)
         self.last_events: StepEvents | None = None
         self._care = CareState(state.n, diagnoses, self.start_day)
-        self.care = CareContext(state, self.simulator.params, self.params, self.ledger, self._care)
+        self.care = CareContext(state, self.simulator.params, self.params, self.ledger, self._care, self.record)
         baseline.seed_baseline(self.care)
         self.record.ingest()
         self.record.advance(self.days)

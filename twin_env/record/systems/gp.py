@@ -7,6 +7,7 @@ What the practice records, from the ledger batch:
 - diagnoses it makes and baseline history (PROBLEM), sometimes left uncoded (readings without a
   diagnosis) or coded with the variant hypertension concept;
 - its prescriptions and repeats (MEDICATION, dm+d), stops (MEDICATION_END), referrals, deaths;
+- medicines a hospital started or changed (MEDICATION, FROM_LETTER), reconciled from the discharge letter;
 - lab results as the lab reports them (OBSERVATION at the lab's available day), sometimes never
   filed, sometimes filed twice (a later manual entry with the same event id);
 - risk scores of deployed models written back (RISK_SCORE);
@@ -138,18 +139,32 @@ def _file_letters(batch: Batch, letters: Batch, config: ArtefactConfig, gp: Syst
         flags=flags,
     )
 
-    # diagnoses written in a discharge summary: linked to the same admission as the discharge
-    dx = select(batch, (batch["kind"] == LedgerKind.DIAGNOSIS) & is_icd10(batch["concept"]))
+    # diagnoses and medicines written in a discharge summary: linked to the same admission as the discharge
     discharges = select(letters, letters["kind"] == LedgerKind.DISCHARGE)
-    if len(dx["seq"]) == 0 or len(discharges["seq"]) == 0:
-        return
+    _file_letter_diagnoses(batch, discharges, config, gp)
+    _file_letter_medicines(batch, discharges, gp)
+
+
+def _letter_of(items: Batch, discharges: Batch, day_column: str) -> np.ndarray:
+    """(k,) ``day_column`` (arrival or coding day) of the discharge letter of each item's admission (NEVER: none).
+
+    Items and their discharge are logged together (care's discharge), so they reach one batch.
+    """
+    if len(items["seq"]) == 0 or len(discharges["seq"]) == 0:
+        return np.full(len(items["seq"]), NEVER, dtype=np.int64)
     letter_key = discharges["patient"].astype(np.int64) << 32 | discharges["link"]
     order = np.argsort(letter_key)
-    dx_key = dx["patient"].astype(np.int64) << 32 | dx["link"]
-    pos = np.minimum(np.searchsorted(letter_key[order], dx_key), len(order) - 1)
+    item_key = items["patient"].astype(np.int64) << 32 | items["link"]
+    pos = np.minimum(np.searchsorted(letter_key[order], item_key), len(order) - 1)
     letter = order[pos]
-    found = letter_key[letter] == dx_key
-    coded_day = np.where(found, discharges["coded_day"][letter], NEVER)
+    return np.where(letter_key[letter] == item_key, discharges[day_column][letter], NEVER)
+
+
+def _file_letter_diagnoses(batch: Batch, discharges: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
+    dx = select(batch, (batch["kind"] == LedgerKind.DIAGNOSIS) & is_icd10(batch["concept"]))
+    if len(dx["seq"]) == 0:
+        return
+    coded_day = _letter_of(dx, discharges, "coded_day")
     coded = coded_day != NEVER
     concept = _hypertension_variant(dx["key"], dx["counter"], SNOMED_FOR_ICD10_ARRAY[dx["concept"]], config)
     flags = np.where(coded_day > dx["day"], Artefact.DELAYED, 0) | int(Artefact.FROM_LETTER)
@@ -162,3 +177,18 @@ def _file_letters(batch: Batch, letters: Batch, config: ArtefactConfig, gp: Syst
         coded_day[coded],
         flags=flags[coded],
     )
+
+
+def _file_letter_medicines(batch: Batch, discharges: Batch, gp: SystemStore) -> None:
+    """Medicines the hospital started or changed (``HOSPITAL_PRESCRIPTION``), reconciled into the GP's list.
+
+    Shown from the discharge letter's arrival; when the letter is lost, from the discharge day (the
+    patient brings the hospital's supply and its list to the practice). Dated the discharge day.
+    """
+    rx = select(batch, batch["kind"] == LedgerKind.HOSPITAL_PRESCRIPTION)
+    if len(rx["seq"]) == 0:
+        return
+    arrival = _letter_of(rx, discharges, "arrival_day")
+    shown = np.where(arrival == NEVER, rx["day"], arrival)
+    flags = np.where(shown > rx["day"], Artefact.DELAYED, 0) | int(Artefact.FROM_LETTER)
+    gp.append(rx["patient"], rx["seq"], ItemType.MEDICATION, rx["concept"], rx["day"], shown, rx["value"], flags)

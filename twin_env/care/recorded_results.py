@@ -1,0 +1,79 @@
+"""What the GP record shows of each row's eGFR and potassium on any day: the reader care's prescribing checks use.
+
+Each row keeps its last few results of each analyte as the GP store filed them (effective day, day
+shown, ledger seq, value), read incrementally from the store (cost per new item). A question about
+day ``d`` is then answered exactly, whatever order the days come in: the latest result by effective
+day (then seq) among those shown by ``d``, as the safety rules' record snapshot reads it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.record.record import Record
+from twin_env.record.store import ItemType
+from twin_env.vocab.concepts import Concept
+
+#: Analytes care's checks read.
+ANALYTES: tuple[Concept, ...] = (Concept.EGFR, Concept.POTASSIUM)
+#: Results kept per row and analyte (a result stays the latest shown only until a newer one is shown).
+KEPT = 4
+
+
+class RecordedResults:
+    """The last :data:`KEPT` filed results per row of each analyte in :data:`ANALYTES`, (N, KEPT) arrays."""
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        n = record.n_patients
+        self.cursor = 0
+        self.episode_seq = np.zeros(n, dtype=np.int64)
+        self.key = {c: np.full((n, KEPT), -1, dtype=np.int64) for c in ANALYTES}  # effective day << 32 | seq
+        self.shown = {c: np.zeros((n, KEPT), dtype=np.int64) for c in ANALYTES}
+        self.value = {c: np.full((n, KEPT), np.nan) for c in ANALYTES}
+
+    def refresh(self) -> None:
+        """Ingest the ledger and file the GP store's new results of the rows' current patients."""
+        record = self.record
+        record.ingest()
+        episode = record.episode_seq.astype(np.int64)
+        moved = np.flatnonzero(self.episode_seq != episode)
+        if moved.size:  # a new patient in the row (vector-env auto-reset)
+            self.episode_seq[moved] = episode[moved]
+            for c in ANALYTES:
+                self.key[c][moved], self.value[c][moved] = -1, np.nan
+        store = record.stores["gp"]
+        items = store.since(max(self.cursor, store.held_from))
+        self.cursor = len(store)
+        row = items["patient"].astype(np.intp) - record.first_id
+        ours = (items["item"] == ItemType.OBSERVATION) & (items["seq"] >= self.episode_seq[row])
+        for c in ANALYTES:
+            sel = np.flatnonzero(ours & (items["concept"] == c))
+            key = items["event_day"][sel].astype(np.int64) << 32 | items["seq"][sel].astype(np.int64)
+            for i, k in zip(sel.tolist(), key.tolist()):  # a few results per step
+                r = row[i]
+                slot = int(np.argmin(self.key[c][r]))
+                if k >= self.key[c][r, slot]:
+                    self.key[c][r, slot], self.value[c][r, slot] = k, items["value"][i]
+                    self.shown[c][r, slot] = items["available_day"][i]
+
+    def latest(self, rows: np.ndarray, day: np.ndarray, concept: Concept, refresh: bool = True) -> np.ndarray:
+        """(k,) latest value of ``concept`` shown for ``rows`` (k,) on ``day`` (k,) (NaN if none).
+
+        ``refresh`` False skips :meth:`refresh` (nothing logged since can be a result).
+        """
+        if refresh:
+            self.refresh()
+        return self._latest(rows, day, concept)[0]
+
+    def latest_day(self, rows: np.ndarray, day: np.ndarray, concept: Concept) -> np.ndarray:
+        """(k,) effective day of the latest ``concept`` shown for ``rows`` (k,) on ``day`` (k,) (-1 if none)."""
+        return self._latest(rows, day, concept)[1]
+
+    def _latest(self, rows: np.ndarray, day: np.ndarray, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.asarray(rows, dtype=np.intp)
+        on = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)[:, None]
+        key = np.where((self.key[concept][rows] >= 0) & (self.shown[concept][rows] <= on), self.key[concept][rows], -1)
+        best = np.argmax(key, axis=1)
+        top = key[np.arange(rows.size), best]
+        return np.where(top >= 0, self.value[concept][rows, best], np.nan), np.where(top >= 0, top >> 32, -1)
