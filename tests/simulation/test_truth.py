@@ -53,7 +53,7 @@ def test_deaths_carry_their_cause() -> None:
         (EventKind.DEATH_CVD_NON_ACUTE, False): DeathCause.CVD,
         (EventKind.MYOCARDIAL_INFARCTION, True): DeathCause.CVD,
         (EventKind.DEATH_RENAL, False): DeathCause.RENAL,
-        (EventKind.ACUTE_KIDNEY_INJURY, True): DeathCause.RENAL,
+        (EventKind.ACUTE_KIDNEY_INJURY, True): DeathCause.OTHER,
         (EventKind.DEATH_DIABETES, False): DeathCause.DIABETES,
         (EventKind.SEVERE_HYPOGLYCAEMIA, True): DeathCause.DIABETES,
         (EventKind.HIP_FRACTURE, True): DeathCause.OTHER,

@@ -96,7 +96,7 @@ DEATHS = StepEvents(**{**DEATHS.__dict__, "died": DEATHS.died | np.isin(DEATHS.k
     [
         ("death", [1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 0]),
         ("cvd_death", [1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0]),
-        ("renal_death", [0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0]),
+        ("renal_death", [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
         ("diabetes_death", [0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0]),
         ("diabetes_related_death", [1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0]),
         ("aki", [0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0]),

@@ -89,7 +89,9 @@ OUTCOMES: MappingProxyType[str, OutcomeDefinition] = MappingProxyType(
                 "hypertension", "onset of hypertension: untreated BP reaches 140/90 mmHg", flag="hypertension_onset"
             ),
             # cause-specific deaths
-            _death_from("renal_death", "death from kidney disease, or a fatal acute kidney injury", "renal"),
+            _death_from(
+                "renal_death", "death from chronic kidney disease (a fatal AKI counts under other causes)", "renal"
+            ),
             _death_from(
                 "diabetes_death",
                 "death from diabetes: a diabetes death outside an acute event, or a fatal ketoacidosis, severe "

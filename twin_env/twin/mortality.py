@@ -61,7 +61,9 @@ CAUSE_OF_DEATH: dict[EventKind, str] = {
     EventKind.HYPOTENSION_SYNCOPE: "other",
     EventKind.INJURIOUS_FALL: "other",  # external cause (W00-W19)
     EventKind.HIP_FRACTURE: "other",
-    EventKind.ACUTE_KIDNEY_INJURY: "renal",  # N17
+    # a fatal AKI is certified under the illness that brought it on far more often than as N17, and the
+    # drug-associated AKI deaths alone would exceed the ONS renal share, leaving no CKD death to drive
+    EventKind.ACUTE_KIDNEY_INJURY: "other",
     EventKind.HYPERKALAEMIA: "other",  # E87
     EventKind.HYPONATRAEMIA: "other",
     EventKind.GOUT: "other",
