@@ -22,8 +22,12 @@ def test_shipped_agent_matches_the_envs_spaces(name: str) -> None:
 
 
 @pytest.mark.slow
-def test_shipped_agent_beats_do_nothing_on_evaluation_patients() -> None:
-    """2,000 evaluation patients x 10 years, paired: the report's +1,228 GBP (20,000 patients) is not lost."""
+def test_shipped_agent_trained_without_harms_loses_to_do_nothing_now_that_treatment_harms() -> None:
+    """2,000 evaluation patients x 10 years, paired. The shipped agent was trained on the twin before
+    treatment had harms and a pill burden (it steps most patients up to many antihypertensive classes);
+    on today's twin that policy is worse than doing nothing (-8,300 GBP, 95% CI -9,500 to -7,100,
+    measured when the harms landed). Retraining it is the benchmark issue's job; until then this
+    records what the medicine issue changed."""
     results = evaluate(["do_nothing", "maskable_ppo_30min"], 2_000, 0, {"horizon_years": 10})
     gain = results["policies"]["maskable_ppo:maskable_ppo_30min"]["nmb_vs_do_nothing_gbp"]
-    assert gain["ci_low"] > 0, gain
+    assert gain["ci_high"] < 0, gain

@@ -133,6 +133,7 @@ class Concept(enum.IntEnum):
     ICD10_INJURY = 166  # injury, unspecified (an injurious fall)
     ICD10_HYPOGLYCAEMIA = 167  # drug-induced hypoglycaemia without coma
     ICD10_DIABETES_PERIPHERAL = 168  # type 2 diabetes with peripheral circulatory complications (amputation)
+    PERIPHERAL_ARTERIAL_DISEASE = 169  # the GP's problem after an amputation for diabetic peripheral disease
 
 
 _OBSERVATIONS = {
@@ -216,6 +217,7 @@ _BY_CONCEPT_NAME = {
     Concept.CANDIDIASIS: ("condition", "candidiasis"),
     Concept.DIABETIC_RETINOPATHY: ("condition", "diabetic retinopathy"),
     Concept.DIABETIC_FOOT_ULCER: ("condition", "diabetic foot ulcer"),
+    Concept.PERIPHERAL_ARTERIAL_DISEASE: ("condition", "peripheral arterial disease"),
     Concept.DRUG_INTOLERANCE: ("condition", "drug intolerance"),
     Concept.AMPUTATION: ("procedure", "amputation"),
 }
@@ -282,7 +284,7 @@ SNOMED_FOR_ICD10: MappingProxyType[Concept, Concept] = MappingProxyType(
         Concept.ICD10_SYNCOPE: Concept.SYNCOPE,
         Concept.ICD10_INJURY: Concept.FALL,
         Concept.ICD10_HYPOGLYCAEMIA: Concept.HYPOGLYCAEMIA,
-        Concept.ICD10_DIABETES_PERIPHERAL: Concept.AMPUTATION,
+        Concept.ICD10_DIABETES_PERIPHERAL: Concept.PERIPHERAL_ARTERIAL_DISEASE,
     }
 )
 #: ``SNOMED_FOR_ICD10`` as a lookup array indexed by concept code (0 where there is none).
