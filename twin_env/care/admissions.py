@@ -7,6 +7,7 @@ import numpy as np
 from twin_env.care import adverse_events, outpatients, reconciliation
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
+from twin_env.care.hospital_stays import open_stay
 from twin_env.record.ledger import LedgerKind
 from twin_env.twin import treatment
 from twin_env.twin.events import EventKind
@@ -44,10 +45,7 @@ def admit(ctx: CareContext, kind: np.ndarray, fatal: np.ndarray, day: np.ndarray
         rows = np.flatnonzero((kind == event) & ~fatal & (care.admission < 0))
         if rows.size == 0:
             continue
-        los = ctx.lognormal_days(rows, CareChannel.LENGTH_OF_STAY, los_name, "length_of_stay_sigma_log", counter)
-        seq = ctx.ledger.append(rows, LedgerKind.ADMISSION, Concept.EMERGENCY_ADMISSION, day[rows], value=los)
-        care.admission[rows], care.admission_dx[rows] = seq, icd
-        care.discharge_day[rows] = day[rows] + los
+        seq = open_stay(ctx, rows, icd, los_name, day[rows], counter)
         for procedure in imaging:
             ctx.ledger.append(rows, LedgerKind.IMAGING, procedure, day[rows], link=seq)
         _start_secondary_prevention(ctx, rows, event)

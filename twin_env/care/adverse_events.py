@@ -16,6 +16,8 @@ import numpy as np
 
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
+from twin_env.care.event_concepts import EVENT_CONCEPT
+from twin_env.care.hospital_stays import open_stay
 from twin_env.record.ledger import LedgerKind
 from twin_env.twin import random_streams as rs
 from twin_env.twin.events import EventKind, StepEvents
@@ -55,20 +57,23 @@ HOSPITAL_EVENTS: dict[EventKind, tuple[Concept, str, str | None]] = {
         "severe_hypoglycaemia_admitted_probability",
     ),
 }
-#: Event kind -> the problem the GP codes when the event is seen in general practice.
+#: Event kind -> the problem the GP codes when the event is seen in general practice (the event's concept).
 GP_EVENTS: dict[EventKind, Concept] = {
-    EventKind.GOUT: Concept.GOUT,
-    EventKind.ACEI_COUGH: Concept.COUGH,
-    EventKind.CCB_OEDEMA: Concept.OEDEMA,
-    EventKind.STATIN_MUSCLE_SYMPTOMS: Concept.MUSCLE_PAIN,
-    EventKind.METFORMIN_GI_INTOLERANCE: Concept.DIARRHOEA,
-    EventKind.GENITAL_INFECTION: Concept.CANDIDIASIS,
-    EventKind.RETINOPATHY: Concept.DIABETIC_RETINOPATHY,
-    EventKind.FOOT_ULCER: Concept.DIABETIC_FOOT_ULCER,
-    # the share of these not admitted
-    EventKind.HYPOTENSION_SYNCOPE: Concept.SYNCOPE,
-    EventKind.INJURIOUS_FALL: Concept.FALL,
-    EventKind.SEVERE_HYPOGLYCAEMIA: Concept.HYPOGLYCAEMIA,
+    kind: EVENT_CONCEPT[kind]
+    for kind in (
+        EventKind.GOUT,
+        EventKind.ACEI_COUGH,
+        EventKind.CCB_OEDEMA,
+        EventKind.STATIN_MUSCLE_SYMPTOMS,
+        EventKind.METFORMIN_GI_INTOLERANCE,
+        EventKind.GENITAL_INFECTION,
+        EventKind.RETINOPATHY,
+        EventKind.FOOT_ULCER,
+        # the share of these not admitted
+        EventKind.HYPOTENSION_SYNCOPE,
+        EventKind.INJURIOUS_FALL,
+        EventKind.SEVERE_HYPOGLYCAEMIA,
+    )
 }
 #: GP-seen harms of a drug: a drug the patient stopped in the same step was stopped for the event.
 INTOLERANCE_EVENTS = (
@@ -123,10 +128,7 @@ def admit(ctx: CareContext, kind: np.ndarray, fatal: np.ndarray, day: np.ndarray
         rows = np.flatnonzero(hospital & (kind == event))
         if rows.size == 0:
             continue
-        los = ctx.lognormal_days(rows, CareChannel.LENGTH_OF_STAY, los_name, "length_of_stay_sigma_log", counter)
-        seq = ctx.ledger.append(rows, LedgerKind.ADMISSION, Concept.EMERGENCY_ADMISSION, day[rows], value=los)
-        care.admission[rows], care.admission_dx[rows] = seq, icd
-        care.discharge_day[rows] = day[rows] + los
+        seq = open_stay(ctx, rows, icd, los_name, day[rows], counter)
         if event in _LAB_EVENTS:
             _admission_bloods(ctx, rows, event, day[rows], seq, counter)
 

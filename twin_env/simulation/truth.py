@@ -8,37 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin_env.care.event_concepts import EVENT_CONCEPT
 from twin_env.record.ledger import Ledger, LedgerKind
 from twin_env.twin.events import EventKind, StepEvents
 from twin_env.twin.mortality import CAUSES, cause_of_death
 from twin_env.vocab.concepts import Concept
 
 _ONSET = {EventKind.TYPE2_DIABETES: Concept.TYPE2_DIABETES, EventKind.ATRIAL_FIBRILLATION: Concept.ATRIAL_FIBRILLATION}
-#: Event kind -> concept of the true event (ledger ACUTE_EVENT), for every event that is not an onset or a death.
-EVENT_CONCEPT: dict[EventKind, Concept] = {
-    EventKind.MYOCARDIAL_INFARCTION: Concept.ACUTE_MI,
-    EventKind.STROKE: Concept.STROKE,
-    EventKind.HEART_FAILURE: Concept.HEART_FAILURE,
-    EventKind.ANGINA: Concept.ANGINA,
-    EventKind.TIA: Concept.TIA,
-    EventKind.HYPOTENSION_SYNCOPE: Concept.SYNCOPE,
-    EventKind.INJURIOUS_FALL: Concept.FALL,
-    EventKind.HIP_FRACTURE: Concept.HIP_FRACTURE,
-    EventKind.ACUTE_KIDNEY_INJURY: Concept.ACUTE_KIDNEY_INJURY,
-    EventKind.HYPERKALAEMIA: Concept.HYPERKALAEMIA,
-    EventKind.HYPONATRAEMIA: Concept.HYPONATRAEMIA,
-    EventKind.GOUT: Concept.GOUT,
-    EventKind.ACEI_COUGH: Concept.COUGH,
-    EventKind.CCB_OEDEMA: Concept.OEDEMA,
-    EventKind.STATIN_MUSCLE_SYMPTOMS: Concept.MUSCLE_PAIN,
-    EventKind.METFORMIN_GI_INTOLERANCE: Concept.DIARRHOEA,
-    EventKind.GENITAL_INFECTION: Concept.CANDIDIASIS,
-    EventKind.DIABETIC_KETOACIDOSIS: Concept.DIABETIC_KETOACIDOSIS,
-    EventKind.SEVERE_HYPOGLYCAEMIA: Concept.HYPOGLYCAEMIA,
-    EventKind.RETINOPATHY: Concept.DIABETIC_RETINOPATHY,
-    EventKind.FOOT_ULCER: Concept.DIABETIC_FOOT_ULCER,
-    EventKind.AMPUTATION: Concept.AMPUTATION,
-}
 _CONCEPT_OF_KIND = np.zeros(len(EventKind), dtype=np.int16)
 _CONCEPT_OF_KIND[list(EVENT_CONCEPT)] = list(EVENT_CONCEPT.values())
 _CAUSE_OF_KIND = np.array([CAUSES.index(cause_of_death(kind)) for kind in EventKind], dtype=np.float64)
