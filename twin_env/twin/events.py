@@ -50,6 +50,12 @@ class EventKind(enum.IntEnum):
 QRISK3_OUTCOMES = (EventKind.MYOCARDIAL_INFARCTION, EventKind.ANGINA, EventKind.STROKE, EventKind.TIA)
 #: Acute events that bring a patient to hospital as an emergency.
 ACUTE_ADMISSIONS = (EventKind.MYOCARDIAL_INFARCTION, EventKind.STROKE, EventKind.HEART_FAILURE)
+#: Adverse effects of treatment (BP drugs, statins, diabetes drugs): HYPOTENSION_SYNCOPE to SEVERE_HYPOGLYCAEMIA.
+TREATMENT_HARMS: tuple[EventKind, ...] = tuple(
+    EventKind(k) for k in range(EventKind.HYPOTENSION_SYNCOPE, EventKind.SEVERE_HYPOGLYCAEMIA + 1)
+)
+#: Microvascular complications of diabetes.
+DIABETES_COMPLICATIONS: tuple[EventKind, ...] = (EventKind.RETINOPATHY, EventKind.FOOT_ULCER, EventKind.AMPUTATION)
 #: Events that are a death in themselves (an acute event kills through its case fatality instead).
 DEATH_KINDS = (
     EventKind.DEATH_NON_CVD,

@@ -11,7 +11,7 @@ the field (:data:`CHRONIC_STATE_DECREMENTS`; a test checks the fields exist once
 
 Events: MI, stroke and heart failure cost as in the UKPDS-derived model (fatal or not); every
 event kind with a row in ``event_values.csv`` has a one-off QALY loss (for survivors of the step)
-and a cost. Treatment harms (:data:`TREATMENT_HARM_KINDS`) are costed apart from disease events.
+and a cost. Treatment harms (:data:`twin_env.twin.events.TREATMENT_HARMS`) are costed apart from disease events.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from twin_env.twin.events import EventKind, StepEvents
+from twin_env.twin.events import DIABETES_COMPLICATIONS, TREATMENT_HARMS, EventKind, StepEvents
 from twin_env.twin.parameters import TwinParameters, read_data_csv
 from twin_env.twin.state import FIELDS, PatientState
 from twin_env.twin.treatment_burden import total_daily_dose_times
@@ -30,30 +30,8 @@ EVENT_VALUES_FILE = "event_values.csv"
 CHRONIC_STATE_DECREMENTS: MappingProxyType[str, str] = MappingProxyType(
     {"amputation": "utility_decrement_amputation", "retinopathy": "utility_decrement_retinopathy"}
 )
-#: Adverse effects of treatment: their costs are the reward's ``cost_harms_gbp``.
-TREATMENT_HARM_KINDS: tuple[EventKind, ...] = (
-    EventKind.HYPOTENSION_SYNCOPE,
-    EventKind.INJURIOUS_FALL,
-    EventKind.HIP_FRACTURE,
-    EventKind.ACUTE_KIDNEY_INJURY,
-    EventKind.HYPERKALAEMIA,
-    EventKind.HYPONATRAEMIA,
-    EventKind.GOUT,
-    EventKind.ACEI_COUGH,
-    EventKind.CCB_OEDEMA,
-    EventKind.STATIN_MUSCLE_SYMPTOMS,
-    EventKind.METFORMIN_GI_INTOLERANCE,
-    EventKind.GENITAL_INFECTION,
-    EventKind.DIABETIC_KETOACIDOSIS,
-    EventKind.SEVERE_HYPOGLYCAEMIA,
-)
 #: Kinds valued only through ``event_values.csv`` (issue 15's harms and complications): each needs a row.
-VALUED_BY_FILE_KINDS: tuple[EventKind, ...] = (
-    *TREATMENT_HARM_KINDS,
-    EventKind.RETINOPATHY,
-    EventKind.FOOT_ULCER,
-    EventKind.AMPUTATION,
-)
+VALUED_BY_FILE_KINDS: tuple[EventKind, ...] = (*TREATMENT_HARMS, *DIABETES_COMPLICATIONS)
 
 
 def _read_event_values() -> tuple[np.ndarray, np.ndarray, frozenset[EventKind]]:
@@ -81,7 +59,7 @@ def _read_event_values() -> tuple[np.ndarray, np.ndarray, frozenset[EventKind]]:
 
 #: (len(EventKind),) one-off QALY loss and cost (GBP) per event kind, and the kinds with a row in the file.
 EVENT_QALY_LOSS, EVENT_COST_GBP, KINDS_WITH_VALUES = _read_event_values()
-_IS_HARM = np.isin(np.arange(len(EventKind)), TREATMENT_HARM_KINDS)
+_IS_HARM = np.isin(np.arange(len(EventKind)), TREATMENT_HARMS)
 
 
 def population_norm_utility(state: PatientState, params: TwinParameters) -> np.ndarray:
