@@ -32,7 +32,23 @@ class CareChannel(enum.IntEnum):
     ADMISSION_POTASSIUM = 342
     ADMISSION_SODIUM = 343
     ADMISSION_ANALYTE = 344  # analytic noise of admission results, offset by the analyte's index
+    PROGRAMME_START = 360  # wait from a referral to a community programme's first session
+    PROGRAMME_UPTAKE = 361  # who takes up a community programme (and how far in the NHS DPP)
+    HEALTH_CHECK_PHASE = 362  # a patient's place in the 5-year invitation cycle (counter 0)
+    HEALTH_CHECK_UPTAKE = 363
+    HEALTH_CHECK_DAY = 364
+    HEALTH_CHECK_SBP_VISIT = 365
+    HEALTH_CHECK_DBP_VISIT = 366
+    HEALTH_CHECK_SBP_NOISE = 367
+    HEALTH_CHECK_DBP_NOISE = 368
+    HEALTH_CHECK_BMI_NOISE = 369
+    HEALTH_CHECK_FOLLOW_UP = 370  # whether a raised check BP is followed up
+    HEALTH_CHECK_FOLLOW_UP_DAY = 371
+    HEALTH_CHECK_DPP = 372  # whether non-diabetic hyperglycaemia at a check is referred to the NHS DPP
+    ECHO_FINDING = 373  # what a cardiology echocardiogram shows
+    ECG_FINDING = 374  # what a cardiology clinic ECG shows
     HOSPITAL_ANALYTE = 380  # pre-discharge bloods, offset by the analyte's index
+    HEALTH_CHECK_ANALYTE = 388  # Health Check bloods, offset by the analyte's index
 
 
 __all__ = ["CareChannel"]

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.care import outpatients
-from twin_env.care.channels import CareChannel
+from twin_env.care import referrals
 from twin_env.care.context import CareContext
 from twin_env.care.repeats import issue
 from twin_env.record.ledger import LedgerKind
@@ -47,16 +46,9 @@ def order_test(ctx: CareContext, rows: np.ndarray, test: str) -> None:
 
 
 def refer(ctx: CareContext, rows: np.ndarray, service: str) -> None:
-    """Refer ``rows`` to ``service`` today; an outpatient attendance follows after a wait (days)."""
-    concept, attends = get_service(service).referral, get_service(service).outpatient
-    rows = ctx.living(rows)
-    days = ctx.care.days
-    seq = ctx.ledger.append(rows, LedgerKind.REFERRAL, concept, days[rows])
-    if attends:
-        wait = ctx.lognormal_days(
-            rows, CareChannel.OUTPATIENT_WAIT, "outpatient_wait_median_days", "outpatient_wait_sigma_log"
-        )
-        outpatients.book(ctx, rows, service, days[rows] + wait, seq)
+    """Refer ``rows`` to ``service`` today; its clinic or programme follows after a wait (care.referrals)."""
+    get_service(service)
+    referrals.refer(ctx, ctx.living(rows), service)
 
 
 def book_review(ctx: CareContext, rows: np.ndarray) -> None:

@@ -1,9 +1,15 @@
-"""Outpatient clinics: attendances booked by referrals and by hospitals, attended when due."""
+"""Outpatient clinics and community programmes booked by referrals and by hospitals, attended when due.
+
+A hospital clinic's attendance is logged (the PAS records it and a clinic letter follows) and the
+specialist acts (:mod:`twin_env.care.specialist_clinics`); a community programme's first session
+changes the patient (:mod:`twin_env.care.programmes`) and is not a hospital attendance.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from twin_env.care import programmes, specialist_clinics
 from twin_env.care.context import CareContext
 from twin_env.record.ledger import LedgerKind
 from twin_env.vocab.dates import NEVER
@@ -11,21 +17,21 @@ from twin_env.vocab.services import SERVICES
 
 
 def book(ctx: CareContext, rows: np.ndarray, service: str, day: np.ndarray, link: np.ndarray) -> None:
-    """Book ``rows`` (k,) into ``service``'s clinic on ``day`` (k,), linked to the booking event's seq (k,)."""
+    """Book ``rows`` (k,) into ``service``'s clinic or programme on ``day`` (k,), linked to the booking's seq (k,)."""
     ctx.care.clinic_day[service][rows] = day
     ctx.care.clinic_link[service][rows] = link
 
 
 def attend(ctx: CareContext, day1: np.ndarray) -> None:
-    """Living patients attend every clinic booked by ``day1`` (N,); the booking is then used up."""
+    """Living patients attend every clinic and programme booked by ``day1`` (N,); the booking is then used up."""
     care = ctx.care
-    for service, concept in ((s.name, s.referral) for s in SERVICES.values()):
-        rows = np.flatnonzero((care.clinic_day[service] <= day1) & ctx.state.alive)
-        ctx.ledger.append(
-            rows,
-            LedgerKind.OUTPATIENT_ATTENDANCE,
-            concept,
-            care.clinic_day[service][rows],
-            link=care.clinic_link[service][rows],
-        )
-        care.clinic_day[service][rows] = NEVER
+    for service in SERVICES.values():
+        rows = np.flatnonzero((care.clinic_day[service.name] <= day1) & ctx.state.alive)
+        day = care.clinic_day[service.name][rows].astype(np.int64)
+        link = care.clinic_link[service.name][rows]
+        care.clinic_day[service.name][rows] = NEVER
+        if service.outpatient:
+            seq = ctx.ledger.append(rows, LedgerKind.OUTPATIENT_ATTENDANCE, service.referral, day, link=link)
+            specialist_clinics.assess(ctx, service.name, rows, day, seq)
+        elif rows.size:
+            programmes.start(ctx, service.name, rows, day, link)

@@ -1,4 +1,5 @@
-"""Care-layer parameters from ``twin_env/data/care_parameters.csv`` (value, unit, status, source)."""
+"""Care-layer parameters from ``twin_env/data/care_parameters.csv`` and ``programme_parameters.csv`` (value, unit,
+status, source): the second holds the NHS Health Check, the community programmes, referral waits and specialists."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ class CareParameters:
     @classmethod
     @functools.cache
     def default(cls) -> CareParameters:
-        return cls(MappingProxyType(read_scalars("care_parameters.csv")))
+        scalars = {**read_scalars("care_parameters.csv"), **read_scalars("programme_parameters.csv")}
+        return cls(MappingProxyType(scalars))
 
     def __reduce__(self) -> tuple:
         """Pickle as plain scalars (a mapping proxy cannot be pickled)."""
@@ -36,7 +38,9 @@ class CareParameters:
         """A copy with some parameters changed; unknown names or negative values raise ``ValueError``."""
         unknown = sorted(set(overrides) - set(self.scalars))
         if unknown:
-            raise ValueError(f"unknown care parameter(s) {unknown}; see twin_env/data/care_parameters.csv")
+            raise ValueError(
+                f"unknown care parameter(s) {unknown}; see twin_env/data/care_parameters.csv, programme_parameters.csv"
+            )
         for name, value in overrides.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"care parameter {name!r} must be a finite number >= 0, got {value!r}")

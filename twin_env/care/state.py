@@ -44,6 +44,11 @@ class CareState:
             ledger seq of the event that booked it (-1 none).
         booked: a practice-initiated review is booked for the next step.
         ordered: test panel -> a sample is to be taken in the next step.
+        health_check_due: date of the next NHS Health Check invitation (int32 days; -1 not yet scheduled).
+        health_check_follow_up, health_check_link: date of the follow-up BP appointment a Health Check
+            booked (NEVER none) and the ledger seq of that check (-1 none); health_check_bp_recheck: that
+            review brings the patient back for a follow-up BP reading; health_check_hba1c: the check's
+            HbA1c result as the lab reported it (mmol/mol; NaN none), read at that review.
     """
 
     def __init__(self, n: int, diagnoses: BaselineDiagnoses, start_day: int) -> None:
@@ -61,6 +66,11 @@ class CareState:
         self.clinic_link = {s: np.full(n, -1, dtype=np.int32) for s in SERVICES}
         self.booked = np.zeros(n, dtype=bool)
         self.ordered = {t: np.zeros(n, dtype=bool) for t in Test}
+        self.health_check_due = np.full(n, -1, dtype=np.int32)
+        self.health_check_follow_up = np.full(n, NEVER, dtype=np.int32)
+        self.health_check_link = np.full(n, -1, dtype=np.int32)
+        self.health_check_bp_recheck = np.zeros(n, dtype=bool)
+        self.health_check_hba1c = np.full(n, np.nan)
 
     def clear_rows(self, rows: np.ndarray, diagnoses: BaselineDiagnoses, start_day: int) -> None:
         """Rows (k,) hold new patients from ``start_day``: their diagnoses, nothing prescribed or pending."""
@@ -78,6 +88,8 @@ class CareState:
         self.admission_dx[rows], self.booked[rows] = 0, False
         for array in self.ordered.values():
             array[rows] = False
+        self.health_check_due[rows], self.health_check_follow_up[rows], self.health_check_link[rows] = -1, NEVER, -1
+        self.health_check_bp_recheck[rows], self.health_check_hba1c[rows] = False, np.nan
 
     def close_dead(self, alive: np.ndarray) -> None:
         """Cancel what is pending for rows no longer ``alive`` (N,) bool: admissions, clinics, repeats."""
@@ -86,6 +98,7 @@ class CareState:
         self.admission[dead] = -1
         for service in SERVICES:
             self.clinic_day[service][dead] = NEVER
+        self.health_check_follow_up[dead] = NEVER
         for field in TREATMENT_FIELDS:
             self.next_issue[field][dead] = NEVER
 

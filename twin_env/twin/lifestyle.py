@@ -1,4 +1,4 @@
-"""The twin's lifestyle API: what a stop-smoking attempt or a weight programme does to the latent patient.
+"""The twin's lifestyle API: what a stop-smoking attempt, a weight or a diabetes prevention programme does.
 
 Care calls these (as it calls :mod:`twin_env.twin.treatment` for drugs) instead of writing risk-factor
 columns. Each recomputes the patients' untreated and current levels at once, so the next hazards see
@@ -92,6 +92,39 @@ def change_weight(state: PatientState, rows: np.ndarray, kg: float | np.ndarray,
     state.qrisk3_h10[rows] = np.nan
     state.qdiabetes_h10[rows] = np.nan
     _update_levels(state, params)
+
+
+def lower_hba1c(state: PatientState, rows: np.ndarray, mmol_mol: float | np.ndarray, params: TwinParameters) -> None:
+    """The living patients ``rows`` (k,) lower their untreated HbA1c by ``mmol_mol`` (scalar or (k,), >= 0) now.
+
+    A lifestyle programme's glycaemic change (NHS DPP); the level then progresses as before
+    (:func:`twin_env.twin.glycaemia.progress`), so the fall is carried forward, not regained.
+    """
+    rows = _checked_rows(state, rows)
+    fall = np.broadcast_to(np.asarray(mmol_mol, dtype=np.float64), rows.shape)
+    if not np.all(np.isfinite(fall)) or np.any(fall < 0):
+        raise ValueError("mmol_mol must be finite numbers >= 0 (a fall of HbA1c)")
+    alive = state.alive[rows]
+    rows, fall = rows[alive], fall[alive]
+    if rows.size:
+        state.hba1c_untreated_mmol_mol[rows] -= fall
+        _update_levels(state, params)
+
+
+def lower_diabetes_hazard(state: PatientState, rows: np.ndarray, hazard_ratio: float) -> None:
+    """The type 2 diabetes hazard of the living ``rows`` (k,) is at most ``hazard_ratio`` (in (0, 1]) times the usual.
+
+    Held as ``diabetes_programme_hazard_ratio`` (1 by default; a second programme does not compound the
+    first) and read by the simulator's diabetes hazard: a prevention programme's effect beyond the
+    weight it takes off (which reaches the QDiabetes hazard through BMI). Kept for life, as the
+    Finnish DPS's effect lasted (Lindstrom 2006).
+    """
+    rows = _checked_rows(state, rows)
+    if not (np.isfinite(hazard_ratio) and 0 < hazard_ratio <= 1):
+        raise ValueError(f"hazard_ratio must be a number in (0, 1], got {hazard_ratio!r}")
+    rows = rows[state.alive[rows]]
+    held = state.diabetes_programme_hazard_ratio
+    held[rows] = np.minimum(held[rows], np.float32(hazard_ratio))
 
 
 def _update_levels(state: PatientState, params: TwinParameters) -> None:

@@ -154,7 +154,7 @@ class TwinSimulator:
         af = p.af_incidence_per_year(age) * af_hazard_ratio(state, p)
         hazards[EventKind.ATRIAL_FIBRILLATION] = np.where(state.atrial_fibrillation, 0.0, af)
         at_risk_t2d = ~(state.type2_diabetes | state.type1_diabetes) & (age >= p["adult_age_years"])
-        t2d = qdiabetes_h10 / 10.0
+        t2d = qdiabetes_h10 / 10.0 * state.diabetes_programme_hazard_ratio
         diabetes_drug_risk.scale_hazard(state, p, t2d)
         hazards[EventKind.TYPE2_DIABETES] = np.where(at_risk_t2d, t2d, 0.0)
         harms.add_hazards(state, p, hazards, dt_years)

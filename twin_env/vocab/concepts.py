@@ -134,6 +134,8 @@ class Concept(enum.IntEnum):
     ICD10_HYPOGLYCAEMIA = 167  # drug-induced hypoglycaemia without coma
     ICD10_DIABETES_PERIPHERAL = 168  # type 2 diabetes with peripheral circulatory complications (amputation)
     PERIPHERAL_ARTERIAL_DISEASE = 169  # the GP's problem after an amputation for diabetic peripheral disease
+    # programmes (SNOMED CT)
+    NHS_HEALTH_CHECK = 170  # the encounter of an NHS Health Check
 
 
 _OBSERVATIONS = {
@@ -195,6 +197,7 @@ _BY_CONCEPT_NAME = {
     Concept.HYPERTENSION_REVIEW: ("admin", "hypertension annual review"),
     Concept.DIABETES_REVIEW: ("admin", "diabetes annual review"),
     Concept.MEDICATION_REVIEW: ("admin", "medication review done"),
+    Concept.NHS_HEALTH_CHECK: ("admin", "NHS Health Check completed"),
     Concept.DISCHARGE_SUMMARY: ("document", "discharge summary (document type)"),
     Concept.CLINIC_LETTER: ("document", "clinical/outpatient letter (document type)"),
     Concept.NEVER_SMOKED: ("smoking", "never smoked"),

@@ -1,0 +1,117 @@
+"""What a specialist clinic does at the first attendance: tests, diagnoses from them, treatment advised.
+
+- Cardiology: a 12-lead ECG and an echocardiogram. What they show (value 1 abnormal, 0 normal) is a
+  reading with a sensitivity (``ecg_af_sensitivity``, ``echo_heart_failure_sensitivity``); AF and heart
+  failure are coded from what they show, never from the twin's flags directly. The clinic advises
+  NICE NG106 treatment in heart failure (beta-blocker, ACE inhibitor unless on an ARB and K+ allows,
+  SGLT2 inhibitor), rate control in AF (beta-blocker; anticoagulants are not in the drug catalogue) and
+  high-intensity statin in CHD (NG238).
+- Nephrology (NICE NG203): on the GP record's latest ACR, eGFR and K+, an ACE inhibitor where NG203
+  offers one (diabetes and ACR >= 3, hypertension and ACR >= 30, any ACR >= 70) and K+ allows, and an
+  SGLT2 inhibitor (TA775: eGFR 20-75 with type 2 diabetes or ACR >= 22.6).
+
+The GP acts on the clinic letter: the advised drugs are issued as GP prescriptions dated the clinic day,
+so the twin takes them and the record shows them; a start that would break a hard prescribing limit on
+the record (:func:`twin_env.care.prescribing_limits.breaks_limit`) is not made.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin_env.care.channels import CareChannel
+from twin_env.care.context import CareContext
+from twin_env.care.prescribing_limits import breaks_limit, recorded_renal
+from twin_env.care.repeats import issue
+from twin_env.record.ledger import LedgerKind
+from twin_env.twin import random_streams as rs
+from twin_env.twin import treatment
+from twin_env.vocab.concepts import Concept
+from twin_env.vocab.drugs import get_drug
+
+#: Outpatient services whose first attendance changes care.
+SPECIALIST_CLINICS: tuple[str, ...] = ("cardiology", "nephrology")
+
+
+def start_advised(
+    ctx: CareContext, rows: np.ndarray, drug: str, dose: float, day: np.ndarray, link: np.ndarray
+) -> None:
+    """Issue ``drug`` at ``dose`` to ``rows`` (k,) on ``day`` (k,) as the clinic letter ``link`` (k,) advised."""
+    if rows.size == 0:
+        return
+    d = get_drug(drug)
+    issue(ctx, rows, d.field, d.products[dose], dose, LedgerKind.PRESCRIPTION, day, link)
+    treatment.start_drug(ctx.state, rows, d, dose, ctx.twin_params)
+
+
+def _not_on(ctx: CareContext, rows: np.ndarray, *fields: str) -> np.ndarray:
+    """(k,) bool: none of ``fields``' drugs is prescribed to ``rows`` (k,)."""
+    return np.logical_and.reduce([ctx.care.rx_concept[f][rows] == 0 for f in fields])
+
+
+def _acei_allowed(ctx: CareContext, rows: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """(k,) bool: an ACE inhibitor start breaks no limit on the record and no RAAS blocker is prescribed."""
+    egfr, potassium = recorded_renal(ctx, rows, day)
+    return _not_on(ctx, rows, "dose_acei", "dose_arb") & ~breaks_limit("dose_acei", egfr, potassium, new=True)
+
+
+def cardiology(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray) -> None:
+    """First cardiology attendance of ``rows`` (k,) on ``day`` (k,), attendance seqs ``link`` (k,)."""
+    s, p, d = ctx.state, ctx.params, ctx.care.diagnosed
+    keys, on = s.patient_key[rows], np.asarray(day, dtype=np.int64)
+    ecg_af = s.atrial_fibrillation[rows] & (rs.uniform(keys, on, CareChannel.ECG_FINDING) < p["ecg_af_sensitivity"])
+    echo_hf = s.heart_failure[rows] & (
+        rs.uniform(keys, on, CareChannel.ECHO_FINDING) < p["echo_heart_failure_sensitivity"]
+    )
+    ctx.ledger.append(rows, LedgerKind.IMAGING, Concept.ECG, day, value=ecg_af.astype(np.float64), link=link)
+    ctx.ledger.append(
+        rows, LedgerKind.IMAGING, Concept.ECHOCARDIOGRAM, day, value=echo_hf.astype(np.float64), link=link
+    )
+    for finding, condition, concept in (
+        (ecg_af, "atrial_fibrillation", Concept.ATRIAL_FIBRILLATION),
+        (echo_hf, "heart_failure", Concept.HEART_FAILURE),
+    ):
+        new = finding & ~d[condition][rows]
+        ctx.ledger.append(rows[new], LedgerKind.DIAGNOSIS, concept, day[new], link=link[new])
+        d[condition][rows[new]] = True
+    hf, af, chd = d["heart_failure"][rows], d["atrial_fibrillation"][rows], d["chd"][rows]
+    beta = (hf | af) & _not_on(ctx, rows, "dose_beta_blocker")
+    start_advised(ctx, rows[beta], "bisoprolol", 1.0, day[beta], link[beta])
+    acei = hf & _acei_allowed(ctx, rows, day)
+    start_advised(ctx, rows[acei], "ramipril", 1.0, day[acei], link[acei])
+    sglt2 = hf & _not_on(ctx, rows, "sglt2")
+    start_advised(ctx, rows[sglt2], "dapagliflozin", 10.0, day[sglt2], link[sglt2])
+    statin = chd & (ctx.care.rx_dose["statin_ldl_reduction"][rows] < 80.0)
+    start_advised(ctx, rows[statin], "atorvastatin", 80.0, day[statin], link[statin])
+
+
+def nephrology(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray) -> None:
+    """First nephrology attendance of ``rows`` (k,) on ``day`` (k,), attendance seqs ``link`` (k,): NG203 review."""
+    p, d = ctx.params, ctx.care.diagnosed
+    egfr, _ = recorded_renal(ctx, rows, day)
+    acr = np.full(rows.size, np.nan) if ctx.results is None else ctx.results.latest(rows, day, Concept.URINE_ACR)
+    t2d, htn = d["type2_diabetes"][rows], d["hypertension"][rows]
+    raas_indicated = (
+        (t2d & (acr >= p["ckd_raas_acr_diabetes_mg_mmol"]))
+        | (htn & (acr >= p["ckd_raas_acr_hypertension_mg_mmol"]))
+        | (acr >= p["ckd_raas_acr_any_mg_mmol"])
+    )
+    acei = raas_indicated & _acei_allowed(ctx, rows, day)
+    start_advised(ctx, rows[acei], "ramipril", 1.0, day[acei], link[acei])
+    sglt2 = (
+        _not_on(ctx, rows, "sglt2")
+        & (egfr >= p["ckd_sglt2_min_egfr"])
+        & (egfr <= p["ckd_sglt2_max_egfr"])
+        & (t2d | (acr >= p["ckd_sglt2_acr_mg_mmol"]))
+    )
+    start_advised(ctx, rows[sglt2], "dapagliflozin", 10.0, day[sglt2], link[sglt2])
+
+
+def assess(ctx: CareContext, service: str, rows: np.ndarray, day: np.ndarray, link: np.ndarray) -> None:
+    """First attendance of ``rows`` (k,) at ``service``'s clinic; services without a modelled effect do nothing."""
+    if rows.size == 0:
+        return
+    if service == "cardiology":
+        cardiology(ctx, rows, day, link)
+    elif service == "nephrology":
+        nephrology(ctx, rows, day, link)
