@@ -47,6 +47,7 @@ class CareChannel(enum.IntEnum):
     HEALTH_CHECK_DPP = 372  # whether non-diabetic hyperglycaemia at a check is referred to the NHS DPP
     ECHO_FINDING = 373  # what a cardiology echocardiogram shows
     ECG_FINDING = 374  # what a cardiology clinic ECG shows
+    HEALTH_CHECK_HBA1C_DONE = 375  # whether an indicated HbA1c is taken at a check
     HOSPITAL_ANALYTE = 380  # pre-discharge bloods, offset by the analyte's index
     HEALTH_CHECK_ANALYTE = 388  # Health Check bloods, offset by the analyte's index
 

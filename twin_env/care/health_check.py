@@ -6,7 +6,7 @@ Each patient has a place in the five-year cycle (a pure function of the patient 
 are spread evenly. Uptake rises with age (60-74 vs 40-59) and slightly with deprivation (Robson 2016).
 
 The check (an encounter coded "NHS Health Check completed") records BP, BMI, smoking status and a
-lipid profile, and an HbA1c where BP >= 140/90 or BMI >= 30 (the 2013 rule); results diagnose as any
+lipid profile, and (in a share) an HbA1c where BP >= 140/90 or BMI >= 30 (the 2013 rule); results diagnose as any
 result does (:func:`twin_env.care.pathology.take_sample`). About three weeks later the GP reviews the
 results: a share of those with a raised BP come back for a follow-up BP reading
 (:func:`twin_env.care.measurements.measure_bp`, which diagnoses as any clinic reading does), and a
@@ -123,7 +123,9 @@ def check(ctx: CareContext, rows: np.ndarray, day: np.ndarray, counter: np.ndarr
     ctx.ledger.append(rows, LedgerKind.SMOKING_STATUS, status, day, link=seq)
     take_sample(ctx, rows, Test.LIPIDS, day, seq, counter, CareChannel.HEALTH_CHECK_ANALYTE)
     raised = (sbp >= p["health_check_hba1c_sbp_threshold_mmhg"]) | (dbp >= p["health_check_hba1c_dbp_threshold_mmhg"])
-    hba1c = raised | (bmi >= p["health_check_hba1c_bmi_threshold_kg_m2"])
+    hba1c = (raised | (bmi >= p["health_check_hba1c_bmi_threshold_kg_m2"])) & (
+        rs.uniform(k, c, CareChannel.HEALTH_CHECK_HBA1C_DONE) < p["health_check_hba1c_done_probability"]
+    )
     before = len(ctx.ledger)
     take_sample(ctx, rows[hba1c], Test.HBA1C, day[hba1c], seq[hba1c], counter, CareChannel.HEALTH_CHECK_ANALYTE)
     reported = ctx.ledger.since(before)

@@ -14,8 +14,8 @@ from twin_env.record.record import Record
 from twin_env.record.store import ItemType
 from twin_env.vocab.concepts import Concept
 
-#: Analytes care's checks read.
-ANALYTES: tuple[Concept, ...] = (Concept.EGFR, Concept.POTASSIUM)
+#: Analytes care reads: the prescribing checks (eGFR, K+) and the nephrology clinic (ACR).
+ANALYTES: tuple[Concept, ...] = (Concept.EGFR, Concept.POTASSIUM, Concept.URINE_ACR)
 #: Results kept per row and analyte (a result stays the latest shown only until a newer one is shown).
 KEPT = 4
 

@@ -114,7 +114,7 @@ _FIELDS: dict[str, type] = {
     # fields of twin/risk_factors.py
     "smoking_quit_age_years": np.float32,  # age at quitting of an ex-smoker; NaN for never and current smokers
     "bmi_programme_shift_kg_m2": np.float32,  # BMI change from a weight programme still held; decays to 0
-    "diabetes_programme_hazard_ratio": np.float32,  # type 2 diabetes hazard multiplier of a prevention programme (1 none)
+    "diabetes_programme_hazard_ratio": np.float32,  # T2D hazard multiplier of a prevention programme (1 none)
     # risk-equation hazards held between re-evaluations (NaN = evaluate at the next step)
     "qrisk3_h10": np.float64,
     "qdiabetes_h10": np.float64,
@@ -178,7 +178,7 @@ class PatientState:
 
     @classmethod
     def empty(cls, n: int) -> PatientState:
-        """N patients with every field zero (NaN for ages of first events and starts and hazard caches; 1 for hazard ratios)."""
+        """N patients, every field zero (NaN: ages of first events and starts, hazard caches; 1: hazard ratios)."""
         columns = {name: np.zeros(n, dtype=dtype) for name, dtype in _FIELDS.items()}
         for name in (
             "first_cvd_age_years",
