@@ -117,6 +117,8 @@ class ValidationCallback(BaseCallback):
             "referrals_per_py": float(np.mean(values["referrals_per_py"])),
         }
         self.rows.append(row)
+        for key in ("nmb_vs_do_nothing_gbp", "qalys_vs_do_nothing", "cost_vs_do_nothing_gbp"):
+            self.logger.record(f"validation/{key}", row[key])
         if self.best is None or row["nmb_vs_do_nothing_gbp"] > self.best["nmb_vs_do_nothing_gbp"]:
             self.best = row
             self.model.save(self.out / "model.zip")
