@@ -168,7 +168,7 @@ def train(
     say = (lambda text: print(text, file=log, flush=True)) if log is not None else (lambda text: None)
     say(
         f"training {algo} on {env_id}{'' if shield is None else f' behind the {shield} shield'}: {total:,} steps, "
-        f"{rows} patients at a time, seed {seed} -> {out}"
+        f"{rows} patients at a time, seed {seed}"
     )
     curve = LearningCurveCallback()
     # the clock starts first, so validation (the do-nothing baseline included) counts against it
