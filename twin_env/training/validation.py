@@ -97,6 +97,7 @@ class ValidationCallback(BaseCallback):
     def _on_training_end(self) -> None:
         if not self.rows or self.rows[-1]["timesteps"] != self.num_timesteps:
             self.validate()
+            self.logger.dump(self.num_timesteps)  # the algorithm dumps no more after training
         self.model.save(self.out / "model_last.zip")
 
     def validate(self) -> dict[str, float]:
