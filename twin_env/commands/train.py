@@ -51,7 +51,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--env", choices=TRAINING_ENV_IDS, default=TRAINING_ENV_IDS[0], help="training env id (default %(default)s)"
     )
     seeds = parser.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=int_arg(0, MAX_SEED), default=0, help="random seed (default 0)")
+    # default None, not 0: argparse tells a given --seed 0 from the default only when they differ
+    seeds.add_argument("--seed", type=int_arg(0, MAX_SEED), default=None, help="random seed (default 0)")
     seeds.add_argument(
         "--seeds",
         type=int_arg(0, MAX_SEED),
@@ -155,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         overrides = parse_overrides(args.hyperparams)
         load_hyperparameters(args.algo, overrides)  # every key and value checked before anything is written
-        seeds = [args.seed] if args.seeds is None else args.seeds
+        seeds = [args.seed or 0] if args.seeds is None else args.seeds
         with atomic_output_dir(args.out, overwrite=args.overwrite) as work:
             for seed in seeds:
                 run_dir = work if args.seeds is None else work / f"seed_{seed}"
