@@ -24,15 +24,27 @@ def test_train_save_load_evaluate(algo: str, tmp_path) -> None:
     assert name.startswith(algo)
 
 
-def test_training_env_defaults_to_3_monthly_shaped_rewards_with_the_agents_gamma() -> None:
-    from twin_env.training.train import HYPERPARAMETERS, training_env_config
+def test_training_env_is_the_registered_3_monthly_shaped_env_with_the_agents_gamma() -> None:
+    import gymnasium as gym
 
-    cfg = training_env_config("maskable_ppo")
-    assert (cfg.decision_interval_months, cfg.reward) == (3, "net_monetary_benefit_shaped")
-    assert cfg.shaping_gamma == HYPERPARAMETERS["maskable_ppo"]["gamma"] and cfg.population_seed == 0
-    assert training_env_config("ppo", {"decision_interval_months": 1, "reward": "qalys"}).reward == "qalys"
-    with pytest.raises(ValueError, match="shaping_gamma 0.5 differs from dqn's gamma 0.99"):
-        training_env_config("dqn", {"shaping_gamma": 0.5})
+    from twin_env.training.train import DEFAULT_ENV_ID, training_env_config
+
+    cfg = training_env_config()
+    assert (
+        DEFAULT_ENV_ID == "twin_env/PrimaryCare-QuarterlyShaped-v0" and cfg == gym.make(DEFAULT_ENV_ID).unwrapped.config
+    )
+    assert (cfg.decision_interval_months, cfg.reward, cfg.shaping_gamma, cfg.population_seed) == (
+        3,
+        "net_monetary_benefit_shaped",
+        0.99,
+        0,
+    )
+    assert training_env_config(env_config={"decision_interval_months": 1, "reward": "qalys"}).reward == "qalys"
+    assert training_env_config(gamma=0.995).shaping_gamma == 0.995
+    with pytest.raises(ValueError, match="shaping_gamma 0.5 differs from the algorithm's gamma 0.99"):
+        training_env_config(env_config={"shaping_gamma": 0.5})
+    with pytest.raises(ValueError, match=r"env 'twin_env/PrimaryCare-v0'; allowed: \['twin_env/PrimaryCare-Quarterly"):
+        training_env_config("twin_env/PrimaryCare-v0")
 
 
 @pytest.mark.slow
@@ -72,6 +84,9 @@ def test_validation_keeps_the_best_checkpoint_and_writes_the_curve(tmp_path) -> 
 def test_validation_rejects_bad_settings(tmp_path) -> None:
     with pytest.raises(ValueError, match="validation_patients must be 0"):
         train("maskable_ppo", 100, 0, tmp_path, validation_patients=1)
+    with pytest.raises(ValueError, match="unknown hyperparameter 'gama'"):
+        train("maskable_ppo", 100, 0, tmp_path / "run", hyperparams={"gama": 0.9})
+    assert not (tmp_path / "run").exists()
     from twin_env.training.validation import ValidationCallback
 
     with pytest.raises(ValueError, match="every_timesteps >= 1"):

@@ -1,6 +1,9 @@
-"""``twin-env train``: train a stable-baselines3 agent (PPO, MaskablePPO, DQN) on the native vector env.
+"""``twin-env train``: train a stable-baselines3 agent (PPO, MaskablePPO, DQN) on a registered training env.
 
-Writes ``model.zip``, ``vecnormalize.pkl``, ``config.json`` and ``learning_curve.csv`` to ``--out``
+Hyperparameters from ``twin_env/training/hyperparams/<algo>.yml`` under ``--hyperparams key=value ...``; the
+run is ``--total-timesteps`` env steps long (default: the file's ``n_timesteps``); ``--max-minutes`` is a
+safety stop, recorded in ``config.json``. ``--seeds 0 1 2`` trains one run per seed into ``--out/seed_<S>/``.
+Writes ``model.zip``, ``vecnormalize.pkl``, ``config.json``, ``learning_curve.csv``/``.png`` and TensorBoard logs
 (see :mod:`twin_env.training.train`). Training patients come from population seed 0; evaluation
 (``twin-env evaluate``) uses a different population.
 """
@@ -10,14 +13,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 from twin_env.commands import CommandError, atomic_output_dir, check_output_dir
 from twin_env.commands.checks import MAX_SEED, env_config_arg, int_arg, new_file_path_arg, real_arg
+from twin_env.envs.registration import TRAINING_ENV_IDS
 
 __all__ = ["add_parser", "run"]
 
-MAX_TIMESTEPS, MAX_N_ENVS, MAX_VALIDATION_PATIENTS = 10**11, 4096, 1_000_000
+MAX_TIMESTEPS, MAX_N_ENVS, MAX_VALIDATION_PATIENTS, MAX_SEEDS = 10**11, 4096, 1_000_000, 100
 MAX_MINUTES = 60.0 * 24 * 365  # a year of wall clock
 
 
@@ -27,34 +33,60 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--algo", choices=("ppo", "maskable_ppo", "dqn"), required=True, help="algorithm")
     parser.add_argument(
+        "--total-timesteps",
         "--timesteps",
+        dest="total_timesteps",
         type=int_arg(1, MAX_TIMESTEPS),
-        required=True,
-        help="env steps to train for, summed over parallel patients",
+        default=None,
+        help="env steps to train for, summed over parallel patients (default: n_timesteps of the algorithm's file)",
     )
-    parser.add_argument("--seed", type=int_arg(0, MAX_SEED), default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--hyperparams",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override the algorithm's hyperparameters file, e.g. learning_rate=1e-4 n_steps=128",
+    )
+    parser.add_argument(
+        "--env", choices=TRAINING_ENV_IDS, default=TRAINING_ENV_IDS[0], help="training env id (default %(default)s)"
+    )
+    seeds = parser.add_mutually_exclusive_group()
+    # default None, not 0: argparse tells a given --seed 0 from the default only when they differ
+    seeds.add_argument("--seed", type=int_arg(0, MAX_SEED), default=None, help="random seed (default 0)")
+    seeds.add_argument(
+        "--seeds",
+        type=int_arg(0, MAX_SEED),
+        nargs="+",
+        default=None,
+        metavar="S",
+        help="one run per seed, in --out/seed_<S>/",
+    )
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument(
-        "--n-envs", type=int_arg(1, MAX_N_ENVS), default=16, help="patients stepped together (default 16)"
+        "--n-envs",
+        type=int_arg(1, MAX_N_ENVS),
+        default=None,
+        help="patients stepped together (default: n_envs of the algorithm's file)",
     )
     parser.add_argument(
         "--env-config",
         type=env_config_arg,
         default=None,
-        help="EnvConfig overrides as JSON, e.g. '{\"horizon_years\": 5}'",
+        help="EnvConfig overrides of the training env as JSON, e.g. '{\"horizon_years\": 5}'",
     )
     parser.add_argument(
         "--tensorboard",
         type=new_file_path_arg,
         default=None,
         metavar="DIR",
-        help="TensorBoard log directory (needs tensorboard)",
+        help="TensorBoard log directory (default: --out/tensorboard when tensorboard is installed)",
     )
+    parser.add_argument("--no-tensorboard", action="store_true", help="write no TensorBoard logs")
     parser.add_argument(
         "--max-minutes",
         type=real_arg(0, MAX_MINUTES, lo_open=True),
         default=None,
-        help="stop after this much wall-clock time",
+        help="safety stop: end a run after this much wall-clock time (recorded in config.json)",
     )
     parser.add_argument(
         "--torch-threads",
@@ -74,6 +106,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=250_000,
         help="env steps between validations (default 250000)",
     )
+    parser.add_argument(
+        "--log-every",
+        type=int_arg(1, MAX_TIMESTEPS),
+        default=50_000,
+        help="env steps between progress lines on stderr (default 50000)",
+    )
+    parser.add_argument(
+        "--progress-bar",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="SB3's progress bar (tqdm and rich; default: on when stderr is a terminal)",
+    )
+    parser.add_argument("--no-plots", action="store_true", help="no learning_curve.png (needs no matplotlib)")
     parser.add_argument("--no-normalize-reward", action="store_true", help="train on raw rewards (no VecNormalize)")
     parser.add_argument(
         "--shield", choices=("replace", "block"), default=None, help="train behind the safety shield in this mode"
@@ -94,43 +139,66 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             f"--cost-penalty {args.cost_penalty:g} needs --shield (the costs come from it); allowed: 0 without it"
         )
+    if args.seeds is not None and len(set(args.seeds)) != len(args.seeds):
+        raise CommandError(f"--seeds {args.seeds} repeats a seed; allowed: distinct seeds")
+    if args.seeds is not None and len(args.seeds) > MAX_SEEDS:
+        raise CommandError(f"--seeds gives {len(args.seeds)} seeds; allowed: at most {MAX_SEEDS}")
+    if args.no_tensorboard and args.tensorboard is not None:
+        raise CommandError("--tensorboard DIR and --no-tensorboard contradict each other; allowed: one of them")
     check_output_dir(args.out, overwrite=args.overwrite)
     try:
+        from twin_env.training.hyperparameters import load_hyperparameters, parse_overrides  # noqa: PLC0415
         from twin_env.training.train import train  # noqa: PLC0415 (needs the sb3 extra)
     except ImportError as exc:
         raise CommandError(
-            f"training needs stable-baselines3 and sb3-contrib (pip install 'twin-env[sb3]'): {exc}"
+            f"training needs stable-baselines3, sb3-contrib and pyyaml (pip install 'twin-env[sb3]'): {exc}"
         ) from None
     try:
+        overrides = parse_overrides(args.hyperparams)
+        load_hyperparameters(args.algo, overrides)  # every key and value checked before anything is written
+        seeds = [args.seed or 0] if args.seeds is None else args.seeds
         with atomic_output_dir(args.out, overwrite=args.overwrite) as work:
-            _train(train, args, work)
+            for seed in seeds:
+                run_dir = work if args.seeds is None else work / f"seed_{seed}"
+                _train(train, args, run_dir, seed, overrides)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    out = args.out
-    trained = json.loads((out / "config.json").read_text())
-    print(
-        f"trained {args.algo} for {trained['trained_timesteps']:,} timesteps in {trained['training_minutes']:.1f} min; "
-        f"model and learning curve in {out}"
-    )
-    selected = (trained.get("validation") or {}).get("selected")
-    if selected:
-        print(
-            f"kept the checkpoint at {selected['timesteps']:,} timesteps: "
-            f"NMB {selected['nmb_vs_do_nothing_gbp']:+,.0f} GBP "
-            f"per patient vs do-nothing on the validation cohort (see validation_curve.csv)"
-        )
+    for seed in seeds:
+        _report(args.algo, args.out if args.seeds is None else args.out / f"seed_{seed}")
     return 0
 
 
-def _train(train, args: argparse.Namespace, work: Path) -> None:  # noqa: ANN001 (twin_env.training.train.train)
+def _report(algo: str, out: Path) -> None:
+    trained = json.loads((out / "config.json").read_text())
+    print(
+        f"trained {algo} seed {trained['seed']} for {trained['trained_timesteps']:,} of "
+        f"{trained['total_timesteps']:,} timesteps in {trained['training_minutes']:.1f} min; "
+        f"model and learning curve in {out}"
+    )
+    if trained["stopped_by_wall_clock"]:
+        print(f"  stopped early by --max-minutes {trained['max_minutes']:g} (config.json: stopped_by_wall_clock)")
+    selected = (trained.get("validation") or {}).get("selected")
+    if selected:
+        print(
+            f"  kept the checkpoint at {selected['timesteps']:,} timesteps: "
+            f"NMB {selected['nmb_vs_do_nothing_gbp']:+,.0f} GBP "
+            f"per patient vs do-nothing on the validation cohort (see validation_curve.csv)"
+        )
+
+
+def _train(train, args: argparse.Namespace, out: Path, seed: int, overrides: dict[str, Any]) -> None:  # noqa: ANN001
+    progress_bar = sys.stderr.isatty() if args.progress_bar is None else args.progress_bar
     train(
         args.algo,
-        args.timesteps,
-        args.seed,
-        work,
+        args.total_timesteps,
+        seed,
+        out,
         n_envs=args.n_envs,
         env_config=args.env_config,
-        tensorboard_dir=args.tensorboard,
+        hyperparams=overrides,
+        env_id=args.env,
+        tensorboard=not args.no_tensorboard,
+        tensorboard_dir=_tensorboard_dir(args, seed),
         normalize_reward=not args.no_normalize_reward,
         torch_threads=args.torch_threads,
         max_minutes=args.max_minutes,
@@ -138,4 +206,15 @@ def _train(train, args: argparse.Namespace, work: Path) -> None:  # noqa: ANN001
         validate_every=args.validate_every,
         shield=args.shield,
         cost_penalty=args.cost_penalty,
+        progress_bar=progress_bar,
+        log_every=args.log_every,
+        log=sys.stderr,
+        plots=not args.no_plots,
     )
+
+
+def _tensorboard_dir(args: argparse.Namespace, seed: int) -> Path | None:
+    """``--tensorboard DIR`` (``DIR/seed_<S>`` with ``--seeds``); None: the run's own ``tensorboard/``."""
+    if args.tensorboard is None or args.seeds is None:
+        return args.tensorboard
+    return args.tensorboard / f"seed_{seed}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import gymnasium as gym
 
 ENV_IDS: tuple[str, ...] = ("twin_env/PrimaryCare-v0",)
@@ -19,3 +21,61 @@ def register_envs() -> None:
         )
     if SHIELDED_ENV_ID not in gym.registry:
         gym.register(id=SHIELDED_ENV_ID, entry_point="twin_env.envs.wrappers.shield:make_shielded_env")
+    register_training_envs()
+
+
+# ---- training set-ups: presets of the ids above (twin_env.envs.presets) -----------------------------------------
+
+#: The EnvConfig the agents train on: decisions every 3 months (40 per 10-year episode) and the NMB reward with
+#: potential-based shaping (twin_env.envs.shaping); ``shaping_gamma`` is the agents' discount (the hyperparameter
+#: files' ``gamma``), for which the shaping leaves the best policy unchanged.
+QUARTERLY_SHAPED: dict[str, object] = {
+    "decision_interval_months": 3,
+    "reward": "net_monetary_benefit_shaped",
+    "shaping_gamma": 0.99,
+}
+
+
+class TrainingEnv(NamedTuple):
+    """A training set-up: ``id`` is ``base_id`` with ``defaults`` over its EnvConfig; with ``shielded_base_id``
+    also ``shielded_id(id)`` over that (the set-up behind the safety shield, ``mode`` as the base takes it)."""
+
+    id: str
+    base_id: str
+    shielded_base_id: str | None
+    defaults: dict[str, object]
+
+
+#: The training set-ups. A counterpart for another action set is one more line, e.g.
+#: ``TrainingEnv("twin_env/PrimaryCare-QuarterlyShaped-v1", "twin_env/PrimaryCare-v1", None, QUARTERLY_SHAPED)``.
+TRAINING_ENVS: tuple[TrainingEnv, ...] = (
+    TrainingEnv(
+        "twin_env/PrimaryCare-QuarterlyShaped-v0", "twin_env/PrimaryCare-v0", SHIELDED_ENV_ID, QUARTERLY_SHAPED
+    ),
+)
+#: The unshielded training ids (each has a vector entry point); the first is what ``twin-env train`` uses by default.
+TRAINING_ENV_IDS: tuple[str, ...] = tuple(t.id for t in TRAINING_ENVS)
+
+
+def shielded_id(env_id: str) -> str:
+    """``twin_env/Name-vN`` -> ``twin_env/Name-Shielded-vN`` (the id of a training set-up behind the shield)."""
+    name, _, version = env_id.rpartition("-v")
+    return f"{name}-Shielded-v{version}"
+
+
+def register_training_envs() -> None:
+    """Register :data:`TRAINING_ENVS` (and their shielded ids) as presets of their base ids; idempotent."""
+    for env in TRAINING_ENVS:
+        bases = [(env.id, env.base_id)]
+        if env.shielded_base_id is not None:
+            bases.append((shielded_id(env.id), env.shielded_base_id))
+        for env_id, base_id in bases:
+            if env_id in gym.registry:
+                continue
+            vector = gym.spec(base_id).vector_entry_point is not None
+            gym.register(
+                id=env_id,
+                entry_point="twin_env.envs.presets:make_preset_env",
+                vector_entry_point="twin_env.envs.presets:make_preset_vector_env" if vector else None,
+                kwargs={"base_id": base_id, "defaults": dict(env.defaults)},
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 from gymnasium.vector import VectorEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv
@@ -18,7 +19,8 @@ class PrimaryCareSB3VecEnv(VecEnv):
     ``action_masks()`` gives the env's (N, 20) bool mask for sb3-contrib ``MaskablePPO``.
     ``wrapper`` wraps the native vector env before SB3 sees it, e.g. in a
     :class:`~twin_env.envs.wrappers.vector_shield.VectorSafetyShield` (replace or block mode; the mask
-    stays the env's); the wrapper must pass ``reset_rows`` on.
+    stays the env's); the wrapper must pass ``reset_rows`` on. ``env_id`` builds the native vector env through
+    a registered id's vector entry point (``config`` then overrides that id's EnvConfig, e.g. a training id's).
     """
 
     def __init__(
@@ -26,8 +28,12 @@ class PrimaryCareSB3VecEnv(VecEnv):
         num_envs: int = 8,
         config: dict[str, Any] | None = None,
         wrapper: Callable[[PrimaryCareVectorEnv], VectorEnv] | None = None,
+        env_id: str | None = None,
     ) -> None:
-        base = PrimaryCareVectorEnv(num_envs, config)
+        if env_id is None:
+            base = PrimaryCareVectorEnv(num_envs, config)
+        else:
+            base = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", config=config)
         self.venv = base if wrapper is None else wrapper(base)
         super().__init__(num_envs, base.single_observation_space, base.single_action_space)
         self._seed: int | None = None

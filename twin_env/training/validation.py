@@ -97,6 +97,7 @@ class ValidationCallback(BaseCallback):
     def _on_training_end(self) -> None:
         if not self.rows or self.rows[-1]["timesteps"] != self.num_timesteps:
             self.validate()
+            self.logger.dump(self.num_timesteps)  # the algorithm dumps no more after training
         self.model.save(self.out / "model_last.zip")
 
     def validate(self) -> dict[str, float]:
@@ -117,6 +118,8 @@ class ValidationCallback(BaseCallback):
             "referrals_per_py": float(np.mean(values["referrals_per_py"])),
         }
         self.rows.append(row)
+        for key in ("nmb_vs_do_nothing_gbp", "qalys_vs_do_nothing", "cost_vs_do_nothing_gbp"):
+            self.logger.record(f"validation/{key}", row[key])
         if self.best is None or row["nmb_vs_do_nothing_gbp"] > self.best["nmb_vs_do_nothing_gbp"]:
             self.best = row
             self.model.save(self.out / "model.zip")
