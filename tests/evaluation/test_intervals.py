@@ -49,7 +49,9 @@ def test_bootstrap_is_scipy_percentile_and_deterministic() -> None:
         (v,), np.mean, n_resamples=BOOTSTRAP_RESAMPLES, method="percentile", rng=np.random.default_rng(7)
     ).confidence_interval
     assert (low, high) == bootstrap_mean_ci(v.copy())
-    assert low < v.mean() < high and low == pytest.approx(ref.low, rel=0.03) and high == pytest.approx(ref.high, rel=0.03)
+    assert (
+        low < v.mean() < high and low == pytest.approx(ref.low, rel=0.03) and high == pytest.approx(ref.high, rel=0.03)
+    )
     assert bootstrap_mean_ci(np.full(4, 2.5)) == (2.5, 2.5)
 
 
@@ -58,6 +60,7 @@ def test_summary_ignores_nan_and_needs_two_values() -> None:
     assert s["n"] == 2 and s["mean"] == 2.0
     one = summarise(np.array([np.nan, 4.0]), "mean")
     assert one["n"] == 1 and one["mean"] == 4.0 and np.isnan(one["ci_low"])
+    assert summarise(np.array([1.0]), "proportion")["ci_low"] == wilson_ci(1, 1)[0] > 0
     assert summarise(np.array([np.nan]), "count")["n"] == 0
 
 

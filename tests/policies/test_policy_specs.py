@@ -16,7 +16,7 @@ from twin_env.policies import AGENT, POLICIES, SHIPPED_AGENT, DoNothingPolicy, m
 from twin_env.policies.callable_policy import CallablePolicy, ProtocolPolicy, is_callable_spec
 from twin_env.policies.sb3_model import ALGOS, infer_algo
 
-MODULE = '''
+MODULE = """
 import numpy as np
 from twin_env.policies.base import Policy
 
@@ -41,7 +41,7 @@ class Plain:
         return np.zeros(inputs.n, dtype=np.int64), [""] * inputs.n
 
 NOT_A_POLICY = 3
-'''
+"""
 
 
 @pytest.fixture

@@ -71,13 +71,14 @@ def bootstrap_mean_ci(values: np.ndarray) -> tuple[float, float]:
 
 
 def summarise(values: np.ndarray, kind: IntervalKind) -> dict[str, float]:
-    """``{mean, ci_low, ci_high, n}`` of per-patient ``values`` (n,) over the non-NaN ones; NaN bounds if n < 2."""
+    """``{mean, ci_low, ci_high, n}`` of per-patient ``values`` (n,) over the non-NaN ones; a bootstrapped mean
+    needs n >= 2 (NaN bounds for one value)."""
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     if v.size == 0:
         return _nan_summary()
     mean = float(v.mean())
-    if v.size < 2:
+    if v.size < 2 and kind == "mean":
         return {"mean": mean, "ci_low": math.nan, "ci_high": math.nan, "n": 1}
     if kind == "proportion":
         low, high = wilson_ci(int(np.count_nonzero(v)), v.size)
