@@ -162,3 +162,17 @@ def test_evaluation_uses_the_trained_models_decision_interval() -> None:
         evaluation_overrides(None, [a, b])
     with pytest.raises(ValueError, match="a was trained with decision_interval_months=3"):
         evaluation_overrides({"decision_interval_months": 6}, [a])
+
+
+def test_a_model_that_expects_other_observations_is_refused() -> None:
+    from twin_env.envs.config import EnvConfig
+    from twin_env.envs.vector_env import PrimaryCareVectorEnv
+    from twin_env.policies import DoNothingPolicy
+
+    class RecordModel(DoNothingPolicy):
+        name = "record_model"
+        observation_space = PrimaryCareVectorEnv(1, EnvConfig()).single_observation_space
+
+    with pytest.raises(ValueError, match=r"record_model expects other observations than this env gives \(differing"):
+        evaluate([RecordModel()], 2, 0, {"horizon_years": 0.25, "observation_mode": "record+truth"})
+    assert evaluate([RecordModel()], 2, 0, {"horizon_years": 0.25})["policies"]["record_model"]["metrics"]
