@@ -1,10 +1,12 @@
-"""Policy benchmark: the baseline comparison table on the evaluation cohort.
+"""Policy benchmark: the policy comparison tables (outcomes, behaviour audits, paired differences, age bands).
 
-    python -m benchmarks.policies                         # CI settings: 64 patients x 2 years (< 1 minute)
-    python -m benchmarks.policies --episodes 500 --years 10   # the docs/policies.md table (a few minutes)
-    python -m benchmarks.policies --policy nice_guideline runs/maskable_ppo   # add a trained model
+    python -m benchmarks.policies                         # CI settings: 64 patients x 2 years (about a minute)
+    python -m benchmarks.policies --episodes 500 --years 10   # the docs/policies.md table (run time in that doc)
+    python -m benchmarks.policies --policy do_nothing nice_guideline agent   # add the shipped agent
+    python -m benchmarks.policies --population-seed 77   # on a population the project never samples
 
-Prints the markdown table and writes ``benchmarks/results/policies.json`` (or ``--json PATH``).
+Prints the tables, the paired NMB differences against the references and the run time; writes
+``benchmarks/results/policies.json`` (or ``--json PATH``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS_DIR
 from twin_env.commands.evaluate import DEFAULT_POLICIES
-from twin_env.evaluation.evaluate import evaluate, interval_gap, json_safe, markdown_table
+from twin_env.evaluation.evaluate import PAIRED_REFERENCES, evaluate, json_safe, report_markdown
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=float, default=2.0, help="horizon in years (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="first evaluation patient (default 0)")
     parser.add_argument(
-        "--policy", nargs="+", default=list(DEFAULT_POLICIES), help="policies or trained-model directories"
+        "--population-seed", type=int, default=None, help="population (default: the documented evaluation one)"
+    )
+    parser.add_argument(
+        "--policy", nargs="+", default=list(DEFAULT_POLICIES), help="policies as twin-env evaluate --policy takes them"
     )
     parser.add_argument(
         "--shielded", action="store_true", help="behind the vector safety shield (adds violation columns)"
@@ -47,7 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     config = {**(args.env_config or {}), "horizon_years": args.years}
-    results = evaluate(args.policy, args.episodes, args.seed, config, shielded=args.shielded)
+    results = evaluate(
+        args.policy,
+        args.episodes,
+        args.seed,
+        config,
+        shielded=args.shielded,
+        population_seed=args.population_seed,
+        progress=True,
+    )
     per_patient = results.pop("per_patient")
     if args.plots is not None:
         from twin_env.evaluation.plots import write_plots  # noqa: PLC0415 (matplotlib is optional)
@@ -59,15 +72,18 @@ def main(argv: list[str] | None = None) -> int:
         args.per_patient.parent.mkdir(parents=True, exist_ok=True)
         args.per_patient.write_text(json.dumps(json_safe(per_patient)))
     results["seconds"] = round(time.perf_counter() - start, 1)
-    print(markdown_table(results), end="")
-    print(f"{args.episodes} patients x {args.years:g} years, {results['seconds']} s")
-    names = list(results["policies"])
-    references = [r for r in ("do_nothing", "random") if r in names]
-    for better in (n for n in names if n not in references):
-        for worse in references:
-            gap = interval_gap(results, better, worse)
-            verdict = "disjoint" if gap > 0 else "overlapping"
-            print(f"NMB 95% intervals, {better} vs {worse}: {verdict} (lower bound minus upper bound {gap:+,.0f} GBP)")
+    print(report_markdown(results), end="")
+    n_policies = len(results["policies"])
+    print(f"\n{args.episodes} patients x {args.years:g} years, {n_policies} policies, {results['seconds']} s")
+    for name, r in results["policies"].items():
+        for ref, diff in r["paired_differences"].items():
+            if ref in PAIRED_REFERENCES and name not in PAIRED_REFERENCES:
+                d = diff["nmb_gbp"]
+                verdict = "better" if d["ci_low"] > 0 else "worse" if d["ci_high"] < 0 else "no clear difference"
+                print(
+                    f"NMB {name} minus {ref}: {d['mean']:+,.0f} GBP per patient "
+                    f"(paired 95% CI {d['ci_low']:+,.0f} to {d['ci_high']:+,.0f}): {verdict}"
+                )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(json_safe(results), indent=2, sort_keys=True))
     return 0

@@ -1,4 +1,5 @@
-"""Evaluation: CIs for every metric, deterministic, same patients for every policy, shielded runs and plots."""
+"""Evaluation: CIs for every metric and audit, deterministic, same patients for every policy, any population,
+shielded runs and plots."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from twin_env.evaluation.cohorts import EVAL_POPULATION_SEED, TRAIN_POPULATION_SEED
-from twin_env.evaluation.evaluate import SUMMARY_COLUMNS, evaluate, markdown_table, write_outputs
-from twin_env.evaluation.metrics import METRICS, RECORD_SAFETY_METRICS, SAFETY_METRICS, mean_ci
+from twin_env.evaluation.audits import AUDIT_METRICS, REPORTED_AGE_BANDS
+from twin_env.evaluation.cohorts import EVAL_POPULATION_SEED, TRAIN_POPULATION_SEED, evaluation_population
+from twin_env.evaluation.evaluate import SUMMARY_COLUMNS, evaluate, markdown_table, report_markdown, write_outputs
+from twin_env.evaluation.metrics import METRICS, SAFETY_METRICS, mean_ci
 
 CONFIG = {"horizon_years": 1}
 
@@ -19,28 +21,38 @@ def test_results_have_cis_and_are_deterministic(tmp_path) -> None:
     b = evaluate(["do_nothing", "nice_guideline"], 12, 3, CONFIG)
     assert json.dumps(a, default=str) == json.dumps(b, default=str)
     for r in a["policies"].values():
-        assert set(r["metrics"]) == set(METRICS)
-        s = r["metrics"]["nmb_gbp"]
-        assert s["ci_low"] <= s["mean"] <= s["ci_high"] and s["n"] == 12
+        assert set(r["metrics"]) == set(METRICS) | set(AUDIT_METRICS)
+        assert set(r["by_age_band"]) >= set(REPORTED_AGE_BANDS)
+        assert sum(band["nmb_gbp"]["n"] for band in r["by_age_band"].values()) == 12
+        for s in r["metrics"].values():
+            assert s["n"] == 0 or np.isnan(s["ci_low"]) or s["ci_low"] <= s["mean"] <= s["ci_high"], s
+            assert s["n"] < 2 or s["ci_low"] <= s["mean"] <= s["ci_high"], s
+        assert r["metrics"]["nmb_gbp"]["n"] == 12
     assert a["policies"]["do_nothing"]["nmb_vs_do_nothing_gbp"]["mean"] == 0.0
+    nice = a["policies"]["nice_guideline"]
+    assert nice["nmb_vs_do_nothing_gbp"] == nice["paired_differences"]["do_nothing"]["nmb_gbp"]
+    assert set(a["policies"]["do_nothing"]["paired_differences"]) == {"nice_guideline"}
     assert "| do_nothing |" in markdown_table(a)
+    assert "| nice_guideline | 40-49 |" in report_markdown(a) and "Paired differences against do_nothing" in (
+        report_markdown(a)
+    )
     assert write_outputs(a, tmp_path, plots=False) == []
     assert {p.name for p in tmp_path.iterdir()} == {"results.json", "table.md", "outcomes.csv", "per_patient.csv"}
     json.loads((tmp_path / "results.json").read_text())
-    assert a["policies"]["nice_guideline"]["safety"] is None and "violations" not in markdown_table(a)
+    assert ",70+" in (tmp_path / "outcomes.csv").read_text()
+    assert set(nice["safety"]) == {k for k in AUDIT_METRICS if k.startswith("record_hard_violations")}
+    assert "violations proposed" not in markdown_table(a)
 
 
 def test_shielded_evaluation_reports_proposed_and_executed_violations(tmp_path) -> None:
     pytest.importorskip("matplotlib")
     r = evaluate(["do_nothing", "random"], 24, 0, {"horizon_years": 2}, shielded=True)
     for p in r["policies"].values():
-        assert set(p["metrics"]) == set(METRICS) | set(SAFETY_METRICS) | set(RECORD_SAFETY_METRICS)
+        assert set(p["metrics"]) == set(METRICS) | set(SAFETY_METRICS) | set(AUDIT_METRICS)
         assert p["safety"]["executed_hard_violations"] == 0 and p["metrics"]["executed_hard_violations"]["mean"] == 0
-        by_issuer = sum(p["safety"][f"record_hard_violations_{i}"] for i in ("agent", "repeats", "hospital"))
-        assert p["safety"]["record_hard_violations"] == by_issuer
-        assert (
-            p["safety"]["record_hard_violations_repeats"] == 0 and p["safety"]["record_hard_violations_hospital"] == 0
-        )
+        key = "record_hard_violations_per_patient"
+        by_issuer = sum(p["safety"][f"{key}_{i}"] for i in ("agent", "repeats", "hospital"))
+        assert p["safety"][key] == by_issuer
     assert r["policies"]["do_nothing"]["safety"]["proposed_hard_violations"] == 0
     assert r["policies"]["random"]["safety"]["proposed_hard_violations"] > 0
     assert "hard violations executed" in markdown_table(r)
@@ -58,7 +70,27 @@ def test_shielded_evaluation_reports_proposed_and_executed_violations(tmp_path) 
 
 def test_eval_cohort_is_not_the_training_population() -> None:
     assert EVAL_POPULATION_SEED != TRAIN_POPULATION_SEED
-    assert evaluate(["do_nothing"], 4, 0, CONFIG)["config"]["population_seed"] == EVAL_POPULATION_SEED
+    r = evaluate(["do_nothing"], 4, 0, CONFIG)
+    assert r["config"]["population_seed"] == r["population_seed"] == EVAL_POPULATION_SEED
+    assert r["population"] == "evaluation"
+
+
+def test_another_population_gives_other_patients() -> None:
+    config = {"horizon_years": 0.25}
+    default = evaluate(["do_nothing"], 4, 0, config)["per_patient"]["do_nothing"]["start_age_years"]
+    other = evaluate(["do_nothing"], 4, 0, config, population_seed=123)
+    assert other["config"]["population_seed"] == 123 and other["population"] == "other"
+    assert other["per_patient"]["do_nothing"]["start_age_years"] != default
+    from_config = evaluate(["do_nothing"], 4, 0, {**config, "population_seed": 123})
+    assert json.dumps(from_config["per_patient"]) == json.dumps(other["per_patient"])
+
+
+def test_the_population_is_never_chosen_silently() -> None:
+    assert evaluation_population(None, None) == EVAL_POPULATION_SEED
+    assert evaluation_population({"population_seed": 5}, None) == 5 == evaluation_population({}, 5)
+    assert evaluation_population({"population_seed": 5}, 5) == 5
+    with pytest.raises(ValueError, match="population_seed 5 in the env config contradicts the population seed 6"):
+        evaluation_population({"population_seed": 5}, 6)
 
 
 def test_mean_ci_normal_approximation() -> None:
@@ -132,9 +164,15 @@ def test_evaluation_uses_the_trained_models_decision_interval() -> None:
         evaluation_overrides({"decision_interval_months": 6}, [a])
 
 
-def test_interval_gap_is_positive_only_for_disjoint_intervals() -> None:
-    from twin_env.evaluation.evaluate import interval_gap
+def test_a_model_that_expects_other_observations_is_refused() -> None:
+    from twin_env.envs.config import EnvConfig
+    from twin_env.envs.vector_env import PrimaryCareVectorEnv
+    from twin_env.policies import DoNothingPolicy
 
-    ci = lambda lo, hi: {"metrics": {"nmb_gbp": {"ci_low": lo, "ci_high": hi}}}  # noqa: E731
-    results = {"policies": {"a": ci(10.0, 20.0), "b": ci(0.0, 9.0), "c": ci(5.0, 12.0)}}
-    assert interval_gap(results, "a", "b") == 1.0 and interval_gap(results, "a", "c") == -2.0
+    class RecordModel(DoNothingPolicy):
+        name = "record_model"
+        observation_space = PrimaryCareVectorEnv(1, EnvConfig()).single_observation_space
+
+    with pytest.raises(ValueError, match=r"record_model expects other observations than this env gives \(differing"):
+        evaluate([RecordModel()], 2, 0, {"horizon_years": 0.25, "observation_mode": "record+truth"})
+    assert evaluate([RecordModel()], 2, 0, {"horizon_years": 0.25})["policies"]["record_model"]["metrics"]

@@ -54,7 +54,9 @@ def test_vector_env_valid_actions(name: str, vec: str) -> None:
 
 def test_unknown_policy_names_the_choices() -> None:
     with pytest.raises(
-        ValueError, match=r"unknown policy 'nope'; allowed: \[.*'nice_guideline'.*\], \['maskable_ppo_30min'\]"
+        ValueError,
+        match=r"unknown policy 'nope'; allowed: a baseline \[.*'nice_guideline'.*\], 'agent' or a shipped agent "
+        r"\['maskable_ppo_30min'\], a saved SB3 model .* or module:callable",
     ):
         make_policy("nope")
 

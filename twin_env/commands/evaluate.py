@@ -1,10 +1,13 @@
-"""``twin-env evaluate``: compare policies on the fixed evaluation cohort (mean and 95% CI per outcome).
+"""``twin-env evaluate``: compare policies on a cohort (mean and 95% CI per outcome and behaviour audit).
 
-``--policy`` takes baseline names (do_nothing, random, usual_care, nice_guideline,
-qrisk3_threshold) and/or ``twin-env train`` output directories. Prints a markdown table; with
-``--out`` also writes ``results.json``, ``table.md``, ``outcomes.csv``, ``per_patient.csv`` and
-(with matplotlib) ``outcomes.png`` and ``timeline_<policy>.png``. ``--shielded`` runs every policy
-behind the vector safety shield (``replace`` mode) and adds proposed/executed hard violations.
+``--policy`` takes baseline names (do_nothing, random, usual_care, nice_guideline, qrisk3_threshold),
+``agent`` (the shipped agent, also by its own name), saved SB3 / sb3-contrib models (a ``twin-env train``
+directory or any ``.zip``; ``--algo`` when the zip does not say) and Python policies as ``module:callable``.
+Patients come from the documented evaluation population unless ``--population-seed`` names another.
+Prints progress on stderr and the tables (policies, paired differences, age bands); with ``--out`` also
+writes ``results.json``, ``table.md``, ``outcomes.csv``, ``per_patient.csv`` and (with matplotlib)
+``outcomes.png`` and ``timeline_<policy>.png``. ``--shielded`` runs every policy behind the vector safety
+shield (``replace`` mode) and adds proposed/executed hard violations.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ __all__ = ["add_parser", "run"]
 
 DEFAULT_POLICIES = ("do_nothing", "random", "usual_care", "nice_guideline", "qrisk3_threshold")
 MAX_EPISODES = 1_000_000
+#: Algorithms ``--algo`` accepts (twin_env.policies.sb3_model.ALGOS, kept here so ``--help`` imports no SB3).
+ALGOS = ("ppo", "maskable_ppo", "dqn")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -30,8 +35,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--policy",
         nargs="+",
         default=list(DEFAULT_POLICIES),
-        metavar="NAME|PATH",
-        help=f"policies to compare (default: {' '.join(DEFAULT_POLICIES)})",
+        metavar="NAME|PATH|MODULE:CALLABLE",
+        help=f"policies to compare (default: {' '.join(DEFAULT_POLICIES)}); also agent, a saved .zip or "
+        "`twin-env train` directory, or module:callable",
     )
     parser.add_argument(
         "--episodes",
@@ -40,6 +46,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help=f"evaluation patients, one episode each (2 to {MAX_EPISODES:,}; default 200)",
     )
     parser.add_argument("--seed", type=int_arg(0, MAX_SEED), default=0, help="first evaluation patient (default 0)")
+    parser.add_argument(
+        "--population-seed",
+        type=int_arg(0, MAX_SEED),
+        default=None,
+        help="population the patients are drawn from (default: the documented evaluation population, 20250007)",
+    )
+    parser.add_argument(
+        "--algo", choices=ALGOS, default=None, help="algorithm of a saved .zip that has no config.json next to it"
+    )
     parser.add_argument("--out", type=Path, default=None, help="directory for results.json, table.md, CSVs and plots")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out directory twin-env wrote")
     parser.add_argument(
@@ -52,11 +67,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--shielded", action="store_true", help="run behind the safety shield (replace mode); report violations"
     )
     parser.add_argument("--no-plots", action="store_true", help="do not draw PNGs (they need matplotlib)")
+    parser.add_argument("--no-progress", action="store_true", help="do not draw the progress bar on stderr")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from twin_env.evaluation.evaluate import evaluate, markdown_table, write_outputs  # noqa: PLC0415
+    from twin_env.evaluation.evaluate import evaluate, report_markdown, write_outputs  # noqa: PLC0415
 
     check_policies(args.policy)
     if args.out is not None:  # refuse a bad --out before the (long) evaluation
@@ -67,10 +83,21 @@ def run(args: argparse.Namespace) -> int:
             except ImportError:
                 raise CommandError("plots need matplotlib (pip install 'twin-env[viz]'); or pass --no-plots") from None
     try:
-        results = evaluate(args.policy, args.episodes, args.seed, args.env_config, shielded=args.shielded)
+        results = evaluate(
+            args.policy,
+            args.episodes,
+            args.seed,
+            args.env_config,
+            shielded=args.shielded,
+            population_seed=args.population_seed,
+            algo=args.algo,
+            progress=not args.no_progress,
+        )
     except (ValueError, FileNotFoundError) as exc:
         raise CommandError(str(exc)) from None
-    print(markdown_table(results), end="")
+    except ImportError as exc:
+        raise CommandError(f"{exc}; saved models need the sb3 extra (pip install 'twin-env[sb3]')") from None
+    print(report_markdown(results), end="")
     if args.out is not None:
         with atomic_output_dir(args.out, overwrite=args.overwrite) as work:
             try:

@@ -1,8 +1,11 @@
-"""Evaluate policies on the fixed evaluation cohort: per-patient outcomes, means and 95% CIs.
+"""Evaluate policies on a cohort (the fixed evaluation cohort by default): per-patient outcomes, audits, 95% CIs.
 
 Each policy runs one episode per patient on the native vector env (``episodes`` rows seeded
-``seed``; population :data:`twin_env.evaluation.cohorts.EVAL_POPULATION_SEED`), so every policy meets the same
-patients. With ``shielded`` the env runs behind
+``seed``; population ``population_seed``, default :data:`twin_env.evaluation.cohorts.EVAL_POPULATION_SEED`), so
+every policy meets the same patients. Every evaluation reports the outcomes (:data:`METRICS`) and the behaviour
+audits (:mod:`twin_env.evaluation.audits`), overall and by age band, with intervals from
+:mod:`twin_env.evaluation.intervals`, and paired differences against do-nothing and the NICE guideline when they
+are evaluated too. With ``shielded`` the env runs behind
 :class:`~twin_env.envs.wrappers.vector_shield.VectorSafetyShield` (``replace`` mode) and the proposed and
 executed hard violations and soft costs are reported per patient. Outputs (:func:`write_outputs`):
 ``results.json``, ``table.md``, ``outcomes.csv`` (plot data: one row per policy and metric),
@@ -19,16 +22,48 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
 from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
-from twin_env.evaluation.cohorts import EVAL_POPULATION_SEED, cohort_config
-from twin_env.evaluation.metrics import METRICS, RECORD_SAFETY_METRICS, SAFETY_METRICS, OutcomeAccumulator, mean_ci
+from twin_env.evaluation.audits import (
+    AGE_BANDS,
+    AUDIT_METRICS,
+    AUDIT_SUMMARY,
+    REPORTED_AGE_BANDS,
+    AuditAccumulator,
+    age_bands,
+)
+from twin_env.evaluation.cohorts import POPULATION_ROLES, cohort_config, evaluation_population
+from twin_env.evaluation.intervals import METHODS, paired_difference, summarise
+from twin_env.evaluation.metric_kinds import ALL_METRICS, INTERVAL_KINDS
+from twin_env.evaluation.metrics import METRICS, SAFETY_METRICS, OutcomeAccumulator
+from twin_env.evaluation.tables import SUMMARY_COLUMNS, markdown_table, report_markdown
 from twin_env.evaluation.timeline import TimelineRecorder, example_row
 from twin_env.policies import Policy, make_policy, policy_inputs
 
-#: Every reported metric: key -> (label, unit).
-ALL_METRICS = {**METRICS, **SAFETY_METRICS, **RECORD_SAFETY_METRICS}
+__all__ = [
+    "ALL_METRICS",
+    "DIFFERENCE_METRICS",
+    "INTERVAL_KINDS",
+    "PAIRED_REFERENCES",
+    "SUMMARY_COLUMNS",
+    "evaluate",
+    "evaluation_overrides",
+    "json_safe",
+    "markdown_table",
+    "report_markdown",
+    "rollout",
+    "write_outputs",
+]
+
+#: Policies every other policy is compared with, paired on the same patients, when they are evaluated too.
+PAIRED_REFERENCES: tuple[str, ...] = ("do_nothing", "nice_guideline")
+#: Metrics compared pairwise: the outcomes, the audit totals and the shield's counts (by kind and by issuer the
+#: paired bootstrap would double an evaluation's interval time at 20,000 patients for little).
+DIFFERENCE_METRICS: tuple[str, ...] = (*METRICS, *AUDIT_SUMMARY, *SAFETY_METRICS)
+#: Per-patient columns that describe the patient rather than measure the policy.
+PATIENT_COLUMNS: tuple[str, ...] = ("start_age_years",)
 #: EnvConfig fields a trained model's actions depend on: it is evaluated with the values it was trained with.
 MODEL_BOUND_FIELDS: tuple[str, ...] = ("decision_interval_months", "observation_mode")
 
@@ -58,33 +93,60 @@ def evaluation_overrides(config: dict[str, Any] | None, policies: list[Policy]) 
     return overrides
 
 
+def check_observation_space(policy: Policy, env: PrimaryCareVectorEnv) -> None:
+    """``ValueError`` when ``policy`` declares an ``observation_space`` whose keys or shapes differ from ``env``'s."""
+    space = getattr(policy, "observation_space", None)
+    if space is None:
+        return
+    want = {k: tuple(v.shape or ()) for k, v in getattr(space, "spaces", {}).items()}
+    got = {k: tuple(v.shape or ()) for k, v in env.single_observation_space.spaces.items()}
+    if want != got:
+        diff = sorted(set(want) ^ set(got)) or sorted(k for k in want if want[k] != got[k])
+        raise ValueError(
+            f"{policy.name} expects other observations than this env gives (differing: {diff}); "
+            "allowed: the env config it was trained with (--env-config, e.g. observation_mode)"
+        )
+
+
 def rollout(
     policy: Policy,
     episodes: int,
     seed: int,
     config: dict[str, Any] | None = None,
     shielded: bool = False,
-    population_seed: int = EVAL_POPULATION_SEED,
+    population_seed: int | None = None,
+    progress: tqdm | None = None,
+    record_audit: bool = True,
 ) -> tuple[dict[str, np.ndarray], collections.Counter, dict[str, Any]]:
-    """Run ``policy`` for one episode on each of ``episodes`` patients (evaluation population by default).
+    """Run ``policy`` for one episode on each of ``episodes`` patients of population ``population_seed``.
 
-    Returns per-patient metrics ({name: (episodes,)}), a count of the policy's reasons and the
-    example patient's timeline (:mod:`twin_env.evaluation.timeline`).
+    ``population_seed`` moves ``config`` to that population whatever it names (training's validation passes its
+    full training config); ``None``: the config's population, else the evaluation population.
+
+    Returns per-patient metrics and audits ({name: (episodes,)}, plus ``start_age_years``), a count of the
+    policy's reasons and the example patient's timeline (:mod:`twin_env.evaluation.timeline`). ``progress``
+    (a tqdm bar) advances by one per decision step. ``record_audit=False`` skips judging every executed
+    prescription (about half the time of a rollout; the ``record_hard_violations`` audits are then zero).
     """
-    cfg = cohort_config(config, population_seed)
+    population = evaluation_population(config, None) if population_seed is None else population_seed
+    cfg = cohort_config(config, population)
     base = PrimaryCareVectorEnv(episodes, cfg)
+    check_observation_space(policy, base)
     env = VectorSafetyShield(base, mode="replace") if shielded else base
     obs, _ = env.reset(seed=seed)
     policy.reset(seed)
     acc = OutcomeAccumulator(episodes, cfg.willingness_to_pay_gbp, shielded=shielded)
-    reasons: collections.Counter = collections.Counter()
     batch = base.batch
+    audits = AuditAccumulator(batch, judge_record=record_audit)
+    reasons: collections.Counter = collections.Counter()
     timeline = TimelineRecorder(batch, example_row(batch))
+    steps = 0
     while acc.active.any():
         inputs = policy_inputs(base, obs)
         actions, why = policy.act(inputs)
         reasons.update(w for w, a in zip(why, acc.active.tolist()) if a)
         acc.before_step(batch, actions, inputs.mask)
+        audits.before_step(batch, acc.active)
         day = int(batch.sim.days[timeline.row])
         obs, _, terminated, truncated, info = env.step(actions)
         executed = info["executed_action"] if shielded else np.where(info["action_executed"], actions, 0)
@@ -94,104 +156,111 @@ def rollout(
         done = terminated | truncated
         if done[timeline.row]:
             timeline.finish(batch)
+        audits.after_step(batch)
         acc.after_step(batch, info["reward_components"], done, cfg.dt_years)
-    return acc.per_patient(), reasons, timeline.data or {}
+        steps += 1
+        if progress is not None:
+            progress.update(1)
+    if progress is not None:
+        progress.update(max(0, cfg.max_steps - steps))
+    values = {**acc.per_patient(), **audits.per_patient(), "start_age_years": audits.start_age_years}
+    return values, reasons, timeline.data or {}
+
+
+def summarise_metrics(values: dict[str, np.ndarray], rows: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+    """``{metric: {mean, ci_low, ci_high, n}}`` of per-patient ``values`` (on ``rows`` only, if given)."""
+    pick = (lambda v: v) if rows is None else (lambda v: v[rows])
+    return {m: summarise(pick(v), INTERVAL_KINDS[m]) for m, v in values.items() if m not in PATIENT_COLUMNS}
+
+
+def by_age_band(values: dict[str, np.ndarray]) -> dict[str, dict[str, dict[str, float]]]:
+    """``{band: {metric: summary}}`` for :data:`~twin_env.evaluation.audits.REPORTED_AGE_BANDS` and any other band
+    with patients (ages at the start of the episode)."""
+    band = age_bands(values["start_age_years"])
+    names = [b[0] for b in AGE_BANDS if b[0] in REPORTED_AGE_BANDS or (band == b[0]).any()]
+    return {name: summarise_metrics(values, np.flatnonzero(band == name)) for name in names}
+
+
+def paired_differences(per_patient: dict[str, dict[str, np.ndarray]], name: str) -> dict[str, dict[str, Any]]:
+    """``{reference: {metric: paired summary of name - reference}}`` for each of :data:`PAIRED_REFERENCES` evaluated
+    and each of :data:`DIFFERENCE_METRICS` reported."""
+    mine = per_patient[name]
+    return {
+        ref: {m: paired_difference(mine[m], per_patient[ref][m]) for m in DIFFERENCE_METRICS if m in mine}
+        for ref in PAIRED_REFERENCES
+        if ref in per_patient and ref != name
+    }
 
 
 def evaluate(
-    policies: list[str], episodes: int, seed: int, config: dict[str, Any] | None = None, shielded: bool = False
+    policies: list[str | Policy],
+    episodes: int,
+    seed: int,
+    config: dict[str, Any] | None = None,
+    shielded: bool = False,
+    population_seed: int | None = None,
+    algo: str | None = None,
+    progress: bool = False,
 ) -> dict[str, Any]:
-    """Evaluate each named policy (or trained-model directory); a JSON-ready results dict."""
+    """Evaluate each policy (a name or specification for :func:`~twin_env.policies.make_policy`, or a
+    :class:`Policy`); a JSON-ready results dict.
+
+    ``population_seed``: the population the patients are drawn from (default: ``config``'s, else the documented
+    evaluation population). ``algo``: for a saved ``.zip`` that does not say which algorithm saved it.
+    ``progress``: draw a tqdm bar on stderr.
+    """
     if episodes < 2:
         raise ValueError(f"episodes must be >= 2 for a confidence interval, got {episodes}")
+    made = [make_policy(p, seed, algo=algo) for p in policies]
+    names = [p.name for p in made]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two policies share a name in {names}; allowed: each policy once")
+    config = evaluation_overrides(config, made)
+    population = evaluation_population(config, population_seed)
     out: dict[str, Any] = {
         "episodes": episodes,
         "seed": seed,
-        "population_seed": EVAL_POPULATION_SEED,
+        "population_seed": population,
+        "population": POPULATION_ROLES.get(population, "other"),
         "shielded": shielded,
         "shield_mode": "replace" if shielded else None,
-        "ci": "normal approximation, mean +/- 1.96 SD/sqrt(n)",
+        "ci": {"level": 0.95, **METHODS},
+        "interval_kinds": INTERVAL_KINDS,
         "policies": {},
         "timelines": {},
     }
+    cfg = cohort_config(config, population)
+    out["config"] = cfg.to_dict()
     per_patient: dict[str, dict[str, np.ndarray]] = {}
-    made = [make_policy(name, seed) for name in policies]
-    config = evaluation_overrides(config, made)
-    out["config"] = cohort_config(config, EVAL_POPULATION_SEED).to_dict()
-    for policy in made:
-        values, reasons, timeline = rollout(policy, episodes, seed, config, shielded)
-        per_patient[policy.name] = values
-        out["policies"][policy.name] = {
-            "metrics": {m: mean_ci(v) for m, v in values.items()},
-            "safety": _safety_totals(values) if shielded else None,
-            "top_reasons": dict(reasons.most_common(10)),
-        }
-        out["timelines"][policy.name] = timeline
-    if "do_nothing" in per_patient:
-        base = per_patient["do_nothing"]["nmb_gbp"]
-        for name, values in per_patient.items():
-            out["policies"][name]["nmb_vs_do_nothing_gbp"] = mean_ci(values["nmb_gbp"] - base)  # paired (same patients)
+    with tqdm(total=len(made) * cfg.max_steps, desc="evaluate", unit="step", disable=not progress) as bar:
+        for policy in made:
+            bar.set_description(f"evaluate {policy.name}")
+            values, reasons, timeline = rollout(policy, episodes, seed, config, shielded, population, bar)
+            per_patient[policy.name] = values
+            out["policies"][policy.name] = {
+                "metrics": summarise_metrics(values),
+                "by_age_band": by_age_band(values),
+                "safety": _safety_totals(values, shielded),
+                "top_reasons": dict(reasons.most_common(10)),
+            }
+            out["timelines"][policy.name] = timeline
+    for name in per_patient:
+        diffs = paired_differences(per_patient, name)
+        out["policies"][name]["paired_differences"] = diffs
+        if "do_nothing" in per_patient:
+            same = {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0, "n": episodes}
+            out["policies"][name]["nmb_vs_do_nothing_gbp"] = (
+                same if name == "do_nothing" else diffs["do_nothing"]["nmb_gbp"]
+            )
     out["per_patient"] = {p: {m: v.tolist() for m, v in d.items()} for p, d in per_patient.items()}
     return out
 
 
-def interval_gap(results: dict[str, Any], better: str, worse: str, metric: str = "nmb_gbp") -> float:
-    """Lower 95% bound of ``better`` minus upper bound of ``worse`` (unpaired intervals):
-    > 0 iff they do not overlap."""
-    a, b = results["policies"][better]["metrics"][metric], results["policies"][worse]["metrics"][metric]
-    return float(a["ci_low"] - b["ci_high"])
-
-
-def _safety_totals(values: dict[str, np.ndarray]) -> dict[str, float]:
-    """Cohort totals of the shield's counts (the per-patient means are in ``metrics``)."""
-    return {k: float(values[k].sum()) for k in (*SAFETY_METRICS, *RECORD_SAFETY_METRICS)}
-
-
-def _fmt(s: dict[str, float], digits: int) -> str:
-    if s["n"] == 0 or math.isnan(s["mean"]):
-        return "n/a"
-    return f"{s['mean']:.{digits}f} ({s['ci_low']:.{digits}f}, {s['ci_high']:.{digits}f})"
-
-
-_DIGITS = {
-    "qalys": 3,
-    "cost_gbp": 0,
-    "nmb_gbp": 0,
-    "cvd_events": 3,
-    "deaths": 3,
-    "time_bp_target": 2,
-    "time_hba1c_target": 2,
-    "tests_per_py": 2,
-    "referrals_per_py": 3,
-    "masked_proposals_per_py": 2,
-    "proposed_hard_violations": 3,
-    "executed_hard_violations": 3,
-    "soft_cost": 3,
-    **dict.fromkeys(RECORD_SAFETY_METRICS, 3),
-}
-
-
-#: The short comparison table (``twin-env demo``): outcomes and safety.
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "nmb_gbp",
-    "qalys",
-    "cost_gbp",
-    "cvd_events",
-    "proposed_hard_violations",
-    "executed_hard_violations",
-    "record_hard_violations",
-)
-
-
-def markdown_table(results: dict[str, Any], columns: tuple[str, ...] | None = None) -> str:
-    """Policies as rows, metrics as columns: mean (95% CI); safety columns only when evaluated shielded."""
-    cols = [m for m in (columns or ALL_METRICS) if m in METRICS or results["shielded"]]
-    head = ["policy", *[f"{ALL_METRICS[m][0]} ({ALL_METRICS[m][1]})" for m in cols], "NMB vs do-nothing (GBP, paired)"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for name, r in results["policies"].items():
-        paired = _fmt(r["nmb_vs_do_nothing_gbp"], 0) if "nmb_vs_do_nothing_gbp" in r else "-"
-        lines.append("| " + " | ".join([name, *[_fmt(r["metrics"][m], _DIGITS[m]) for m in cols], paired]) + " |")
-    return "\n".join(lines) + "\n"
+def _safety_totals(values: dict[str, np.ndarray], shielded: bool) -> dict[str, float]:
+    """Cohort totals of the record's hard violations by issuer and (``shielded``) of the shield's counts
+    (the per-patient means are in ``metrics``)."""
+    keys = [k for k in AUDIT_METRICS if k.startswith("record_hard_violations")]
+    return {k: float(values[k].sum()) for k in (*(SAFETY_METRICS if shielded else ()), *keys)}
 
 
 def json_safe(x: Any) -> Any:
@@ -211,13 +280,14 @@ def write_outputs(results: dict[str, Any], out_dir: str | Path, plots: bool = Tr
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(json_safe(results), indent=2, sort_keys=True, allow_nan=False))
-    (out / "table.md").write_text(markdown_table(results))
+    (out / "table.md").write_text(report_markdown(results))
     with (out / "outcomes.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["policy", "metric", "mean", "ci_low", "ci_high", "n"])
+        w.writerow(["policy", "metric", "mean", "ci_low", "ci_high", "n", "age_band"])
         for name, r in results["policies"].items():
-            for m, s in r["metrics"].items():
-                w.writerow([name, m, s["mean"], s["ci_low"], s["ci_high"], s["n"]])
+            for band, metrics in {"all": r["metrics"], **r["by_age_band"]}.items():
+                for m, s in metrics.items():
+                    w.writerow([name, m, s["mean"], s["ci_low"], s["ci_high"], s["n"], band])
     with (out / "per_patient.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
         for k, (name, d) in enumerate(results["per_patient"].items()):

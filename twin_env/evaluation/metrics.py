@@ -14,8 +14,6 @@ import numpy as np
 from twin_env.envs.core import Batch
 from twin_env.policies.nice_guideline import bp_target_mmhg
 from twin_env.record.ledger import LedgerKind
-from twin_env.safety.record_check import ISSUERS, judge_prescriptions
-from twin_env.safety.rules import RuleSet
 from twin_env.vocab.concepts import Concept
 
 #: HbA1c target for "time in target" (NICE NG28 1.6.5-6: 53 mmol/mol on drugs that may cause hypoglycaemia).
@@ -41,31 +39,18 @@ SAFETY_METRICS: dict[str, tuple[str, str]] = {
     "executed_hard_violations": ("hard violations executed", "per patient"),
     "soft_cost": ("soft-rule cost", "per patient"),
 }
-#: Hard-rule breaches of every prescription executed in the GP record (:mod:`twin_env.safety.record_check`),
-#: in total and by issuer; reported when evaluating under the vector shield: key -> (label, unit).
-RECORD_SAFETY_METRICS: dict[str, tuple[str, str]] = {
-    "record_hard_violations": ("executed prescriptions breaking a hard rule (any issuer)", "per patient"),
-    **{
-        f"record_hard_violations_{issuer}": (f"executed prescriptions breaking a hard rule ({issuer})", "per patient")
-        for issuer in ISSUERS
-    },
-}
 
 
 class OutcomeAccumulator:
     """Sums each row's outcomes over its first episode (rows stop counting after they end).
 
-    With ``shielded``, :meth:`add_safety` also sums the shield's per-row violation counts and
-    :meth:`after_step` judges every prescription the step executed in the GP record (``rules``:
-    the shield's rule set, default the packaged rules), counting hard breaches by issuer.
+    With ``shielded``, :meth:`add_safety` also sums the shield's per-row violation counts (the record's
+    executed violations are audits: :mod:`twin_env.evaluation.audits`).
     """
 
-    def __init__(
-        self, n: int, willingness_to_pay_gbp: float, shielded: bool = False, rules: RuleSet | None = None
-    ) -> None:
+    def __init__(self, n: int, willingness_to_pay_gbp: float, shielded: bool = False) -> None:
         self.n, self.wtp = n, willingness_to_pay_gbp
-        self.safety = {k: np.zeros(n) for k in (*SAFETY_METRICS, *RECORD_SAFETY_METRICS)} if shielded else {}
-        self.rules = (rules or RuleSet.packaged()) if shielded else None
+        self.safety = {k: np.zeros(n) for k in SAFETY_METRICS} if shielded else {}
         self.active = np.ones(n, dtype=bool)
         z = lambda: np.zeros(n)  # noqa: E731
         self.qalys, self.cost, self.cvd, self.deaths, self.years = z(), z(), z(), z(), z()
@@ -100,8 +85,6 @@ class OutcomeAccumulator:
         self.deaths += count(kind == LedgerKind.DEATH) > 0
         self.tests += count(kind == LedgerKind.TEST_ORDER)
         self.referrals += count(kind == LedgerKind.REFERRAL)
-        if self.rules is not None:
-            self._judge_record(batch, {k: v[new] for k, v in led.items()}, row, counted)
         alive = self._alive0 & s.alive
         sbp_t, dbp_t = bp_target_mmhg(s.age_years)
         htn, t2d = alive & s.hypertension, alive & s.type2_diabetes
@@ -110,22 +93,6 @@ class OutcomeAccumulator:
         self.a1c_steps += t2d
         self.a1c_in += t2d & (s.hba1c_mmol_mol < HBA1C_TARGET_MMOL_MOL)
         self.active &= ~done
-
-    def _judge_record(self, batch: Batch, events: dict[str, np.ndarray], row: np.ndarray, counted: np.ndarray) -> None:
-        """Count the hard breaches of the prescriptions among this step's ledger ``events`` of counted rows."""
-        kind = events["kind"]
-        sel = counted & ((kind == LedgerKind.PRESCRIPTION) | (kind == LedgerKind.HOSPITAL_PRESCRIPTION))
-        if not sel.any():
-            return
-        window = batch.params["current_medication_window_days"]
-        found = judge_prescriptions(
-            batch.sim.record, self.rules, {k: v[sel] for k, v in events.items()}, batch.sim.state.age_years, window
-        )
-        first_id = batch.sim.record.first_id
-        for v in found:
-            r = int(v.event_id.split("-")[0]) - first_id
-            self.safety["record_hard_violations"][r] += 1
-            self.safety[f"record_hard_violations_{v.issuer}"][r] += 1
 
     def per_patient(self) -> dict[str, np.ndarray]:
         """{metric: (n,) values}; time-in-target metrics are NaN for patients without the condition."""
