@@ -79,7 +79,13 @@ class ValidationCallback(BaseCallback):
 
     def _run(self, policy: Any) -> dict[str, np.ndarray]:
         values, _, _ = rollout(
-            policy, self.patients, 0, self.env_config, self.shielded, population_seed=VALIDATION_POPULATION_SEED
+            policy,
+            self.patients,
+            0,
+            self.env_config,
+            self.shielded,
+            population_seed=VALIDATION_POPULATION_SEED,
+            record_audit=False,
         )
         return values
 
