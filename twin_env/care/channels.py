@@ -33,6 +33,17 @@ class CareChannel(enum.IntEnum):
     ADMISSION_SODIUM = 343
     ADMISSION_ANALYTE = 344  # analytic noise of admission results, offset by the analyte's index
     HOSPITAL_ANALYTE = 380  # pre-discharge bloods, offset by the analyte's index
+    # diagnosis from readings (care/diagnosis.py, care/home_bp.py); 351-377 (admission analytes end at 350)
+    HTN_UNCONFIRMED = 351  # a raised clinic reading coded at once, without confirmation
+    HTN_MISSED = 352  # a confirming home series not acted on
+    HBA1C_DECISION = 353
+    EGFR_DECISION = 354
+    PULSE_IRREGULAR = 355
+    ECG_READ = 356
+    HOME_START = 357
+    HOME_SBP_DAY = 358  # offset by the day of the series (0-9)
+    HOME_DBP_DAY = 368  # offset by the day of the series (0-9)
+    HTN_NOT_FOLLOWED = 378  # a raised clinic reading not followed up
 
 
 __all__ = ["CareChannel"]

@@ -9,6 +9,7 @@ import functools
 
 import numpy as np
 
+from twin_env.care.diagnosis_state import PendingDiagnoses
 from twin_env.twin.baseline_conditions import BaselineDiagnoses
 from twin_env.twin.state import TREATMENT_FIELDS
 from twin_env.vocab.dates import NEVER
@@ -44,6 +45,7 @@ class CareState:
             ledger seq of the event that booked it (-1 none).
         booked: a practice-initiated review is booked for the next step.
         ordered: test panel -> a sample is to be taken in the next step.
+        pending: confirmations under way (:class:`~twin_env.care.diagnosis_state.PendingDiagnoses`).
     """
 
     def __init__(self, n: int, diagnoses: BaselineDiagnoses, start_day: int) -> None:
@@ -61,6 +63,7 @@ class CareState:
         self.clinic_link = {s: np.full(n, -1, dtype=np.int32) for s in SERVICES}
         self.booked = np.zeros(n, dtype=bool)
         self.ordered = {t: np.zeros(n, dtype=bool) for t in Test}
+        self.pending = PendingDiagnoses(n)
 
     def clear_rows(self, rows: np.ndarray, diagnoses: BaselineDiagnoses, start_day: int) -> None:
         """Rows (k,) hold new patients from ``start_day``: their diagnoses, nothing prescribed or pending."""
@@ -78,6 +81,7 @@ class CareState:
         self.admission_dx[rows], self.booked[rows] = 0, False
         for array in self.ordered.values():
             array[rows] = False
+        self.pending.clear_rows(rows)
 
     def close_dead(self, alive: np.ndarray) -> None:
         """Cancel what is pending for rows no longer ``alive`` (N,) bool: admissions, clinics, repeats."""
@@ -88,6 +92,7 @@ class CareState:
             self.clinic_day[service][dead] = NEVER
         for field in TREATMENT_FIELDS:
             self.next_issue[field][dead] = NEVER
+        self.pending.clear_rows(np.flatnonzero(dead))
 
     def chronic_diagnosed(self) -> np.ndarray:
         """(N,) bool: a chronic condition is diagnosed (annual reviews are due)."""
