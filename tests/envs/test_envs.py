@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import twin_env
+from tests.care.test_no_oracle import truth_flipped_during_care
 from twin_env.envs import ENV_IDS
 from twin_env.envs.primary_care_env import PrimaryCareEnv
 
@@ -110,7 +111,28 @@ def test_vector_env_autoresets_rows() -> None:
     assert (info["patient_index"] >= 2**20).all()
 
 
-def test_record_mode_never_reads_the_truth() -> None:
+def test_record_mode_never_reads_the_truth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The truth is changed BEFORE the record is written (hidden conditions flipped while care acts,
+    tests/care/test_no_oracle.py): observations and masks stay the same over an episode. Then the
+    encoder itself: the truth changed after the record is written leaves the observation as it was."""
+
+    def episode() -> list:
+        env = PrimaryCareEnv({"horizon_years": 2.0})
+        obs, info = env.reset(seed=2)
+        seen = [(obs, info["action_mask"].tolist())]
+        for t in range(24):
+            mask = env.unwrapped.action_masks()
+            obs, _, term, trunc, info = env.step(int(np.flatnonzero(mask)[t % mask.sum()]))
+            seen.append((obs, info["action_mask"].tolist()))
+            if term or trunc:
+                break
+        return seen
+
+    plain = episode()
+    with truth_flipped_during_care(monkeypatch):
+        flipped = episode()
+    assert _same(plain, flipped)
+
     env = PrimaryCareEnv(SHORT)
     obs, _ = env.reset(seed=2)
     state = env.unwrapped.batch.sim.state

@@ -25,7 +25,7 @@ AGED = {"min_age_years": 55.0, "max_age_years": 70.0, "horizon_years": 2.0}
 def scored_qrisk3_env(**config: float) -> PrimaryCareEnv:
     """An env whose patient has the bloods and BP QRISK3 needs (review, lipids, then wait)."""
     env = PrimaryCareEnv({**AGED, **config})
-    env.reset(seed=0)
+    env.reset(seed=3)  # a patient whose bloods have no transcription error and whose QRISK3 is above 10%
     for a in ("book_review", "order_lipids", "do_nothing", "do_nothing"):
         env.step(ACTION_INDEX[a])
     return env
@@ -53,7 +53,7 @@ def test_qrisk3_action_runs_the_deployment_harness(monkeypatch: pytest.MonkeyPat
 
 def test_shielded_step_runs_the_model_once_and_executes_the_judged_orders(monkeypatch: pytest.MonkeyPatch) -> None:
     env = SafetyShield(PrimaryCareEnv({**AGED, "qrisk3_statin_threshold_percent": 0.1}), mode="replace")
-    env.reset(seed=0)
+    env.reset(seed=3)  # as scored_qrisk3_env: bloods without a transcription error
     for a in ("book_review", "order_lipids", "do_nothing"):
         env.step(ACTION_INDEX[a])
     calls = []

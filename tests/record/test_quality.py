@@ -74,7 +74,10 @@ def test_no_artefacts_gives_a_record_that_agrees_with_the_truth(off: QualityRepo
 def test_artefacts_make_the_record_incomplete_and_late(on: QualityReport) -> None:
     for row in on.conditions:
         assert row["coded_share"] <= row["diagnosed_share"]
-        assert 0.7 < row["coded_among_diagnosed"] <= 1.0, row
+        # heart failure is diagnosed in hospital and coded from letters (5% lost, 30% never coded)
+        floor = 0.5 if row["condition"] == "heart_failure" else 0.7
+        assert floor < row["coded_among_diagnosed"] <= 1.0, row
+        assert row["ppv"] > 0.8 and 0.3 < row["sensitivity"] < 1.0, row  # from readings: below one, plausible
     # baseline history is always coded; diagnoses made during the run can be left uncoded
     hypertension = next(r for r in on.conditions if r["condition"] == "hypertension")
     assert hypertension["coded_among_diagnosed"] < 1.0

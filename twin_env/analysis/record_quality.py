@@ -8,8 +8,12 @@ condition flags (the truth a clinician could have found), never the artefact fla
   end, letters arrived, hospital diagnoses coded, readings and results filed);
 - **timeliness**: median and 90th centile of the days from the true event to the day the item is
   visible (lab results, letters, diagnoses coded from letters, diagnoses after onset);
-- **correctness**: values that differ from the ledger (transcription errors), duplicate copies,
-  variant codes;
+- **correctness**: values that differ from the ledger (transcription and device errors), duplicate
+  copies, variant codes;
+- **coded conditions against the truth**: per condition, among living patients at the end, how
+  many are truly present and how many coded in the GP record, the PPV (coded and truly present /
+  coded) and the sensitivity (coded and truly present / truly present): below one both ways, since
+  diagnoses come from readings (:mod:`twin_env.care.diagnosis`);
 - **configured vs measured**: one row per setting of ``twin_env/data/record_artefacts.csv``.
 
 Delays are drawn as ``rint(median * exp(sigma * z))`` days, and rounding is monotone, so the
@@ -37,7 +41,7 @@ from twin_env.record.record import SYSTEMS
 from twin_env.record.store import ItemType
 from twin_env.simulation import Simulation
 from twin_env.simulation import simulate as run_simulation
-from twin_env.vocab.concepts import Concept, is_icd10
+from twin_env.vocab.concepts import SNOMED_FOR_ICD10_ARRAY, Concept, is_icd10
 from twin_env.vocab.dates import NEVER
 from twin_env.vocab.problems import CONDITION_CONCEPT, PROBLEMS
 
@@ -45,7 +49,8 @@ from twin_env.vocab.problems import CONDITION_CONCEPT, PROBLEMS
 Z90 = 1.2815515655446004
 #: Conditions whose coding is measured: twin state field -> GP problem concepts that count.
 CONDITIONS: dict[str, tuple[Concept, ...]] = {
-    name: PROBLEMS[name] for name in ("hypertension", "type2_diabetes", "ckd_3_5", "atrial_fibrillation")
+    name: PROBLEMS[name]
+    for name in ("hypertension", "type2_diabetes", "ckd_3_5", "atrial_fibrillation", "heart_failure")
 }
 #: The onset concept the ledger logs for each condition.
 _ONSET_CONCEPT = {name: CONDITION_CONCEPT[name] for name in CONDITIONS}
@@ -188,18 +193,23 @@ def _condition_rows(sim: Simulation, tables: _Tables, delays: dict[str, np.ndarr
     rows = []
     for name, concepts in CONDITIONS.items():
         true = np.asarray(getattr(sim.state, name), dtype=bool) & alive
+        # a clinician's diagnosis: the GP's problem concept, or a hospital's ICD-10 code of it
         dx = np.isin(led["kind"], [LedgerKind.DIAGNOSIS, LedgerKind.BASELINE_DIAGNOSIS]) & (
-            led["concept"] == concepts[0]
+            (led["concept"] == concepts[0]) | (SNOMED_FOR_ICD10_ARRAY[led["concept"]] == concepts[0])
         )
         diagnosed = np.zeros(sim.state.n, dtype=bool)
         diagnosed[led["patient"][dx & (led["day"] <= end)] - first_id] = True
         coded_items = np.isin(problems["concept"], concepts) & (problems["available_day"] <= end)
         coded = np.zeros(sim.state.n, dtype=bool)
         coded[problems["patient"][coded_items] - first_id] = True
+        coded &= alive
         rows.append(
             {
                 "condition": name,
                 "true": int(true.sum()),
+                "coded": int(coded.sum()),
+                "ppv": _share(true[coded])[0],
+                "sensitivity": _share(coded[true])[0],
                 "diagnosed_share": _share(diagnosed[true])[0],
                 "coded_share": _share(coded[true])[0],
                 "coded_among_diagnosed": _share(coded[true & diagnosed])[0],
@@ -318,6 +328,14 @@ def measure(
         np.int64
     )
 
+    # home (patient-generated): days never uploaded, device errors, upload delay
+    home = t.items("home", ItemType.HOME_READING)
+    taken = t.events(led["kind"] == LedgerKind.HOME_READING)
+    completeness["home readings uploaded"] = _share(np.isin(taken["key"], home["key"]))
+    home_error = np.abs(home["value"] - home["ledger_value"])
+    correctness["home readings with a device error"] = _share(home_error > 1e-9)
+    delays["home_upload"] = (home["available_day"] - home["ledger_day"]).astype(np.int64)
+
     # hospital and imaging systems
     pas_dx = t.items("pas", ItemType.DIAGNOSIS)
     delays["pas_coding"] = (pas_dx["available_day"] - pas_dx["ledger_day"]).astype(np.int64)
@@ -346,7 +364,11 @@ def measure(
         "imaging_report_delay": "imaging_report",
         "pas_coding_delay": "pas_coding",
     }
+    measured_share["home_day_missing_probability"] = _flip(completeness["home readings uploaded"])
+    measured_share["home_device_error_probability"] = correctness["home readings with a device error"]
+    delay_of["home_upload_delay"] = "home_upload"
     checks = [_share_check(name, getattr(cfg, name), *measured_share[name]) for name in measured_share]
+    checks.append(_size_check("home_device_error_mmhg", cfg.home_device_error_mmhg, home_error[home_error > 1e-9]))
     for prefix, series in delay_of.items():
         checks += _delay_checks(
             prefix, getattr(cfg, f"{prefix}_median_days"), getattr(cfg, f"{prefix}_sigma_log"), delays[series]
@@ -376,6 +398,14 @@ def _share_check(setting: str, p: float, measured: float, n: int) -> Check:
     tolerance = 4.0 * math.sqrt(p * (1.0 - p) / n) if n else math.nan
     ok = None if n == 0 else bool(abs(measured - p) <= tolerance + 1e-12)
     return Check(setting, p, "share", p, measured, n, tolerance, ok)
+
+
+def _size_check(setting: str, mmhg: float, errors: np.ndarray) -> Check:
+    """An error size: every spoilt value is off by exactly the configured amount (mmHg)."""
+    n = int(errors.size)
+    measured = float(np.median(errors)) if n else math.nan
+    ok = None if n == 0 else bool(np.all(np.abs(errors - mmhg) <= 1e-9))
+    return Check(setting, mmhg, "mmHg", mmhg, measured, n, 0.0, ok)
 
 
 def _delay_checks(prefix: str, median: float, sigma: float, days: np.ndarray) -> list[Check]:
@@ -415,15 +445,15 @@ def to_markdown(report: QualityReport) -> str:
         f"Record quality: {report.patients} patients aged 40-85, {_fmt(report.years)} years from 2020-04-01, "
         f"seed {report.seed}, artefacts {'on' if report.artefacts else 'off'}.",
         "",
-        "Conditions truly present at the end (living patients):",
+        "Coded conditions against the truth at the end (living patients; PPV: truly present among coded):",
         "",
-        "| condition | truly present | clinician-diagnosed | coded in the GP record | coded, of diagnosed |",
-        "|---|---|---|---|---|",
+        "| condition | truly present | coded | PPV | sensitivity | clinician-diagnosed | coded, of diagnosed |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in report.conditions:
         lines.append(
-            f"| {r['condition']} | {r['true']} | {_fmt(r['diagnosed_share'])} | {_fmt(r['coded_share'])} | "
-            f"{_fmt(r['coded_among_diagnosed'])} |"
+            f"| {r['condition']} | {r['true']} | {r['coded']} | {_fmt(r['ppv'])} | {_fmt(r['sensitivity'])} | "
+            f"{_fmt(r['diagnosed_share'])} | {_fmt(r['coded_among_diagnosed'])} |"
         )
     lines += ["", "Completeness and correctness (share, events):", "", "| measure | share | n |", "|---|---|---|"]
     for name, (share, n) in (*report.completeness.items(), *report.correctness.items()):

@@ -6,7 +6,7 @@ import enum
 
 
 class CareChannel(enum.IntEnum):
-    """Channels of :mod:`twin_env.twin.random_streams` drawn by care (300-399)."""
+    """Channels of :mod:`twin_env.twin.random_streams` drawn by care (300-399; Health Check and programmes 460-486)."""
 
     CONSULTS = 300
     CONSULT_DAY = 301
@@ -32,24 +32,35 @@ class CareChannel(enum.IntEnum):
     ADMISSION_POTASSIUM = 342
     ADMISSION_SODIUM = 343
     ADMISSION_ANALYTE = 344  # analytic noise of admission results, offset by the analyte's index
-    PROGRAMME_START = 360  # wait from a referral to a community programme's first session
-    PROGRAMME_UPTAKE = 361  # who takes up a community programme (and how far in the NHS DPP)
-    HEALTH_CHECK_PHASE = 362  # a patient's place in the 5-year invitation cycle (counter 0)
-    HEALTH_CHECK_UPTAKE = 363
-    HEALTH_CHECK_DAY = 364
-    HEALTH_CHECK_SBP_VISIT = 365
-    HEALTH_CHECK_DBP_VISIT = 366
-    HEALTH_CHECK_SBP_NOISE = 367
-    HEALTH_CHECK_DBP_NOISE = 368
-    HEALTH_CHECK_BMI_NOISE = 369
-    HEALTH_CHECK_FOLLOW_UP = 370  # whether a raised check BP is followed up
-    HEALTH_CHECK_FOLLOW_UP_DAY = 371
-    HEALTH_CHECK_DPP = 372  # whether non-diabetic hyperglycaemia at a check is referred to the NHS DPP
-    ECHO_FINDING = 373  # what a cardiology echocardiogram shows
-    ECG_FINDING = 374  # what a cardiology clinic ECG shows
-    HEALTH_CHECK_HBA1C_DONE = 375  # whether an indicated HbA1c is taken at a check
+    PROGRAMME_START = 460  # wait from a referral to a community programme's first session
+    PROGRAMME_UPTAKE = 461  # who takes up a community programme (and how far in the NHS DPP)
+    HEALTH_CHECK_PHASE = 462  # a patient's place in the 5-year invitation cycle (counter 0)
+    HEALTH_CHECK_UPTAKE = 463
+    HEALTH_CHECK_DAY = 464
+    HEALTH_CHECK_SBP_VISIT = 465
+    HEALTH_CHECK_DBP_VISIT = 466
+    HEALTH_CHECK_SBP_NOISE = 467
+    HEALTH_CHECK_DBP_NOISE = 468
+    HEALTH_CHECK_BMI_NOISE = 469
+    HEALTH_CHECK_FOLLOW_UP = 470  # whether a raised check BP is followed up
+    HEALTH_CHECK_FOLLOW_UP_DAY = 471
+    HEALTH_CHECK_DPP = 472  # whether non-diabetic hyperglycaemia at a check is referred to the NHS DPP
+    ECHO_FINDING = 473  # what a cardiology echocardiogram shows
+    ECG_FINDING = 474  # what a cardiology clinic ECG shows
+    HEALTH_CHECK_HBA1C_DONE = 475  # whether an indicated HbA1c is taken at a check
     HOSPITAL_ANALYTE = 380  # pre-discharge bloods, offset by the analyte's index
-    HEALTH_CHECK_ANALYTE = 388  # Health Check bloods, offset by the analyte's index
+    # diagnosis from readings (care/diagnosis.py, care/home_bp.py); 351-377 (admission analytes end at 350)
+    HTN_UNCONFIRMED = 351  # a raised clinic reading coded at once, without confirmation
+    HTN_MISSED = 352  # a confirming home series not acted on
+    HBA1C_DECISION = 353
+    EGFR_DECISION = 354
+    PULSE_IRREGULAR = 355
+    ECG_READ = 356
+    HOME_START = 357
+    HOME_SBP_DAY = 358  # offset by the day of the series (0-9)
+    HOME_DBP_DAY = 368  # offset by the day of the series (0-9)
+    HTN_NOT_FOLLOWED = 378  # a raised clinic reading not followed up
+    HEALTH_CHECK_ANALYTE = 480  # Health Check bloods, offset by the analyte's index
 
 
 __all__ = ["CareChannel"]

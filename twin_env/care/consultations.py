@@ -12,7 +12,7 @@ import numpy as np
 from twin_env.care import medication_review
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
-from twin_env.care.measurements import measure_bp, record_lifestyle
+from twin_env.care.measurements import ecg, measure_bp, pulse_irregular, record_lifestyle
 from twin_env.care.pathology import take_tests
 from twin_env.care.state import CHRONIC_CONDITIONS
 from twin_env.record.ledger import LedgerKind
@@ -78,12 +78,10 @@ def consult(
 
 
 def _detect_af(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray, counter: np.ndarray) -> None:
-    """AF found opportunistically (pulse check, ECG) in consulting ``rows`` (k,)."""
-    state, diagnosed = ctx.state, ctx.care.diagnosed["atrial_fibrillation"]
-    u = rs.uniform(state.patient_key[rows], counter[rows], CareChannel.AF_DETECTED)
-    found = (
-        state.atrial_fibrillation[rows] & ~diagnosed[rows] & (u < ctx.params["af_opportunistic_detection_probability"])
-    )
-    ctx.ledger.append(rows[found], LedgerKind.DIAGNOSIS, Concept.ATRIAL_FIBRILLATION, day[found], link=link[found])
-    ctx.ledger.append(rows[found], LedgerKind.IMAGING, Concept.ECG, day[found], link=link[found])
-    diagnosed[rows[found]] = True
+    """Opportunistic pulse checks in consulting ``rows`` (k,) without coded AF: an irregular pulse gets an ECG."""
+    state, p = ctx.state, ctx.params
+    rows, day, link = (a[~ctx.care.diagnosed["atrial_fibrillation"][rows]] for a in (rows, day, link))
+    keys, c = state.patient_key[rows], counter[rows]
+    checked = rs.uniform(keys, c, CareChannel.AF_DETECTED) < p["af_opportunistic_detection_probability"]
+    irregular = checked & pulse_irregular(ctx, rows, counter)
+    ecg(ctx, rows[irregular], day[irregular], link[irregular], counter)

@@ -1,9 +1,10 @@
-"""What is measured and asked in a consultation: BP (diagnosing hypertension), BMI, smoking status."""
+"""What is measured and asked in a consultation: clinic BP (with the white-coat effect), BMI, smoking status."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from twin_env.care import diagnosis
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
 from twin_env.care.parameters import CareParameters
@@ -21,25 +22,36 @@ def observed_bp_mmhg(
     params: CareParameters,
     visit_z: tuple[np.ndarray, np.ndarray],
     error_z: tuple[np.ndarray, np.ndarray],
+    white_coat: tuple[np.ndarray | float, np.ndarray | float] = (0.0, 0.0),
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(SBP, DBP) (k,) in mmHg as measured at one visit: true BP + visit-to-visit deviation + reading error.
+    """(SBP, DBP) (k,) in mmHg as measured at one clinic visit: usual BP + white coat + visit deviation + error.
 
+    The twin's usual BP is on the clinic scale (the population's mean white-coat effect is in it),
+    so a clinic reading adds the patient's white-coat effect less the population mean
+    (``white_coat_*_mean_mmhg``): a large effect reads high, a masked (negative) one low.
     ``visit_z`` and ``error_z`` are (SBP, DBP) standard normal deviates (k,) of the visit and of the
     reading error (for a mean of n readings, the mean of n deviates). The visit SD is the patient's
     ``sbp_visit_sd_mmhg`` (DBP: ``dbp_visit_sd_ratio`` times it), the reading SD ``bp_measurement_sd_mmhg``.
+    ``white_coat``: (SBP, DBP) (k,) mmHg of the patient's effect above the population mean (0: none).
     """
     visit_sd = state.sbp_visit_sd_mmhg[rows].astype(np.float64)
     error_sd = params["bp_measurement_sd_mmhg"]
-    sbp = state.sbp_mmhg[rows] + visit_sd * visit_z[0] + error_sd * error_z[0]
-    dbp = state.dbp_mmhg[rows] + params["dbp_visit_sd_ratio"] * visit_sd * visit_z[1] + error_sd * error_z[1]
+    sbp = state.sbp_mmhg[rows] + white_coat[0] + visit_sd * visit_z[0] + error_sd * error_z[0]
+    dbp = (
+        state.dbp_mmhg[rows]
+        + white_coat[1]
+        + params["dbp_visit_sd_ratio"] * visit_sd * visit_z[1]
+        + error_sd * error_z[1]
+    )
     return sbp, dbp
 
 
 def measure_bp(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray, counter: np.ndarray) -> None:
     """One clinic BP (mmHg, whole) for ``rows`` (k,) on ``day`` (k,), linked to the consultation (k,).
 
-    Visit-to-visit and measurement noise are added to the true BP; a reading >= 140/90 in a
-    patient whose hypertension is undiagnosed diagnoses it.
+    The patient's white-coat effect, visit-to-visit and measurement noise are added to the usual
+    BP; the reading goes to :func:`twin_env.care.diagnosis.clinic_bp` (a raised reading asks for a
+    home series).
     """
     s = ctx.state
     k, c = s.patient_key[rows], counter[rows]
@@ -49,14 +61,21 @@ def measure_bp(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.nda
         ctx.params,
         visit_z=(rs.standard_normal(k, c, CareChannel.SBP_VISIT), rs.standard_normal(k, c, CareChannel.DBP_VISIT)),
         error_z=(rs.standard_normal(k, c, CareChannel.SBP_NOISE), rs.standard_normal(k, c, CareChannel.DBP_NOISE)),
+        white_coat=white_coat_above_mean_mmhg(ctx, rows),
     )
     sbp, dbp = np.rint(sbp), np.rint(dbp)
     ctx.ledger.append(rows, LedgerKind.OBSERVATION, Concept.SBP, day, value=sbp, link=link)
     ctx.ledger.append(rows, LedgerKind.OBSERVATION, Concept.DBP, day, value=dbp, link=link)
-    diagnosed = ctx.care.diagnosed["hypertension"]
-    new = s.hypertension[rows] & ~diagnosed[rows] & ((sbp >= 140) | (dbp >= 90))
-    ctx.ledger.append(rows[new], LedgerKind.DIAGNOSIS, Concept.ESSENTIAL_HYPERTENSION, day[new], link=link[new])
-    diagnosed[rows[new]] = True
+    diagnosis.clinic_bp(ctx, rows, day, link, sbp, dbp, counter)
+
+
+def white_coat_above_mean_mmhg(ctx: CareContext, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(SBP, DBP) (k,) mmHg: the patients' white-coat effect less the population mean (twin parameters)."""
+    s, tp = ctx.state, ctx.twin_params
+    return (
+        s.white_coat_sbp_mmhg[rows] - tp["white_coat_sbp_mean_mmhg"],
+        s.white_coat_dbp_mmhg[rows] - tp["white_coat_dbp_mean_mmhg"],
+    )
 
 
 def record_lifestyle(
@@ -74,3 +93,27 @@ def record_lifestyle(
     asked = is_review & (rs.uniform(k, c, CareChannel.SMOKING_RECORDED) < p["smoking_recorded_probability_review"])
     status = _SMOKING_CONCEPT[s.smoking[rows[asked]].astype(np.intp)]
     ctx.ledger.append(rows[asked], LedgerKind.SMOKING_STATUS, status, day[asked], link=link[asked])
+
+
+def pulse_irregular(ctx: CareContext, rows: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """(k,) bool: a pulse felt irregular in ``rows`` (k,) (AF sensitivity, specificity: care_parameters.csv)."""
+    p = ctx.params
+    u = rs.uniform(ctx.state.patient_key[rows], counter[rows], CareChannel.PULSE_IRREGULAR)
+    return np.where(ctx.state.atrial_fibrillation[rows], u < p["af_pulse_sensitivity"], u >= p["af_pulse_specificity"])
+
+
+def ecg(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """A 12-lead ECG for ``rows`` (k,) on ``day`` (k,), read by the clinician; returns (k,) bool read as AF.
+
+    The trace shows the true rhythm; the reading errs at ``af_ecg_read_sensitivity`` /
+    ``af_ecg_read_specificity``, and an ECG read as AF diagnoses it
+    (:func:`twin_env.care.diagnosis.atrial_fibrillation_from_ecg`).
+    """
+    p = ctx.params
+    ctx.ledger.append(rows, LedgerKind.IMAGING, Concept.ECG, day, link=link)
+    u = rs.uniform(ctx.state.patient_key[rows], counter[rows], CareChannel.ECG_READ)
+    read_as_af = np.where(
+        ctx.state.atrial_fibrillation[rows], u < p["af_ecg_read_sensitivity"], u >= p["af_ecg_read_specificity"]
+    )
+    diagnosis.atrial_fibrillation_from_ecg(ctx, rows, day, link, read_as_af)
+    return read_as_af

@@ -1,4 +1,4 @@
-"""Carrying out orders for batch rows today: prescribe, stop, order a test, refer, book a review.
+"""Carrying out orders for batch rows today: prescribe, stop, order a test, refer, book a review, home BP.
 
 Orders reach care through ``Simulation.execute`` (:class:`twin_env.vocab.orders.Order`); each
 function here acts on the living rows only.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.care import referrals
+from twin_env.care import home_bp, referrals
 from twin_env.care.context import CareContext
 from twin_env.care.repeats import issue
 from twin_env.record.ledger import LedgerKind
@@ -49,6 +49,11 @@ def refer(ctx: CareContext, rows: np.ndarray, service: str) -> None:
     """Refer ``rows`` to ``service`` today; its clinic or programme follows after a wait (care.referrals)."""
     get_service(service)
     referrals.refer(ctx, ctx.living(rows), service)
+
+
+def home_bp_series(ctx: CareContext, rows: np.ndarray) -> None:
+    """Ask for a 7-day home BP series (``bp_check``): taken next step, its average read the step after."""
+    home_bp.ask(ctx, rows)
 
 
 def book_review(ctx: CareContext, rows: np.ndarray) -> None:

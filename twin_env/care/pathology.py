@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin_env.care import diagnosis
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
 from twin_env.record.ledger import LedgerKind
@@ -40,6 +41,7 @@ def take_tests(
         Test.RENAL: d["type2_diabetes"][r] | d["hypertension"][r] | d["ckd_3_5"][r] | d["heart_failure"][r],
         Test.ACR: d["type2_diabetes"][r] | d["ckd_3_5"][r],
     }
+    diagnosis.order_due_repeats(ctx, home, day0 + span)
     ordered_day = day0 + (rs.uniform(keys, counter, CareChannel.TEST_DAY) * span).astype(np.int32)
     for panel in Test:
         want = wants[panel]
@@ -63,12 +65,12 @@ def take_sample(
 
     ``channel``: first random channel of the analytes' noise (offset by the analyte's index).
 
-    An HbA1c >= 48 mmol/mol diagnoses type 2 diabetes and an eGFR < 60 CKD stage 3 where the
-    condition is present and undiagnosed.
+    HbA1c and eGFR results go to :mod:`twin_env.care.diagnosis` (two HbA1c >= 48 diagnose type 2
+    diabetes; two eGFR < 60 at least 90 days apart CKD stage 3).
     """
     if rows.size == 0:
         return
-    s, d = ctx.state, ctx.care.diagnosed
+    s = ctx.state
     order = ctx.ledger.append(rows, LedgerKind.TEST_ORDER, int(panel), day, link=link)
     k, c = s.patient_key[rows], counter[rows]
     for concept, field, cv in ANALYTES[panel]:
@@ -76,11 +78,6 @@ def take_sample(
         value = np.round(s.columns[field][rows] * (1.0 + ctx.params[cv] * z), 1)
         ctx.ledger.append(rows, LedgerKind.TEST_RESULT, concept, day, value=value, link=order)
         if concept == Concept.HBA1C:
-            new, condition, dx = s.type2_diabetes[rows] & (value >= 48.0), "type2_diabetes", Concept.TYPE2_DIABETES
+            diagnosis.hba1c(ctx, rows, day, order, value, counter)
         elif concept == Concept.EGFR:
-            new, condition, dx = s.ckd_3_5[rows] & (value < 60.0), "ckd_3_5", Concept.CKD_STAGE_3
-        else:
-            continue
-        new &= ~d[condition][rows]
-        ctx.ledger.append(rows[new], LedgerKind.DIAGNOSIS, dx, day[new], link=order[new])
-        d[condition][rows[new]] = True
+            diagnosis.egfr(ctx, rows, day, order, value, counter)

@@ -1,4 +1,8 @@
-"""Acute presentations to the GP: angina, TIA and symptomatic AF are seen and diagnosed the same step."""
+"""Acute presentations to the GP: angina and TIA are seen and diagnosed the same step; symptomatic AF gets an ECG.
+
+Angina and TIA are diagnosed on the presentation (the symptoms the patient brings); AF is coded only
+if the ECG taken is read as AF (:func:`twin_env.care.measurements.ecg`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import numpy as np
 
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
+from twin_env.care.measurements import ecg
 from twin_env.record.ledger import LedgerKind
 from twin_env.twin import random_streams as rs
 from twin_env.twin.events import EventKind
@@ -13,7 +18,7 @@ from twin_env.vocab.concepts import Concept
 
 
 def present(ctx: CareContext, kind: np.ndarray, day: np.ndarray, counter: np.ndarray) -> np.ndarray:
-    """Consultations with diagnosis (and ECG) for this step's presenting events; returns who presented (N,) bool.
+    """Consultations for this step's presenting events (diagnosis, or an ECG for AF); returns who presented (N,) bool.
 
     ``kind`` (N,) is the twin's event, ``day`` (N,) its date, ``counter`` (N,) the random-stream counter.
     """
@@ -30,11 +35,13 @@ def present(ctx: CareContext, kind: np.ndarray, day: np.ndarray, counter: np.nda
     ):
         rows = np.flatnonzero(mask & state.alive)
         seq = ctx.ledger.append(rows, LedgerKind.CONSULTATION, Concept.CONSULTATION, day[rows])
-        ctx.ledger.append(rows, LedgerKind.DIAGNOSIS, concept, day[rows], link=seq)
-        if concept != Concept.TIA:
+        if concept == Concept.ATRIAL_FIBRILLATION:
+            ecg(ctx, rows, day[rows], seq, counter)
+        else:
+            ctx.ledger.append(rows, LedgerKind.DIAGNOSIS, concept, day[rows], link=seq)
+        if concept == Concept.ANGINA:
             ctx.ledger.append(rows, LedgerKind.IMAGING, Concept.ECG, day[rows], link=seq)
         presented[rows] = True
     diagnosed["chd"][kind == EventKind.ANGINA] = True
     diagnosed["stroke_tia"][kind == EventKind.TIA] = True
-    diagnosed["atrial_fibrillation"][af] = True
     return presented

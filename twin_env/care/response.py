@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.care import admissions, adverse_events, consultations, health_check, outpatients, presentations, repeats
+from twin_env.care import (
+    admissions,
+    adverse_events,
+    consultations,
+    health_check,
+    home_bp,
+    outpatients,
+    presentations,
+    repeats,
+)
 from twin_env.care.context import CareContext
 from twin_env.twin.events import StepEvents
 
@@ -23,8 +32,9 @@ def respond(
     ``events`` are the twin's, on ``event_day`` (N,); ``counter`` (N,) is the step's
     random-stream counter. GP consultations for harms and complications (which end the drug
     not tolerated), patient stops, discharges, admissions (and discharges of stays that end this
-    step), GP presentations, consultations (with tests), NHS Health Checks and their results reviews, repeats and
-    clinics and programmes follow in that order;
+    step), GP presentations, home BP series (earlier ones read, asked-for ones taken), consultations
+    (with tests), NHS Health Checks and their results reviews, repeats, and clinics and programmes follow in
+    that order;
     then what is pending for the dead is cancelled.
     """
     seen_for_harm = adverse_events.present(ctx, events, event_day, counter)
@@ -33,6 +43,8 @@ def respond(
     admissions.admit(ctx, events.kind, events.fatal, event_day, counter)
     admissions.discharge(ctx, day1)  # stays that end within this step: logged now, not back-dated next step
     presented = presentations.present(ctx, events.kind, event_day, counter) | seen_for_harm
+    home_bp.assess_series(ctx, day1 - 1, counter)  # series of earlier steps, as uploaded by this step's end
+    home_bp.take_series(ctx, day0, span, counter)  # series asked for in earlier steps
     consultations.consult(ctx, day0, day1, span, counter, presented)
     health_check.invite(ctx, day0, day1, span, counter)
     health_check.follow_up(ctx, day1, counter)

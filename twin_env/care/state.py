@@ -9,6 +9,7 @@ import functools
 
 import numpy as np
 
+from twin_env.care.diagnosis_state import PendingDiagnoses
 from twin_env.twin.baseline_conditions import BaselineDiagnoses
 from twin_env.twin.state import TREATMENT_FIELDS
 from twin_env.vocab.dates import NEVER
@@ -49,6 +50,8 @@ class CareState:
             booked (NEVER none) and the ledger seq of that check (-1 none); health_check_bp_recheck: that
             review brings the patient back for a follow-up BP reading; health_check_hba1c: the check's
             HbA1c result as the lab reported it (mmol/mol; NaN none), read at that review.
+
+        pending: confirmations under way (:class:`~twin_env.care.diagnosis_state.PendingDiagnoses`).
     """
 
     def __init__(self, n: int, diagnoses: BaselineDiagnoses, start_day: int) -> None:
@@ -72,6 +75,8 @@ class CareState:
         self.health_check_bp_recheck = np.zeros(n, dtype=bool)
         self.health_check_hba1c = np.full(n, np.nan)
 
+        self.pending = PendingDiagnoses(n)
+
     def clear_rows(self, rows: np.ndarray, diagnoses: BaselineDiagnoses, start_day: int) -> None:
         """Rows (k,) hold new patients from ``start_day``: their diagnoses, nothing prescribed or pending."""
         self.days[rows] = start_day
@@ -91,6 +96,8 @@ class CareState:
         self.health_check_due[rows], self.health_check_follow_up[rows], self.health_check_link[rows] = -1, NEVER, -1
         self.health_check_bp_recheck[rows], self.health_check_hba1c[rows] = False, np.nan
 
+        self.pending.clear_rows(rows)
+
     def close_dead(self, alive: np.ndarray) -> None:
         """Cancel what is pending for rows no longer ``alive`` (N,) bool: admissions, clinics, repeats."""
         dead = ~alive
@@ -101,6 +108,7 @@ class CareState:
         self.health_check_follow_up[dead] = NEVER
         for field in TREATMENT_FIELDS:
             self.next_issue[field][dead] = NEVER
+        self.pending.clear_rows(np.flatnonzero(dead))
 
     def chronic_diagnosed(self) -> np.ndarray:
         """(N,) bool: a chronic condition is diagnosed (annual reviews are due)."""

@@ -42,7 +42,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("book_review", "book a GP review (BP measured, review bloods for recorded conditions)", "QOF annual review"),
     Action(
         "bp_check",
-        "nurse BP check; stands in for ambulatory/home BP monitoring, which the care layer does not model",
+        "7-day home BP series (the home system); its average confirms or refutes hypertension next step",
         "NICE NG136 1.2",
     ),
     Action("order_hba1c", "order HbA1c", "NICE NG28 1.6"),

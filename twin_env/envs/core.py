@@ -265,9 +265,7 @@ class Batch:
             "cost_harms_gbp": cost_harms * alive0,
             "cost_chronic_gbp": dt * alive_frac * valuation.chronic_cost_gbp_per_year(s, p),
             "cost_consultations_gbp": consults
-            + (self.last_action == act.ACTION_INDEX["bp_check"])
-            * (e["cost_nurse_bp_check_gbp"] - e["cost_gp_consultation_gbp"])
-            * (consults > 0),
+            + (self.last_action == act.ACTION_INDEX["bp_check"]) * e["cost_home_bp_series_gbp"],
             "cost_tests_gbp": per_row(kind == LedgerKind.TEST_ORDER, _TEST_COST[concept]),
             "cost_drugs_gbp": per_row(np.isin(kind, (LedgerKind.PRESCRIPTION,)), _ISSUE_COST[concept]),
             "cost_referrals_gbp": referral,

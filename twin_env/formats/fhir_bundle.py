@@ -12,7 +12,10 @@ studies and reports, with :mod:`twin_env.formats.fhir_resources`:
   code (QRISK3); MedicationRequest per issue (repeat) and per stop (status ``stopped``), requested by
   the trust for a medicine the hospital started or changed (reconciled from the discharge letter);
   ServiceRequest per referral; DocumentReference per letter filed (text from
-  :mod:`twin_env.formats.letters_export`); ImagingStudy and a DiagnosticReport per imaging report.
+  :mod:`twin_env.formats.letters_export`); ImagingStudy and a DiagnosticReport per imaging report;
+- from the patient-generated ``home`` system: one Device (the patient's BP monitor) and an
+  Observation per uploaded home reading (average home systolic or diastolic BP of a day), with the
+  Device, the patient as performer and the upload date as ``issued``.
 
 Ids are ``deterministic_uuid`` over the ledger event id (and the item type; a duplicate filing
 gets its occurrence number), so the same record always gives the same bundle.
@@ -292,6 +295,35 @@ def _imaging(source: RecordSource, patient: int, as_of: dt.date, ids: dict[str, 
     return out
 
 
+#: The home monitor's Device: name and kind (text; no device-type code on the reference sheets).
+HOME_MONITOR = ("Home blood pressure monitor (patient's own, readings uploaded by app)", "Blood pressure monitor")
+
+
+def _home(source: RecordSource, patient: int, as_of: dt.date, ids: dict[str, str], new: _Ids) -> list[fr.Resource]:
+    """The patient's home readings uploaded by ``as_of``: a Device and an Observation per reading."""
+    items = source.record.home_view(patient, as_of).of(ItemType.HOME_READING)
+    if not items:
+        return []
+    device_id = fr.deterministic_uuid("device", "home-bp-monitor", str(patient))
+    out = [fr.device(id=device_id, patient_id=ids["patient"], name=HOME_MONITOR[0], kind=HOME_MONITOR[1])]
+    for item in items:
+        out.append(
+            fr.observation(
+                id=new.new("home-observation", item.event_id),
+                patient_id=ids["patient"],
+                code=item.code.code,  # type: ignore[union-attr]
+                effective=item.date,
+                category="vital-signs",
+                value=item.value,
+                unit=item.unit,
+                issued=item.available,
+                performer_id=ids["patient"],
+                device_id=device_id,
+            )
+        )
+    return out
+
+
 def fhir_bundle(
     source: RecordSource, patient: int, *, as_of: dt.date | None = None, bundle_type: str = "collection"
 ) -> dict[str, Any]:
@@ -367,5 +399,6 @@ def fhir_bundle(
         )
     resources += _risk_scores(view.of(ItemType.RISK_SCORE), ids, new)
     resources += _imaging(source, patient, as_of, ids, new)
+    resources += _home(source, patient, as_of, ids, new)
     bundle_id = fr.deterministic_uuid("bundle", str(patient), as_of.isoformat())
     return fr.bundle(id=bundle_id, resources=resources, type=bundle_type)

@@ -48,6 +48,7 @@ __all__ = [
     "bundle",
     "condition",
     "deterministic_uuid",
+    "device",
     "diagnostic_report",
     "document_reference",
     "dumps",
@@ -474,11 +475,12 @@ def observation(
     issued: DateLike | None = None,
     encounter_id: str | None = None,
     performer_id: str | None = None,
+    device_id: str | None = None,
 ) -> Resource:
     """UK Core Observation: a SNOMED CT observable with a UCUM quantity, or a coded finding (no value).
 
     Every one declares UKCore-Observation (the pinned release has no lab or BMI profile). For
-    blood pressure use :func:`blood_pressure`.
+    blood pressure use :func:`blood_pressure`. ``device_id``: the Device that took it (home readings).
     """
     if (value is None) != (unit is None):
         raise ValueError("value and unit must be given together")
@@ -493,6 +495,21 @@ def observation(
     _put(res, "performer", None if performer_id is None else [reference(performer_id)])
     if value is not None and unit is not None:
         res["valueQuantity"] = _quantity(value, unit, "value")
+    _put(res, "device", _ref(device_id))
+    return res
+
+
+def device(*, id: str, patient_id: str, name: str, kind: str) -> Resource:
+    """A Device the patient holds (a home BP monitor, later a wearable): ``name`` and ``kind`` as text.
+
+    No profile is declared and no device-type code is given: neither is on the project's
+    reference sheets (:data:`PROFILES` lists the pinned release's profiles this module uses).
+    """
+    res = _base("Device", id, None)
+    res["status"] = "active"
+    res["deviceName"] = [{"name": name, "type": "user-friendly-name"}]
+    res["type"] = {"text": kind}
+    res["patient"] = reference(patient_id)
     return res
 
 

@@ -107,6 +107,7 @@ class NiceGuidelinePolicy(Policy):
         bp_judged = (bp_age <= p["bp_reading_recent_days"]) & (
             day - bp_age >= mem["bp_change_day"] + p["bp_recheck_after_change_days"]
         )
+        raised_clinic_bp = (sbp >= p["hbpm_offer_clinic_sbp_mmhg"]) | (dbp >= p["hbpm_offer_clinic_dbp_mmhg"])
         stage2 = (sbp >= p["bp_stage2_sbp_mmhg"]) | (dbp >= p["bp_stage2_dbp_mmhg"])
         stage1_indication = (age < p["bp_stage1_treat_age_below_years"]) & (
             cvd | ckd | t2d | (qrisk >= p["statin_qrisk3_threshold_percent"])
@@ -223,9 +224,14 @@ class NiceGuidelinePolicy(Policy):
                 (t2d | htn | ckd) & (days_since(Concept.URINE_ACR) > p["renal_recheck_days"]),
                 "NG203 1.3: urine ACR due",
             ),
-            ("bp_check", htn & above & ~bp_judged, "NG136 1.4.39: re-measure BP before/after a change"),
+            ("book_review", htn & above & ~bp_judged, "NG136 1.4.39: re-measure BP before/after a change"),
             (
                 "bp_check",
+                ~htn & raised_clinic_bp & (bp_age <= p["hbpm_after_raised_reading_days"]),
+                "NG136 1.2.3: clinic BP >= 140/90 without a diagnosis, confirm with home BP",
+            ),
+            (
+                "book_review",
                 health_check & (bp_age > p["lipids_recheck_days"]),
                 "NHS Health Check: BP due (5-yearly, 40-74)",
             ),

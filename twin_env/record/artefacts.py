@@ -38,6 +38,10 @@ class RecordChannel(enum.IntEnum):
     LETTER_CODING_DELAY = 414
     IMAGING_DELAY = 415
     PAS_CODING_DELAY = 416
+    HOME_MISSING = 417
+    HOME_DEVICE_ERROR = 418
+    HOME_DEVICE_ERROR_DIRECTION = 419
+    HOME_UPLOAD_DELAY = 420
 
 
 class Artefact(enum.IntFlag):
@@ -45,7 +49,7 @@ class Artefact(enum.IntFlag):
 
     NONE = 0
     DELAYED = 1  # available later than the event date
-    TRANSCRIPTION_ERROR = 2  # value differs from the ledger value
+    TRANSCRIPTION_ERROR = 2  # value differs from the ledger value (a typing slip; at home, a device error)
     DUPLICATE = 4  # a second copy of an item already recorded
     VARIANT_CODE = 8  # coded with a different concept than the canonical one
     FROM_LETTER = 16  # coded by the practice from a hospital letter
@@ -80,6 +84,11 @@ class ArtefactConfig:
     imaging_report_delay_sigma_log: float
     pas_coding_delay_median_days: float
     pas_coding_delay_sigma_log: float
+    home_day_missing_probability: float
+    home_device_error_probability: float
+    home_device_error_mmhg: float
+    home_upload_delay_median_days: float
+    home_upload_delay_sigma_log: float
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

@@ -61,6 +61,8 @@ class LedgerKind(enum.IntEnum):
     HOSPITAL_PRESCRIPTION = 19  # drug started in hospital, supplied at discharge (link: the admission)
     SMOKING_STATUS = 20  # smoking status asked and coded (concept: the status; link: the consultation)
     RISK_SCORE = 21  # a deployed model's score (value: percent; concept: the score)
+    HOME_READING = 22  # a day's home BP taken on the patient's monitor (concept HOME_SBP/HOME_DBP; link: the series)
+    HOME_SERIES = 23  # a 7-day home BP series started (concept HOME_SBP; the GP's request; value: days planned)
 
 
 class Ledger:

@@ -12,6 +12,7 @@ from twin_env.record.gp.items import GpItems
 from twin_env.record.ledger import Ledger, LedgerKind
 from twin_env.record.store import ItemType, SystemStore
 from twin_env.record.systems.gp import record_gp
+from twin_env.record.systems.home import record_home
 from twin_env.record.systems.imaging import record_imaging
 from twin_env.record.systems.letters import record_letters
 from twin_env.record.systems.pas import record_pas
@@ -20,7 +21,7 @@ from twin_env.record.views import PatientView, build_items
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, OBSERVATIONS, Concept, concept_code
 from twin_env.vocab.dates import NO_DAY, DateLike, day_number, to_date
 
-SYSTEMS: tuple[str, ...] = ("gp", "pas", "lab", "imaging", "letters")
+SYSTEMS: tuple[str, ...] = ("gp", "pas", "lab", "imaging", "letters", "home")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +124,7 @@ class Record:
         record_imaging(batch, cfg, s["imaging"])
         letters = record_letters(batch, cfg, s["letters"])
         record_gp(batch, cfg, s["gp"], results, letters)
+        record_home(batch, cfg, s["home"])
 
     @property
     def n_patients(self) -> int:
@@ -166,6 +168,9 @@ class Record:
 
     def letters_view(self, patient: int, as_of: DateLike) -> PatientView:
         return self.view("letters", patient, as_of)
+
+    def home_view(self, patient: int, as_of: DateLike) -> PatientView:
+        return self.view("home", patient, as_of)
 
     def letter(self, event_id: str) -> Letter:
         """The content of the letter written for ledger event ``event_id`` (a discharge or attendance)."""

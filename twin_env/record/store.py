@@ -54,6 +54,7 @@ class ItemType(enum.IntEnum):
     IMAGING_STUDY = 15  # imaging: study performed
     IMAGING_REPORT = 16  # imaging: report verified
     RISK_SCORE = 17  # GP: a model's risk score written back (value: percent)
+    HOME_READING = 18  # home: a day's reading from the patient's monitor, uploaded (value: mmHg)
 
 
 class SystemStore:

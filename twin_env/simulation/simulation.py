@@ -202,6 +202,8 @@ class Simulation:
             self.order_test(rows, order.name)
         elif order.kind == "refer":
             self.refer(rows, order.name)
+        elif order.kind == "review" and order.name == "bp_check":
+            orders.home_bp_series(self.care, rows)
         elif order.kind == "review":
             self.book_review(rows)
         elif order.kind != "model":

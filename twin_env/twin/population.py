@@ -143,6 +143,12 @@ def sample_demographics_and_risk_factors(
     state.sbp_visit_sd_mmhg = params["sbp_visit_sd_mean_mmhg"] * np.exp(
         log_sd * rs.standard_normal(keys, 0, Channel.SBP_VISIT_SD) - log_sd**2 / 2
     )
+    state.white_coat_sbp_mmhg = params["white_coat_sbp_mean_mmhg"] + params[
+        "white_coat_sbp_sd_mmhg"
+    ] * rs.standard_normal(keys, 0, Channel.WHITE_COAT_SBP)
+    state.white_coat_dbp_mmhg = params["white_coat_dbp_mean_mmhg"] + params[
+        "white_coat_dbp_sd_mmhg"
+    ] * rs.standard_normal(keys, 0, Channel.WHITE_COAT_DBP)
 
     ratio_sd = params["chol_hdl_ratio_log_sd"]
     state.ratio_offset_log = ratio_sd * rs.standard_normal(keys, 0, Channel.RATIO) - ratio_sd**2 / 2

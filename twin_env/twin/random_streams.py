@@ -49,6 +49,8 @@ class Channel(enum.IntEnum):
     ACR = 16
     POTASSIUM = 17
     FLAGS = 18  # offset by the flag's index
+    WHITE_COAT_SBP = 40
+    WHITE_COAT_DBP = 41
     CONDITION = 60  # offset by the condition's index
     DIAGNOSED = 80  # offset by the condition's index
     TREATMENT = 100  # offset by the treatment's index

@@ -118,6 +118,9 @@ _FIELDS: dict[str, type] = {
     # risk-equation hazards held between re-evaluations (NaN = evaluate at the next step)
     "qrisk3_h10": np.float64,
     "qdiabetes_h10": np.float64,
+    # white-coat effect (care/diagnosis.py): clinic minus out-of-office usual BP, fixed per patient
+    "white_coat_sbp_mmhg": np.float32,
+    "white_coat_dbp_mmhg": np.float32,
 }
 
 #: Start ages of twin/harms.py, NaN until a start is seen.

@@ -34,6 +34,8 @@ class Concept(enum.IntEnum):
     URINE_ACR = 9
     BMI = 10
     SODIUM = 11  # measured at a hyponatraemia admission (the twin has no sodium level)
+    HOME_SBP = 12  # a day's home systolic reading (mean of the day's readings), from the patient's monitor
+    HOME_DBP = 13  # a day's home diastolic reading
     # conditions (SNOMED CT)
     ESSENTIAL_HYPERTENSION = 20
     HYPERTENSIVE_DISORDER = 21  # coding variant of hypertension
@@ -151,6 +153,11 @@ _OBSERVATIONS = {
     Concept.BMI: ("observable", "BMI", "kg/m2"),
     Concept.SODIUM: ("observable", "serum sodium", "mmol/L"),
 }
+#: Patient-generated readings (the ``home`` system), not columns of the GP latest-value tables.
+_HOME_OBSERVATIONS = {
+    Concept.HOME_SBP: ("observable", "average home systolic BP", "mm[Hg]"),
+    Concept.HOME_DBP: ("observable", "average home diastolic BP", "mm[Hg]"),
+}
 _SCORES = {
     Concept.QRISK3_SCORE: ("observable", "QRISK3 10-year CVD risk score", "%"),
     Concept.RISK_SCORE: (None, None, "%"),
@@ -245,7 +252,7 @@ _BY_SYSTEM_CODE = {
 OBSERVATIONS: tuple[Concept, ...] = tuple(_OBSERVATIONS)
 #: UCUM unit of each observation concept.
 UNITS: MappingProxyType[Concept, str] = MappingProxyType(
-    {c: unit for c, (_, _, unit) in (*_OBSERVATIONS.items(), *_SCORES.items())}
+    {c: unit for c, (_, _, unit) in (*_OBSERVATIONS.items(), *_HOME_OBSERVATIONS.items(), *_SCORES.items())}
 )
 #: Column of each concept in latest-value tables (-1 if not an observation), indexable by concept code.
 OBSERVATION_COLUMN: np.ndarray = np.full(max(Concept) + 1, -1, dtype=np.int16)
@@ -255,8 +262,8 @@ OBSERVATION_COLUMN[list(OBSERVATIONS)] = np.arange(len(OBSERVATIONS))
 @functools.cache
 def concept_code(concept: Concept) -> Code | None:
     """The code-table row of ``concept`` (None for uncoded concepts such as a consultation)."""
-    if concept in _OBSERVATIONS:
-        domain, name, _ = _OBSERVATIONS[concept]
+    if concept in _OBSERVATIONS or concept in _HOME_OBSERVATIONS:
+        domain, name, _ = _OBSERVATIONS.get(concept) or _HOME_OBSERVATIONS[concept]
         return lookup(domain, name)
     if concept in _SCORES:
         domain, name, _ = _SCORES[concept]
@@ -313,5 +320,7 @@ SMOKING_CONCEPTS: tuple[Concept, ...] = (
 #: QRISK3 smoking category (0-3) of each smoking-status concept, -1 elsewhere; indexable by concept code.
 SMOKING_CATEGORY: np.ndarray = np.full(max(Concept) + 1, -1, dtype=np.int8)
 SMOKING_CATEGORY[list(SMOKING_CONCEPTS[:4])] = np.arange(4)
+#: Home (patient-generated) readings: the ``home`` system's observations.
+HOME_OBSERVATIONS: tuple[Concept, ...] = tuple(_HOME_OBSERVATIONS)
 #: Risk-score concepts (items of type ``ItemType.RISK_SCORE``).
 RISK_SCORES: tuple[Concept, ...] = tuple(_SCORES)

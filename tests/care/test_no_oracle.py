@@ -1,0 +1,82 @@
+"""Care never reads the truth to diagnose: hidden conditions flipped BEFORE care acts change nothing it records.
+
+The twin's condition flags are flipped for the length of each step's care (and restored before the
+twin advances, so the physiology and every reading are the same); the ledger and the GP record must
+then be identical to an unflipped run. The old oracle (``new = s.hypertension & reading >= 140/90``)
+coded only true hypertension, so flipping the flag changed the codes: this test fails on it. AF is
+not flipped: the ECG trace is a reading of the true rhythm (care reads it, then decides from the read).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from twin_env.care.diagnosis import heart_failure_from_tests
+from twin_env.record.ledger import LedgerKind
+from twin_env.simulation import Simulation
+from twin_env.simulation import simulation as simulation_module
+from twin_env.vocab.concepts import Concept
+
+#: Condition flags no reading measures directly (each is defined by levels care measures, or by events).
+HIDDEN = ("hypertension", "type2_diabetes", "ckd_3_5", "heart_failure", "chd", "stroke_tia", "myocardial_infarction")
+
+
+@contextlib.contextmanager
+def truth_flipped_during_care(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """While active, every step's care sees the hidden condition flags inverted."""
+    respond = simulation_module.respond
+
+    def flipped(ctx, *args, **kwargs):  # type: ignore[no-untyped-def]
+        saved = {name: ctx.state.columns[name].copy() for name in HIDDEN}
+        for name in HIDDEN:
+            ctx.state.columns[name][:] = ~saved[name]
+        try:
+            respond(ctx, *args, **kwargs)
+        finally:
+            for name in HIDDEN:
+                ctx.state.columns[name][:] = saved[name]
+
+    with monkeypatch.context() as m:
+        m.setattr(simulation_module, "respond", flipped)
+        yield
+
+
+def _run(n: int = 1500, years: float = 2.0) -> Simulation:
+    sim = Simulation.from_population(n, 5, min_age_years=40, max_age_years=85)
+    sim.run(years)
+    return sim
+
+
+def test_flipping_hidden_conditions_before_care_changes_no_diagnosis(monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = _run()
+    with truth_flipped_during_care(monkeypatch):
+        flipped = _run()
+    a, b = plain.ledger.columns, flipped.ledger.columns
+    assert len(a["kind"]) == len(b["kind"])
+    for column in ("patient", "seq", "kind", "concept", "day", "value", "link"):
+        np.testing.assert_array_equal(a[column], b[column], err_msg=column)
+    for name, store in plain.record.stores.items():
+        for column, values in store.columns.items():
+            np.testing.assert_array_equal(values, flipped.record.stores[name].columns[column], err_msg=name)
+    for name in HIDDEN:
+        np.testing.assert_array_equal(plain.diagnosed.get(name, False), flipped.diagnosed.get(name, False))
+    # the run made diagnoses from readings, so the comparison had something to catch
+    coded = (Concept.ESSENTIAL_HYPERTENSION, Concept.TYPE2_DIABETES, Concept.CKD_STAGE_3)
+    made = np.isin(a["concept"], coded) & (a["kind"] == LedgerKind.DIAGNOSIS)
+    assert made.sum() > 20
+
+
+def test_heart_failure_is_coded_from_the_tests_not_the_truth() -> None:
+    sim = Simulation.from_population(6, 1, min_age_years=60, max_age_years=80)
+    rows = np.arange(6)
+    truly = sim.state.heart_failure.copy()
+    sim.diagnosed["heart_failure"][:] = False
+    ntprobnp = np.array([100.0, 450.0, 3000.0, 3000.0, 399.0, 800.0])
+    echo = np.array([True, True, True, False, True, False])
+    heart_failure_from_tests(sim.care, rows, np.full(6, sim.day), np.full(6, -1), ntprobnp, echo)
+    np.testing.assert_array_equal(sim.diagnosed["heart_failure"], [False, True, True, False, False, False])
+    np.testing.assert_array_equal(sim.state.heart_failure, truly)  # the truth is neither read nor changed
