@@ -45,7 +45,7 @@ def to_cost_year_gbp(cost_gbp: float, price_year: int, where: str) -> float:
     if price_year not in INFLATION_INDEX or COST_YEAR not in INFLATION_INDEX:
         years = f"{min(INFLATION_INDEX)}-{max(INFLATION_INDEX)}"
         raise ValueError(f"{where}: price_year {price_year!r} has no NHS cost inflation index; allowed: {years}")
-    return cost_gbp * INFLATION_INDEX[COST_YEAR] / INFLATION_INDEX[price_year]
+    return cost_gbp if price_year == COST_YEAR else cost_gbp * INFLATION_INDEX[COST_YEAR] / INFLATION_INDEX[price_year]
 
 
 def check_discount_rate(rate_per_year: object, name: str = "discount_rate_per_year") -> float:

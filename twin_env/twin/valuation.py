@@ -207,6 +207,7 @@ def expected_remaining_value(
     hazards: np.ndarray,
     extra_annual_cost_gbp: np.ndarray | float,
     rate_per_year: float,
+    max_age_years: float = economics.ECONOMICS["terminal_value_max_age_years"],
 ) -> tuple[np.ndarray, np.ndarray]:
     """(N,) terminal value: expected discounted QALYs and costs (GBP) of the rest of each patient's life.
 
@@ -218,7 +219,7 @@ def expected_remaining_value(
     life = params.life_table.annual_hazard(state.age_years, state.female)
     multiplier = death_hazard_per_year(hazards, params) / np.maximum(life, 1e-12)
     years_lived, ages = economics.discounted_life_years(
-        state.age_years, state.female, multiplier, params.life_table, rate_per_year
+        state.age_years, state.female, multiplier, params.life_table, rate_per_year, max_age_years
     )
     norm_later = population_norm_utility_at(ages, state.female, params)
     held = condition_decrement(state, params) + pill_disutility(state, params)
