@@ -89,10 +89,11 @@ def discounted_life_years(
         rate_per_year: discount rate.
         max_age_years: the expectation stops at this age.
     Returns:
-        ((N, J) discounted life-years, (N, J) ages in years), J = whole years from the youngest to ``max_age_years``.
+        ((N, J) discounted life-years, (N, J) ages in years), J = ``ceil(max_age_years)`` (0 past that age).
     """
     age = np.asarray(age_years, dtype=np.float64)
-    n_years = max(1, math.ceil(max_age_years - float(age.min()))) if age.size else 1
+    # a fixed J, whatever the batch: each row's sums are then the same in a batch of 1 or of many
+    n_years = max(1, math.ceil(max_age_years))
     j = np.arange(n_years, dtype=np.float64)
     ages = age[:, None] + j[None, :]
     hazard = life_table.annual_hazard(ages.ravel(), np.repeat(np.asarray(female), n_years)).reshape(ages.shape)
@@ -112,4 +113,12 @@ def terminal_value(
         utility_by_year: (N, J) EQ-5D utility in each year.
         annual_cost_gbp: (N,) cost per year alive of the patient's health states and treatment.
     """
-    return (years_lived * utility_by_year).sum(axis=1), years_lived.sum(axis=1) * np.asarray(annual_cost_gbp)
+    return _sum_years(years_lived * utility_by_year), _sum_years(years_lived) * np.asarray(annual_cost_gbp)
+
+
+def _sum_years(per_year: np.ndarray) -> np.ndarray:
+    """(N,) row sums of (N, J), added year by year: the same sum in a batch of any size (NumPy's differ)."""
+    total = np.zeros(per_year.shape[0])
+    for column in per_year.T:
+        total += column
+    return total

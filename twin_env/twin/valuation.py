@@ -198,7 +198,10 @@ def chronic_cost_gbp_per_year(state: PatientState, params: TwinParameters) -> np
 
 def death_hazard_per_year(hazards: np.ndarray, params: TwinParameters) -> np.ndarray:
     """(N,) all-cause death hazard per year from the twin's (len(EventKind), N) event hazards (case fatality incl.)."""
-    return death_probability_per_event(params) @ hazards
+    total = np.zeros(hazards.shape[1])
+    for probability, hazard in zip(death_probability_per_event(params), hazards):
+        total += probability * hazard  # added in a fixed order: the same sum in a batch of any size
+    return total
 
 
 def expected_remaining_value(
