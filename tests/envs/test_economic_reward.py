@@ -83,3 +83,18 @@ def test_economics_configuration_errors_are_one_line(field: str, value: object, 
     with pytest.raises(ValueError, match=message) as err:
         EnvConfig.from_value({field: value})
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("terminal_value", [True, False])
+def test_sb3_bootstraps_past_the_horizon_only_without_a_terminal_value(terminal_value: bool) -> None:
+    from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv  # noqa: PLC0415 (SB3 import only here)
+
+    config = {"horizon_years": 0.25, "decision_interval_months": 3, "terminal_value": terminal_value}
+    config |= {"min_age_years": 40.0, "max_age_years": 45.0}  # none dies in the 3 months (seeded)
+    env = PrimaryCareSB3VecEnv(4, config)
+    env.seed(0)
+    env.reset()
+    env.step_async(np.zeros(4, dtype=np.int64))
+    _, _, done, infos = env.step_wait()
+    assert done.all()
+    assert [info["TimeLimit.truncated"] for info in infos] == [not terminal_value] * 4
