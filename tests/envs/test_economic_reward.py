@@ -8,7 +8,7 @@ import pytest
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
 from twin_env.envs.rewards import REWARDS, SHAPED_REWARDS, net_monetary_benefit_gbp, total_qalys
-from twin_env.envs.terminal_value import annual_drug_cost_gbp
+from twin_env.envs.terminal_value import annual_drug_cost_gbp, steady_state
 from twin_env.twin import valuation
 
 N = 40
@@ -48,7 +48,7 @@ def test_the_terminal_value_is_paid_at_the_horizon_discounted_one_step() -> None
     living = np.flatnonzero(alive & state.alive)
     assert living.size > 30
     sub = state.take(living)
-    hazards = batch.sim.simulator.current_hazards(sub, cfg.dt_years)
+    hazards = batch.sim.simulator.current_hazards(steady_state(sub), cfg.dt_years)
     drugs = annual_drug_cost_gbp(sub, batch.params)
     qalys, cost = valuation.expected_remaining_value(sub, batch.tp, hazards, drugs, 0.035)
     gamma = 1.035**-0.25

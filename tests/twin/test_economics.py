@@ -116,3 +116,25 @@ def test_ongoing_costs_of_heart_failure_ckd_and_diabetes() -> None:
             P["cost_annual_no_complications_gbp"],
         ],
     )
+
+
+def test_future_strokes_in_the_terminal_value_by_hand() -> None:
+    """One year left (age 99 to 100), a stroke hazard of 0.05 a year and nothing else: first-order expected strokes."""
+    state = _stroke_survivor_aged_98()
+    state.age_years, state.stroke_tia, state.stroke = 99.0, False, False
+    hazards = np.zeros((len(EventKind), 1))
+    hazards[EventKind.STROKE] = 0.05
+    fatality = P["case_fatality_stroke"]
+    p0 = math.exp(-0.05 * fatality)  # the only death is a fatal stroke
+    years0 = (1 + p0) / 2
+    non_fatal = 0.05 * (1 - fatality)
+    norm99 = 0.9508566 - 0.0002587 * 99 - 0.0000332 * 99**2
+    # strokes in the year: non_fatal x years0; each then costs the stroke decrement over years0 (T_0 = Y_0)
+    expected_qalys = years0 * norm99 - non_fatal * 0.164 * years0 * years0
+    expected_cost = non_fatal * (12627.0 * years0 + 6750.0 * years0 * years0)
+    qalys, cost = val.expected_remaining_value(state, P, hazards, 0.0, 0.035, max_age_years=100.0)
+    assert qalys[0] == pytest.approx(expected_qalys, rel=1e-9)
+    assert cost[0] == pytest.approx(expected_cost, rel=1e-9)
+    after = state.copy()
+    after.stroke, after.stroke_tia = True, True
+    assert val.expected_future_cvd_events(after, P, hazards, np.array([[years0]]))[0][0] == 0.0  # no new decrement

@@ -15,7 +15,7 @@ import numpy as np
 from twin_env.twin import valuation
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.simulator import TwinSimulator
-from twin_env.twin.state import BP_DRUG_CLASSES, PatientState
+from twin_env.twin.state import BP_DRUG_CLASSES, HARM_START_AGE_FIELDS, PatientState
 from twin_env.vocab.dates import DAYS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -23,6 +23,19 @@ if TYPE_CHECKING:
 
 #: Days one prescription issue lasts (the ``GBP per 28-day issue`` unit of ``env_parameters.csv``).
 ISSUE_DAYS = 28.0
+#: Ages at a drug's last start: cleared (NaN, "long ago") for the lifelong hazard multiplier.
+_START_AGE_FIELDS: tuple[str, ...] = (*HARM_START_AGE_FIELDS, "metformin_started_age_years")
+
+
+def steady_state(state: PatientState) -> PatientState:
+    """A copy of ``state`` with every drug start long ago: no transient harm hazards of the weeks after a start.
+
+    The terminal value holds the hazard multiplier for life; a start's raised risk lasts weeks, so it is left out.
+    """
+    steady = state.copy()
+    for field in _START_AGE_FIELDS:
+        steady.columns[field][:] = np.nan
+    return steady
 
 
 def annual_drug_cost_gbp(state: PatientState, env_parameters: dict[str, float]) -> np.ndarray:
@@ -57,7 +70,7 @@ def terminal_components(
     index = np.flatnonzero(rows & state.alive)
     if index.size:
         sub = state.take(index)
-        hazards = simulator.current_hazards(sub, config.dt_years)
+        hazards = simulator.current_hazards(steady_state(sub), config.dt_years)
         q, c = valuation.expected_remaining_value(
             sub, params, hazards, annual_drug_cost_gbp(sub, env_parameters), config.discount_rate_per_year
         )
