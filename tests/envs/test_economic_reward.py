@@ -9,7 +9,7 @@ from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
 from twin_env.envs.rewards import REWARDS, SHAPED_REWARDS, net_monetary_benefit_gbp, total_qalys
 from twin_env.envs.terminal_value import annual_drug_cost_gbp, steady_state
-from twin_env.twin import valuation
+from twin_env.twin import lifetime_value
 
 N = 40
 
@@ -50,7 +50,7 @@ def test_the_terminal_value_is_paid_at_the_horizon_discounted_one_step() -> None
     sub = state.take(living)
     hazards = batch.sim.simulator.current_hazards(steady_state(sub), cfg.dt_years)
     drugs = annual_drug_cost_gbp(sub, batch.params)
-    qalys, cost = valuation.expected_remaining_value(sub, batch.tp, hazards, drugs, 0.035)
+    qalys, cost = lifetime_value.expected_remaining_value(sub, batch.tp, hazards, drugs, 0.035)
     gamma = 1.035**-0.25
     np.testing.assert_allclose(last["qalys_terminal"][living], gamma * qalys, rtol=1e-12)
     np.testing.assert_allclose(last["cost_terminal_gbp"][living], gamma * cost, rtol=1e-12)

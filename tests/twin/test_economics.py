@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from twin_env.twin import TwinParameters, TwinSimulator, economics, sample_population
+from twin_env.twin import TwinParameters, TwinSimulator, economics, lifetime_value, sample_population
 from twin_env.twin import valuation as val
 from twin_env.twin.events import EventKind
 from twin_env.twin.state import PatientState
@@ -66,7 +66,9 @@ def test_terminal_value_of_a_known_patient_by_hand() -> None:
     norm99 = 0.9508566 - 0.0002587 * 99 - 0.0000332 * 99**2
     expected_qalys = years0 * (norm98 - 0.164) + years1 * (norm99 - 0.164)  # less the stroke decrement
     expected_cost = (years0 + years1) * (6750.0 + 100.0)  # stroke later years + 100 GBP of drugs a year
-    qalys, cost = val.expected_remaining_value(state, P, hazards, np.array([100.0]), 0.035, max_age_years=100.0)
+    qalys, cost = lifetime_value.expected_remaining_value(
+        state, P, hazards, np.array([100.0]), 0.035, max_age_years=100.0
+    )
     assert qalys[0] == pytest.approx(expected_qalys, rel=1e-9)
     assert cost[0] == pytest.approx(expected_cost, rel=1e-9)
     assert expected_qalys == pytest.approx(0.4887, abs=1e-4)  # 0.7512 x 0.4427 + 0.3584 x 0.4359
@@ -75,18 +77,20 @@ def test_terminal_value_of_a_known_patient_by_hand() -> None:
 def test_the_terminal_value_falls_with_risk_and_is_zero_for_the_dead() -> None:
     state, _ = sample_population(400, 3, min_age=60, max_age=61)
     hazards = TwinSimulator(P).current_hazards(state, 0.25)
-    qalys, cost = val.expected_remaining_value(state, P, hazards, 0.0, 0.035)
+    qalys, cost = lifetime_value.expected_remaining_value(state, P, hazards, 0.0, 0.035)
     sicker = state.copy()
     sicker.heart_failure = True
-    q_sick, c_sick = val.expected_remaining_value(sicker, P, TwinSimulator(P).current_hazards(sicker, 0.25), 0.0, 0.035)
+    q_sick, c_sick = lifetime_value.expected_remaining_value(
+        sicker, P, TwinSimulator(P).current_hazards(sicker, 0.25), 0.0, 0.035
+    )
     alive = state.alive & ~state.heart_failure
     assert (q_sick[alive] < qalys[alive]).all()  # a shorter life at a lower utility
     assert (c_sick[alive & (cost == 0)] > 0).all()  # heart failure's ongoing cost (a shorter life may cost less)
-    q15, _ = val.expected_remaining_value(state, P, hazards, 0.0, 0.015)
+    q15, _ = lifetime_value.expected_remaining_value(state, P, hazards, 0.0, 0.015)
     assert (q15[alive] > qalys[alive]).all()  # a lower discount rate values the same life more
     assert 8.0 < np.median(qalys[alive]) < 16.0  # about 20 discounted life-years at 60, at utility about 0.8
     state.alive[:5] = False
-    assert (val.expected_remaining_value(state, P, hazards, 0.0, 0.035)[0][:5] == 0.0).all()
+    assert (lifetime_value.expected_remaining_value(state, P, hazards, 0.0, 0.035)[0][:5] == 0.0).all()
 
 
 def test_a_tia_is_apart_from_stroke() -> None:
@@ -132,9 +136,11 @@ def test_future_strokes_in_the_terminal_value_by_hand() -> None:
     # strokes in the year: non_fatal x years0; each then costs the stroke decrement over years0 (T_0 = Y_0)
     expected_qalys = years0 * norm99 - non_fatal * 0.164 * years0 * years0
     expected_cost = non_fatal * (12627.0 * years0 + 6750.0 * years0 * years0)
-    qalys, cost = val.expected_remaining_value(state, P, hazards, 0.0, 0.035, max_age_years=100.0)
+    qalys, cost = lifetime_value.expected_remaining_value(state, P, hazards, 0.0, 0.035, max_age_years=100.0)
     assert qalys[0] == pytest.approx(expected_qalys, rel=1e-9)
     assert cost[0] == pytest.approx(expected_cost, rel=1e-9)
     after = state.copy()
     after.stroke, after.stroke_tia = True, True
-    assert val.expected_future_cvd_events(after, P, hazards, np.array([[years0]]))[0][0] == 0.0  # no new decrement
+    assert (
+        lifetime_value.expected_future_cvd_events(after, P, hazards, np.array([[years0]]))[0][0] == 0.0
+    )  # no new decrement

@@ -1,5 +1,5 @@
 """The reward's terminal value at the horizon: the rest of a living patient's life, so the horizon does not
-reward deferring harm (method: :mod:`twin_env.twin.economics`, ``valuation.expected_remaining_value``).
+reward deferring harm (method: :mod:`twin_env.twin.economics`, ``lifetime_value.expected_remaining_value``).
 
 The value is at the horizon's time and is paid in the last step's reward, so it is discounted by one
 step (``config.discount_per_step``) like every later reward: ``sum_k gamma**k r_k`` is the patient's
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin_env.twin import valuation
+from twin_env.twin import lifetime_value
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.simulator import TwinSimulator
 from twin_env.twin.state import BP_DRUG_CLASSES, HARM_START_AGE_FIELDS, PatientState
@@ -71,7 +71,7 @@ def terminal_components(
     if index.size:
         sub = state.take(index)
         hazards = simulator.current_hazards(steady_state(sub), config.dt_years)
-        q, c = valuation.expected_remaining_value(
+        q, c = lifetime_value.expected_remaining_value(
             sub, params, hazards, annual_drug_cost_gbp(sub, env_parameters), config.discount_rate_per_year
         )
         qalys[index], cost[index] = config.discount_per_step * q, config.discount_per_step * c
