@@ -46,7 +46,7 @@ def test_utility_of_the_untreated_is_the_norm_less_the_condition_decrements() ->
         - P["utility_decrement_heart_failure"] * state.heart_failure
         - P["utility_decrement_ihd"] * state.chd
         - P["utility_decrement_mi"] * state.myocardial_infarction
-        - P["utility_decrement_stroke"] * state.stroke_tia
+        - P["utility_decrement_stroke"] * state.stroke
         - P["utility_decrement_renal_failure"] * (state.egfr_ml_min_1_73m2 < 15)
     )
     np.testing.assert_allclose(val.health_utility(state, P), np.maximum(expected, 0.0), atol=1e-12)
@@ -164,16 +164,27 @@ def test_event_values_rows_are_read_and_checked(monkeypatch: pytest.MonkeyPatch)
     def rows(*data: dict[str, str]):
         monkeypatch.setattr(val, "read_data_csv", lambda name: list(data))
 
-    rows({"event": "GOUT", "qaly_loss": "0.01", "cost_gbp": "120", "status": "derived", "source": "x"})
+    gout = {"event": "GOUT", "qaly_loss": "0.01", "cost_gbp": "120", "price_year": "2020", "status": "derived"}
+    rows(gout)
     loss, cost, kinds = val._read_event_values()
-    assert loss[EventKind.GOUT] == 0.01 and cost[EventKind.GOUT] == 120.0 and kinds == {EventKind.GOUT}
+    assert loss[EventKind.GOUT] == 0.01 and cost[EventKind.GOUT] == pytest.approx(120.0) and kinds == {EventKind.GOUT}
+    rows({**gout, "price_year": "2012"})  # inflated to the cost year with the NHS cost inflation index
+    index = val.economics.INFLATION_INDEX
+    assert val._read_event_values()[1][EventKind.GOUT] == pytest.approx(120.0 * index[2020] / index[2012])
+    assert index[2020] / index[2012] > 1.1
+    rows({**gout, "price_year": "1066"})
+    with pytest.raises(ValueError, match="event_values.csv GOUT: price_year 1066 has no NHS cost inflation index"):
+        val._read_event_values()
+    rows({**gout, "price_year": ""})
+    with pytest.raises(ValueError, match="GOUT: price_year must be a financial year start"):
+        val._read_event_values()
     rows({"event": "GOUTY", "qaly_loss": "0", "cost_gbp": "0"})
     with pytest.raises(ValueError, match="'GOUTY' is not an event kind"):
         val._read_event_values()
-    rows({"event": "GOUT", "qaly_loss": "-1", "cost_gbp": "0"})
+    rows({"event": "GOUT", "qaly_loss": "-1", "cost_gbp": "0", "price_year": "2020"})
     with pytest.raises(ValueError, match="qaly_loss of GOUT must be a number >= 0"):
         val._read_event_values()
-    rows({"event": "GOUT", "qaly_loss": "0", "cost_gbp": "a lot"})
+    rows({"event": "GOUT", "qaly_loss": "0", "cost_gbp": "a lot", "price_year": "2020"})
     with pytest.raises(ValueError, match="cost_gbp of GOUT"):
         val._read_event_values()
 
@@ -182,8 +193,8 @@ def test_event_values_rows_are_read_and_checked(monkeypatch: pytest.MonkeyPatch)
     not val.KINDS_WITH_VALUES, reason="no harm or glycaemia part merged yet: event_values.csv has no rows", strict=True
 )
 def test_every_new_event_kind_has_a_value_row() -> None:
-    """Issue 15's harm and complication kinds are valued only through event_values.csv."""
-    assert set(val.VALUED_BY_FILE_KINDS) == set(NEW_KINDS) - set(DEATH_KINDS)
+    """Issue 15's harm and complication kinds, angina and TIA are valued only through event_values.csv."""
+    assert set(val.VALUED_BY_FILE_KINDS) == set(NEW_KINDS) - set(DEATH_KINDS) | {EventKind.ANGINA, EventKind.TIA}
     missing = sorted(k.name for k in val.VALUED_BY_FILE_KINDS if k not in val.KINDS_WITH_VALUES)
     assert not missing, f"event kinds without a row in event_values.csv: {missing}"
 

@@ -9,6 +9,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
+from twin_env.twin.economics import ECONOMICS, check_discount_rate, discount_per_step
 from twin_env.twin.parameters import read_scalars
 from twin_env.vocab.dates import MONTHS_PER_YEAR
 
@@ -71,7 +72,12 @@ class EnvConfig:
             Prevention Programme at a QDiabetes-2018 score >= this (default 5.6, unverified).
         shaping_gamma: discount per step of the shaped rewards' potential
             (:mod:`twin_env.envs.shaping`); set it to the agent's discount factor, for which the
-            shaping leaves the best policy unchanged. Unused by unshaped rewards.
+            shaping leaves the best policy unchanged. ``None`` (default): :attr:`discount_per_step`,
+            the economic discount. Unused by unshaped rewards.
+        discount_rate_per_year: discount rate of costs and QALYs (NICE reference case 0.035;
+            0.015 as a sensitivity); the MDP's discount per step is :attr:`discount_per_step`.
+        terminal_value: at the horizon, a living patient's reward adds the expected discounted QALYs
+            and costs of the rest of life (``qalys_terminal``, ``cost_terminal_gbp``; docs/economics.md).
     """
 
     min_age_years: float = 40.0
@@ -87,7 +93,9 @@ class EnvConfig:
     start_date: str = "2020-04-01"
     qrisk3_statin_threshold_percent: float = _THRESHOLD_DEFAULTS["qrisk3_statin_threshold_percent"]
     qdiabetes_dpp_threshold_percent: float = _THRESHOLD_DEFAULTS["qdiabetes_dpp_threshold_percent"]
-    shaping_gamma: float = 0.99
+    shaping_gamma: float | None = None
+    discount_rate_per_year: float = ECONOMICS["discount_rate_per_year"]
+    terminal_value: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.observation_mode, str) or self.observation_mode not in OBSERVATION_MODES:
@@ -105,8 +113,13 @@ class EnvConfig:
             value = getattr(self, name)
             if not _is_real(value) or not 0 < value <= 100:
                 raise ValueError(f"{name} must be a risk in percent, 0 < value <= 100, got {value!r}")
-        if not _is_real(self.shaping_gamma) or not 0 < self.shaping_gamma <= 1:
-            raise ValueError(f"shaping_gamma must be a discount factor, 0 < value <= 1, got {self.shaping_gamma!r}")
+        if self.shaping_gamma is not None and (not _is_real(self.shaping_gamma) or not 0 < self.shaping_gamma <= 1):
+            raise ValueError(
+                f"shaping_gamma must be a discount factor, 0 < value <= 1, or null, got {self.shaping_gamma!r}"
+            )
+        check_discount_rate(self.discount_rate_per_year)
+        if not isinstance(self.terminal_value, bool):
+            raise ValueError(f"terminal_value must be a bool, got {self.terminal_value!r}")
         for name in ("horizon_years", "reward_scale_gbp"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
@@ -131,6 +144,16 @@ class EnvConfig:
     @property
     def dt_years(self) -> float:
         return self.decision_interval_months / MONTHS_PER_YEAR
+
+    @property
+    def discount_per_step(self) -> float:
+        """The economic discount factor per step, ``(1 + discount_rate_per_year)**-dt_years`` (the MDP's gamma)."""
+        return discount_per_step(self.dt_years, self.discount_rate_per_year)
+
+    @property
+    def shaping_discount(self) -> float:
+        """The shaping potential's gamma: ``shaping_gamma``, or :attr:`discount_per_step` when it is None."""
+        return self.discount_per_step if self.shaping_gamma is None else float(self.shaping_gamma)
 
     @property
     def max_steps(self) -> int:

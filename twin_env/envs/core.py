@@ -15,6 +15,7 @@ from twin_env.envs.config import THRESHOLDS, EnvConfig
 from twin_env.envs.observation import encode_record, encode_truth
 from twin_env.envs.rewards import REWARDS, SHAPED_REWARDS
 from twin_env.envs.shaping import cvd_potential_gbp
+from twin_env.envs.terminal_value import terminal_components
 from twin_env.record.gp import GpRecordTable, Registration
 from twin_env.record.ledger import LedgerKind
 from twin_env.simulation import Simulation, sample_patients
@@ -183,7 +184,7 @@ class Batch:
         comps = self._components(alive0)
         if potential0 is not None:
             self._potential_now = None  # the state has moved on
-            comps["shaping_gbp"] = cfg.shaping_gamma * self._potential() - potential0
+            comps["shaping_gbp"] = cfg.shaping_discount * self._potential() - potential0
         reward = REWARDS[cfg.reward](comps, cfg)
         terminated = alive0 & ~sim.state.alive
         truncated = ~terminated & (self.steps >= cfg.max_steps)
@@ -238,6 +239,7 @@ class Batch:
         QALYs: the state's utility (incl. pill burden) over the step (half of it in the step of a death),
         less the one-off QALY loss of the step's event. Event costs come from the twin's events
         (``Simulation.last_events``); care costs (consultations, tests, drugs, referrals) from the ledger.
+        At the horizon a living patient adds the terminal value (:mod:`twin_env.envs.terminal_value`).
         """
         sim, p, n, dt = self.sim, self.tp, self.n, self.config.dt_years
         s, events = sim.state, sim.last_events
@@ -259,8 +261,12 @@ class Batch:
         ) + per_row(
             (kind == LedgerKind.REFERRAL) & np.isin(concept, COMMUNITY_REFERRALS), e["cost_community_referral_gbp"]
         )
+        at_horizon = alive0 & (self.steps >= self.config.max_steps) & self.config.terminal_value
+        qalys_terminal, cost_terminal = terminal_components(sim.simulator, s, p, at_horizon, self.config, e)
         return {
             "qalys": valuation.health_utility(s, p) * dt * alive_frac - valuation.event_qaly_loss(events) * alive0,
+            "qalys_terminal": qalys_terminal,
+            "cost_terminal_gbp": cost_terminal,
             "cost_events_gbp": cost_events * alive0,
             "cost_harms_gbp": cost_harms * alive0,
             "cost_chronic_gbp": dt * alive_frac * valuation.chronic_cost_gbp_per_year(s, p),

@@ -7,7 +7,8 @@ and step:
 - ``patient_index``: int, the population index of this episode's patient.
 - ``date``: str, ISO date of the record now (``YYYY-MM-DD``).
 - ``reward_components``: dict of float, one per :data:`REWARD_COMPONENTS` (plus ``shaping_gbp`` for a
-  shaped reward); QALYs and GBP for the step just taken, all 0.0 at reset.
+  shaped reward); QALYs and GBP for the step just taken, all 0.0 at reset; ``qalys_terminal`` and
+  ``cost_terminal_gbp`` are the terminal value at the horizon (0.0 in every other step).
 - ``action_executed``: bool, whether the step's action was carried out (a masked action is not); False at reset.
 - ``model_outputs``: list of dict, the model runs of the step (audit entries); [] at reset. The one
   variable-length value: the Minari recorder stores it as JSON text.
@@ -28,6 +29,8 @@ from twin_env.envs.rewards import SHAPED_REWARDS
 #: Reward component names every step reports (QALYs, GBP costs), in order.
 REWARD_COMPONENTS: tuple[str, ...] = (
     "qalys",
+    "qalys_terminal",
+    "cost_terminal_gbp",
     "cost_events_gbp",
     "cost_harms_gbp",
     "cost_chronic_gbp",

@@ -50,9 +50,9 @@ class PrimaryCareSB3VecEnv(VecEnv):
     def step_wait(self) -> tuple[dict, np.ndarray, np.ndarray, list[dict]]:
         obs, reward, terminated, truncated, info = self.venv.step(self._actions)
         done = terminated | truncated
-        infos: list[dict] = [
-            {"TimeLimit.truncated": bool(truncated[i] and not terminated[i])} for i in range(self.num_envs)
-        ]
+        # with a terminal value the horizon's reward already holds the rest of life: SB3 must not bootstrap too
+        bootstrap = truncated & ~terminated & (not self.venv.unwrapped.config.terminal_value)
+        infos: list[dict] = [{"TimeLimit.truncated": bool(bootstrap[i])} for i in range(self.num_envs)]
         rows = np.flatnonzero(done)
         if rows.size:
             for i in rows.tolist():

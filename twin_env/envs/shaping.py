@@ -9,7 +9,10 @@ shows the agent that only through rare, noisy events. The shaped reward adds
 ``h`` the patient's current annual hazard (the twin's, treatment effects included) of MI,
 angina, stroke, TIA and first heart failure, ``V`` the value lost per event
 (``shaping_value_per_cvd_event_gbp`` in ``env_parameters.csv``) and ``A(t)`` the discounted
-years left in the episode, ``dt * (1 - gamma**k) / (1 - gamma)`` for ``k`` steps left. ``Phi`` is
+years left in the episode, ``dt * (1 - gamma**k) / (1 - gamma)`` for ``k`` steps left, with
+``gamma = config.shaping_discount``: by default the economic discount per step (``discount_per_step``,
+3.5% a year), the MDP's own discount, so potential and return discount alike; a training set-up whose
+agent discounts by another gamma sets ``shaping_gamma`` to it (Ng et al. need the agent's gamma). ``Phi`` is
 0 once the patient has died or the horizon is reached, so over any episode the shaping terms sum
 to ``-Phi(s_0)``, which no action changes: the discounted return of every policy moves by the same
 amount and the best policy stays the best. Starting a statin or an antihypertensive lowers ``h``
@@ -42,7 +45,7 @@ SHAPED_EVENTS: tuple[EventKind, ...] = (
 def discounted_years_left(steps_done: np.ndarray, config: EnvConfig) -> np.ndarray:
     """(N,) ``A(t)``: discounted years left in the episode after ``steps_done`` (N,) steps (0 at the horizon)."""
     k = np.maximum(config.max_steps - np.asarray(steps_done), 0)
-    g = config.shaping_gamma
+    g = config.shaping_discount
     return config.dt_years * (k if g == 1.0 else (1.0 - g**k) / (1.0 - g))
 
 

@@ -135,7 +135,9 @@ def rollout(
     env = VectorSafetyShield(base, mode="replace") if shielded else base
     obs, _ = env.reset(seed=seed)
     policy.reset(seed)
-    acc = OutcomeAccumulator(episodes, cfg.willingness_to_pay_gbp, shielded=shielded)
+    acc = OutcomeAccumulator(
+        episodes, cfg.willingness_to_pay_gbp, shielded=shielded, discount_rate_per_year=cfg.discount_rate_per_year
+    )
     batch = base.batch
     audits = AuditAccumulator(batch, judge_record=record_audit)
     reasons: collections.Counter = collections.Counter()

@@ -1,6 +1,7 @@
 """Per-patient outcome accumulation during an evaluation rollout, and 95% confidence intervals.
 
-Outcomes come from the env's ``info["reward_components"]`` (QALYs, NHS costs) and from the
+Outcomes come from the env's ``info["reward_components"]`` (QALYs, NHS and PSS costs: discounted to the
+first decision at ``discount_rate_per_year``, the terminal value at the horizon included, so lifetime) and from the
 care simulation's ledger of true events (CVD events, deaths, tests, referrals); time in target
 reads the latent truth (evaluation only, never shown to a policy).
 """
@@ -12,8 +13,10 @@ import math
 import numpy as np
 
 from twin_env.envs.core import Batch
+from twin_env.envs.rewards import total_cost_gbp, total_qalys
 from twin_env.policies.nice_guideline import bp_target_mmhg
 from twin_env.record.ledger import LedgerKind
+from twin_env.twin.economics import ECONOMICS, discount_factor
 from twin_env.vocab.concepts import Concept
 
 #: HbA1c target for "time in target" (NICE NG28 1.6.5-6: 53 mmol/mol on drugs that may cause hypoglycaemia).
@@ -21,9 +24,9 @@ HBA1C_TARGET_MMOL_MOL = 53.0
 Z_95 = 1.959964
 #: Reported metrics: key -> (label, unit).
 METRICS: dict[str, tuple[str, str]] = {
-    "qalys": ("QALYs", "per patient"),
-    "cost_gbp": ("NHS cost", "GBP per patient"),
-    "nmb_gbp": ("net monetary benefit", "GBP per patient"),
+    "qalys": ("QALYs (discounted, lifetime)", "per patient"),
+    "cost_gbp": ("NHS and PSS cost (discounted, lifetime)", "GBP per patient"),
+    "nmb_gbp": ("net monetary benefit (discounted, lifetime)", "GBP per patient"),
     "cvd_events": ("CVD events (MI, stroke)", "per patient"),
     "deaths": ("deaths", "per patient"),
     "time_bp_target": ("time in BP target (hypertension)", "fraction"),
@@ -48,8 +51,15 @@ class OutcomeAccumulator:
     executed violations are audits: :mod:`twin_env.evaluation.audits`).
     """
 
-    def __init__(self, n: int, willingness_to_pay_gbp: float, shielded: bool = False) -> None:
-        self.n, self.wtp = n, willingness_to_pay_gbp
+    def __init__(
+        self,
+        n: int,
+        willingness_to_pay_gbp: float,
+        shielded: bool = False,
+        discount_rate_per_year: float = ECONOMICS["discount_rate_per_year"],
+    ) -> None:
+        self.n, self.wtp, self.discount_rate = n, willingness_to_pay_gbp, discount_rate_per_year
+        self.steps = np.zeros(n)  # steps each row has counted: its QALYs and costs are discounted by their time
         self.safety = {k: np.zeros(n) for k in SAFETY_METRICS} if shielded else {}
         self.active = np.ones(n, dtype=bool)
         z = lambda: np.zeros(n)  # noqa: E731
@@ -69,8 +79,10 @@ class OutcomeAccumulator:
 
     def after_step(self, batch: Batch, comps: dict[str, np.ndarray], done: np.ndarray, dt_years: float) -> None:
         a, s = self.active, batch.sim.state
-        self.qalys += np.where(a, comps["qalys"], 0.0)
-        self.cost += np.where(a, sum(v for k, v in comps.items() if k.startswith("cost_")), 0.0)
+        discount = discount_factor(self.steps * dt_years, self.discount_rate)
+        self.qalys += np.where(a, discount * total_qalys(comps), 0.0)
+        self.cost += np.where(a, discount * total_cost_gbp(comps), 0.0)
+        self.steps += a
         self.years += self._alive0 * dt_years
         led = batch.sim.ledger.columns
         new = slice(self._ledger_start, len(led["patient"]))

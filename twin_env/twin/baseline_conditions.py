@@ -160,6 +160,7 @@ def sample_conditions(state: PatientState, params: TwinParameters) -> BaselineDi
         1.0 - np.exp(-cal["prevalence_scale_stroke_tia"] * cvd_cumulative),
         params["baseline_diagnosed_fraction_stroke_tia"],
     )
+    state.stroke = state.stroke_tia  # prevalent stroke/TIA is valued as a stroke (the split is not known)
     hf_cumulative = cumulative_table(params.hf_incidence_per_year)(age)
     draw(
         "heart_failure",

@@ -244,6 +244,7 @@ class TwinSimulator:
         state.myocardial_infarction = state.myocardial_infarction | is_[EventKind.MYOCARDIAL_INFARCTION]
         state.chd = state.chd | is_[EventKind.MYOCARDIAL_INFARCTION] | is_[EventKind.ANGINA]
         state.stroke_tia = state.stroke_tia | is_[EventKind.STROKE] | is_[EventKind.TIA]
+        state.stroke = state.stroke | is_[EventKind.STROKE]  # a TIA alone is valued apart (twin/valuation.py)
         state.heart_failure = state.heart_failure | (kind == EventKind.HEART_FAILURE)
         state.atrial_fibrillation = state.atrial_fibrillation | (kind == EventKind.ATRIAL_FIBRILLATION)
         onset = np.flatnonzero(kind == EventKind.TYPE2_DIABETES)

@@ -111,6 +111,8 @@ _FIELDS: dict[str, type] = {
     "retinopathy": np.bool_,  # has had sight-threatening retinopathy (photocoagulation)
     "foot_ulcer": np.bool_,  # has had a diabetic foot ulcer
     "amputation": np.bool_,  # has had a lower-limb amputation
+    # field of twin/valuation.py: a stroke (not a TIA only) among stroke_tia; prevalent stroke/TIA counts as stroke
+    "stroke": np.bool_,
     # fields of twin/risk_factors.py
     "smoking_quit_age_years": np.float32,  # age at quitting of an ex-smoker; NaN for never and current smokers
     "bmi_programme_shift_kg_m2": np.float32,  # BMI change from a weight programme still held; decays to 0
