@@ -256,7 +256,7 @@ def _statin_next(ctx: RecordContext) -> np.ndarray:
 
 
 def next_dose(drug: str, current: np.ndarray) -> np.ndarray:
-    """(k,) the drug's next licensed dose above ``current`` (catalogue units, ``DRUGS[drug].products``); 0 at the top."""
+    """(k,) the drug's next licensed dose above ``current`` (catalogue units, ``DRUGS[drug].products``); 0 at top."""
     steps = np.array(sorted(DRUGS[drug].products))
     i = np.searchsorted(steps, np.asarray(current, dtype=float), side="right")
     return np.where(i < len(steps), steps[np.minimum(i, len(steps) - 1)], 0.0)

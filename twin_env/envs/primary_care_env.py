@@ -33,7 +33,8 @@ class PrimaryCareEnv(gym.Env[dict, int]):
 
     ## Action Space
     ``Discrete(36)`` (v1; v0: ``Discrete(20)``, the first 20): see :data:`twin_env.envs.actions.ACTIONS`
-    (name, effect, NICE basis) and ``docs/env.md``; ``config.action_set`` (set by the env id) picks the catalogue. Masked actions (``action_masks()``) are not executed (treated as do-nothing).
+    (name, effect, NICE basis) and ``docs/env.md``; ``config.action_set`` (set by the env id) picks the
+    catalogue. Masked actions (``action_masks()``) are not executed (treated as do-nothing).
     Model actions (``qrisk3_statin``, ``qdiabetes_dpp``) deploy the model through
     :mod:`twin_env.models.deployment`; ``info["model_outputs"]`` holds each run's audit entry.
 
@@ -43,7 +44,8 @@ class PrimaryCareEnv(gym.Env[dict, int]):
     ``measurement_value`` (10: latest SBP/200, DBP/120, HbA1c/100 mmol/mol, total chol/10, HDL/3,
     LDL/8 mmol/L, eGFR/120, K+/6 mmol/L, ACR/30 mg/mmol, BMI/60 kg/m2; 0 when missing),
     ``measurement_age`` (10: years since, /10, 1 when missing), ``measurement_missing`` (10), ``problems`` (9),
-    ``medications`` (v1 11, v0 10 without gliclazide: current dose / maximum dose), ``referred_recently`` (7, last 90 days),
+    ``medications`` (v1 11, v0 10 without gliclazide: current dose / maximum dose),
+    ``referred_recently`` (7, last 90 days),
     ``letters_since_review`` (1: count/5), ``admissions_known`` (2: discharge summaries in the
     last year /3, years since the last /10), ``smoking`` (2: coded status as QRISK3 category/4,
     missing), ``qrisk3`` (2: last QRISK3 score in the GP record/100, missing),
@@ -102,7 +104,9 @@ class PrimaryCareEnv(gym.Env[dict, int]):
             raise ValueError(f"reset options must be a dict, got {type(options).__name__}; allowed: {RESET_OPTIONS}")
         options = dict(options or {})
         if "config" in options:
-            self.config = with_action_set(EnvConfig.from_value(options.pop("config"), self.config), self.config.action_set)
+            self.config = with_action_set(
+                EnvConfig.from_value(options.pop("config"), self.config), self.config.action_set
+            )
             self.observation_space = observation_space(self.config.observation_mode, self.config.action_set)
             self._batch = Batch(self.config, 1)
         if seed is not None or self._base is None:

@@ -28,7 +28,7 @@ ACTION_SET_OF: dict[str, str] = {
 
 
 def register_envs() -> None:
-    """Register ``PrimaryCare-v1`` and ``-v0`` (single env, ``vector_entry_point``) and their shielded envs; idempotent."""
+    """Register ``PrimaryCare-v1``, ``-v0`` (single env, ``vector_entry_point``) and the shielded envs; idempotent."""
     for env_id in ENV_IDS:
         if env_id not in gym.registry:
             gym.register(

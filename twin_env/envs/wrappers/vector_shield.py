@@ -98,7 +98,7 @@ class VectorSafetyShield(VectorWrapper):
         return safe
 
     def _resolve_models(self, wanted: np.ndarray) -> None:
-        """Resolve model actions in the (N, n_actions) ``wanted`` cells together: one deployment per action, not per row.
+        """Resolve model actions in the (N, n_actions) ``wanted`` cells together: one deployment per action, not row.
 
         The batch keeps the resolution; row judges and the env's step reuse it.
         """
