@@ -2,7 +2,7 @@
 
 Each step stores the observation (the env's Dict), the action the policy proposed, the reward, terminated /
 truncated and the env's info (:mod:`twin_env.envs.info`: the same keys at reset and step, so Minari's
-``DataCollector`` records them): ``action_mask`` (20 bools), ``patient_index``, ``date``, ``reward_components``
+``DataCollector`` records them): ``action_mask`` (n_actions bools), ``patient_index``, ``date``, ``reward_components``
 (QALYs and GBP), ``action_executed``. Shielded, the info adds ``cost``, ``cost_<rule_id>``, ``episode_cost``,
 ``proposed_action``, ``executed_action``, ``shield_intervened``. The variable-length values (``model_outputs``,
 the shield's ``violations``) are stored as JSON text (``model_outputs_json``, ``violations_json``).

@@ -87,7 +87,7 @@ class VectorSafetyShield(VectorWrapper):
         return self._state
 
     def action_masks(self) -> np.ndarray:
-        """(N, 20) bool: the env's mask minus every action a hard rule forbids now (judges every valid action)."""
+        """(N, n_actions) bool: the env's mask minus every action a hard rule forbids now (judges all valid actions)."""
         _, mask, judges = self._judges()
         self._resolve_models(mask)
         safe = mask.copy()
