@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tests.envs.test_catalogue_effects import _fork
 from twin_env.envs.actions import ACTION_INDEX, resolve
@@ -12,6 +13,7 @@ from twin_env.safety.rules import RuleSet
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, Concept
 
 RULES = RuleSet.packaged()
+pytestmark = pytest.mark.slow  # the prepared v1 cohort of test_catalogue_effects (about 20 s)
 
 
 def _judged(action: str) -> list[tuple[int, set[str]]]:
