@@ -49,6 +49,8 @@ def test_checkers_pass_without_warnings(env_id: str) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # Gymnasium warns that a retired id (v0) "is out of date": expected, and not the checkers' concern
+        warnings.filterwarnings("ignore", message=".*is out of date.*", category=DeprecationWarning)
         check_env(gym.make(env_id, config=SHORT).unwrapped, skip_render_check=True)
         sb3_check(gym.make(env_id, config=SHORT).unwrapped)
 
@@ -200,3 +202,29 @@ def test_pickle_after_reset_and_steps_continues_identically() -> None:
         copy = pickle.loads(pickle.dumps(env))
         for action in (1, 3, 4, 7, 18, 0, 9):
             assert _same(env.step(action), copy.step(action))
+
+
+def test_the_id_sets_the_catalogue_and_refuses_the_other_one() -> None:
+    v0, v1 = gym.make("twin_env/PrimaryCare-v0", config=SHORT), gym.make("twin_env/PrimaryCare-v1", config=SHORT)
+    assert (v0.action_space.n, v1.action_space.n) == (20, 36)
+    assert (v0.unwrapped.config.action_set, v1.unwrapped.config.action_set) == ("v0", "v1")
+    assert v1.unwrapped.config.to_dict()["action_set"] == "v1" and "action_set" not in v0.unwrapped.config.to_dict()
+    with pytest.raises(ValueError, match=r"^action_set 'v1' in the config, but this env id's catalogue is 'v0'"):
+        gym.make("twin_env/PrimaryCare-v0", config={**SHORT, "action_set": "v1"})
+    with pytest.raises(ValueError, match=r"^action_set 'v2'; allowed: \['v0', 'v1'\]$"):
+        gym.make("twin_env/PrimaryCare-v1", config={**SHORT, "action_set": "v2"})
+    v1.reset(seed=0)
+    with pytest.raises(ValueError, match=r"allowed: an integer in \[0, 35\]"):
+        v1.step(36)
+
+
+def test_v1_masks_extend_v0s_unchanged() -> None:
+    """The same patients on v0 and v1: v1's first 20 mask columns are v0's, observations differ only by gliclazide."""
+    v0, v1 = gym.make("twin_env/PrimaryCare-v0", config=SHORT), gym.make("twin_env/PrimaryCare-v1", config=SHORT)
+    (o0, i0), (o1, i1) = v0.reset(seed=4), v1.reset(seed=4)
+    for _ in range(6):
+        assert np.array_equal(i1["action_mask"][:20], i0["action_mask"])
+        assert np.array_equal(o1["medications"][:10], o0["medications"])
+        a = int(np.flatnonzero(i0["action_mask"])[-1])
+        o0, _, _, _, i0 = v0.step(a)
+        o1, _, _, _, i1 = v1.step(a)

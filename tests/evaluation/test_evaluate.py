@@ -156,8 +156,14 @@ def test_evaluation_uses_the_trained_models_decision_interval() -> None:
         "horizon_years": 2,
         "decision_interval_months": 3,
         "observation_mode": "record",
+        "action_set": "v0",  # a saved config without the key was trained on the v0 catalogue
     }
     assert evaluation_overrides(None, [DoNothingPolicy()]) == {}
+    with pytest.raises(
+        ValueError, match="a was trained with action_set='v0' but the evaluation config sets action_set='v1'"
+    ):
+        evaluation_overrides({"action_set": "v1"}, [a])
+    assert evaluation_overrides(None, [_Trained("c", action_set="v1")]) == {"action_set": "v1"}
     with pytest.raises(ValueError, match=r"trained models disagree on decision_interval_months \(\{'a': 3, 'b': 1\}\)"):
         evaluation_overrides(None, [a, b])
     with pytest.raises(ValueError, match="a was trained with decision_interval_months=3"):

@@ -13,9 +13,10 @@ from twin_env.policies import POLICIES, PolicyReasonWrapper, make_policy, policy
 CONFIG = {"horizon_years": 1}
 
 
+@pytest.mark.parametrize("env_id", ["twin_env/PrimaryCare-v1", "twin_env/PrimaryCare-v0"])
 @pytest.mark.parametrize("name", sorted(POLICIES))
-def test_single_env_valid_actions_and_reason(name: str) -> None:
-    env = PolicyReasonWrapper(gym.make("twin_env/PrimaryCare-v0", config=CONFIG), make_policy(name, 0))
+def test_single_env_valid_actions_and_reason(name: str, env_id: str) -> None:
+    env = PolicyReasonWrapper(gym.make(env_id, config=CONFIG), make_policy(name, 0))
     obs, info = env.reset(seed=1)
     for _ in range(6):
         action = env.policy_action(obs)
@@ -26,9 +27,10 @@ def test_single_env_valid_actions_and_reason(name: str) -> None:
             break
 
 
+@pytest.mark.parametrize("action_set", ["v1", "v0"])
 @pytest.mark.parametrize("name", sorted(POLICIES))
 @pytest.mark.parametrize("vec", ["native", "sb3"])
-def test_vector_env_valid_actions(name: str, vec: str) -> None:
+def test_vector_env_valid_actions(name: str, vec: str, action_set: str) -> None:
     if vec == "sb3":
         pytest.importorskip("stable_baselines3", reason="the sb3 extra is not installed")
         from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv  # noqa: PLC0415
@@ -36,7 +38,7 @@ def test_vector_env_valid_actions(name: str, vec: str) -> None:
         vec = PrimaryCareSB3VecEnv
     else:
         vec = PrimaryCareVectorEnv
-    env = vec(16, CONFIG)
+    env = vec(16, {**CONFIG, "action_set": action_set})
     if vec is PrimaryCareVectorEnv:
         obs, _ = env.reset(seed=0)
     else:
@@ -70,3 +72,19 @@ def test_rows_on_different_dates(name: str) -> None:
     inputs.context.day = int(inputs.context.day) + np.arange(4) * 30
     actions, _ = make_policy(name, 0).act(inputs)
     assert actions.shape == (4,)
+
+
+def test_nice_guideline_titrates_before_step_4_and_adds_gliclazide_on_v1() -> None:
+    """On v1 the guideline raises A/C to their optimal doses (NG136 1.4.47) and uses NG28's sulfonylurea."""
+    from twin_env.envs.actions import ACTIONS  # noqa: PLC0415
+
+    env = PrimaryCareVectorEnv(200, {"action_set": "v1", "horizon_years": 5})
+    obs, _ = env.reset(seed=0)
+    policy = make_policy("nice_guideline", 0)
+    chosen: set[str] = set()
+    for _ in range(36):
+        actions, _ = policy.act(policy_inputs(env, obs))
+        chosen.update(ACTIONS[a].name for a in actions.tolist())
+        obs = env.step(actions)[0]
+    assert {"titrate_ramipril", "titrate_amlodipine", "start_or_titrate_gliclazide"} <= chosen
+    assert not any(name.startswith("stop_") for name in chosen)  # NICE gives no reason to stop on these rules

@@ -2,23 +2,44 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
 from twin_env.evaluation.evaluate import evaluate
-from twin_env.policies import PRETRAINED, make_policy
+from twin_env.policies import PRETRAINED, make_policy, policy_inputs
 from twin_env.policies.sb3_model import SB3ModelPolicy
 
 
 @pytest.mark.parametrize("name", PRETRAINED)
-def test_shipped_agent_matches_the_envs_spaces(name: str) -> None:
+def test_shipped_agent_matches_the_retired_v0_envs_spaces_not_v1s(name: str) -> None:
+    """The shipped agent was trained on PrimaryCare-v0 (catalogue v0: its config has no ``action_set``):
+    it loads and fits v0; v1 (36 actions, gliclazide observed) needs a retrained agent."""
     pytest.importorskip("sb3_contrib", reason="the sb3 extra is not installed")
     policy = make_policy(name)
     assert isinstance(policy, SB3ModelPolicy) and policy.name == f"maskable_ppo:{name}"
-    env = PrimaryCareVectorEnv(2, EnvConfig(**policy.env_config))
+    config = EnvConfig(**policy.env_config)
+    assert config.action_set == "v0"
+    env = PrimaryCareVectorEnv(2, config)
     assert policy.model.observation_space == env.single_observation_space
     assert policy.model.action_space == env.single_action_space
+    v1 = PrimaryCareVectorEnv(2, {**policy.env_config, "action_set": "v1"})
+    assert policy.model.action_space != v1.single_action_space
+    assert policy.model.observation_space != v1.single_observation_space
+
+
+@pytest.mark.parametrize("name", PRETRAINED)
+def test_shipped_agent_runs_on_v0(name: str) -> None:
+    pytest.importorskip("sb3_contrib", reason="the sb3 extra is not installed")
+    policy = make_policy(name)
+    env = PrimaryCareVectorEnv(4, {**policy.env_config, "horizon_years": 1})
+    obs, _ = env.reset(seed=0)
+    for _ in range(5):
+        inputs = policy_inputs(env, obs)
+        actions, _ = policy.act(inputs)
+        assert actions.shape == (4,) and inputs.mask[np.arange(4), actions].all()
+        obs = env.step(actions)[0]
 
 
 @pytest.mark.slow

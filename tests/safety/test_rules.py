@@ -25,8 +25,30 @@ def fired(orders: list[Order], snap) -> dict[str, tuple[str, ...]]:
 
 def test_packaged_rules_cover_the_issue() -> None:
     ids = {r.id for r in RULES.rules}
-    assert len(ids) == 13 and {r.severity for r in RULES.rules} == {"hard", "soft"}
+    assert len(ids) == 15 and {r.severity for r in RULES.rules} == {"hard", "soft"}
     assert all(r.source and r.description and r.version >= 1 for r in RULES.rules)
+
+
+@pytest.mark.parametrize(
+    ("order", "items", "age", "expected"),
+    [
+        (RX("gliclazide", 40.0), (egfr(25.0, seq=11),), 60.0, {"sulfonylurea_egfr_below_30"}),
+        (RX("gliclazide", 80.0), (egfr(50.0, seq=11),), 80.0, {"sulfonylurea_older_person"}),
+        (
+            RX("gliclazide", 160.0),
+            (egfr(25.0, seq=11),),
+            75.0,
+            {"sulfonylurea_egfr_below_30", "sulfonylurea_older_person"},
+        ),
+        (RX("gliclazide", 80.0), (egfr(50.0, seq=11),), 74.0, set()),
+        # a repeat at the current dose continues it: neither rule judges it
+        (RX("gliclazide", 80.0), (egfr(25.0, seq=11), on(Concept.GLICLAZIDE_80MG, 80.0)), 80.0, set()),
+    ],
+)
+def test_sulfonylurea_hypoglycaemia_warnings(order: Order, items: tuple, age: float, expected: set[str]) -> None:
+    got = {k for k in fired([order], snapshot(*items, age=age)) if k.startswith("sulfonylurea")}
+    assert got == expected
+    assert not any(RULES.get(r).hard for r in got)  # warnings, as a GP system gives: the prescriber may go on
 
 
 @pytest.mark.parametrize(

@@ -204,6 +204,7 @@ def test_checkers_spec_round_trip_and_wrapping_an_existing_env() -> None:
         warnings.filterwarnings(
             "ignore", message=".*different from the unwrapped version"
         )  # the shield is a wrapper by design
+        warnings.filterwarnings("ignore", message=".*is out of date.*", category=DeprecationWarning)  # v0 is retired
         check_env(gym.make(ID, config=SHORT).env.env, skip_render_check=True)
         sb3_check(gym.make(ID, config=SHORT).env.env)
     env = gym.make(ID, config=SHORT, mode="block")

@@ -1,7 +1,10 @@
-"""The Discrete action catalogue: what a GP can do at a decision, its NICE basis, its mask, its orders.
+"""The Discrete action catalogues: what a GP can do at a decision, its NICE basis, its mask, its orders.
 
 Every action reads the GP record only (``GpRecordTable``), never the latent twin. ``ACTIONS``
-is the catalogue in action-index order.
+is the latest catalogue (``v1``) in action-index order; each catalogue of
+:data:`~twin_env.envs.config.ACTION_SETS` is a prefix of it (:data:`CATALOGUES`): ``v0``, the
+retired 20 actions of ``PrimaryCare-v0``, keeps its indices in ``v1``, which adds gliclazide, dose
+titration of a named antihypertensive and stopping a named drug.
 
 One action path: :func:`resolve` turns an action chosen on batch rows into orders once (model
 actions run their model once and give a ``model`` order plus the order it triggers); the safety
@@ -18,8 +21,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from twin_env.envs.config import ACTION_SETS
 from twin_env.envs.model_actions import MODEL_ACTIONS, ModelRun, model_masks, run_models, write_back
-from twin_env.envs.observation import MEDICATIONS, PROBLEMS, SERVICES
+from twin_env.envs.observation import PROBLEMS, RECORD_MEDICATIONS, SERVICES
 from twin_env.models.qrisk3 import qrisk3_score_array
 from twin_env.record.gp import GpRecordTable, Registration
 from twin_env.record.record import Record
@@ -83,10 +87,47 @@ ACTIONS: tuple[Action, ...] = (
         "NICE PH38 (threshold unverified)",
     ),
 )
+#: Antihypertensives whose dose a ``titrate_<drug>`` action raises one licensed step (``DRUGS[d].products``).
+TITRATED_DRUGS: tuple[str, ...] = ("ramipril", "losartan", "amlodipine", "bisoprolol", "doxazosin")
+#: Drugs a ``stop_<drug>`` action stops (metformin has ``stop_metformin`` since v0).
+STOPPED_DRUGS: tuple[str, ...] = (*BP_STEP_ORDER, "atorvastatin", "dapagliflozin", "gliclazide")
+ACTIONS_V1: tuple[Action, ...] = (
+    Action(
+        "start_or_titrate_gliclazide",
+        "gliclazide 40 mg/day, then up one step (80, 160, 240, 320 mg/day); needs recorded T2D",
+        "NICE NG28 1.6-1.7 (sulfonylurea), BNF gliclazide",
+    ),
+    *(
+        Action(
+            f"titrate_{d}",
+            f"raise {d} one licensed dose step (standard dose -> double); needs {d} current",
+            "NICE NG136 1.4 (optimal tolerated doses), BNF",
+        )
+        for d in TITRATED_DRUGS
+    ),  # fmt: skip
+    *(Action(f"stop_{d}", f"stop {d} (current)", "NICE NG136 / NG238 / NG28, BNF") for d in STOPPED_DRUGS),
+)
+#: Every action of the latest catalogue, in index order (names of any catalogue's indices).
+ACTIONS = ACTIONS + ACTIONS_V1
 ACTION_INDEX = {a.name: i for i, a in enumerate(ACTIONS)}
-N_ACTIONS = len(ACTIONS)
+#: Catalogue name -> its number of actions: catalogue ``v`` is ``ACTIONS[:CATALOGUES[v]]``.
+CATALOGUES: dict[str, int] = {"v0": 20, "v1": len(ACTIONS)}
+if tuple(CATALOGUES) != ACTION_SETS:
+    raise RuntimeError(f"catalogues {list(CATALOGUES)} must be the config's ACTION_SETS {list(ACTION_SETS)}")
+#: Actions of the retired v0 catalogue (``PrimaryCare-v0``).
+N_ACTIONS_V0 = CATALOGUES["v0"]
+
+
+def n_actions(action_set: str) -> int:
+    """How many actions catalogue ``action_set`` (``"v0"`` or ``"v1"``) has."""
+    try:
+        return CATALOGUES[action_set]
+    except KeyError:
+        raise ValueError(f"action_set {action_set!r}; allowed: {list(CATALOGUES)}") from None
+
+
 _P = {name: i for i, name in enumerate(PROBLEMS)}
-_M = {name: i for i, name in enumerate(MEDICATIONS)}
+_M = {name: i for i, name in enumerate(RECORD_MEDICATIONS)}
 _TESTS = {"order_hba1c": "hba1c", "order_lipids": "lipids", "order_renal": "renal", "order_acr": "acr"}
 _REFERRALS = {
     "refer_lifestyle": "weight_management",
@@ -119,7 +160,7 @@ class RecordContext:
 
     @functools.cached_property
     def dose(self) -> np.ndarray:
-        """(N, 10) current dose of each drug (computed once per context)."""
+        """(N, len(RECORD_MEDICATIONS)) current dose of each recorded drug (computed once per context)."""
         return self.table.current_dose(self.day, self.params["current_medication_window_days"])
 
     # per-row choices, computed once per context (the shield resolves orders row by row)
@@ -214,10 +255,17 @@ def _statin_next(ctx: RecordContext) -> np.ndarray:
                      [start, d["statin_intensify_mg"], d["statin_max_mg"]], 0.0)  # fmt: skip
 
 
-def action_masks(ctx: RecordContext, alive: np.ndarray) -> np.ndarray:
-    """(N, N_ACTIONS) bool: actions that make sense now given the record (all False but do_nothing if dead)."""
+def next_dose(drug: str, current: np.ndarray) -> np.ndarray:
+    """(k,) the drug's next licensed dose above ``current`` (catalogue units, ``DRUGS[drug].products``); 0 at top."""
+    steps = np.array(sorted(DRUGS[drug].products))
+    i = np.searchsorted(steps, np.asarray(current, dtype=float), side="right")
+    return np.where(i < len(steps), steps[np.minimum(i, len(steps) - 1)], 0.0)
+
+
+def action_masks(ctx: RecordContext, alive: np.ndarray, action_set: str = "v0") -> np.ndarray:
+    """(N, n_actions(action_set)) bool: actions that make sense now given the record (only do_nothing if dead)."""
     n, t, dose = len(alive), ctx.table, ctx.dose
-    m = np.ones((n, N_ACTIONS), dtype=bool)
+    m = np.ones((n, len(ACTIONS)), dtype=bool)
     p = t.problem
     egfr = t.latest(Concept.EGFR)
     m[:, ACTION_INDEX["step_up_antihypertensive"]] = ctx.bp_next >= 0
@@ -242,8 +290,15 @@ def action_masks(ctx: RecordContext, alive: np.ndarray) -> np.ndarray:
         m[:, ACTION_INDEX[action]] = ~recent[:, SERVICES.index(service)] & need.get(action, True)
     for action, valid in model_masks(ctx).items():
         m[:, ACTION_INDEX[action]] = valid
+    gliclazide = dose[:, _M["gliclazide"]]
+    m[:, ACTION_INDEX["start_or_titrate_gliclazide"]] = t2d & (next_dose("gliclazide", gliclazide) > 0)
+    for drug in TITRATED_DRUGS:
+        current = dose[:, _M[drug]]
+        m[:, ACTION_INDEX[f"titrate_{drug}"]] = (current > 0) & (next_dose(drug, current) > 0)
+    for drug in STOPPED_DRUGS:
+        m[:, ACTION_INDEX[f"stop_{drug}"]] = dose[:, _M[drug]] > 0
     m[~alive, 1:] = False
-    return m
+    return m[:, : n_actions(action_set)]
 
 
 # ----- one action path: resolve to orders once, judge them, execute them ------------------------
@@ -284,6 +339,17 @@ def _always(order: Order) -> Callable[[RecordContext, np.ndarray], Groups]:
     return lambda ctx, rows: [(order, rows)]
 
 
+def _titrate(drug: str, start: float | None = None) -> Callable[[RecordContext, np.ndarray], Groups]:
+    """Prescribe ``drug`` at its next licensed dose above the current one (``start`` when not taken)."""
+
+    def resolver(ctx: RecordContext, rows: np.ndarray) -> Groups:
+        current = ctx.dose[rows, _M[drug]]
+        target = next_dose(drug, current) if start is None else np.where(current > 0, next_dose(drug, current), start)
+        return _by_target(rows, target, lambda dose: Order("prescribe", drug, dose) if dose > 0 else None)
+
+    return resolver
+
+
 #: Action name -> its resolver (rows -> groups of orders). Model actions: :func:`resolve`.
 RESOLVERS: dict[str, Callable[[RecordContext, np.ndarray], Groups]] = {
     "do_nothing": lambda ctx, rows: [],
@@ -297,7 +363,12 @@ RESOLVERS: dict[str, Callable[[RecordContext, np.ndarray], Groups]] = {
     "start_or_titrate_metformin": _metformin,
     "stop_metformin": _always(Order("stop", "metformin")),
     "add_sglt2": _always(Order("prescribe", "dapagliflozin", ACTION_DOSES["sglt2_dapagliflozin_mg"])),
+    "start_or_titrate_gliclazide": _titrate("gliclazide", ACTION_DOSES["gliclazide_start_mg"]),
+    **{f"titrate_{drug}": _titrate(drug) for drug in TITRATED_DRUGS},
+    **{f"stop_{drug}": _always(Order("stop", drug)) for drug in STOPPED_DRUGS},
 }
+if set(RESOLVERS) | set(MODEL_ACTIONS) != set(ACTION_INDEX):
+    raise RuntimeError(f"actions without a resolver: {sorted(set(ACTION_INDEX) - set(RESOLVERS) - set(MODEL_ACTIONS))}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,6 +14,9 @@ from twin_env.twin.parameters import read_scalars
 from twin_env.vocab.dates import MONTHS_PER_YEAR
 
 OBSERVATION_MODES: tuple[str, ...] = ("record", "truth", "record+truth")
+#: Action catalogues (:mod:`twin_env.envs.actions`): ``v0`` the retired 20 actions of ``PrimaryCare-v0``, ``v1``
+#: those of ``PrimaryCare-v1`` (v0's, then gliclazide, dose titration and stopping a named drug).
+ACTION_SETS: tuple[str, ...] = ("v0", "v1")
 #: Model-action thresholds (percent); defaults and their sources: ``twin_env/data/env_parameters.csv``.
 THRESHOLDS: tuple[str, ...] = ("qrisk3_statin_threshold_percent", "qdiabetes_dpp_threshold_percent")
 _THRESHOLD_DEFAULTS = {k: v for k, v in read_scalars("env_parameters.csv").items() if k in THRESHOLDS}
@@ -70,6 +73,8 @@ class EnvConfig:
             a QRISK3 score >= this (default 10, NICE NG238).
         qdiabetes_dpp_threshold_percent: the ``qdiabetes_dpp`` action refers to the NHS Diabetes
             Prevention Programme at a QDiabetes-2018 score >= this (default 5.6, unverified).
+        action_set: the action catalogue, ``"v0"`` (default here; ``PrimaryCare-v0``, retired) or ``"v1"``
+            (``PrimaryCare-v1``); the env id sets it. v1 also observes gliclazide (11 medications).
         shaping_gamma: discount per step of the shaped rewards' potential
             (:mod:`twin_env.envs.shaping`); set it to the agent's discount factor, for which the
             shaping leaves the best policy unchanged. ``None`` (default): :attr:`discount_per_step`,
@@ -96,8 +101,11 @@ class EnvConfig:
     shaping_gamma: float | None = None
     discount_rate_per_year: float = ECONOMICS["discount_rate_per_year"]
     terminal_value: bool = True
+    action_set: str = "v0"
 
     def __post_init__(self) -> None:
+        if not isinstance(self.action_set, str) or self.action_set not in ACTION_SETS:
+            raise ValueError(f"action_set {self.action_set!r}; allowed: {list(ACTION_SETS)}")
         if not isinstance(self.observation_mode, str) or self.observation_mode not in OBSERVATION_MODES:
             raise ValueError(f"observation_mode {self.observation_mode!r}; allowed: {list(OBSERVATION_MODES)}")
         for name, hi in REAL_BOUNDS.items():
@@ -178,7 +186,26 @@ class EnvConfig:
         return dataclasses.replace(base, **value)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The fields as a dict; a ``v0`` config leaves out ``action_set`` (it serialises as before v1 existed)."""
+        out = dataclasses.asdict(self)
+        if out["action_set"] == "v0":
+            del out["action_set"]
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
+
+
+def with_action_set(config: EnvConfig, action_set: str | None) -> EnvConfig:
+    """``config`` on catalogue ``action_set`` (an env id's; None keeps ``config.action_set``).
+
+    A config that names another catalogue than the id's is refused (one line), so ``PrimaryCare-v0`` never runs v1.
+    """
+    if action_set is None or config.action_set == action_set:
+        return config
+    if config.action_set != EnvConfig.action_set:
+        raise ValueError(
+            f"action_set {config.action_set!r} in the config, but this env id's catalogue is {action_set!r}; "
+            f"allowed: {action_set!r} (or leave action_set out)"
+        )
+    return dataclasses.replace(config, action_set=action_set)

@@ -38,6 +38,10 @@ _ISSUE_COST = np.zeros(int(max(Concept)) + 1)
 for _c in Concept:
     if 50 <= _c <= 65:
         _ISSUE_COST[_c] = ENV_PARAMETERS[f"cost_issue_{_DRUG_COST.get(_c, 'bp_drug')}_gbp"]
+#: Cost of one issue by dm+d concept, per action catalogue: v0 left gliclazide issues uncosted (kept so that v0
+#: reproduces its published rewards); v1, which prescribes gliclazide, costs them.
+ISSUE_COST_GBP: dict[str, np.ndarray] = {"v0": _ISSUE_COST, "v1": _ISSUE_COST.copy()}
+ISSUE_COST_GBP["v1"][Concept.GLICLAZIDE_80MG] = ENV_PARAMETERS["cost_issue_gliclazide_gbp"]
 _TEST_COST = np.zeros(int(max(Concept)) + 1)
 for _c, _n in (
     (Concept.TEST_HBA1C, "hba1c"),
@@ -135,9 +139,9 @@ class Batch:
         return self._ctx
 
     def masks(self) -> np.ndarray:
-        """(N, N_ACTIONS) action masks, computed once per state (after each reset or step)."""
+        """(N, n_actions) action masks of the config's catalogue, computed once per state (after each reset or step)."""
         if self._masks is None:
-            self._masks = act.action_masks(self.context(), self.sim.state.alive)
+            self._masks = act.action_masks(self.context(), self.sim.state.alive, self.config.action_set)
         return self._masks.copy()
 
     def resolve(self, action: int, rows: np.ndarray) -> act.Resolution:
@@ -166,6 +170,7 @@ class Batch:
                     self.today(),
                     self.steps / self.config.max_steps,
                     ENV_PARAMETERS["current_medication_window_days"],
+                    self.config.action_set,
                 )
             )
         if "truth" in mode:
@@ -273,6 +278,8 @@ class Batch:
             "cost_consultations_gbp": consults
             + (self.last_action == act.ACTION_INDEX["bp_check"]) * e["cost_home_bp_series_gbp"],
             "cost_tests_gbp": per_row(kind == LedgerKind.TEST_ORDER, _TEST_COST[concept]),
-            "cost_drugs_gbp": per_row(np.isin(kind, (LedgerKind.PRESCRIPTION,)), _ISSUE_COST[concept]),
+            "cost_drugs_gbp": per_row(
+                np.isin(kind, (LedgerKind.PRESCRIPTION,)), ISSUE_COST_GBP[self.config.action_set][concept]
+            ),
             "cost_referrals_gbp": referral,
         }

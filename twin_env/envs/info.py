@@ -3,7 +3,7 @@
 Single env (:class:`~twin_env.envs.primary_care_env.PrimaryCareEnv`), same keys and value types at reset
 and step:
 
-- ``action_mask``: (20,) bool, the actions that make sense now (from the record).
+- ``action_mask``: (n_actions,) bool (36 on v1, 20 on v0), the actions that make sense now (from the record).
 - ``patient_index``: int, the population index of this episode's patient.
 - ``date``: str, ISO date of the record now (``YYYY-MM-DD``).
 - ``reward_components``: dict of float, one per :data:`REWARD_COMPONENTS` (plus ``shaping_gbp`` for a
@@ -13,7 +13,7 @@ and step:
 - ``model_outputs``: list of dict, the model runs of the step (audit entries); [] at reset. The one
   variable-length value: the Minari recorder stores it as JSON text.
 
-The vector env has the same keys with a leading ``num_envs`` axis ((N, 20) bool, (N,) int, (N,) float
+The vector env has the same keys with a leading ``num_envs`` axis ((N, n_actions) bool, (N,) int, (N,) float
 per component, (N,) bool) and no ``date``; ``model_outputs`` is one list for the batch.
 """
 

@@ -19,8 +19,8 @@ from twin_env.vocab.dates import DAYS_PER_YEAR, NO_DAY
 from twin_env.vocab.drugs import DRUGS
 
 __all__ = [
-    "MAX_DOSE", "MEASUREMENTS", "MEDICATIONS", "PROBLEMS", "SERVICES", "TRUTH_FIELDS", "encode_record", "encode_truth",
-    "observation_space", "record_space", "truth_space",
+    "MAX_DOSE", "MEASUREMENTS", "MEDICATIONS", "OBSERVED_MEDICATIONS", "PROBLEMS", "RECORD_MEDICATIONS", "SERVICES",
+    "TRUTH_FIELDS", "encode_record", "encode_truth", "observation_space", "record_space", "truth_space",
 ]  # fmt: skip
 
 #: Recorded measurements (GP observations) and the divisor that scales each to about [0, 1].
@@ -36,15 +36,17 @@ MEASUREMENTS: tuple[tuple[Concept, str, float], ...] = (
     (Concept.URINE_ACR, "acr_mg_mmol", 30.0),
     (Concept.BMI, "bmi_kg_m2", 60.0),
 )
-#: Catalogue drugs no env action prescribes yet, left out of the observation so that the shipped
-#: agents' observation space stays as trained (gliclazide joins it with its action and a retrain).
+#: Catalogue drugs no v0 action prescribes, left out of the v0 observation so that the shipped
+#: agents' observation space stays as trained (v1, which prescribes gliclazide, observes it).
 UNOBSERVED_MEDICATIONS: tuple[str, ...] = ("gliclazide",)
-#: Recorded medications the agent observes: the record's first columns (unobserved drugs come last).
+#: Recorded medications the v0 agent observes: the record's first columns (unobserved drugs come last).
 MEDICATIONS: tuple[str, ...] = tuple(m for m in RECORD_MEDICATIONS if m not in UNOBSERVED_MEDICATIONS)
 if RECORD_MEDICATIONS[: len(MEDICATIONS)] != MEDICATIONS:
     raise RuntimeError(f"unobserved medications {UNOBSERVED_MEDICATIONS} must be the last of {RECORD_MEDICATIONS}")
-#: Maximum dose of each drug (the medication feature is dose / maximum).
-MAX_DOSE = np.array([max(DRUGS[d].products) for d in MEDICATIONS])
+#: Action catalogue (``EnvConfig.action_set``) -> the medications its observation shows (a prefix of the record's).
+OBSERVED_MEDICATIONS: dict[str, tuple[str, ...]] = {"v0": MEDICATIONS, "v1": RECORD_MEDICATIONS}
+#: Maximum dose of each recorded drug (the medication feature is dose / maximum).
+MAX_DOSE = np.array([max(DRUGS[d].products) for d in RECORD_MEDICATIONS])
 _MEAS_COL = np.array([int(OBSERVATION_COLUMN[c]) for c, _, _ in MEASUREMENTS])
 
 
@@ -59,7 +61,8 @@ def _years(day: int | np.ndarray, then: np.ndarray, cap: float) -> np.ndarray:
     return np.clip(years, 0.0, cap) / cap
 
 
-def record_space() -> dict[str, spaces.Space]:
+def record_space(action_set: str = "v0") -> dict[str, spaces.Space]:
+    """The record features; ``medications`` has one entry per drug of ``OBSERVED_MEDICATIONS[action_set]``."""
     b = lambda n: spaces.Box(0.0, 1.0, shape=(n,), dtype=np.float32)  # noqa: E731
     return {
         "demographics": b(12),
@@ -67,7 +70,7 @@ def record_space() -> dict[str, spaces.Space]:
         "measurement_age": b(len(MEASUREMENTS)),
         "measurement_missing": spaces.MultiBinary(len(MEASUREMENTS)),
         "problems": spaces.MultiBinary(len(PROBLEMS)),
-        "medications": b(len(MEDICATIONS)),
+        "medications": b(len(OBSERVED_MEDICATIONS[action_set])),
         "referred_recently": spaces.MultiBinary(len(SERVICES)),
         "letters_since_review": b(1),
         "admissions_known": b(2),
@@ -93,19 +96,27 @@ def truth_space() -> dict[str, spaces.Space]:
     }
 
 
-def observation_space(mode: str) -> spaces.Dict:
+def observation_space(mode: str, action_set: str = "v0") -> spaces.Dict:
     parts: dict[str, spaces.Space] = {}
     if "record" in mode:
-        parts.update(record_space())
+        parts.update(record_space(action_set))
     if "truth" in mode:
         parts.update(truth_space())
     return spaces.Dict(parts)
 
 
 def encode_record(
-    table: GpRecordTable, demo: dict[str, np.ndarray], day: int | np.ndarray, progress: np.ndarray, window_days: float
+    table: GpRecordTable,
+    demo: dict[str, np.ndarray],
+    day: int | np.ndarray,
+    progress: np.ndarray,
+    window_days: float,
+    action_set: str = "v0",
 ) -> dict[str, np.ndarray]:
-    """Batched record features, each (N, k) float32/int8 (see ``docs/env.md`` for the list)."""
+    """Batched record features, each (N, k) float32/int8 (see ``docs/env.md`` for the list).
+
+    ``medications`` shows the drugs of ``OBSERVED_MEDICATIONS[action_set]``.
+    """
     n = len(progress)
     f32 = np.float32
     eth = np.zeros((n, 9), dtype=f32)
@@ -117,14 +128,15 @@ def encode_record(
     letters = table.letters_since_review().astype(f32)
     admissions = table.discharges_within(day, 365)
     q, smoking = table.qrisk3, table.smoking
-    observed_dose = table.current_dose(day, window_days)[:, : len(MEDICATIONS)]
+    k = len(OBSERVED_MEDICATIONS[action_set])
+    observed_dose = table.current_dose(day, window_days)[:, :k]
     return {
         "demographics": np.clip(demographics, 0, 1).astype(f32),
         "measurement_value": np.clip(np.where(missing, 0.0, value / scale), 0, 1).astype(f32),
         "measurement_age": _years(_column(day), table.value_day[:, _MEAS_COL], 10.0).astype(f32),
         "measurement_missing": missing.astype(np.int8),
         "problems": table.problem.astype(np.int8),
-        "medications": np.clip(observed_dose / MAX_DOSE, 0, 1).astype(f32),
+        "medications": np.clip(observed_dose / MAX_DOSE[:k], 0, 1).astype(f32),
         "referred_recently": table.referred_within(day, 90).astype(np.int8),
         "letters_since_review": np.minimum(letters / 5.0, 1.0)[:, None].astype(f32),
         "admissions_known": np.column_stack(

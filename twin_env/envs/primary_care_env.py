@@ -1,4 +1,4 @@
-"""The single-patient Gymnasium environment ``twin_env/PrimaryCare-v0``."""
+"""The single-patient Gymnasium environment ``twin_env/PrimaryCare-v1`` (and the retired ``PrimaryCare-v0``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import gymnasium as gym
 import numpy as np
 
 from twin_env.envs import render as rnd
-from twin_env.envs.actions import ACTIONS, N_ACTIONS
-from twin_env.envs.config import EnvConfig
+from twin_env.envs.actions import ACTIONS, n_actions
+from twin_env.envs.config import EnvConfig, with_action_set
 from twin_env.envs.core import Batch
 from twin_env.envs.info import zero_components
 from twin_env.envs.observation import observation_space
@@ -32,8 +32,9 @@ class PrimaryCareEnv(gym.Env[dict, int]):
     advance by one interval, and the agent sees the GP record as it stands on the new date.
 
     ## Action Space
-    ``Discrete(20)``: see :data:`twin_env.envs.actions.ACTIONS` (name, effect, NICE basis) and
-    ``docs/env.md``. Masked actions (``action_masks()``) are not executed (treated as do-nothing).
+    ``Discrete(36)`` (v1; v0: ``Discrete(20)``, the first 20): see :data:`twin_env.envs.actions.ACTIONS`
+    (name, effect, NICE basis) and ``docs/env.md``; ``config.action_set`` (set by the env id) picks the
+    catalogue. Masked actions (``action_masks()``) are not executed (treated as do-nothing).
     Model actions (``qrisk3_statin``, ``qdiabetes_dpp``) deploy the model through
     :mod:`twin_env.models.deployment`; ``info["model_outputs"]`` holds each run's audit entry.
 
@@ -43,7 +44,8 @@ class PrimaryCareEnv(gym.Env[dict, int]):
     ``measurement_value`` (10: latest SBP/200, DBP/120, HbA1c/100 mmol/mol, total chol/10, HDL/3,
     LDL/8 mmol/L, eGFR/120, K+/6 mmol/L, ACR/30 mg/mmol, BMI/60 kg/m2; 0 when missing),
     ``measurement_age`` (10: years since, /10, 1 when missing), ``measurement_missing`` (10), ``problems`` (9),
-    ``medications`` (10: current dose / maximum dose), ``referred_recently`` (7, last 90 days),
+    ``medications`` (v1 11, v0 10 without gliclazide: current dose / maximum dose),
+    ``referred_recently`` (7, last 90 days),
     ``letters_since_review`` (1: count/5), ``admissions_known`` (2: discharge summaries in the
     last year /3, years since the last /10), ``smoking`` (2: coded status as QRISK3 category/4,
     missing), ``qrisk3`` (2: last QRISK3 score in the GP record/100, missing),
@@ -67,21 +69,29 @@ class PrimaryCareEnv(gym.Env[dict, int]):
     ``terminated`` at death; ``truncated`` at the horizon.
 
     ## Arguments
-    ``gymnasium.make("twin_env/PrimaryCare-v0", config={...}, render_mode=None|"ansi"|"rgb_array")``.
+    ``gymnasium.make("twin_env/PrimaryCare-v1", config={...}, render_mode=None|"ansi"|"rgb_array")``;
+    ``action_set`` (``"v0"``/``"v1"``) is the registered id's catalogue (None: ``config.action_set``).
 
     ## Version History
-    * v0: initial version.
+    * v1: 36 actions (gliclazide, dose titration, stopping a named drug); gliclazide observed and costed.
+    * v0: initial version (retired; its 20 actions are v1's first 20).
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
-    def __init__(self, config: EnvConfig | dict[str, Any] | None = None, render_mode: str | None = None) -> None:
-        self.config = EnvConfig.from_value(config)
+    def __init__(
+        self,
+        config: EnvConfig | dict[str, Any] | None = None,
+        render_mode: str | None = None,
+        action_set: str | None = None,
+    ) -> None:
+        self.config = with_action_set(EnvConfig.from_value(config), action_set)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode {render_mode!r}; allowed: {self.metadata['render_modes']} or None")
         self.render_mode = render_mode
-        self.observation_space = observation_space(self.config.observation_mode)
-        self.action_space = gym.spaces.Discrete(N_ACTIONS)
+        self.observation_space = observation_space(self.config.observation_mode, self.config.action_set)
+        self.n_actions = n_actions(self.config.action_set)
+        self.action_space = gym.spaces.Discrete(self.n_actions)
         self._batch = Batch(self.config, 1)
         self._base: int | None = None
         self._next_episode = 0
@@ -94,8 +104,10 @@ class PrimaryCareEnv(gym.Env[dict, int]):
             raise ValueError(f"reset options must be a dict, got {type(options).__name__}; allowed: {RESET_OPTIONS}")
         options = dict(options or {})
         if "config" in options:
-            self.config = EnvConfig.from_value(options.pop("config"), self.config)
-            self.observation_space = observation_space(self.config.observation_mode)
+            self.config = with_action_set(
+                EnvConfig.from_value(options.pop("config"), self.config), self.config.action_set
+            )
+            self.observation_space = observation_space(self.config.observation_mode, self.config.action_set)
             self._batch = Batch(self.config, 1)
         if seed is not None or self._base is None:
             self._base = int(seed) if seed is not None else int(self.np_random.integers(0, 2**20))
@@ -119,8 +131,8 @@ class PrimaryCareEnv(gym.Env[dict, int]):
         if self._batch.sim is None:
             raise RuntimeError("call reset() before step()")
         a = np.asarray(action)
-        if a.shape not in ((), (1,)) or a.dtype.kind not in "iu" or not 0 <= int(a.reshape(-1)[0]) < N_ACTIONS:
-            raise ValueError(f"invalid action {action!r}; allowed: an integer in [0, {N_ACTIONS - 1}]")
+        if a.shape not in ((), (1,)) or a.dtype.kind not in "iu" or not 0 <= int(a.reshape(-1)[0]) < self.n_actions:
+            raise ValueError(f"invalid action {action!r}; allowed: an integer in [0, {self.n_actions - 1}]")
         reward, terminated, truncated, comps, executed = self._batch.step(np.array([int(a.reshape(-1)[0])]))
         self._last_reward = float(reward[0])
         self._history.append(
@@ -142,7 +154,7 @@ class PrimaryCareEnv(gym.Env[dict, int]):
         return self._batch
 
     def action_masks(self) -> np.ndarray:
-        """(20,) bool: actions that make sense for this patient now (from the record)."""
+        """(n_actions,) bool: actions that make sense for this patient now (from the record)."""
         return self._batch.masks()[0]
 
     @property

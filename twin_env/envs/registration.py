@@ -1,4 +1,9 @@
-"""Idempotent registration of the twin_env Gymnasium ids."""
+"""Idempotent registration of the twin_env Gymnasium ids.
+
+``PrimaryCare-v1`` is the current env; ``PrimaryCare-v0`` (retired, ``docs/env.md``) stays registered
+with its 20-action catalogue so agents trained on it still load and run. The id sets
+``EnvConfig.action_set`` through the entry point's ``action_set`` argument.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,50 @@ from typing import NamedTuple
 
 import gymnasium as gym
 
-ENV_IDS: tuple[str, ...] = ("twin_env/PrimaryCare-v0",)
+#: The current env id.
+ENV_ID = "twin_env/PrimaryCare-v1"
+#: The retired env id (action catalogue v0).
+RETIRED_ENV_ID = "twin_env/PrimaryCare-v0"
+ENV_IDS: tuple[str, ...] = (RETIRED_ENV_ID, ENV_ID)
 #: The safety-shielded single env (``twin_env.envs.wrappers.shield``); not in ENV_IDS (it has no vector entry point).
-SHIELDED_ENV_ID = "twin_env/PrimaryCare-Shielded-v0"
+SHIELDED_ENV_ID = "twin_env/PrimaryCare-Shielded-v1"
+#: The retired shielded env (action catalogue v0).
+RETIRED_SHIELDED_ENV_ID = "twin_env/PrimaryCare-Shielded-v0"
+#: Env id -> the action catalogue it runs (``EnvConfig.action_set``).
+ACTION_SET_OF: dict[str, str] = {
+    RETIRED_ENV_ID: "v0",
+    ENV_ID: "v1",
+    RETIRED_SHIELDED_ENV_ID: "v0",
+    SHIELDED_ENV_ID: "v1",
+}
 
 
 def register_envs() -> None:
-    """Register ``twin_env/PrimaryCare-v0`` (single env, ``vector_entry_point``) and the shielded env; idempotent."""
-    if "twin_env/PrimaryCare-v0" not in gym.registry:
-        gym.register(
-            id="twin_env/PrimaryCare-v0",
-            entry_point="twin_env.envs.primary_care_env:PrimaryCareEnv",
-            vector_entry_point="twin_env.envs.vector_env:PrimaryCareVectorEnv",
-        )
-    if SHIELDED_ENV_ID not in gym.registry:
-        gym.register(id=SHIELDED_ENV_ID, entry_point="twin_env.envs.wrappers.shield:make_shielded_env")
+    """Register ``PrimaryCare-v1``, ``-v0`` (single env, ``vector_entry_point``) and the shielded envs; idempotent."""
+    for env_id in ENV_IDS:
+        if env_id not in gym.registry:
+            gym.register(
+                id=env_id,
+                entry_point="twin_env.envs.primary_care_env:PrimaryCareEnv",
+                vector_entry_point="twin_env.envs.vector_env:PrimaryCareVectorEnv",
+                kwargs={"action_set": ACTION_SET_OF[env_id]},
+            )
+    for env_id in (RETIRED_SHIELDED_ENV_ID, SHIELDED_ENV_ID):
+        if env_id not in gym.registry:
+            gym.register(
+                id=env_id,
+                entry_point="twin_env.envs.wrappers.shield:make_shielded_env",
+                kwargs={"action_set": ACTION_SET_OF[env_id]},
+            )
     register_training_envs()
+
+
+def env_id(action_set: str = "v0", shielded: bool = False) -> str:
+    """The registered id that runs catalogue ``action_set`` (shielded or not)."""
+    for name, catalogue in ACTION_SET_OF.items():
+        if catalogue == action_set and ("Shielded" in name) == shielded:
+            return name
+    raise ValueError(f"action_set {action_set!r}; allowed: {sorted(set(ACTION_SET_OF.values()))}")
 
 
 # ---- training set-ups: presets of the ids above (twin_env.envs.presets) -----------------------------------------
@@ -46,12 +79,10 @@ class TrainingEnv(NamedTuple):
     defaults: dict[str, object]
 
 
-#: The training set-ups. A counterpart for another action set is one more line, e.g.
-#: ``TrainingEnv("twin_env/PrimaryCare-QuarterlyShaped-v1", "twin_env/PrimaryCare-v1", None, QUARTERLY_SHAPED)``.
+#: The training set-ups, one per action catalogue (the shipped agent trained on v0).
 TRAINING_ENVS: tuple[TrainingEnv, ...] = (
-    TrainingEnv(
-        "twin_env/PrimaryCare-QuarterlyShaped-v0", "twin_env/PrimaryCare-v0", SHIELDED_ENV_ID, QUARTERLY_SHAPED
-    ),
+    TrainingEnv("twin_env/PrimaryCare-QuarterlyShaped-v0", RETIRED_ENV_ID, RETIRED_SHIELDED_ENV_ID, QUARTERLY_SHAPED),
+    TrainingEnv("twin_env/PrimaryCare-QuarterlyShaped-v1", ENV_ID, SHIELDED_ENV_ID, QUARTERLY_SHAPED),
 )
 #: The unshielded training ids (each has a vector entry point); the first is what ``twin-env train`` uses by default.
 TRAINING_ENV_IDS: tuple[str, ...] = tuple(t.id for t in TRAINING_ENVS)

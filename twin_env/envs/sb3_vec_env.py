@@ -16,7 +16,7 @@ from twin_env.envs.vector_env import PrimaryCareVectorEnv
 class PrimaryCareSB3VecEnv(VecEnv):
     """N patients stepped together; auto-resets SB3-style (``terminal_observation`` in infos).
 
-    ``action_masks()`` gives the env's (N, 20) bool mask for sb3-contrib ``MaskablePPO``.
+    ``action_masks()`` gives the env's (N, n_actions) bool mask for sb3-contrib ``MaskablePPO``.
     ``wrapper`` wraps the native vector env before SB3 sees it, e.g. in a
     :class:`~twin_env.envs.wrappers.vector_shield.VectorSafetyShield` (replace or block mode; the mask
     stays the env's); the wrapper must pass ``reset_rows`` on. ``env_id`` builds the native vector env through

@@ -11,8 +11,8 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from twin_env.envs.actions import N_ACTIONS
-from twin_env.envs.config import EnvConfig
+from twin_env.envs.actions import n_actions
+from twin_env.envs.config import EnvConfig, with_action_set
 from twin_env.envs.core import Batch
 from twin_env.envs.info import zero_components
 from twin_env.envs.observation import observation_space
@@ -37,16 +37,18 @@ class PrimaryCareVectorEnv(VectorEnv):
         num_envs: int = 1,
         config: EnvConfig | dict[str, Any] | None = None,
         render_mode: str | None = None,
+        action_set: str | None = None,
         **_: Any,
     ) -> None:
-        self.config = EnvConfig.from_value(config)
+        self.config = with_action_set(EnvConfig.from_value(config), action_set)
         n = num_envs
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= MAX_NUM_ENVS:
             raise ValueError(f"num_envs must be an integer in [1, {MAX_NUM_ENVS:,}], got {num_envs!r}")
         self.num_envs = int(num_envs)
         self.render_mode = None
-        self.single_observation_space = observation_space(self.config.observation_mode)
-        self.single_action_space = gym.spaces.Discrete(N_ACTIONS)
+        self.single_observation_space = observation_space(self.config.observation_mode, self.config.action_set)
+        self.n_actions = n_actions(self.config.action_set)
+        self.single_action_space = gym.spaces.Discrete(self.n_actions)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self._batch = Batch(self.config, self.num_envs)
@@ -72,9 +74,9 @@ class PrimaryCareVectorEnv(VectorEnv):
 
     def step(self, actions: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray, dict]:
         a = np.asarray(actions)
-        if a.shape != (self.num_envs,) or a.dtype.kind not in "iu" or ((a < 0) | (a >= N_ACTIONS)).any():
+        if a.shape != (self.num_envs,) or a.dtype.kind not in "iu" or ((a < 0) | (a >= self.n_actions)).any():
             raise ValueError(
-                f"invalid actions {actions!r}: need shape ({self.num_envs},) integers in [0, {N_ACTIONS - 1}], "
+                f"invalid actions {actions!r}: need shape ({self.num_envs},) integers in [0, {self.n_actions - 1}], "
                 f"got shape {a.shape}"
             )
         done = np.flatnonzero(self._done)

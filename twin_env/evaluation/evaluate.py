@@ -65,7 +65,9 @@ DIFFERENCE_METRICS: tuple[str, ...] = (*METRICS, *AUDIT_SUMMARY, *SAFETY_METRICS
 #: Per-patient columns that describe the patient rather than measure the policy.
 PATIENT_COLUMNS: tuple[str, ...] = ("start_age_years",)
 #: EnvConfig fields a trained model's actions depend on: it is evaluated with the values it was trained with.
-MODEL_BOUND_FIELDS: tuple[str, ...] = ("decision_interval_months", "observation_mode")
+MODEL_BOUND_FIELDS: tuple[str, ...] = ("decision_interval_months", "observation_mode", "action_set")
+#: What a trained model's saved config means by a field it does not name (configs from before the field existed).
+_SAVED_DEFAULTS: dict[str, Any] = {"action_set": "v0"}
 
 
 def evaluation_overrides(config: dict[str, Any] | None, policies: list[Policy]) -> dict[str, Any]:
@@ -77,7 +79,11 @@ def evaluation_overrides(config: dict[str, Any] | None, policies: list[Policy]) 
     overrides = dict(config or {})
     trained = {p.name: p.env_config for p in policies if getattr(p, "env_config", None) is not None}
     for field in MODEL_BOUND_FIELDS:
-        values = {name: cfg.get(field) for name, cfg in trained.items() if field in cfg}
+        values = {
+            name: cfg.get(field, _SAVED_DEFAULTS.get(field))
+            for name, cfg in trained.items()
+            if field in cfg or field in _SAVED_DEFAULTS
+        }
         if not values:
             continue
         if field not in overrides:

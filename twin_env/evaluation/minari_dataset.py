@@ -2,7 +2,7 @@
 
 Each step stores the observation (the env's Dict), the action the policy proposed, the reward, terminated /
 truncated and the env's info (:mod:`twin_env.envs.info`: the same keys at reset and step, so Minari's
-``DataCollector`` records them): ``action_mask`` (20 bools), ``patient_index``, ``date``, ``reward_components``
+``DataCollector`` records them): ``action_mask`` (n_actions bools), ``patient_index``, ``date``, ``reward_components``
 (QALYs and GBP), ``action_executed``. Shielded, the info adds ``cost``, ``cost_<rule_id>``, ``episode_cost``,
 ``proposed_action``, ``executed_action``, ``shield_intervened``. The variable-length values (``model_outputs``,
 the shield's ``violations``) are stored as JSON text (``model_outputs_json``, ``violations_json``).
@@ -24,7 +24,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from twin_env.envs.registration import ENV_IDS, SHIELDED_ENV_ID, register_envs
+from twin_env.envs.config import EnvConfig
+from twin_env.envs.registration import env_id, register_envs
 from twin_env.policies import make_policy
 from twin_env.policies.adapters import policy_inputs
 
@@ -87,10 +88,11 @@ def write_dataset(
     dataset_id = check_dataset_id(dataset_id or default_dataset_id(policy, shielded))
     register_envs()
     os.environ["MINARI_DATASETS_PATH"] = str(Path(out_dir).absolute())
+    action_set = EnvConfig.from_value(env_config).action_set  # the catalogue picks the id (v0 or v1)
     if shielded:
-        env = gym.make(SHIELDED_ENV_ID, config=env_config, mode="replace")
+        env = gym.make(env_id(action_set, shielded=True), config=env_config, mode="replace")
     else:
-        env = gym.make(ENV_IDS[0], config=env_config)
+        env = gym.make(env_id(action_set), config=env_config)
     agent = make_policy(policy, seed)
     collector = DataCollector(env, step_data_callback=_StorableInfo, record_infos=True, data_format="arrow")
     try:

@@ -21,7 +21,7 @@ class PolicyInput:
 
     Attributes:
         observation: the env's observation dict, each value (N, ...).
-        mask: (N, 19) bool, the env's action mask.
+        mask: (N, n_actions) bool, the env's action mask (20 columns on catalogue v0, 36 on v1).
         context: the GP-record context the env's actions read (never the latent twin).
         patient_index: (N,) int64 population index of each row's patient (changes on auto-reset).
         dt_years: years between decisions.

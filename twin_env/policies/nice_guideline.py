@@ -11,6 +11,13 @@ chosen by the first rule that fires, in this priority order (each decision carri
    HbA1c >= 58 on metformin or with recorded CVD/heart failure;
 3. monitoring due: annual review, HbA1c, U&E, ACR, BP re-measurement, lipids (NHS Health Check).
 
+On the v1 catalogue (an env whose mask has the v1 actions) two more NICE steps apply: before
+NG136 step 4 (A + C + D all current) the A or C drug below its maximum licensed dose is raised
+one step ("optimal tolerated doses", NG136 1.4.47); and NG28's sulfonylurea: gliclazide is added at
+HbA1c >= 58 when metformin is at its cap (or impossible at eGFR < 30) and an SGLT2 inhibitor is
+current or not indicated, then raised while HbA1c >= 53 (NG28 1.6.7), never started or raised at
+eGFR < 30 or age 75 and over (the soft safety rules' limits). On v0 these rules never fire.
+
 Figures: ``twin_env/data/nice_guideline_parameters.csv``; limits shared with the action masks and the
 safety rules (metformin eGFR, K+ for an ACE inhibitor/ARB, NG136 step-1 age): ``clinical_limits.csv``.
 """
@@ -19,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.envs.actions import ACTION_DOSES, ACTION_INDEX, qrisk3_from_record
-from twin_env.envs.observation import MEDICATIONS, PROBLEMS
+from twin_env.envs.actions import ACTION_DOSES, ACTION_INDEX, TITRATED_DRUGS, next_dose, qrisk3_from_record
+from twin_env.envs.observation import PROBLEMS, RECORD_MEDICATIONS
 from twin_env.policies.base import Policy, PolicyInput, RowMemory
 from twin_env.policies.parameters import policy_parameters
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, Concept
@@ -29,7 +36,11 @@ from twin_env.vocab.drugs import BP_STEP_ORDER, DRUGS, RAAS_DRUGS, ng136_step1_i
 from twin_env.vocab.limits import limit
 
 _P = {name: i for i, name in enumerate(PROBLEMS)}
-_M = {name: i for i, name in enumerate(MEDICATIONS)}
+_M = {name: i for i, name in enumerate(RECORD_MEDICATIONS)}
+#: Drugs raised to their optimal dose before NG136 step 4 (the A and C of NG136), in the order they are raised.
+_OPTIMISED_BEFORE_STEP_4: tuple[str, ...] = tuple(
+    d for d in ("ramipril", "losartan", "amlodipine") if d in TITRATED_DRUGS
+)
 _METFORMIN_MAX_MG = max(DRUGS["metformin"].products)  # mg/day, the catalogue maximum
 __all__ = ["NiceGuidelinePolicy", "bp_target_mmhg", "ng136_step1_is_acei"]  # ng136_step1_is_acei: twin_env.vocab.drugs
 
@@ -87,7 +98,7 @@ class NiceGuidelinePolicy(Policy):
         has = {k: prob[:, i] for k, i in _P.items()}
         cvd = has["myocardial_infarction"] | has["angina"] | has["stroke"] | has["tia"]
         dose = ctx.dose
-        on = {d: dose[:, _M[d]] > 0 for d in MEDICATIONS}
+        on = {d: dose[:, _M[d]] > 0 for d in RECORD_MEDICATIONS}
         on_bp = np.any([on[d] for d in BP_STEP_ORDER], axis=0)
         on_a = np.any([on[d] for d in RAAS_DRUGS], axis=0)
         sbp, dbp, hba1c, egfr, acr, k = (
@@ -135,6 +146,28 @@ class NiceGuidelinePolicy(Policy):
             egfr < limit("metformin_review_egfr"), p["metformin_max_dose_reduced_egfr_mg"], _METFORMIN_MAX_MG
         )
 
+        # NG136 "optimal tolerated doses" before step 4 (v1): the first A/C drug below its maximum.
+        before_step_4 = on_a & on["amlodipine"] & on["indapamide"]
+        below_max = {d: on[d] & (next_dose(d, dose[:, _M[d]]) > 0) for d in _OPTIMISED_BEFORE_STEP_4}
+        raise_first = np.select(
+            [below_max[d] for d in _OPTIMISED_BEFORE_STEP_4], list(_OPTIMISED_BEFORE_STEP_4), default=""
+        )
+        raas_ok = k_ok & renal_fresh  # U&E in the last year and K+ <= 5.0 before raising an ACEi/ARB
+        titrate_bp = treat_bp & bp_judged & before_step_4
+
+        # NG28 sulfonylurea (v1): add when metformin is at its cap (or impossible), SGLT2 current or not indicated.
+        gliclazide = dose[:, _M["gliclazide"]]
+        su_ok = ~(egfr < limit("sulfonylurea_avoid_egfr_below")) & (age < limit("sulfonylurea_caution_age_years"))
+        metformin_done = (met >= met_cap) | (egfr < limit("metformin_min_egfr"))
+        sglt2_done = on["dapagliflozin"] | ~mask[:, ACTION_INDEX["add_sglt2"]]
+        add_su = (
+            t2d & hba1c_judged & (hba1c >= p["hba1c_intensify_mmol_mol"]) & metformin_done & sglt2_done
+            & (gliclazide == 0) & su_ok
+        )  # fmt: skip
+        raise_su = (
+            t2d & hba1c_judged & (hba1c >= p["hba1c_target_hypoglycaemia_drug_mmol_mol"]) & (gliclazide > 0) & su_ok
+        )
+
         health_check = (age >= p["health_check_min_age_years"]) & (age < p["health_check_max_age_years"]) & ~cvd
         review_due = (htn | t2d | ckd) & (
             np.where(t.review_day == NO_DAY, np.inf, day - t.review_day) > p["review_interval_days"]
@@ -175,6 +208,14 @@ class NiceGuidelinePolicy(Policy):
                 acei_for_acr & next_is_a & k_ok & renal_fresh,
                 "NG203 1.6.6-8: ACE inhibitor/ARB for albuminuria",
             ),
+            *(
+                (
+                    f"titrate_{d}",
+                    titrate_bp & (raise_first == d) & (raas_ok if d in RAAS_DRUGS else True),
+                    f"NG136 1.4.47: BP above target on A+C+D, {d} to its optimal dose before step 4",
+                )
+                for d in _OPTIMISED_BEFORE_STEP_4
+            ),
             (
                 "step_up_antihypertensive",
                 treat_bp & bp_judged & step_ok,
@@ -212,6 +253,16 @@ class NiceGuidelinePolicy(Policy):
                 ),
                 "NG28 1.7: intensify (HbA1c >= 58 on metformin) or CVD/HF, add SGLT2 inhibitor",
             ),
+            (
+                "start_or_titrate_gliclazide",
+                add_su,
+                "NG28 1.7: HbA1c >= 58 on metformin and SGLT2 inhibitor, add a sulfonylurea (gliclazide 40 mg)",
+            ),
+            (
+                "start_or_titrate_gliclazide",
+                raise_su,
+                "NG28 1.6.7: HbA1c >= 53 on gliclazide, raise the dose one step",
+            ),
             ("book_review", review_due, "QOF: annual review due"),
             ("order_hba1c", t2d & (hba1c_age > p["hba1c_recheck_days"]), "NG28 1.6.1: HbA1c due (3-6 monthly)"),
             (
@@ -246,6 +297,8 @@ class NiceGuidelinePolicy(Policy):
         free = np.ones(n, dtype=bool)
         for name, fires, why in rules:
             a = ACTION_INDEX[name]
+            if a >= mask.shape[1]:
+                continue  # not in the env's catalogue (a v1 action on v0)
             take = free & fires & mask[:, a]
             actions[take] = a
             reasons[take] = np.broadcast_to(np.asarray(why, dtype=object), (n,))[take]
@@ -256,7 +309,16 @@ class NiceGuidelinePolicy(Policy):
         """Record the day of each BP / glycaemic change actually taken (judged by later readings)."""
         mem = self.memory.values
         day = np.broadcast_to(inputs.context.day, (inputs.n,))  # per row once rows drift apart (auto-reset)
-        bp = actions == ACTION_INDEX["step_up_antihypertensive"]
-        glycaemic = (actions == ACTION_INDEX["start_or_titrate_metformin"]) | (actions == ACTION_INDEX["add_sglt2"])
+        bp = np.isin(actions, _BP_CHANGES)
+        glycaemic = np.isin(actions, _GLYCAEMIC_CHANGES)
         mem["bp_change_day"][bp] = day[bp]
         mem["metformin_change_day"][glycaemic] = day[glycaemic]
+
+
+#: Actions whose BP / glycaemic change a later reading judges (:meth:`NiceGuidelinePolicy.remember`).
+_BP_CHANGES = np.array(
+    [ACTION_INDEX[a] for a in ("step_up_antihypertensive", *(f"titrate_{d}" for d in TITRATED_DRUGS))]
+)
+_GLYCAEMIC_CHANGES = np.array(
+    [ACTION_INDEX[a] for a in ("start_or_titrate_metformin", "add_sglt2", "start_or_titrate_gliclazide")]
+)

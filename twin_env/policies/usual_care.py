@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from twin_env.envs.actions import ACTION_INDEX, ACTIONS
+from twin_env.envs.actions import ACTION_INDEX, ACTIONS, STOPPED_DRUGS, TITRATED_DRUGS
 from twin_env.policies.base import Policy, PolicyInput
 from twin_env.policies.nice_guideline import NiceGuidelinePolicy
 from twin_env.policies.parameters import policy_parameters
@@ -27,6 +27,9 @@ _KIND = {
     "step_up_antihypertensive": "bp_intensification",
     "start_or_titrate_metformin": "glycaemic_intensification",
     "add_sglt2": "glycaemic_intensification",
+    "start_or_titrate_gliclazide": "glycaemic_intensification",
+    **{f"titrate_{d}": "bp_intensification" for d in TITRATED_DRUGS},
+    **{f"stop_{d}": "safety" for d in STOPPED_DRUGS},
     **{a: "monitoring" for a in ("book_review", "bp_check", "order_hba1c", "order_lipids", "order_renal", "order_acr")},
 }
 
@@ -56,7 +59,7 @@ class UsualCarePolicy(Policy):
     def act(self, inputs: PolicyInput) -> tuple[np.ndarray, list[str]]:
         proposed, why = self.guideline.decide(inputs)
         months = inputs.dt_years * 12.0
-        p_month = np.array([self._p(ACTIONS[a].name) for a in range(len(ACTIONS))])
+        p_month = np.array([self._p(ACTIONS[a].name) for a in range(inputs.mask.shape[1])])  # the env's catalogue
         p_step = 1.0 - (1.0 - p_month[proposed]) ** months
         act = (proposed == 0) | (self.rng.random(inputs.n) < p_step)
         actions = np.where(act, proposed, ACTION_INDEX["do_nothing"])

@@ -16,7 +16,8 @@ from typing import Any
 
 import gymnasium as gym
 
-from twin_env.envs.registration import ENV_IDS, SHIELDED_ENV_ID, register_envs
+from twin_env.envs.config import EnvConfig
+from twin_env.envs.registration import ENV_IDS, env_id, register_envs
 from twin_env.envs.wrappers.action_mask_obs import ActionMaskObservation
 
 #: The id the RLlib env is registered under (the Gymnasium id, so configs read the same).
@@ -38,10 +39,11 @@ def make_rllib_env(env_config: dict[str, Any] | None = None) -> gym.Env:
     if unknown:
         raise ValueError(f"env_config key(s) {unknown}; allowed: {list(ENV_CONFIG_KEYS)}")
     shield = cfg.get("shield")
+    action_set = EnvConfig.from_value(cfg.get("config")).action_set  # the catalogue picks the id (v0 or v1)
     if shield is None:
-        env = gym.make(RLLIB_ENV_ID, config=cfg.get("config"))
+        env = gym.make(env_id(action_set), config=cfg.get("config"))
     else:
-        env = gym.make(SHIELDED_ENV_ID, config=cfg.get("config"), mode=shield)
+        env = gym.make(env_id(action_set, shielded=True), config=cfg.get("config"), mode=shield)
     return ActionMaskObservation(env, flatten=bool(cfg.get("flatten", True)))
 
 

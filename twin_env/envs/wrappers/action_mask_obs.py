@@ -1,6 +1,6 @@
 """The action mask inside the observation (RLlib's masking convention), the record features flattened or not.
 
-``ActionMaskObservation(env)`` turns the observation into ``{"action_mask": Box(0, 1, (20,), float32),
+``ActionMaskObservation(env)`` turns the observation into ``{"action_mask": Box(0, 1, (n_actions,), float32),
 "observations": ...}``, the layout RLlib's action-masking RLModule reads (Ray 2.60,
 ``ray.rllib.examples.rl_modules.classes.action_masking_rlm``). The mask is the outermost ``info["action_mask"]``,
 so under a :class:`~twin_env.envs.wrappers.shield.SafetyShield` it is the shield's safe mask.
@@ -31,7 +31,7 @@ def flat_layout(space: gym.spaces.Dict) -> dict[str, slice]:
 
 
 class ActionMaskObservation(gym.Wrapper, RecordConstructorArgs):
-    """Observation ``{"action_mask": (20,) float32 of 0/1, "observations": flat (D,) float32 or the Dict}``.
+    """Observation ``{"action_mask": (n_actions,) float32 of 0/1, "observations": flat (D,) float32 or the Dict}``.
 
     Args:
         env: a ``PrimaryCare-v0`` env, shielded or not (its info carries ``action_mask``).

@@ -18,7 +18,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.utils import RecordConstructorArgs
 
-from twin_env.envs.actions import ACTION_INDEX, ACTIONS, N_ACTIONS, RecordContext
+from twin_env.envs.actions import ACTION_INDEX, ACTIONS, RecordContext
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.core import Batch
 from twin_env.envs.primary_care_env import PrimaryCareEnv
@@ -158,7 +158,7 @@ def decide(env: PrimaryCareEnv, rules: RuleSet) -> Decision:
     batch = env.batch
     ctx, env_mask = batch.context(), batch.masks()[0]
     snap = row_snapshot(batch, ctx, 0)
-    orders = tuple(batch.resolve(a, _ROW0).orders_of(0) if env_mask[a] else () for a in range(N_ACTIONS))
+    orders = tuple(batch.resolve(a, _ROW0).orders_of(0) if env_mask[a] else () for a in range(len(env_mask)))
     violations = tuple(tuple(judge(rules, o, snap)) for o in orders)
     safe = env_mask & np.array([not any(v.rule.hard for v in vs) for vs in violations])
     safe[DO_NOTHING] = True
@@ -218,7 +218,7 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
         return self.audit.head if self.audit is not None else None
 
     def action_masks(self) -> np.ndarray:
-        """(20,) bool: the env's mask minus every action a hard rule forbids now."""
+        """(n_actions,) bool: the env's mask minus every action a hard rule forbids now."""
         return self.decision.safe_mask.copy()
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
@@ -248,8 +248,9 @@ class SafetyShield(gym.Wrapper, RecordConstructorArgs):
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         a = np.asarray(action)
-        if a.shape not in ((), (1,)) or a.dtype.kind not in "iu" or not 0 <= int(a.reshape(-1)[0]) < N_ACTIONS:
-            raise ValueError(f"invalid action {action!r}; allowed: an integer in [0, {N_ACTIONS - 1}]")
+        n = self.env.unwrapped.n_actions
+        if a.shape not in ((), (1,)) or a.dtype.kind not in "iu" or not 0 <= int(a.reshape(-1)[0]) < n:
+            raise ValueError(f"invalid action {action!r}; allowed: an integer in [0, {n - 1}]")
         proposed = int(a.reshape(-1)[0])
         d = self.decision
         out = self.choose(proposed)
@@ -305,7 +306,8 @@ def make_shielded_env(
     audit_path: str | None = None,
     fsync: bool = False,
     audit_key_file: str | None = None,
+    action_set: str | None = None,
 ) -> SafetyShield:
-    """Entry point of ``twin_env/PrimaryCare-Shielded-v0``: a shielded ``PrimaryCareEnv``."""
-    env = PrimaryCareEnv(config, render_mode)
+    """Entry point of ``twin_env/PrimaryCare-Shielded-v1`` (and ``-v0``): a shielded ``PrimaryCareEnv``."""
+    env = PrimaryCareEnv(config, render_mode, action_set)
     return SafetyShield(env, mode=mode, rules=rules, audit_path=audit_path, fsync=fsync, audit_key_file=audit_key_file)

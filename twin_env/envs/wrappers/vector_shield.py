@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from gymnasium.vector import VectorWrapper
 
-from twin_env.envs.actions import ACTION_INDEX, N_ACTIONS, RecordContext
+from twin_env.envs.actions import ACTION_INDEX, RecordContext
 from twin_env.envs.core import Batch
 from twin_env.envs.model_actions import MODEL_ACTIONS
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
@@ -87,7 +87,7 @@ class VectorSafetyShield(VectorWrapper):
         return self._state
 
     def action_masks(self) -> np.ndarray:
-        """(N, 20) bool: the env's mask minus every action a hard rule forbids now (judges every valid action)."""
+        """(N, n_actions) bool: the env's mask minus every action a hard rule forbids now (judges all valid actions)."""
         _, mask, judges = self._judges()
         self._resolve_models(mask)
         safe = mask.copy()
@@ -98,7 +98,7 @@ class VectorSafetyShield(VectorWrapper):
         return safe
 
     def _resolve_models(self, wanted: np.ndarray) -> None:
-        """Resolve model actions in the (N, 20) ``wanted`` cells together: one deployment per action, not per row.
+        """Resolve model actions in the (N, n_actions) ``wanted`` cells together: one deployment per action, not row.
 
         The batch keeps the resolution; row judges and the env's step reuse it.
         """
@@ -139,10 +139,10 @@ class VectorSafetyShield(VectorWrapper):
         if (
             proposed.shape != (self.num_envs,)
             or proposed.dtype.kind not in "iu"
-            or ((proposed < 0) | (proposed >= N_ACTIONS)).any()
+            or ((proposed < 0) | (proposed >= self.base.n_actions)).any()
         ):
             raise ValueError(
-                f"invalid actions {actions!r}: need shape ({self.num_envs},) integers in [0, {N_ACTIONS - 1}]"
+                f"invalid actions {actions!r}: need shape ({self.num_envs},) integers in [0, {self.base.n_actions - 1}]"
             )
         _, mask, judges = self._judges()
         n = self.num_envs
@@ -150,7 +150,7 @@ class VectorSafetyShield(VectorWrapper):
         costs = {f"cost_{r.id}": np.zeros(n) for r in self.rules.rules}
         proposed_hard, executed_hard, soft = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n)
         live = (proposed != DO_NOTHING) & ~self._resetting & mask[np.arange(n), proposed]
-        self._resolve_models(live[:, None] & (proposed[:, None] == np.arange(N_ACTIONS)))
+        self._resolve_models(live[:, None] & (proposed[:, None] == np.arange(self.base.n_actions)))
         for i in np.flatnonzero(live).tolist():
             j = judges[i]
             out = shield_action(self.mode, int(proposed[i]), j.violations, j.allowed)
