@@ -50,15 +50,6 @@ PREPARATION = (
     "start_or_titrate_gliclazide",
 )
 #: Actions whose effect lands on another branch of issue 16 (the lead removes these marks after the merge).
-ELSEWHERE = {
-    **{
-        a: "issue 16 item 4 (wt-referrals): a referral changes nothing in the patient on this branch"
-        for a in ("refer_lifestyle", "refer_smoking_cessation", "refer_cardiology", "refer_renal", "refer_diabetes")
-    },
-    "qdiabetes_dpp": "issue 16 item 4 (wt-referrals): the NHS DPP referral it triggers changes nothing on this branch",
-}
-
-
 def _kinds(name: str) -> tuple[str, ...]:
     """What an action must change: the ``"record"`` (tests, reviews), the ``"patient"``, or both (model actions)."""
     if name in MODEL_ACTIONS:
@@ -119,11 +110,6 @@ def changed(action_arm: np.ndarray, no_op_arm: np.ndarray) -> bool:
     return bool(np.any((mean != 0) & ((se == 0) | (np.abs(mean) > 3 * se))))
 
 
-def _param(name: str) -> object:
-    mark = pytest.mark.xfail(strict=True, reason=ELSEWHERE[name]) if name in ELSEWHERE else ()
-    return pytest.param(name, marks=mark)
-
-
 V1 = [a.name for a in ACTIONS if a.name != "do_nothing"]  # do_nothing is the reference arm
 
 
@@ -132,7 +118,7 @@ def test_every_action_is_checked() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [_param(n) for n in V1])
+@pytest.mark.parametrize("name", V1)
 def test_action_changes_what_it_claims_on_a_paired_cohort(name: str) -> None:
     rows, measures, cost = _run(ACTION_INDEX[name])
     assert len(rows) >= MIN_ROWS, f"{name}: valid for {len(rows)} of {N_PATIENTS} prepared patients"
@@ -142,7 +128,6 @@ def test_action_changes_what_it_claims_on_a_paired_cohort(name: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 16 item 2 (wt-diagnosis): bp_check becomes ambulatory/home BP there")
 def test_bp_check_is_not_book_review_at_a_lower_price() -> None:
     rows, check, _ = _run(ACTION_INDEX["bp_check"])
     _, review, _ = _run(ACTION_INDEX["book_review"])

@@ -9,6 +9,10 @@
 - Nephrology (NICE NG203): on the GP record's latest ACR, eGFR and K+, an ACE inhibitor where NG203
   offers one (diabetes and ACR >= 3, hypertension and ACR >= 30, any ACR >= 70) and K+ allows, and an
   SGLT2 inhibitor (TA775: eGFR 20-75 with type 2 diabetes or ACR >= 22.6).
+- Diabetology (NICE NG28): when the GP record's latest HbA1c is at or above ``diabetology_intensify_hba1c_mmol_mol``,
+  the next drug step not yet taken: metformin (unless the recorded eGFR forbids it), then an SGLT2 inhibitor
+  (eGFR at least ``diabetology_sglt2_min_egfr``), then gliclazide at its lowest dose (eGFR at least
+  ``diabetology_sulfonylurea_min_egfr``). One step per attendance, as a clinic letter advises it.
 
 The GP acts on the clinic letter: the advised drugs are issued as GP prescriptions dated the clinic day,
 so the twin takes them and the record shows them; a start that would break a hard prescribing limit on
@@ -30,7 +34,7 @@ from twin_env.vocab.concepts import Concept
 from twin_env.vocab.drugs import get_drug
 
 #: Outpatient services whose first attendance changes care.
-SPECIALIST_CLINICS: tuple[str, ...] = ("cardiology", "nephrology")
+SPECIALIST_CLINICS: tuple[str, ...] = ("cardiology", "nephrology", "diabetology")
 
 
 def start_advised(
@@ -107,6 +111,24 @@ def nephrology(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.nda
     start_advised(ctx, rows[sglt2], "dapagliflozin", 10.0, day[sglt2], link[sglt2])
 
 
+def diabetology(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray) -> None:
+    """First diabetology attendance of ``rows`` (k,) on ``day`` (k,), attendance seqs ``link`` (k,): one NG28 step."""
+    p = ctx.params
+    egfr, potassium = recorded_renal(ctx, rows, day)
+    hba1c = np.full(rows.size, np.nan) if ctx.results is None else ctx.results.latest(rows, day, Concept.HBA1C)
+    todo = hba1c >= p["diabetology_intensify_hba1c_mmol_mol"]  # NaN (no result) advises nothing
+    known = ~np.isnan(egfr)
+    steps = (
+        ("metformin", 500.0, ~breaks_limit("metformin_mg_day", egfr, potassium, new=True), "metformin_mg_day"),
+        ("dapagliflozin", 10.0, known & (egfr >= p["diabetology_sglt2_min_egfr"]), "sglt2"),
+        ("gliclazide", 40.0, known & (egfr >= p["diabetology_sulfonylurea_min_egfr"]), "gliclazide_mg_day"),
+    )
+    for drug, dose, allowed, field in steps:
+        start = todo & allowed & _not_on(ctx, rows, field)
+        start_advised(ctx, rows[start], drug, dose, day[start], link[start])
+        todo &= ~start  # one step per attendance; those already on it, or not allowed it, go on to the next
+
+
 def assess(ctx: CareContext, service: str, rows: np.ndarray, day: np.ndarray, link: np.ndarray) -> None:
     """First attendance of ``rows`` (k,) at ``service``'s clinic; services without a modelled effect do nothing."""
     if rows.size == 0:
@@ -115,3 +137,5 @@ def assess(ctx: CareContext, service: str, rows: np.ndarray, day: np.ndarray, li
         cardiology(ctx, rows, day, link)
     elif service == "nephrology":
         nephrology(ctx, rows, day, link)
+    elif service == "diabetology":
+        diabetology(ctx, rows, day, link)
