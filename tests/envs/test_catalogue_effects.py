@@ -49,6 +49,8 @@ PREPARATION = (
     "start_or_titrate_metformin",
     "start_or_titrate_gliclazide",
 )
+
+
 #: Actions whose effect lands on another branch of issue 16 (the lead removes these marks after the merge).
 def _kinds(name: str) -> tuple[str, ...]:
     """What an action must change: the ``"record"`` (tests, reviews), the ``"patient"``, or both (model actions)."""
