@@ -116,12 +116,15 @@ class Record:
         Costs the patients' own items (a per-row index of the store), not the store's; items of
         earlier patients of a rolling record are not among them.
         """
+        at = self.patient_rows(system, patients)
+        return {k: v[at] for k, v in self.stores[system].columns.items()}
+
+    def patient_rows(self, system: str, patients: np.ndarray) -> np.ndarray:
+        """(m,) ascending indices into ``stores[system].columns`` of ``patients``' (ids, distinct) current items."""
         store = self.stores[system]
         if system not in self._indexes:
             self._indexes[system] = PatientIndex(store, self.n_patients, self.first_id, self._episode_start[system])
-        positions = self._indexes[system].of(np.asarray(patients, dtype=np.int64) - self.first_id)
-        at = positions - store.held_from
-        return {k: v[at] for k, v in store.columns.items()}
+        return self._indexes[system].of(np.asarray(patients, dtype=np.int64) - self.first_id) - store.held_from
 
     def ingest(self) -> None:
         """Pass the ledger events logged since the last call to every system.
