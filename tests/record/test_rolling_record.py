@@ -19,12 +19,24 @@ def _store(sizes: list[int]) -> SystemStore:
     return store
 
 
-def test_chunks_merge_geometrically_and_since_reads_any_suffix() -> None:
-    store = _store([3, 1, 4, 1, 5, 9, 2, 6] * 40)
-    lengths = store._log._lengths
-    assert lengths == sorted(lengths, reverse=True) and len(set(lengths)) == len(lengths) and len(lengths) <= 12
+def test_buffers_grow_geometrically_and_since_reads_any_suffix_as_a_view() -> None:
+    store = _store([3, 1, 4, 1, 5, 9, 2, 6] * 400)
+    capacity = len(store._log._buffers["value"])
+    assert len(store) <= capacity <= 4 * len(store)  # doubled, not grown row by row
     for start in (0, 1, 500, len(store) - 1, len(store)):
-        np.testing.assert_array_equal(store.since(start)["value"], np.arange(start, len(store)) * 1.0)
+        suffix = store.since(start)["value"]
+        np.testing.assert_array_equal(suffix, np.arange(start, len(store)) * 1.0)
+        assert suffix.base is not None and not suffix.flags.writeable  # a read-only view, no copy
+
+
+def test_views_handed_out_stay_valid_across_appends_and_forgetting() -> None:
+    store = _store([5] * 10)
+    view = store.since(20)["value"]
+    for k in (3000, 7):  # the first append grows the buffers
+        start = len(store)
+        store.append(np.zeros(k, np.int32), np.arange(start, start + k), ItemType.OBSERVATION, 1, np.zeros(k))
+    store.forget_before(30)
+    np.testing.assert_array_equal(view, np.arange(20, 50) * 1.0)
 
 
 def test_forget_before_frees_rows_and_keeps_positions() -> None:
@@ -72,6 +84,6 @@ def test_the_record_knows_each_rows_current_patient() -> None:
 def test_stores_keep_no_unread_queue() -> None:
     """Readers of a store keep their own position (``since``): appended chunks are not held twice."""
     store = _store([5] * 10)
-    assert store._log._unread is None
+    assert store._log._unread_from is None
     with pytest.raises(ValueError, match="no unread queue"):
         store._log.take_unread()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 import numpy as np
@@ -24,6 +24,7 @@ import numpy as np
 from twin_env.envs.config import ACTION_SETS
 from twin_env.envs.model_actions import MODEL_ACTIONS, ModelRun, model_masks, run_models, write_back
 from twin_env.envs.observation import PROBLEMS, RECORD_MEDICATIONS, SERVICES
+from twin_env.models.eligibility import EligibilityTracker
 from twin_env.models.qrisk3 import qrisk3_score_array
 from twin_env.record.gp import GpRecordTable, Registration
 from twin_env.record.record import Record
@@ -157,6 +158,8 @@ class RecordContext:
     params: dict[str, float]
     record: Record | None = None
     registration: Registration | None = None
+    #: Model name -> eligibility kept up to date on ``table`` (the batch's); None: gathered from the record.
+    eligibility: Mapping[str, EligibilityTracker] | None = None
 
     @functools.cached_property
     def dose(self) -> np.ndarray:

@@ -12,10 +12,12 @@ import numpy as np
 
 from twin_env.envs import actions as act
 from twin_env.envs.config import THRESHOLDS, EnvConfig
+from twin_env.envs.model_actions import MODEL_ACTIONS
 from twin_env.envs.observation import encode_record, encode_truth
 from twin_env.envs.rewards import REWARDS, SHAPED_REWARDS
 from twin_env.envs.shaping import cvd_potential_gbp
 from twin_env.envs.terminal_value import terminal_components
+from twin_env.models.eligibility import EligibilityTracker
 from twin_env.record.gp import GpRecordTable, Registration
 from twin_env.record.ledger import LedgerKind
 from twin_env.simulation import Simulation, sample_patients
@@ -25,6 +27,7 @@ from twin_env.vocab.concepts import Concept
 from twin_env.vocab.services import COMMUNITY_REFERRALS
 
 EPISODE_STRIDE = 2**20
+_MODELS = tuple(MODEL_ACTIONS.values())
 ENV_PARAMETERS: dict[str, float] = read_scalars("env_parameters.csv")
 _DRUG_COST = {
     Concept.ATORVASTATIN_10MG: "atorvastatin",
@@ -93,6 +96,8 @@ class Batch:
         self.start_day = sim.days.copy()
         self._ledger_len = len(sim.ledger)
         self.table.update(sim.record.stores["gp"], sim.days)
+        #: The model actions' eligibility kept up to date on the table (the masks; O(rows changed) a step).
+        self.eligibility = {m.model: EligibilityTracker(m.model, sim.record, self.table) for m in _MODELS}
         self.last_action = np.zeros(self.n, dtype=np.int64)
         self._forget_state()
         self._potential_now: np.ndarray | None = None
@@ -134,7 +139,7 @@ class Batch:
             s = self.sim.state
             self._ctx = act.RecordContext(
                 self.table, s.age_years, s.female, s.ethnicity, s.townsend, self.today(), self.params,
-                self.sim.record, Registration.from_simulation(self.sim),
+                self.sim.record, Registration.from_simulation(self.sim), self.eligibility,
             )  # fmt: skip
         return self._ctx
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from twin_env.envs.observation import MEDICATIONS, SERVICES
-from twin_env.models.deployment import DeploymentResult, deploy, eligible_on_record, write_scores
+from twin_env.models.deployment import DeploymentResult, deploy, deploy_by_day, eligible_on_record, write_scores
 from twin_env.record.record import Record
 from twin_env.vocab.orders import Order
 
@@ -91,13 +91,17 @@ def run_models(ctx: RecordContext, action: str, rows: np.ndarray) -> list[ModelR
     rows = np.asarray(rows, dtype=np.int64)
     days = np.broadcast_to(np.asarray(ctx.day), (len(ctx.age_years),))[rows]
     threshold = ctx.params[spec.threshold]
+    if ctx.record is None or ctx.registration is None:
+        raise ValueError("RecordContext.record and .registration are needed to deploy a model (see Batch.context)")
     runs = []
-    for day in np.unique(days).tolist():
-        on = rows[days == day]
-        result = run_model(dataclasses.replace(ctx, day=int(day)), action, on)
+    by_day = deploy_by_day(
+        spec.model, ctx.record, ctx.record.first_id + rows, days,
+        registration=ctx.registration, first_seq=ctx.table.episode_seq[rows],
+    )  # fmt: skip
+    for index, result in by_day:  # the record read once; one run per date, as a deploy per date gives
         with np.errstate(invalid="ignore"):
             hit = result.scored & (result.score >= threshold)
-        runs.append(ModelRun(action, on, result, hit, threshold))
+        runs.append(ModelRun(action, rows[index], result, hit, threshold))
     return runs
 
 
@@ -111,8 +115,11 @@ def model_masks(ctx: RecordContext) -> dict[str, np.ndarray]:
     if ctx.record is None or ctx.registration is None:
         return {a: np.zeros(n, dtype=bool) for a in MODEL_ACTIONS}
     rows = np.arange(n)
+    trackers = ctx.eligibility or {}
     eligible = {
-        a: eligible_on_record(
+        a: trackers[m.model].eligible(ctx.registration, ctx.day)
+        if m.model in trackers
+        else eligible_on_record(
             m.model,
             ctx.record,
             ctx.record.first_id + rows,

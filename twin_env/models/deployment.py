@@ -29,7 +29,8 @@ from twin_env.vocab.dates import NO_DAY, DateLike, day_number, to_date
 
 __all__ = [
     "SCORED", "SCORED_WITH_IMPUTATION", "REFUSED", "MODELS", "CallableModel", "ClinRiskModel",
-    "DeployableModel", "DeploymentResult", "EstimatorModel", "Registration", "assess", "deploy", "eligible_on_record",
+    "DeployableModel", "DeploymentResult", "EstimatorModel", "Registration", "assess", "deploy", "deploy_by_day",
+    "eligible_on_record",
     "get_model", "ineligibility",
 ]  # fmt: skip
 SCORED, SCORED_WITH_IMPUTATION, REFUSED = "scored", "scored-with-imputation", "refused"
@@ -204,9 +205,7 @@ class DeploymentResult:
 
     def take(self, index: np.ndarray) -> DeploymentResult:
         """The run restricted to positions ``index`` (ascending): as if deployed on those patients alone."""
-        g = self.inputs
-        columns = (g.value, g.status, g.day, g.seq, g.count)
-        sub = Gathered(g.patients[index], *({k: v[index] for k, v in d.items()} for d in columns))
+        sub = self.inputs.take(index)
         return dataclasses.replace(
             self,
             patients=self.patients[index],
@@ -342,6 +341,30 @@ def deploy(
     if write_back:
         write_scores(record, result)
     return result
+
+
+def deploy_by_day(
+    model: DeployableModel | str,
+    record: Record,
+    patients: np.ndarray,
+    days: np.ndarray,
+    *,
+    registration: Registration,
+    first_seq: np.ndarray | None = None,
+) -> list[tuple[np.ndarray, DeploymentResult]]:
+    """:func:`deploy` without write-back of ``patients`` (n,) ids, each as of its own ``days`` (n,) day number.
+
+    The record is read once for all of them; one result per distinct day, ascending, with the
+    positions (into ``patients``) it covers: what one ``deploy`` call per day would give.
+    """
+    model = get_model(model) if isinstance(model, str) else model
+    days, ids = np.asarray(days, dtype=np.int64), np.asarray(patients, dtype=np.int64)
+    gathered = gather_record(model.contract, record, registration, ids, days, first_seq)
+    out = []
+    for day in np.unique(days).tolist():
+        index = np.flatnonzero(days == day)
+        out.append((index, assess(model, gathered.take(index), to_date(day))))  # type: ignore[arg-type]
+    return out
 
 
 def write_scores(record: Record, result: DeploymentResult) -> None:

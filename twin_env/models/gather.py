@@ -56,6 +56,11 @@ class Gathered:
         self.seq[name] = np.full(n, -1, dtype=np.int64) if seq is None else seq
         self.count[name] = (self.status[name] == FOUND).astype(np.int64) if count is None else count
 
+    def take(self, index: np.ndarray) -> Gathered:
+        """The items of the patients at positions ``index`` (ascending), as if gathered for them alone."""
+        parts = (self.value, self.status, self.day, self.seq, self.count)
+        return Gathered(self.patients[index], *({k: v[index] for k, v in d.items()} for d in parts))
+
 
 def _window_status(found: np.ndarray, day: np.ndarray, today: int, window: int | None) -> np.ndarray:
     status = np.where(found, FOUND, MISSING).astype(np.int8)

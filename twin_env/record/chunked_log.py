@@ -1,9 +1,11 @@
-"""An append-only table of typed NumPy columns, held as chunks: the storage of the ledger and the stores.
+"""An append-only table of typed NumPy columns in preallocated growable buffers: the ledger's and the stores' storage.
 
-Rows have positions 0, 1, 2, ... in append order. Appends are O(k) amortised: trailing chunks
-merge like a binary counter, so M rows sit in O(log M) chunks and :meth:`ChunkedLog.since` reads
-recent rows in a few concatenations however long the log grows. :meth:`ChunkedLog.forget_before`
-frees old rows (a rolling vector-env record) while later rows keep their positions.
+Rows have positions 0, 1, 2, ... in append order. Each column is one buffer with a write cursor;
+an append copies its k rows in (O(k)) and a full buffer doubles (amortised O(1) per row), so
+:meth:`ChunkedLog.since` and :attr:`ChunkedLog.columns` are views, never concatenations, however long
+the log grows. :meth:`ChunkedLog.forget_before` frees old rows (a rolling vector-env record) while
+later rows keep their positions. Views handed out stay valid: rows are never overwritten in place
+(growing and forgetting copy into new buffers).
 """
 
 from __future__ import annotations
@@ -12,18 +14,19 @@ from collections.abc import Mapping
 
 import numpy as np
 
+_MIN_CAPACITY = 1024
+
 
 class ChunkedLog:
     """Columns ``dtypes`` (name -> NumPy dtype), every one (M,) for the M rows held."""
 
     def __init__(self, dtypes: Mapping[str, type], *, unread: bool = True) -> None:
-        """``unread``: queue the rows appended since :meth:`take_unread` (False: readers use :meth:`since`)."""
+        """``unread``: keep a read cursor for :meth:`take_unread` (False: readers use :meth:`since`)."""
         self.dtypes = dict(dtypes)
-        self._key = next(iter(self.dtypes))  # the column whose chunk lengths stand for all
-        self._chunks: dict[str, list[np.ndarray]] = {name: [] for name in self.dtypes}
-        self._unread: list[dict[str, np.ndarray]] | None = [] if unread else None
-        self._cache: dict[str, np.ndarray] | None = None
-        self._size = 0
+        self._buffers = {name: np.zeros(_MIN_CAPACITY, dtype=d) for name, d in self.dtypes.items()}
+        self._offset = 0  # position of buffer index 0 (rows before it were forgotten)
+        self._size = 0  # rows ever appended: the write cursor is at buffer index _size - _offset
+        self._unread_from: int | None = 0 if unread else None
 
     def __len__(self) -> int:
         """Rows ever appended (positions count from the first, also after :meth:`forget_before`)."""
@@ -31,84 +34,79 @@ class ChunkedLog:
 
     def append(self, values: Mapping[str, np.ndarray | float | int], k: int) -> None:
         """Append k rows; each value is (k,) or a scalar broadcast to (k,), cast to its column's dtype."""
-        chunk = {
-            name: np.broadcast_to(np.asarray(values[name], dtype=d), (k,)).copy() for name, d in self.dtypes.items()
-        }
-        for name, array in chunk.items():
-            self._chunks[name].append(array)
-        parts0 = self._chunks[self._key]
-        while len(parts0) >= 2 and len(parts0[-1]) >= len(parts0[-2]):
-            for parts in self._chunks.values():
-                parts[-2:] = [np.concatenate(parts[-2:])]
-        if self._unread is not None:
-            self._unread.append(chunk)
+        if k == 0:
+            return
+        at = self._size - self._offset
+        if at + k > len(self._buffers[next(iter(self.dtypes))]):
+            self._grow(at + k)
+        for name, buffer in self._buffers.items():
+            buffer[at : at + k] = np.asarray(values[name], dtype=self.dtypes[name])
         self._size += k
-        self._cache = None
+
+    def _grow(self, needed: int) -> None:
+        """New buffers of at least twice the held rows and at least ``needed``; the held rows copied over."""
+        held = self._size - self._offset
+        capacity = max(_MIN_CAPACITY, 2 * needed)
+        for name, buffer in self._buffers.items():
+            grown = np.zeros(capacity, dtype=buffer.dtype)
+            grown[:held] = buffer[:held]
+            self._buffers[name] = grown
+
+    def _view(self, start: int) -> dict[str, np.ndarray]:
+        """Read-only views of the rows from position ``start`` (held) on."""
+        lo, hi = start - self._offset, self._size - self._offset
+        out = {}
+        for name, buffer in self._buffers.items():
+            view = buffer[lo:hi]
+            view.flags.writeable = False
+            out[name] = view
+        return out
 
     def take_unread(self) -> dict[str, np.ndarray]:
-        """Rows appended since the last call, as (k,) columns."""
-        if self._unread is None:
+        """Rows appended since the last call, as (k,) columns (read-only views)."""
+        if self._unread_from is None:
             raise ValueError("this log keeps no unread queue (created with unread=False); read with since()")
-        chunks, self._unread = self._unread, []
-        return {
-            name: np.concatenate([c[name] for c in chunks]) if chunks else np.zeros(0, dtype=d)
-            for name, d in self.dtypes.items()
-        }
+        start, self._unread_from = self._unread_from, self._size
+        return self._view(start)
 
     @property
     def columns(self) -> dict[str, np.ndarray]:
-        """Every held row as one (M,) array per column (concatenated once per batch of appends)."""
-        if self._cache is None:
-            self._cache = {
-                name: np.concatenate(chunks) if chunks else np.zeros(0, dtype=self.dtypes[name])
-                for name, chunks in self._chunks.items()
-            }
-            self._chunks = {name: [a] for name, a in self._cache.items()}
-        return self._cache
-
-    @property
-    def _lengths(self) -> list[int]:
-        return [len(c) for c in self._chunks[self._key]]
+        """Every held row as one (M,) read-only view per column."""
+        return self._view(self._offset)
 
     @property
     def held_from(self) -> int:
         """Position of the first row still held (0 unless :meth:`forget_before` freed some)."""
-        return self._size - sum(self._lengths)
+        return self._offset
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the columns, in bytes."""
-        return sum(a.nbytes for chunks in self._chunks.values() for a in chunks)
+        """Memory held by the columns' rows, in bytes (the buffers' spare capacity not counted)."""
+        held = self._size - self._offset
+        return sum(held * buffer.itemsize for buffer in self._buffers.values())
 
     def since(self, start: int) -> dict[str, np.ndarray]:
-        """Rows from position ``start`` on, as (k,) columns (copies only those rows; read-only).
+        """Rows from position ``start`` on, as (k,) columns (read-only views, no copy).
 
         Raises ``ValueError`` if rows from ``start`` have been forgotten.
         """
-        lengths = self._lengths
-        first, at = len(lengths), self._size
-        while first and at > start:
-            first -= 1
-            at -= lengths[first]
-        if at > start:
-            raise ValueError(f"rows from position {start} were asked for, but rows before {at} have been forgotten")
-        if first == len(lengths):
-            return {name: np.zeros(0, dtype=d) for name, d in self.dtypes.items()}
-        if first == len(lengths) - 1:  # one chunk: a view, no copy
-            return {name: self._chunks[name][first][start - at :] for name in self.dtypes}
-        return {
-            name: np.concatenate([parts[first][start - at :], *parts[first + 1 :]])
-            for name, parts in self._chunks.items()
-        }
+        if start < self._offset:
+            raise ValueError(
+                f"rows from position {start} were asked for, but rows before {self._offset} have been forgotten"
+            )
+        return self._view(min(start, self._size))
 
     def forget_before(self, position: int) -> None:
-        """Free the rows before ``position``: whole chunks are dropped and the one cut is copied."""
-        first, parts0 = self.held_from, self._chunks[self._key]
-        while parts0 and first + len(parts0[0]) <= position:
-            first += len(parts0[0])
-            for parts in self._chunks.values():
-                del parts[0]
-        if parts0 and first < position:
-            for parts in self._chunks.values():
-                parts[0] = parts[0][position - first :].copy()
-        self._cache = None
+        """Free the rows before ``position``: the later rows are copied into new buffers (held views stay valid)."""
+        position = min(max(position, self._offset), self._size)
+        if position == self._offset:
+            return
+        cut, held = position - self._offset, self._size - position
+        capacity = max(_MIN_CAPACITY, 2 * held)
+        for name, buffer in self._buffers.items():
+            kept = np.zeros(capacity, dtype=buffer.dtype)
+            kept[:held] = buffer[cut : cut + held]
+            self._buffers[name] = kept
+        self._offset = position
+        if self._unread_from is not None:
+            self._unread_from = max(self._unread_from, position)

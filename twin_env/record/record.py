@@ -10,6 +10,7 @@ import numpy as np
 from twin_env.record.artefacts import ArtefactConfig, resolve_artefacts
 from twin_env.record.gp.items import GpItems
 from twin_env.record.ledger import Ledger, LedgerKind
+from twin_env.record.patient_index import PatientIndex
 from twin_env.record.store import ItemType, SystemStore
 from twin_env.record.systems.gp import record_gp
 from twin_env.record.systems.home import record_home
@@ -65,6 +66,7 @@ class Record:
         self._as_of = np.full(n, NO_DAY, dtype=np.int64)  # each row's day as of the last advance
         #: Model outputs written back to the GP record, one dict of (k,) columns per run.
         self.model_outputs: list[dict[str, np.ndarray]] = []
+        self._indexes: dict[str, PatientIndex] = {}  # per system, made on the first read of some rows' items
 
     def reset_rows(self, rows: np.ndarray, patient_keys: np.ndarray) -> None:
         """New patients in batch ``rows`` (k,), with random-stream keys ``patient_keys`` (k,).
@@ -78,6 +80,9 @@ class Record:
         self._episode_seq[rows] = self.ledger.next_seq(rows)
         for name, log in self._logs():
             self._episode_start[name][rows] = len(log)
+        for index in self._indexes.values():
+            index.update()
+            index.clear(rows)
 
     def forget_finished_patients(self) -> None:
         """Free the ledger events and items of patients who left their rows (a rolling record).
@@ -105,6 +110,22 @@ class Record:
         store = self.stores[system]
         starts = self._episode_start[system][np.asarray(patients, dtype=np.int64) - self.first_id]
         return store.since(int(starts.min()) if len(starts) else len(store))
+
+    def patient_items(self, system: str, patients: np.ndarray) -> dict[str, np.ndarray]:
+        """(m,) columns of ``system``'s items of ``patients`` (ids, distinct) current patients, in append order.
+
+        Costs the patients' own items (a per-row index of the store), not the store's; items of
+        earlier patients of a rolling record are not among them.
+        """
+        at = self.patient_rows(system, patients)
+        return {k: v[at] for k, v in self.stores[system].columns.items()}
+
+    def patient_rows(self, system: str, patients: np.ndarray) -> np.ndarray:
+        """(m,) ascending indices into ``stores[system].columns`` of ``patients``' (ids, distinct) current items."""
+        store = self.stores[system]
+        if system not in self._indexes:
+            self._indexes[system] = PatientIndex(store, self.n_patients, self.first_id, self._episode_start[system])
+        return self._indexes[system].of(np.asarray(patients, dtype=np.int64) - self.first_id) - store.held_from
 
     def ingest(self) -> None:
         """Pass the ledger events logged since the last call to every system.

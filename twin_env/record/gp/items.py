@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from twin_env.record.record import Record
 
 
+#: Read through the record's per-patient index when at most 1 / this of the rows are asked for.
+_INDEXED_SHARE = 4
+
+
 class GpItems:
     """The GP items of ``n`` requested patients visible on ``day``, each tagged with its patient's position.
 
@@ -40,10 +44,14 @@ class GpItems:
         ``first_seq`` (n,): each patient's first ledger seq (a rolling record reuses ids; earlier
         patients' items are not this one's); default :attr:`Record.episode_seq` of the rows.
         """
-        cols = record.current_items("gp", patients)
         n_record = record.n_patients
+        current_seq = record.episode_seq[patients - record.first_id].astype(np.int64)
         if first_seq is None:
-            first_seq = record.episode_seq[patients - record.first_id].astype(np.int64)
+            first_seq = current_seq
+        if len(patients) * _INDEXED_SHARE <= n_record and (first_seq >= current_seq).all():
+            cols = record.patient_items("gp", patients)  # a few rows: read only their items
+        else:
+            cols = record.current_items("gp", patients)  # most rows: one pass over the episode's items
         out_row = np.full(n_record, -1, dtype=np.int64)
         out_row[patients - record.first_id] = np.arange(len(patients))
         local = cols["patient"].astype(np.int64) - record.first_id
@@ -122,14 +130,41 @@ class GpItems:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per patient: (current, day, seq) of the latest issue of one of ``concepts`` within ``window_days``.
 
-        An issue is current if no end of the same concept is dated after it.
+        An issue is current if no end of the same concept is dated after it; between concepts with
+        current issues on the same latest day, the first in ``concepts`` wins. One sort for all concepts.
         """
         current = np.zeros(self.n, dtype=bool)
         day, seq = np.full(self.n, NO_DAY, dtype=np.int64), np.full(self.n, -1, dtype=np.int64)
-        for concept in concepts:
-            issued, _, issue_day, issue_seq = self.last(self.select(ItemType.MEDICATION, (concept,)))
-            ended, _, end_day, _ = self.last(self.select(ItemType.MEDICATION_END, (concept,)))
-            now = issued & (issue_day >= self.day - window_days) & (~ended | (end_day < issue_day)) & (issue_day > day)
+        distinct = list(dict.fromkeys(int(c) for c in concepts))
+        if not distinct:
+            return current, day, seq
+        issued, issue_day, issue_seq = self._last_per_concept(ItemType.MEDICATION, distinct)
+        ended, end_day, _ = self._last_per_concept(ItemType.MEDICATION_END, distinct)
+        for j in range(len(distinct)):
+            now = (
+                issued[:, j]
+                & (issue_day[:, j] >= self.day - window_days)
+                & (~ended[:, j] | (end_day[:, j] < issue_day[:, j]))
+                & (issue_day[:, j] > day)
+            )
             current |= now
-            day[now], seq[now] = issue_day[now], issue_seq[now]
+            day[now], seq[now] = issue_day[now, j], issue_seq[now, j]
         return current, day, seq
+
+    def _last_per_concept(self, item: ItemType, concepts: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(n, C) found, day, seq of each patient's latest item of type ``item`` per concept (as :meth:`last`)."""
+        c = self.cols
+        column = np.full(int(max(concepts)) + 1, -1, dtype=np.int64)
+        column[concepts] = np.arange(len(concepts))
+        concept = c["concept"].astype(np.int64)
+        idx = np.flatnonzero((c["item"] == item) & (concept < len(column)))
+        idx = idx[column[concept[idx]] >= 0]
+        j = column[concept[idx]]
+        order = np.lexsort((c["seq"][idx], c["event_day"][idx], j, self.out[idx]))
+        shape = (self.n, len(concepts))
+        found = np.zeros(shape, dtype=bool)
+        day, seq = np.full(shape, NO_DAY, dtype=np.int64), np.full(shape, -1, dtype=np.int64)
+        at = (self.out[idx][order], j[order])  # groups ascending: assigning in order leaves the last of each
+        found[at] = True
+        day[at], seq[at] = c["event_day"][idx][order], c["seq"][idx][order]
+        return found, day, seq

@@ -73,8 +73,15 @@ class RecordSnapshot:
         first_seq: int = 0,
     ) -> RecordSnapshot:  # fmt: skip
         """``first_seq``: the patient's first event seq (a rolling vector-env record reuses ids across episodes)."""
+        return cls._from_rows(store, store.rows_of(patient), patient, day, age_years, medication_window_days, first_seq)
+
+    @classmethod
+    def _from_rows(
+        cls, store: SystemStore, rows: np.ndarray, patient: int, day: int, age_years: float,
+        medication_window_days: float, first_seq: int,
+    ) -> RecordSnapshot:  # fmt: skip
+        """The snapshot from ``rows`` (indices into ``store.columns``) holding at least the patient's visible items."""
         cols = store.columns
-        rows = store.rows_of(patient)
         rows = rows[visible(cols["available_day"][rows], cols["seq"][rows], day, first_seq)]
         rows = rows[np.lexsort(tuple(cols[k][rows] for k in ("available_day", "concept", "item", "seq", "event_day")))]
         return cls(patient, day, float(age_years), {k: cols[k][rows] for k in _COLUMNS}, medication_window_days)
@@ -85,7 +92,8 @@ class RecordSnapshot:
     ) -> RecordSnapshot:
         """The snapshot of ``patient`` (id) of ``record``: its current patient's items (:attr:`Record.episode_seq`)."""
         first_seq = int(record.episode_seq[patient - record.first_id])
-        return cls.from_store(record.stores["gp"], patient, day, age_years, medication_window_days, first_seq)
+        store, rows = record.stores["gp"], record.patient_rows("gp", np.array([patient]))  # O(the patient's items)
+        return cls._from_rows(store, rows, patient, day, age_years, medication_window_days, first_seq)
 
     @classmethod
     def from_items(

@@ -70,6 +70,8 @@ class GpRecordTable:
         self.qrisk3 = np.full(n, np.nan)
         self.qrisk3_day = np.full(n, NO_DAY, dtype=np.int64)
         self.last_discharge_day = np.full(n, NO_DAY, dtype=np.int64)  # arrival of the latest discharge summary
+        #: Live (N,) counters of :meth:`watch`: item type, concepts (None: any), counter.
+        self._watches: list[tuple[int, np.ndarray | None, np.ndarray]] = []
         #: Filed letters (one entry each): row, arrival day, and whether a discharge summary.
         self.letters: dict[str, np.ndarray] = {
             "row": np.zeros(0, np.intp), "day": np.zeros(0, np.int64), "discharge": np.zeros(0, bool),
@@ -89,6 +91,17 @@ class GpRecordTable:
         self.letters = {k: v[~gone[self.letters["row"]]] for k, v in self.letters.items()}
         if episode_seq is not None:
             self.episode_seq[rows] = episode_seq
+        for _, _, counter in self._watches:
+            counter[rows] += 1  # a new patient: what the row shows has changed
+
+    def watch(self, item: ItemType, concepts: tuple[int, ...] | None = None) -> np.ndarray:
+        """A live (N,) int64 counter per row, raised whenever an item of type ``item`` (with one of ``concepts``;
+        any if None) becomes visible in the row, and when the row is cleared: readers re-read only rows whose
+        counter moved."""
+        counter = np.zeros(len(self.episode_seq), dtype=np.int64)
+        codes = None if concepts is None else np.asarray(concepts, dtype=np.int64)
+        self._watches.append((int(item), codes, counter))
+        return counter
 
     def update(self, store: SystemStore, day: int | np.ndarray) -> None:
         """Read the store's items added since the last call and fold in those visible on ``day`` (shared or (N,))."""
@@ -110,6 +123,9 @@ class GpRecordTable:
         """Fold items (sorted by effective date) into the per-row arrays."""
         kind, concept, value = it["item"], it["concept"].astype(np.intp), it["value"]
         eday = it["event_day"].astype(np.int64)
+        for item, codes, counter in self._watches:
+            seen = (kind == item) if codes is None else (kind == item) & np.isin(concept, codes)
+            counter += np.bincount(row[seen], minlength=len(counter))
         col = OBSERVATION_COLUMN[concept].astype(np.intp)
         obs = (kind == ItemType.OBSERVATION) & (col >= 0)
         _keep_latest(self.value, self.value_day, (row[obs], col[obs]), value[obs], eday[obs])
