@@ -1,4 +1,4 @@
-"""What the GP record shows of each row's eGFR and potassium on any day: the reader care's prescribing checks use.
+"""What the GP record shows of each row's recent results on any day: the reader care's prescribing checks use.
 
 Each row keeps its last few results of each analyte as the GP store filed them (effective day, day
 shown, ledger seq, value), read incrementally from the store (cost per new item). A question about
@@ -14,8 +14,8 @@ from twin_env.record.record import Record
 from twin_env.record.store import ItemType
 from twin_env.vocab.concepts import Concept
 
-#: Analytes care reads: the prescribing checks (eGFR, K+) and the nephrology clinic (ACR).
-ANALYTES: tuple[Concept, ...] = (Concept.EGFR, Concept.POTASSIUM, Concept.URINE_ACR)
+#: Analytes care reads: the prescribing checks (eGFR, K+), the nephrology (ACR) and diabetology (HbA1c) clinics.
+ANALYTES: tuple[Concept, ...] = (Concept.EGFR, Concept.POTASSIUM, Concept.URINE_ACR, Concept.HBA1C)
 #: Results kept per row and analyte (a result stays the latest shown only until a newer one is shown).
 KEPT = 4
 
