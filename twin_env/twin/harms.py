@@ -44,7 +44,7 @@ def add_hazards(state: PatientState, params: TwinParameters, hazards: np.ndarray
         classes += state.columns[f"dose_{name}"][treated] > 0
     drugs = _TreatedRows(state, treated, classes, p)
     age_index = _age_index(state.age_years)
-    tables = _age_tables(p)
+    tables = age_tables(p)
     hazards[EventKind.HYPOTENSION_SYNCOPE] = _syncope(p, drugs, tables.syncope.take(age_index))
     _falls(state, p, hazards, drugs, dt_years, tables.fall.take(age_index), tables.hip.take(age_index))
     hazards[EventKind.ACUTE_KIDNEY_INJURY] = _aki(state, p, drugs, dt_years, tables.aki.take(age_index))
@@ -66,7 +66,7 @@ class _AgeTables:
 _AGE_TABLES: dict[int, tuple[TwinParameters, _AgeTables]] = {}
 
 
-def _age_tables(p: TwinParameters) -> _AgeTables:
+def age_tables(p: TwinParameters) -> _AgeTables:
     """The background age curves of syncope, falls and hip fracture for a parameter set (cached)."""
     held = _AGE_TABLES.get(id(p))
     if held is not None and held[0] is p:
@@ -219,20 +219,20 @@ def _aki(state: PatientState, p: TwinParameters, drugs: _TreatedRows, dt: float,
     return hazard
 
 
-_TAIL_Z_MAX, _TAIL_Z_STEP = 8.0, 0.001
+TAIL_Z_MAX, TAIL_Z_STEP = 8.0, 0.001
 
 
 @functools.cache
-def _normal_tail_grid() -> np.ndarray:
+def normal_tail_grid() -> np.ndarray:
     """P(Z >= z) of a standard normal on a grid of z in [-8, 8] (step 0.001)."""
-    z = np.arange(-_TAIL_Z_MAX, _TAIL_Z_MAX + _TAIL_Z_STEP / 2, _TAIL_Z_STEP)
+    z = np.arange(-TAIL_Z_MAX, TAIL_Z_MAX + TAIL_Z_STEP / 2, TAIL_Z_STEP)
     return np.array([0.5 * math.erfc(v / math.sqrt(2.0)) for v in z])
 
 
 def _normal_tail(z: np.ndarray) -> np.ndarray:
     """P(Z >= z) (k,) at the nearest grid point (relative error below 0.5% for |z| < 8)."""
-    index = (np.clip(z, -_TAIL_Z_MAX, _TAIL_Z_MAX) + _TAIL_Z_MAX) * (1.0 / _TAIL_Z_STEP) + 0.5
-    return _normal_tail_grid().take(index.astype(np.intp))
+    index = (np.clip(z, -TAIL_Z_MAX, TAIL_Z_MAX) + TAIL_Z_MAX) * (1.0 / TAIL_Z_STEP) + 0.5
+    return normal_tail_grid().take(index.astype(np.intp))
 
 
 def _hyperkalaemia(state: PatientState, p: TwinParameters, hazards: np.ndarray, drugs: _TreatedRows) -> None:
