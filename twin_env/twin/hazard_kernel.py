@@ -3,7 +3,8 @@
 :func:`event_hazards` fills the (len(EventKind), N) matrix of annual hazards that
 :meth:`twin_env.twin.simulator.TwinSimulator.current_hazards` returns: first and recurrent CVD with the
 Ettehad / CTT relative risks (``docs/twin.md``, "Event hazards"), heart failure, AF, type 2 diabetes
-with the drugs' class effects (``twin/diabetes_drug_risk.py``), treatment harms (``twin/harms.py``),
+with the drugs' class effects (thiazides and beta-blockers: Elliott & Meyer 2007; statins by
+intensity: CTT 2024; no other class), treatment harms (``twin/harms.py``),
 glycaemia (``twin/glycaemia.py``) and death by cause (``twin/mortality.py``). Those modules document
 each mechanism and hold what runs outside the step's hazards; the per-patient arithmetic is here, once.
 
@@ -119,7 +120,7 @@ def _constant_values(p: TwinParameters, dt_years: float) -> dict[str, float]:
         "af_hypertension": p["af_hazard_hypertension_ratio"],
         "af_hf": p["af_hazard_heart_failure_ratio"],
         "af_normaliser": p["af_hazard_normaliser"],
-        # type 2 diabetes: drug class effects (twin/diabetes_drug_risk.py)
+        # type 2 diabetes: drug class effects (Elliott & Meyer 2007; CTT 2024)
         "t2d_thiazide": p["thiazide_rr_type2_diabetes"],
         "t2d_beta_blocker": p["beta_blocker_rr_type2_diabetes"],
         "t2d_statin_high_min": p["statin_high_intensity_min_ldl_reduction"],
@@ -542,7 +543,7 @@ def _patient_hazards(i, r, lk, c, qrisk3_h10, qdiabetes_h10, dt, out):  # noqa: 
         ratio *= c.af_hf if r.heart_failure else 1.0
         out[_AF, i] = lk.af_incidence * (ratio / c.af_normaliser)
 
-    # type 2 diabetes onset: QDiabetes x the drugs' class effects (diabetes_drug_risk)
+    # type 2 diabetes onset: QDiabetes x the drugs' class effects (thiazide, beta-blocker, statin by intensity)
     if not diabetic and age >= c.adult_age:
         t2d = qdiabetes_h10 / 10.0
         if r.dose_thiazide > 0:

@@ -43,7 +43,7 @@ class TwinSimulator:
       SBP, diabetes, cholesterol, eGFR (twin.recurrent_cvd), with the same relative risks;
     - heart failure and AF onset: age-specific incidence times hazard ratios;
     - type 2 diabetes: QDiabetes-2018 model A hazard at age ``a - offset``, times the class effects
-      of thiazides, beta-blockers and statins by intensity (twin.diabetes_drug_risk);
+      of thiazides, beta-blockers and statins by intensity (Elliott & Meyer 2007, CTT 2024; twin.hazard_kernel);
     - death by cause (``twin/mortality.py``): CVD death outside acute events in proportion to the
       CVD event hazard, renal death by eGFR and ACR, diabetes death by HbA1c, the rest from the
       ONS life table; CVD deaths also come from acute case fatality and heart failure.
