@@ -375,64 +375,147 @@ def _hba1c_rr(hba1c: float, log_rr_per_point: float, reference: float, c: Hazard
 def _fill_hazards(s, c, t, qrisk3_h10, qdiabetes_h10, out):  # noqa: ANN001, ANN202 (numba-typed)
     """Write the annual hazards of every patient into ``out`` (len(EventKind), N), zeros on entry.
 
-    Each patient's columns and table values are read into scalars first, in one straight block: array
-    references held across branches would cost numba reference counting per patient.
+    The columns are unpacked into local arrays before the loop and each patient's values read into
+    scalars (a :class:`PatientRow`) at the top of the loop body: arrays taken from a tuple inside the
+    loop would cost numba two atomic reference-count operations each, per patient.
     """
-    for i in range(s.age_years.size):
-        r = _row(s, i)
-        lookups = _lookups(r, c, t)
+    (
+        alive,
+        female,
+        age_years,
+        smoking,
+        sbp_untreated_mmhg,
+        sbp_mmhg,
+        total_chol_untreated_mmol_l,
+        hdl_mmol_l,
+        ldl_untreated_mmol_l,
+        ldl_mmol_l,
+        hba1c_mmol_mol,
+        egfr_ml_min_1_73m2,
+        acr_mg_mmol,
+        potassium_mmol_l,
+        hypertension,
+        type2_diabetes,
+        type1_diabetes,
+        chd,
+        myocardial_infarction,
+        stroke_tia,
+        atrial_fibrillation,
+        heart_failure,
+        dose_acei,
+        dose_arb,
+        dose_ccb,
+        dose_thiazide,
+        dose_beta_blocker,
+        dose_alpha_blocker,
+        dose_spironolactone,
+        statin_ldl_reduction,
+        metformin_mg_day,
+        sglt2,
+        gliclazide_mg_day,
+        bp_intensified_age_years,
+        bp_intensification_kind,
+        acei_started_age_years,
+        raas_started_age_years,
+        ccb_started_age_years,
+        thiazide_started_age_years,
+        statin_started_age_years,
+        metformin_started_age_years,
+        injurious_fall_history,
+        retinopathy,
+        foot_ulcer,
+    ) = s
+    (
+        t_first_cvd_split,
+        t_recurrent_cvd_split,
+        t_hf_incidence,
+        t_af_incidence,
+        t_syncope,
+        t_fall,
+        t_hip,
+        t_aki,
+        t_fall_log_or,
+        t_normal_tail,
+        t_life_hazard,
+        t_death_other_fraction,
+        t_death_cvd,
+        t_death_renal,
+        t_death_diabetes,
+    ) = t
+    half_sex_grid, half_life = t_death_cvd.size // 2, t_life_hazard.size // 2
+    for i in range(age_years.size):
+        r = PatientRow(
+            alive[i],
+            female[i],
+            age_years[i],
+            smoking[i],
+            sbp_untreated_mmhg[i],
+            sbp_mmhg[i],
+            total_chol_untreated_mmol_l[i],
+            hdl_mmol_l[i],
+            ldl_untreated_mmol_l[i],
+            ldl_mmol_l[i],
+            hba1c_mmol_mol[i],
+            egfr_ml_min_1_73m2[i],
+            acr_mg_mmol[i],
+            potassium_mmol_l[i],
+            hypertension[i],
+            type2_diabetes[i],
+            type1_diabetes[i],
+            chd[i],
+            myocardial_infarction[i],
+            stroke_tia[i],
+            atrial_fibrillation[i],
+            heart_failure[i],
+            dose_acei[i],
+            dose_arb[i],
+            dose_ccb[i],
+            dose_thiazide[i],
+            dose_beta_blocker[i],
+            dose_alpha_blocker[i],
+            dose_spironolactone[i],
+            statin_ldl_reduction[i],
+            metformin_mg_day[i],
+            sglt2[i],
+            gliclazide_mg_day[i],
+            bp_intensified_age_years[i],
+            bp_intensification_kind[i],
+            acei_started_age_years[i],
+            raas_started_age_years[i],
+            ccb_started_age_years[i],
+            thiazide_started_age_years[i],
+            statin_started_age_years[i],
+            metformin_started_age_years[i],
+            injurious_fall_history[i],
+            retinopathy[i],
+            foot_ulcer[i],
+        )
+        grid = _grid_index(r.age_years, c)
+        sex_grid = grid + (half_sex_grid if r.female else 0)
+        life_index = int(min(max(r.age_years, 0.0), c.life_table_max_age)) + (half_life if r.female else 0)
+        tail_index = _normal_tail_index(r.potassium_mmol_l, c)
+        recurrent = r.chd or r.stroke_tia  # (select scalars, not arrays: no reference counting)
+        lookups = Lookups(
+            grid,
+            t_recurrent_cvd_split[0] if recurrent else t_first_cvd_split[0],
+            t_recurrent_cvd_split[1] if recurrent else t_first_cvd_split[1],
+            t_recurrent_cvd_split[2] if recurrent else t_first_cvd_split[2],
+            t_recurrent_cvd_split[3] if recurrent else t_first_cvd_split[3],
+            t_hf_incidence[grid],
+            t_af_incidence[grid],
+            t_syncope[grid],
+            t_fall[grid],
+            t_hip[grid],
+            t_aki[grid],
+            t_fall_log_or[r.bp_intensification_kind],
+            t_normal_tail[tail_index],
+            t_life_hazard[life_index],
+            t_death_other_fraction[sex_grid],
+            t_death_cvd[sex_grid],
+            t_death_renal[sex_grid],
+            t_death_diabetes[sex_grid],
+        )
         _patient_hazards(i, r, lookups, c, qrisk3_h10[i], qdiabetes_h10[i], c.dt, out)
-
-
-@numba.njit(cache=True, inline="always")
-def _row(s, i):  # noqa: ANN001, ANN202 (numba-typed)
-    """Patient ``i``'s values of :data:`COLUMNS` (a :class:`PatientRow`)."""
-    return PatientRow(
-        s.alive[i],
-        s.female[i],
-        s.age_years[i],
-        s.smoking[i],
-        s.sbp_untreated_mmhg[i],
-        s.sbp_mmhg[i],
-        s.total_chol_untreated_mmol_l[i],
-        s.hdl_mmol_l[i],
-        s.ldl_untreated_mmol_l[i],
-        s.ldl_mmol_l[i],
-        s.hba1c_mmol_mol[i],
-        s.egfr_ml_min_1_73m2[i],
-        s.acr_mg_mmol[i],
-        s.potassium_mmol_l[i],
-        s.hypertension[i],
-        s.type2_diabetes[i],
-        s.type1_diabetes[i],
-        s.chd[i],
-        s.myocardial_infarction[i],
-        s.stroke_tia[i],
-        s.atrial_fibrillation[i],
-        s.heart_failure[i],
-        s.dose_acei[i],
-        s.dose_arb[i],
-        s.dose_ccb[i],
-        s.dose_thiazide[i],
-        s.dose_beta_blocker[i],
-        s.dose_alpha_blocker[i],
-        s.dose_spironolactone[i],
-        s.statin_ldl_reduction[i],
-        s.metformin_mg_day[i],
-        s.sglt2[i],
-        s.gliclazide_mg_day[i],
-        s.bp_intensified_age_years[i],
-        s.bp_intensification_kind[i],
-        s.acei_started_age_years[i],
-        s.raas_started_age_years[i],
-        s.ccb_started_age_years[i],
-        s.thiazide_started_age_years[i],
-        s.statin_started_age_years[i],
-        s.metformin_started_age_years[i],
-        s.injurious_fall_history[i],
-        s.retinopathy[i],
-        s.foot_ulcer[i],
-    )
 
 
 Lookups = collections.namedtuple(
@@ -461,36 +544,12 @@ Lookups = collections.namedtuple(
 
 
 @numba.njit(cache=True, inline="always")
-def _lookups(r, c, t):  # noqa: ANN001, ANN202 (numba-typed)
-    """The table values patient ``r`` reads (a :class:`Lookups`)."""
-    grid = _grid_index(r.age_years, c)
-    split = t.recurrent_cvd_split if r.chd or r.stroke_tia else t.first_cvd_split
-    sex_grid = grid + (t.death_cvd.size // 2 if r.female else 0)
-    life_index = int(min(max(r.age_years, 0.0), c.life_table_max_age)) + (t.life_hazard.size // 2 if r.female else 0)
-    z = (np.float32(c.hyperk_threshold) - r.potassium_mmol_l) / np.float32(c.hyperk_sd)
+def _normal_tail_index(potassium, c):  # noqa: ANN001, ANN202 (numba-typed)
+    """Grid index of P(Z >= z) for hyperkalaemia's z = (threshold - K) / SD, in float32 as harms' NumPy code."""
+    z = (np.float32(c.hyperk_threshold) - potassium) / np.float32(c.hyperk_sd)
     z_max = np.float32(c.tail_z_max)
     z = min(max(z, -z_max), z_max)
-    tail_index = int((z + z_max) * np.float32(c.inv_tail_z_step) + np.float32(0.5))
-    return Lookups(
-        grid,
-        split[0],
-        split[1],
-        split[2],
-        split[3],
-        t.hf_incidence[grid],
-        t.af_incidence[grid],
-        t.syncope[grid],
-        t.fall[grid],
-        t.hip[grid],
-        t.aki[grid],
-        t.fall_log_or[r.bp_intensification_kind],
-        t.normal_tail[tail_index],
-        t.life_hazard[life_index],
-        t.death_other_fraction[sex_grid],
-        t.death_cvd[sex_grid],
-        t.death_renal[sex_grid],
-        t.death_diabetes[sex_grid],
-    )
+    return int((z + z_max) * np.float32(c.inv_tail_z_step) + np.float32(0.5))
 
 
 @numba.njit(cache=True, inline="always")

@@ -108,13 +108,14 @@ def constants(p: TwinParameters) -> EffectConstants:
 def tables(p: TwinParameters) -> EffectTables:
     """The kernels' lookup tables for ``p``."""
     frequency = [1.0, 1.0, *(p[f"adherence_multiplier_{f}_per_day"] for f in range(2, MAX_DOSES_PER_DAY + 1))]
-    return EffectTables(
-        pill_count_factor=p["adherence_multiplier_per_extra_drug"] ** np.arange(len(TREATMENT_FIELDS)),
-        frequency_factor=np.array(frequency),
-        metformin_up_to=REGIMEN_STEPS["metformin_mg_day"][0],
-        metformin_times=REGIMEN_STEPS["metformin_mg_day"][1],
-        gliclazide_up_to=REGIMEN_STEPS["gliclazide_mg_day"][0],
-        gliclazide_times=REGIMEN_STEPS["gliclazide_mg_day"][1],
+    powers = p["adherence_multiplier_per_extra_drug"] ** np.arange(len(TREATMENT_FIELDS))
+    return EffectTables(  # tuples of floats: the kernels read them without reference counting
+        pill_count_factor=tuple(float(v) for v in powers),
+        frequency_factor=tuple(float(v) for v in frequency),
+        metformin_up_to=tuple(float(v) for v in REGIMEN_STEPS["metformin_mg_day"][0]),
+        metformin_times=tuple(float(v) for v in REGIMEN_STEPS["metformin_mg_day"][1]),
+        gliclazide_up_to=tuple(float(v) for v in REGIMEN_STEPS["gliclazide_mg_day"][0]),
+        gliclazide_times=tuple(float(v) for v in REGIMEN_STEPS["gliclazide_mg_day"][1]),
     )
 
 
@@ -161,11 +162,14 @@ def _class_falls(dose, extra_s, extra_d, c):  # noqa: ANN001, ANN202 (numba-type
 
 @numba.njit(cache=True, inline="always")
 def _regimen_factor(value, once_daily_up_to, up_to, times, frequency_factor):  # noqa: ANN001, ANN202
-    """A(f) / A(1) at a drug's dose ``value`` (float32): 1 up to its once-daily dose, else by its daily doses."""
+    """A(f) / A(1) at a drug's dose ``value`` (float32): 1 up to its once-daily dose, else by its daily doses.
+
+    ``up_to``, ``times``, ``frequency_factor``: tuples of floats (arrays here would cost reference counting).
+    """
     if not value > np.float32(once_daily_up_to):
         return 1.0
-    step = up_to.size - 1
-    for j in range(up_to.size):  # searchsorted(up_to, value, side="left")
+    step = len(up_to) - 1
+    for j in range(len(up_to)):  # searchsorted(up_to, value, side="left")
         if up_to[j] >= value:
             step = j
             break
@@ -173,92 +177,135 @@ def _regimen_factor(value, once_daily_up_to, up_to, times, frequency_factor):  #
 
 
 @numba.njit(cache=True, inline="always")
-def _patient_falls(s, i, c):  # noqa: ANN001, ANN202
-    """(SBP, DBP) falls of patient ``i`` from every class and SGLT2 inhibitor, before adherence."""
-    extra_s = c.extra_s_per_10 * (s.sbp_untreated_mmhg[i] - c.reference_s) / 10.0
-    extra_d = c.extra_d_per_10 * (s.dbp_untreated_mmhg[i] - c.reference_d) / 10.0
-    doses = (
-        s.dose_acei[i],
-        s.dose_arb[i],
-        s.dose_ccb[i],
-        s.dose_thiazide[i],
-        s.dose_beta_blocker[i],
-        s.dose_alpha_blocker[i],
-        s.dose_spironolactone[i],
-    )
+def _patient_falls(sbp_untreated, dbp_untreated, doses, sglt2, c):  # noqa: ANN001, ANN202
+    """(SBP, DBP) falls from every BP class (``doses``, float32 tuple) and an SGLT2 inhibitor, before adherence."""
+    extra_s = c.extra_s_per_10 * (sbp_untreated - c.reference_s) / 10.0
+    extra_d = c.extra_d_per_10 * (dbp_untreated - c.reference_d) / 10.0
     fall_s, fall_d = 0.0, 0.0
     for dose in doses:
         if dose > 0:
             class_s, class_d = _class_falls(dose, extra_s, extra_d, c)
             fall_s += class_s
             fall_d += class_d
-    fall_s += s.sglt2[i] * np.float32(c.sglt2_sbp_fall)
+    fall_s += sglt2 * np.float32(c.sglt2_sbp_fall)
     return fall_s, fall_d
 
 
 @numba.njit(cache=True, inline="always")
-def _pill_count_adherence(s, i, t):  # noqa: ANN001, ANN202
-    """Effective adherence of a once-daily drug in patient ``i``'s regimen: propensity x pill-count factor."""
-    taken = (
-        int(s.dose_acei[i] > 0)
-        + int(s.dose_arb[i] > 0)
-        + int(s.dose_ccb[i] > 0)
-        + int(s.dose_thiazide[i] > 0)
-        + int(s.dose_beta_blocker[i] > 0)
-        + int(s.dose_alpha_blocker[i] > 0)
-        + int(s.dose_spironolactone[i] > 0)
-        + int(s.statin_ldl_reduction[i] > 0)
-        + int(s.metformin_mg_day[i] > 0)
-        + int(s.sglt2[i] > 0)
-        + int(s.gliclazide_mg_day[i] > 0)
-    )
-    factor = t.pill_count_factor[taken - 1] if taken > 1 else 1.0
-    return np.float64(s.adherence[i]) * factor
+def _pill_count_adherence(adherence, doses, others, pill_count_factor):  # noqa: ANN001, ANN202
+    """Effective adherence of a once-daily drug in the regimen: propensity x pill-count factor (tuple by n - 1)."""
+    taken = 0
+    for value in doses:
+        taken += int(value > 0)
+    for value in others:
+        taken += int(value > 0)
+    factor = pill_count_factor[taken - 1] if taken > 1 else 1.0
+    return np.float64(adherence) * factor
 
 
 @numba.njit(cache=True)
 def _bp_falls(s, c, t, adherence, given, out_s, out_d):  # noqa: ANN001, ANN202, PLR0913
+    """Falls (N,) at ``adherence`` if ``given`` else at a once-daily drug's effective adherence, into out_s/out_d."""
+    (
+        sbp_untreated,
+        dbp_untreated,
+        _ldl_untreated,
+        _total_chol_untreated,
+        _hba1c_untreated,
+        _hba1c_shift,
+        _egfr,
+        _potassium_base,
+        propensity,
+        acei,
+        arb,
+        ccb,
+        thiazide,
+        beta_blocker,
+        alpha_blocker,
+        spironolactone,
+        statin,
+        metformin,
+        sglt2,
+        gliclazide,
+        *_,
+    ) = s
+    pill_count_factor = t.pill_count_factor
     for i in range(out_s.size):
-        fall_s, fall_d = _patient_falls(s, i, c)
-        a = adherence[i] if given else _pill_count_adherence(s, i, t)
+        doses = (acei[i], arb[i], ccb[i], thiazide[i], beta_blocker[i], alpha_blocker[i], spironolactone[i])
+        fall_s, fall_d = _patient_falls(sbp_untreated[i], dbp_untreated[i], doses, sglt2[i], c)
+        others = (statin[i], metformin[i], sglt2[i], gliclazide[i])
+        a = adherence[i] if given else _pill_count_adherence(propensity[i], doses, others, pill_count_factor)
         out_s[i] = fall_s * a
         out_d[i] = fall_d * a
 
 
 @numba.njit(cache=True)
 def _apply_effects(s, c, t):  # noqa: ANN001, ANN202
-    for i in range(s.adherence.size):
-        adherence = _pill_count_adherence(s, i, t)
-        fall_s, fall_d = _patient_falls(s, i, c)
-        s.sbp_mmhg[i] = s.sbp_untreated_mmhg[i] - fall_s * adherence
-        s.dbp_mmhg[i] = s.dbp_untreated_mmhg[i] - fall_d * adherence
+    """Write the current levels of every patient (the last six columns of ``s``) from untreated levels and drugs."""
+    (
+        sbp_untreated,
+        dbp_untreated,
+        ldl_untreated,
+        total_chol_untreated,
+        hba1c_untreated,
+        hba1c_shift,
+        egfr,
+        potassium_base,
+        propensity,
+        acei,
+        arb,
+        ccb,
+        thiazide,
+        beta_blocker,
+        alpha_blocker,
+        spironolactone,
+        statin,
+        metformin,
+        sglt2,
+        gliclazide,
+        sbp,
+        dbp,
+        ldl,
+        total_chol,
+        hba1c,
+        potassium,
+    ) = s
+    pill_count_factor, frequency_factor = t.pill_count_factor, t.frequency_factor
+    metformin_steps, gliclazide_steps = (t.metformin_up_to, t.metformin_times), (t.gliclazide_up_to, t.gliclazide_times)
+    for i in range(propensity.size):
+        doses = (acei[i], arb[i], ccb[i], thiazide[i], beta_blocker[i], alpha_blocker[i], spironolactone[i])
+        others = (statin[i], metformin[i], sglt2[i], gliclazide[i])
+        adherence = _pill_count_adherence(propensity[i], doses, others, pill_count_factor)
+        fall_s, fall_d = _patient_falls(sbp_untreated[i], dbp_untreated[i], doses, sglt2[i], c)
+        sbp[i] = sbp_untreated[i] - fall_s * adherence
+        dbp[i] = dbp_untreated[i] - fall_d * adherence
 
-        ldl_fall = s.ldl_untreated_mmol_l[i] * s.statin_ldl_reduction[i] * adherence
-        s.ldl_mmol_l[i] = s.ldl_untreated_mmol_l[i] - ldl_fall
-        s.total_chol_mmol_l[i] = s.total_chol_untreated_mmol_l[i] - ldl_fall
+        ldl_fall = ldl_untreated[i] * statin[i] * adherence
+        ldl[i] = ldl_untreated[i] - ldl_fall
+        total_chol[i] = total_chol_untreated[i] - ldl_fall
 
-        metformin = s.metformin_mg_day[i]
-        metformin_fraction = np.sqrt(min(metformin / np.float32(c.metformin_full_dose), np.float32(1.0)))
+        dose = metformin[i]
+        metformin_fraction = np.sqrt(min(dose / np.float32(c.metformin_full_dose), np.float32(1.0)))
         metformin_taken = metformin_fraction * _regimen_factor(
-            metformin, c.metformin_once_daily_up_to, t.metformin_up_to, t.metformin_times, t.frequency_factor
+            dose, c.metformin_once_daily_up_to, metformin_steps[0], metformin_steps[1], frequency_factor
         )
-        gliclazide = s.gliclazide_mg_day[i]
-        gliclazide_fraction = np.sqrt(min(gliclazide / np.float32(c.gliclazide_full_dose), np.float32(1.0)))
+        dose = gliclazide[i]
+        gliclazide_fraction = np.sqrt(min(dose / np.float32(c.gliclazide_full_dose), np.float32(1.0)))
         gliclazide_taken = gliclazide_fraction * _regimen_factor(
-            gliclazide, c.gliclazide_once_daily_up_to, t.gliclazide_up_to, t.gliclazide_times, t.frequency_factor
+            dose, c.gliclazide_once_daily_up_to, gliclazide_steps[0], gliclazide_steps[1], frequency_factor
         )
         hba1c_fall = (
             c.metformin_hba1c_fall * metformin_taken
-            + np.float32(c.sglt2_hba1c_fall) * s.sglt2[i]
+            + np.float32(c.sglt2_hba1c_fall) * sglt2[i]
             + c.sulfonylurea_hba1c_fall * gliclazide_taken
         ) * adherence
-        s.hba1c_mmol_mol[i] = max(s.hba1c_untreated_mmol_mol[i] + s.hba1c_shift_mmol_mol[i] - hba1c_fall, 30.0)
+        hba1c[i] = max(hba1c_untreated[i] + hba1c_shift[i] - hba1c_fall, 30.0)
 
-        raas = s.dose_acei[i] > 0 or s.dose_arb[i] > 0
-        renal = c.potassium_per_10_egfr_below_60 * max(60.0 - s.egfr_ml_min_1_73m2[i], 0.0) / 10.0
-        s.potassium_mmol_l[i] = (
-            s.potassium_base_mmol_l[i]
+        raas = acei[i] > 0 or arb[i] > 0
+        renal = c.potassium_per_10_egfr_below_60 * max(60.0 - egfr[i], 0.0) / 10.0
+        potassium[i] = (
+            potassium_base[i]
             + renal
             + c.potassium_raas_rise * (1.0 if raas else 0.0)
-            + c.potassium_spironolactone_rise * (1.0 if s.dose_spironolactone[i] > 0 else 0.0)
+            + c.potassium_spironolactone_rise * (1.0 if spironolactone[i] > 0 else 0.0)
         )
