@@ -16,7 +16,7 @@ import numpy as np
 from twin_env.twin.random_kernels import uniform_at
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def draw_events(hazards, alive, keys, counter, dt, occurs_channel, kind_channel):  # noqa: ANN001, ANN201
     """Event kind (N,) int8 of each patient from annual hazards (K, N); 0 (NONE) for the dead or no event."""
     n_kinds, n = hazards.shape
@@ -40,7 +40,7 @@ def draw_events(hazards, alive, keys, counter, dt, occurs_channel, kind_channel)
     return kind
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def draw_treatment_stops(columns, stop_rates, alive, stopped, keys, counter, dt, stop_channel, which_channel):  # noqa: ANN001, ANN201, PLR0913
     """Stop at most one drug per patient at the drugs' annual rates; writes ``columns`` and ``stopped`` in place.
 

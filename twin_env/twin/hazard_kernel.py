@@ -336,19 +336,19 @@ _HYPO, _RETINOPATHY, _ULCER, _AMPUTATION = (
 )
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _one_if(flag: bool) -> float:
     """1.0 where ``flag``, else 0.0 (a bool array's value in NumPy arithmetic)."""
     return 1.0 if flag else 0.0
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _grid_index(age: float, c: HazardConstants) -> int:
     """Nearest point of the age grid (as ``parameters._grid_index``)."""
     return int(min(max(age, 0.0), c.grid_max_age) * c.inv_grid_step + 0.5)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _window_fraction(elapsed: float, window: float, dt: float) -> float:
     """Share of the step [t, t + dt] inside [0, window) after a start; 0 where t is NaN (harms.window_fraction)."""
     if np.isnan(elapsed):
@@ -357,21 +357,21 @@ def _window_fraction(elapsed: float, window: float, dt: float) -> float:
     return min(max(overlap, 0.0), dt) / dt
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _front_loaded(h0: float, tau: float, elapsed: float, dt: float) -> float:
     """h0 exp(-t / tau) averaged over the step (harms._front_loaded, harms.decay_average)."""
     t = np.inf if np.isnan(elapsed) else max(elapsed, 0.0)
     return h0 * (tau * np.exp(-t / tau) * -np.expm1(-dt / tau) / dt)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _hba1c_rr(hba1c: float, log_rr_per_point: float, reference: float, c: HazardConstants) -> float:
     """UKPDS 35 relative risk at HbA1c (glycaemia.hba1c_relative_risk)."""
     excess = (min(max(hba1c, c.hba1c_floor), c.hba1c_cap) - reference) / c.hba1c_point
     return np.exp(log_rr_per_point * excess)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _fill_hazards(s, c, t, qrisk3_h10, qdiabetes_h10, out):  # noqa: ANN001, ANN202 (numba-typed)
     """Write the annual hazards of every patient into ``out`` (len(EventKind), N), zeros on entry.
 
@@ -543,7 +543,7 @@ Lookups = collections.namedtuple(
 )
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _normal_tail_index(potassium, c):  # noqa: ANN001, ANN202 (numba-typed)
     """Grid index of P(Z >= z) for hyperkalaemia's z = (threshold - K) / SD, in float32 as harms' NumPy code."""
     z = (np.float32(c.hyperk_threshold) - potassium) / np.float32(c.hyperk_sd)
@@ -552,7 +552,7 @@ def _normal_tail_index(potassium, c):  # noqa: ANN001, ANN202 (numba-typed)
     return int((z + z_max) * np.float32(c.inv_tail_z_step) + np.float32(0.5))
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _patient_hazards(i, r, lk, c, qrisk3_h10, qdiabetes_h10, dt, out):  # noqa: ANN001, ANN202, PLR0912, PLR0915
     age = r.age_years
     sbp_u, sbp = r.sbp_untreated_mmhg, r.sbp_mmhg
@@ -672,7 +672,7 @@ def _patient_hazards(i, r, lk, c, qrisk3_h10, qdiabetes_h10, dt, out):  # noqa: 
     out[_DEATH_DIABETES, i] = lk.death_diabetes * diabetes
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _harm_hazards(i, r, lk, c, age, sbp_u, sbp, dt, out):  # noqa: ANN001, ANN202, PLR0912, PLR0915
     """Treatment harms (twin/harms.py): background by age for everyone, drug terms where the drugs lower SBP."""
     treated = sbp_u > sbp
@@ -753,7 +753,7 @@ def _harm_hazards(i, r, lk, c, age, sbp_u, sbp, dt, out):  # noqa: ANN001, ANN20
         out[_OEDEMA, i] = oedema * (c.oedema_high_dose if ccb_dose >= 2.0 else 1.0)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _statin_muscle(i, r, c, age, dt, out):  # noqa: ANN001, ANN202
     """Stopping for statin muscle symptoms in the first year after a start seen in the simulation (harms.py)."""
     started = r.statin_started_age_years

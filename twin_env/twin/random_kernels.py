@@ -23,7 +23,7 @@ S30, S27, S31, S11 = (np.uint64(s) for s in (30, 27, 31, 11))
 TO_UNIT = 2.0**-53
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def mix(z: np.uint64) -> np.uint64:
     """SplitMix64's finaliser of one uint64."""
     z = (z ^ (z >> S30)) * MIX1
@@ -31,7 +31,7 @@ def mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> S31)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def uniform_at(key: np.uint64, counter: np.int64, channel: np.int64) -> float:
     """One uniform draw in [0, 1) of (patient key, counter, channel)."""
     z = key + np.uint64(counter) * GOLDEN
@@ -39,7 +39,7 @@ def uniform_at(key: np.uint64, counter: np.int64, channel: np.int64) -> float:
     return np.float64(z >> S11) * TO_UNIT
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def uniform_array(keys: np.ndarray, counters: np.ndarray, channel: int) -> np.ndarray:
     """Uniform draws (n,) of keys (n,) uint64 and counters (n,) uint64 on one channel."""
     out = np.empty(keys.size)
@@ -48,7 +48,7 @@ def uniform_array(keys: np.ndarray, counters: np.ndarray, channel: int) -> np.nd
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def patient_keys_array(root: np.uint64, first_index: int, n: int) -> np.ndarray:
     """Keys (n,) uint64 of patients ``first_index .. first_index + n - 1`` under a root key."""
     out = np.empty(n, dtype=np.uint64)

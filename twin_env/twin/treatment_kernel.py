@@ -151,7 +151,7 @@ def bp_falls(state: PatientState, p: TwinParameters, adherence: np.ndarray | Non
 # --- the kernels ------------------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _class_falls(dose, extra_s, extra_d, c):  # noqa: ANN001, ANN202 (numba-typed)
     """(SBP, DBP) fall of one BP class at ``dose`` (float32, > 0) before adherence (Law 2003, log-linear in dose)."""
     log2_dose = np.log2(max(dose, np.float32(0.25)))
@@ -160,7 +160,7 @@ def _class_falls(dose, extra_s, extra_d, c):  # noqa: ANN001, ANN202 (numba-type
     return max(fall_s, 0.0), max(fall_d, 0.0)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _regimen_factor(value, once_daily_up_to, up_to, times, frequency_factor):  # noqa: ANN001, ANN202
     """A(f) / A(1) at a drug's dose ``value`` (float32): 1 up to its once-daily dose, else by its daily doses.
 
@@ -176,7 +176,7 @@ def _regimen_factor(value, once_daily_up_to, up_to, times, frequency_factor):  #
     return frequency_factor[int(min(times[step], MAX_DOSES_PER_DAY))]
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _patient_falls(sbp_untreated, dbp_untreated, doses, sglt2, c):  # noqa: ANN001, ANN202
     """(SBP, DBP) falls from every BP class (``doses``, float32 tuple) and an SGLT2 inhibitor, before adherence."""
     extra_s = c.extra_s_per_10 * (sbp_untreated - c.reference_s) / 10.0
@@ -191,7 +191,7 @@ def _patient_falls(sbp_untreated, dbp_untreated, doses, sglt2, c):  # noqa: ANN0
     return fall_s, fall_d
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _pill_count_adherence(adherence, doses, others, pill_count_factor):  # noqa: ANN001, ANN202
     """Effective adherence of a once-daily drug in the regimen: propensity x pill-count factor (tuple by n - 1)."""
     taken = 0
@@ -203,7 +203,7 @@ def _pill_count_adherence(adherence, doses, others, pill_count_factor):  # noqa:
     return np.float64(adherence) * factor
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _bp_falls(s, c, t, adherence, given, out_s, out_d):  # noqa: ANN001, ANN202, PLR0913
     """Falls (N,) at ``adherence`` if ``given`` else at a once-daily drug's effective adherence, into out_s/out_d."""
     (
@@ -239,7 +239,7 @@ def _bp_falls(s, c, t, adherence, given, out_s, out_d):  # noqa: ANN001, ANN202,
         out_d[i] = fall_d * a
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _apply_effects(s, c, t):  # noqa: ANN001, ANN202
     """Write the current levels of every patient (the last six columns of ``s``) from untreated levels and drugs."""
     (
