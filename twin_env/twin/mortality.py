@@ -127,7 +127,7 @@ def renal_death_index(state: PatientState, params: TwinParameters) -> np.ndarray
     rows = np.flatnonzero(state.egfr_ml_min_1_73m2 < threshold)
     if rows.size:
         reference = p["mortality_renal_acr_reference_mg_mmol"]
-        log_acr = np.log(np.maximum(state.acr_mg_mmol[rows], reference) / reference)
+        log_acr = np.log(np.maximum(state.acr_mg_mmol[rows].astype(np.float64), reference) / reference)  # float64
         index[rows] = np.exp(
             p["mortality_renal_log_hr_per_ml_min_egfr_fall"] * (threshold - state.egfr_ml_min_1_73m2[rows])
             + p["mortality_renal_log_hr_per_log_acr"] * log_acr
