@@ -41,17 +41,18 @@ def draw_events(hazards, alive, keys, counter, dt, occurs_channel, kind_channel)
 
 
 @numba.njit(cache=True, error_model="numpy")
-def draw_treatment_stops(columns, stop_rates, alive, stopped, keys, counter, dt, stop_channel, which_channel):  # noqa: ANN001, ANN201, PLR0913
-    """Stop at most one drug per patient at the drugs' annual rates; writes ``columns`` and ``stopped`` in place.
+def draw_treatment_stops(taking, stop_rates, alive, stopped, keys, counter, dt, stop_channel, which_channel):  # noqa: ANN001, ANN201, PLR0913
+    """Draw at most one drug stop per patient at the drugs' annual rates; writes ``stopped`` (N,) int8 in place.
 
-    ``columns``: tuple of the (N,) treatment fields in ``TREATMENT_FIELDS`` order; ``stop_rates`` (F,) per
-    year; ``stopped`` (N,) int8, the field index stopped (a patient who already stopped one stops no other).
+    ``taking`` (F, N) bool: the treatment fields (``TREATMENT_FIELDS`` order) taken; ``stop_rates`` (F,) per
+    year. A patient who already stopped a drug (``stopped >= 0``) stops no other. Returns nothing: the caller
+    sets the stopped fields to 0.
     """
-    n_fields = len(stop_rates)
+    n_fields = stop_rates.size
     for i in range(alive.size):
         total = 0.0
         for f in range(n_fields):
-            total += (1.0 if columns[f][i] > 0 else 0.0) * stop_rates[f]
+            total += (1.0 if taking[f, i] else 0.0) * stop_rates[f]
         total *= 1.0 if alive[i] and stopped[i] < 0 else 0.0
         if not uniform_at(keys[i], counter[i], stop_channel) < -np.expm1(-total * dt):
             continue
@@ -59,9 +60,8 @@ def draw_treatment_stops(columns, stop_rates, alive, stopped, keys, counter, dt,
         running = 0.0
         which = n_fields - 1
         for f in range(n_fields):
-            running += (1.0 if columns[f][i] > 0 else 0.0) * stop_rates[f]
+            running += (1.0 if taking[f, i] else 0.0) * stop_rates[f]
             if u < running:
                 which = f
                 break
         stopped[i] = which
-        columns[which][i] = 0.0
