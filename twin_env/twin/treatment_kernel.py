@@ -227,7 +227,12 @@ def _bp_falls(s, c, t, adherence, given, out_s, out_d):  # noqa: ANN001, ANN202,
         metformin,
         sglt2,
         gliclazide,
-        *_,
+        _sbp,
+        _dbp,
+        _ldl,
+        _total_chol,
+        _hba1c,
+        _potassium,
     ) = s
     pill_count_factor = t.pill_count_factor
     for i in range(out_s.size):
