@@ -33,9 +33,7 @@ def _patients(n: int, *, age: float = 70.0, sbp_untreated: float = 150.0, egfr: 
 
 
 def _hazard(state: PatientState, kind: EventKind, dt: float = MONTH) -> np.ndarray:
-    hazards = np.zeros((len(EventKind), state.n))
-    harms.add_hazards(state, PARAMS, hazards, dt)
-    return hazards[kind]
+    return TwinSimulator(PARAMS).current_hazards(state, dt)[kind]
 
 
 def _take(state: PatientState, rows: np.ndarray, name: str, dose: float = 1.0) -> None:

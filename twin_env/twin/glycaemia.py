@@ -2,6 +2,9 @@
 and the harms of diabetes drugs (sulfonylurea hypoglycaemia, metformin GI intolerance, SGLT2 inhibitor
 genital infection and ketoacidosis); the progression of HbA1c, eGFR, ACR and sulfonylurea weight gain.
 
+The hazards are computed in the compiled kernel (``twin/hazard_kernel.py``); this module holds the
+gradients' formula, the drug-harm figures it derives, the consequences and the progression.
+
 Every rate is annual; parameters are in ``glycaemia_parameters.csv`` (see docs/twin.md, "Glycaemia").
 A UKPDS 35 gradient with risk reduction r per 11 mmol/mol (1 percentage point) lower HbA1c is the
 relative risk ``(1 / (1 - r)) ** ((max(HbA1c, 42) - reference) / 11)``: log-linear, no threshold,
@@ -84,77 +87,6 @@ def stop_probabilities(params: TwinParameters) -> dict[EventKind, float]:
         EventKind.DIABETIC_KETOACIDOSIS: p["stop_sglt2_after_diabetic_ketoacidosis"],
         EventKind.SEVERE_HYPOGLYCAEMIA: p["stop_gliclazide_after_severe_hypoglycaemia"],
     }
-
-
-def add_hazards(state: PatientState, params: TwinParameters, hazards: np.ndarray) -> None:
-    """Write the annual hazards of this module's event kinds into ``hazards`` (len(EventKind), N) in place.
-
-    Multiplies the MI, stroke and heart-failure rows of people with type 2 diabetes by the UKPDS 35
-    HbA1c gradients (angina and TIA are left as they are: UKPDS 35 reports no gradient for them).
-    """
-    _complication_hazards(state, params, hazards)
-    _drug_harm_hazards(state, params, hazards)
-
-
-def _complication_hazards(state: PatientState, p: TwinParameters, hazards: np.ndarray) -> None:
-    rows = np.flatnonzero(state.type2_diabetes)  # the dead's hazards are not drawn
-    if not rows.size:
-        return
-    hba1c = state.hba1c_mmol_mol[rows]
-    floor, cap = p["hba1c_lowest_risk_mmol_mol"], p["hba1c_gradient_cap_mmol_mol"]
-    reference = p["hba1c_gradient_reference_mmol_mol"]
-    for kind, name in (
-        (EventKind.MYOCARDIAL_INFARCTION, "ukpds35_mi_reduction_per_11_mmol_mol"),
-        (EventKind.STROKE, "ukpds35_stroke_reduction_per_11_mmol_mol"),
-        (EventKind.HEART_FAILURE, "ukpds35_heart_failure_reduction_per_11_mmol_mol"),
-    ):
-        hazards[kind, rows] *= hba1c_relative_risk(hba1c, p[name], reference, floor, cap)
-
-    micro = p["ukpds35_microvascular_reduction_per_11_mmol_mol"]
-    rr_micro_ukpds = hba1c_relative_risk(hba1c, micro, p["ukpds33_conventional_median_hba1c_mmol_mol"], floor, cap)
-    sbp = np.maximum(state.sbp_mmhg[rows], p["microvascular_lowest_risk_sbp_mmhg"])
-    log_rr_per_10mmhg = -np.log(p["ukpds38_microvascular_rr_per_10mmhg_lower_sbp"])
-    rr_sbp = np.exp(log_rr_per_10mmhg * (sbp - p["microvascular_reference_sbp_mmhg"]) / 10.0)
-    retinopathy = p["retinopathy_photocoagulation_per_year"] * rr_micro_ukpds * rr_sbp
-    hazards[EventKind.RETINOPATHY, rows] = np.where(state.retinopathy[rows], 0.0, retinopathy)
-
-    ulcer_before = state.foot_ulcer[rows]
-    recurrence = -np.log1p(-p["foot_ulcer_recurrence_within_5_years"]) / 5.0
-    first_ulcer = p["foot_ulcer_per_year"] * hba1c_relative_risk(hba1c, micro, reference, floor, cap)
-    hazards[EventKind.FOOT_ULCER, rows] = np.where(ulcer_before, recurrence, first_ulcer)  # recurrence: foot factors
-    hazards[EventKind.AMPUTATION, rows] = np.where(
-        ulcer_before, p["amputation_per_year_after_ulcer"], p["amputation_per_year_no_ulcer"]
-    ) * hba1c_relative_risk(hba1c, p["ukpds35_amputation_reduction_per_11_mmol_mol"], reference, floor, cap)
-
-
-def _drug_harm_hazards(state: PatientState, p: TwinParameters, hazards: np.ndarray) -> None:
-    su = np.flatnonzero(state.gliclazide_mg_day > 0)  # the dead's hazards are not drawn
-    if su.size:
-        hba1c = state.hba1c_mmol_mol[su]  # at least 30 mmol/mol (treatment_effects)
-        hazards[EventKind.SEVERE_HYPOGLYCAEMIA, su] = (
-            -np.log1p(-p["leese2003_severe_hypoglycaemia_emergency_per_year_sulfonylurea"])
-            * dose_fraction(state.gliclazide_mg_day[su], p["gliclazide_full_effect_dose_mg_day"])
-            * p["hypoglycaemia_rr_per_11_mmol_mol_lower_hba1c"]
-            ** ((p["hba1c_gradient_reference_mmol_mol"] - hba1c) / _HBA1C_POINT_MMOL_MOL)
-            * p["hypoglycaemia_rr_per_10_years_above_65"] ** ((state.age_years[su] - 65.0) / 10.0)
-            * np.where(state.egfr_ml_min_1_73m2[su] < 60.0, p["hypoglycaemia_rr_egfr_below_60"], 1.0)
-        )
-
-    started = state.metformin_started_age_years
-    new_metformin = np.flatnonzero(state.metformin_mg_day > 0)
-    new_metformin = new_metformin[~np.isnan(started[new_metformin])]  # established users have no start
-    if new_metformin.size:
-        years_on = np.maximum(state.age_years[new_metformin] - started[new_metformin], 0.0)
-        hazards[EventKind.METFORMIN_GI_INTOLERANCE, new_metformin] = metformin_gi_initial_hazard(p) * np.exp(
-            -years_on / p["metformin_gi_time_constant_years"]
-        )
-
-    sglt2 = np.flatnonzero(state.sglt2 > 0)
-    if sglt2.size:
-        hazards[EventKind.GENITAL_INFECTION, sglt2] = p["sglt2_genital_infection_per_year_excess"]
-        diabetic = state.type2_diabetes[sglt2] | state.type1_diabetes[sglt2]
-        excess_dka = (p["ueda2018_sglt2_dka_per_1000_py"] - p["ueda2018_comparator_dka_per_1000_py"]) / 1000.0
-        hazards[EventKind.DIABETIC_KETOACIDOSIS, sglt2] = np.where(diabetic, excess_dka, 0.0)
 
 
 def apply_consequences(

@@ -13,6 +13,10 @@ Annual hazards, for a patient of sex s and age a (``n_c(s, a)`` are the derived 
 - ``DEATH_HEART_FAILURE``: a fixed excess in established heart failure (unchanged);
 - ``DEATH_NON_CVD = life-table hazard(s, a) * f_other(s, a)``.
 
+The hazards are computed in the compiled kernel (``twin/hazard_kernel.py``); the index functions here
+are what the normalisers' derivation (``twin/mortality_calibration.py``) reads, and a test holds the
+kernel to them.
+
 The normalisers make the twin's own population (baseline care included) die of each modelled cause
 at the ONS share of deaths at that age, counting every kind that kills (acute case fatality,
 treatment harms, ...) under the cause in :data:`CAUSE_OF_DEATH`; ``f_other`` is what the life
@@ -123,7 +127,7 @@ def renal_death_index(state: PatientState, params: TwinParameters) -> np.ndarray
     rows = np.flatnonzero(state.egfr_ml_min_1_73m2 < threshold)
     if rows.size:
         reference = p["mortality_renal_acr_reference_mg_mmol"]
-        log_acr = np.log(np.maximum(state.acr_mg_mmol[rows], reference) / reference)
+        log_acr = np.log(np.maximum(state.acr_mg_mmol[rows].astype(np.float64), reference) / reference)  # float64
         index[rows] = np.exp(
             p["mortality_renal_log_hr_per_ml_min_egfr_fall"] * (threshold - state.egfr_ml_min_1_73m2[rows])
             + p["mortality_renal_log_hr_per_log_acr"] * log_acr
@@ -138,18 +142,3 @@ def diabetes_death_index(state: PatientState, params: TwinParameters) -> np.ndar
     if rows.size:
         index[rows] = np.exp(params["mortality_diabetes_log_hr_per_mmol_mol_hba1c"] * state.hba1c_mmol_mol[rows])
     return index
-
-
-def add_hazards(state: PatientState, params: TwinParameters, hazards: np.ndarray) -> None:
-    """Write the annual death hazards into ``hazards`` (len(EventKind), N) in place.
-
-    Reads the CVD event rows, so it runs after the simulator has built them (see the module docstring).
-    """
-    tables = params.mortality_normalisers
-    grid = tables["cvd"].index(state.female, state.age_years)  # every table shares the grid
-    life = params.life_table.annual_hazard(state.age_years, state.female)
-    hazards[EventKind.DEATH_NON_CVD] = life * tables["other_fraction"].at(grid)
-    hazards[EventKind.DEATH_HEART_FAILURE] = state.heart_failure * params["heart_failure_excess_death_rate_per_year"]
-    hazards[EventKind.DEATH_CVD_NON_ACUTE] = tables["cvd"].at(grid) * cvd_death_index(hazards)
-    hazards[EventKind.DEATH_RENAL] = tables["renal"].at(grid) * renal_death_index(state, params)
-    hazards[EventKind.DEATH_DIABETES] = tables["diabetes"].at(grid) * diabetes_death_index(state, params)

@@ -10,7 +10,8 @@ depend on how many other patients are simulated alongside, in which order, or un
 - a cohort of n patients is a prefix of the cohort of n + 1.
 
 The mixing function is SplitMix64's finaliser (Steele, Lea & Flood 2014), applied twice, on
-NumPy ``uint64`` arrays (arithmetic wraps modulo 2**64).
+``uint64`` (arithmetic wraps modulo 2**64). It is compiled once, in :mod:`twin_env.twin.random_kernels`
+(numba, imported on the first draw so that ``import twin_env`` stays quick); this module is its NumPy API.
 """
 
 from __future__ import annotations
@@ -18,13 +19,6 @@ from __future__ import annotations
 import enum
 
 import numpy as np
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_CHANNEL = np.uint64(0xD1B54A32D192ED03)
-_S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
-_TO_UNIT = 2.0**-53
 
 
 class Channel(enum.IntEnum):
@@ -69,26 +63,24 @@ class Channel(enum.IntEnum):
     TREATMENT_BURDEN = 280  # twin/treatment_burden.py: offset 0-9
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
-    z = (z ^ (z >> _S30)) * _MIX1
-    z = (z ^ (z >> _S27)) * _MIX2
-    return z ^ (z >> _S31)
-
-
 def patient_keys(seed: int, first_index: int, n: int) -> np.ndarray:
     """Keys (n,) uint64 of patients ``first_index .. first_index + n - 1`` for a seed."""
+    from twin_env.twin.random_kernels import patient_keys_array  # noqa: PLC0415 (numba: imported on first use)
+
     root = np.random.SeedSequence(seed).generate_state(1, dtype=np.uint64)[0]
-    index = np.arange(first_index, first_index + n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        return _mix(root ^ _mix(index * _GOLDEN + _GOLDEN))
+    return patient_keys_array(root, int(first_index), int(n))
 
 
 def uniform(keys: np.ndarray, counter: np.ndarray | int, channel: int) -> np.ndarray:
     """Uniform draws in [0, 1), shape of ``keys``; a pure function of its arguments."""
-    with np.errstate(over="ignore"):
-        z = keys + np.asarray(counter, dtype=np.uint64) * _GOLDEN
-        z = _mix(_mix(z) ^ (np.uint64(channel) * _CHANNEL))
-    return (z >> _S11).astype(np.float64) * _TO_UNIT
+    from twin_env.twin.random_kernels import uniform_array  # noqa: PLC0415 (numba: imported on first use)
+
+    keys = np.asarray(keys, dtype=np.uint64)
+    counters = np.broadcast_to(np.asarray(counter).astype(np.uint64, copy=False), keys.shape)
+    flat = uniform_array(
+        np.ascontiguousarray(keys).reshape(-1), np.ascontiguousarray(counters).reshape(-1), int(channel)
+    )
+    return flat.reshape(keys.shape)
 
 
 def standard_normal(keys: np.ndarray, counter: np.ndarray | int, channel: int) -> np.ndarray:

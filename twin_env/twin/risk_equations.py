@@ -75,7 +75,8 @@ def qdiabetes_hazard_10y(state: PatientState | RowsView, params: TwinParameters,
     the statin term is off, and ``treated_hypertension`` is given the condition it marks, true
     hypertension (diagnosed or not; untreated BP ever 140/90 or more), so starting, stopping or
     changing a drug never moves it. The drugs act through their own class effects
-    (:mod:`twin_env.twin.diabetes_drug_risk`).
+    (:mod:`twin_env.twin.hazard_kernel`: thiazides and beta-blockers, Elliott & Meyer 2007; statins by
+    intensity, CTT 2024).
     """
     age, log_shift = _clipped_age(age_years, params)
     hazard = qdiabetes2018_cumulative_hazard_10y(

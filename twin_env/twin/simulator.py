@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.twin import diabetes_drug_risk, glycaemia, harms, mortality, recurrent_cvd, risk_factors
+from twin_env.twin import glycaemia, harms, risk_factors
 from twin_env.twin import random_streams as rs
-from twin_env.twin.baseline_conditions import af_hazard_ratio, hf_hazard_ratio
 from twin_env.twin.events import CASE_FATALITY_PARAMETER, DEATH_KINDS, EventKind, StepEvents
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.population import update_age_dependent_levels
@@ -44,7 +43,7 @@ class TwinSimulator:
       SBP, diabetes, cholesterol, eGFR (twin.recurrent_cvd), with the same relative risks;
     - heart failure and AF onset: age-specific incidence times hazard ratios;
     - type 2 diabetes: QDiabetes-2018 model A hazard at age ``a - offset``, times the class effects
-      of thiazides, beta-blockers and statins by intensity (twin.diabetes_drug_risk);
+      of thiazides, beta-blockers and statins by intensity (Elliott & Meyer 2007, CTT 2024; twin.hazard_kernel);
     - death by cause (``twin/mortality.py``): CVD death outside acute events in proportion to the
       CVD event hazard, renal death by eGFR and ACR, diabetes death by HbA1c, the rest from the
       ONS life table; CVD deaths also come from acute case fatality and heart failure.
@@ -124,43 +123,11 @@ class TwinSimulator:
         if missing.size:
             qrisk3_h10, qdiabetes_h10 = qrisk3_h10.copy(), qdiabetes_h10.copy()
             qrisk3_h10[missing], qdiabetes_h10[missing] = self._risk_equations(state, missing, dt_years)
-        age = state.age_years
-        hazards = np.zeros((_N_KINDS, state.n))
+        from twin_env.twin import hazard_kernel  # noqa: PLC0415 (numba: compiled on first use)
 
-        # J-curve floor: no benefit accrues for lowering below where the trials' achieved SBP ends
-        floor = np.minimum(p["sbp_benefit_floor_mmhg"], state.sbp_untreated_mmhg)
-        sbp_fall_10 = (state.sbp_untreated_mmhg - np.maximum(state.sbp_mmhg, floor)) / 10.0
-        log_rr_ldl = self._log_rr["ldl"] * (state.ldl_untreated_mmol_l - state.ldl_mmol_l)
-        rr_chd = np.exp(self._log_rr["chd"] * sbp_fall_10 + log_rr_ldl)
-        rr_stroke = np.exp(self._log_rr["stroke"] * sbp_fall_10 + log_rr_ldl)
-        established = state.has_cvd
-        first = qrisk3_h10 / 10.0
-        recurrent = recurrent_cvd.rate_per_year(state, p, established)
-        # (4, N) shares of MI, angina, stroke, TIA: recurrent events are never new angina
-        split = np.where(established, self._recurrent_cvd_split[:, None], self._first_cvd_split[:, None])
-        cvd = np.where(established, recurrent, first)
-        hazards[EventKind.MYOCARDIAL_INFARCTION] = cvd * split[0] * rr_chd
-        hazards[EventKind.ANGINA] = cvd * split[1] * rr_chd
-        hazards[EventKind.STROKE] = cvd * split[2] * rr_stroke
-        hazards[EventKind.TIA] = cvd * split[3] * rr_stroke
-
-        hf = (
-            p.hf_incidence_per_year(age)
-            * hf_hazard_ratio(state, p)
-            * np.exp(self._log_rr["heart_failure"] * sbp_fall_10)
-        )
-        hf *= np.where(state.sglt2 > 0, p["sglt2_rr_heart_failure"], 1.0)
-        hazards[EventKind.HEART_FAILURE] = np.where(state.heart_failure, 0.0, hf)
-        af = p.af_incidence_per_year(age) * af_hazard_ratio(state, p)
-        hazards[EventKind.ATRIAL_FIBRILLATION] = np.where(state.atrial_fibrillation, 0.0, af)
-        at_risk_t2d = ~(state.type2_diabetes | state.type1_diabetes) & (age >= p["adult_age_years"])
-        t2d = qdiabetes_h10 / 10.0 * state.diabetes_programme_hazard_ratio
-        diabetes_drug_risk.scale_hazard(state, p, t2d)
-        hazards[EventKind.TYPE2_DIABETES] = np.where(at_risk_t2d, t2d, 0.0)
-        harms.add_hazards(state, p, hazards, dt_years)
-        glycaemia.add_hazards(state, p, hazards)
-        mortality.add_hazards(state, p, hazards)  # last: CVD death reads the final CVD event rows
-        return hazards
+        # a prevention programme's lifelong multiplier of type 2 diabetes hazard (twin/lifestyle.py; 1 none)
+        qdiabetes_h10 = qdiabetes_h10 * state.diabetes_programme_hazard_ratio
+        return hazard_kernel.event_hazards(state, p, dt_years, qrisk3_h10, qdiabetes_h10)
 
     def step(self, state: PatientState, dt_years: float = 1.0 / 12.0) -> StepEvents:
         """Advance every living patient by ``dt_years`` (0 < dt <= 0.25); returns the step's events."""
@@ -206,16 +173,10 @@ class TwinSimulator:
         )
 
     def _draw_events(self, state: PatientState, keys: np.ndarray, counter: np.ndarray, dt: float) -> np.ndarray:
+        from twin_env.twin.event_kernels import draw_events  # noqa: PLC0415 (numba: compiled on first use)
+
         hazards = self.event_hazards(state, dt)
-        total = hazards.sum(axis=0) * state.alive
-        occurs = rs.uniform(keys, counter, Channel.EVENT_OCCURS) < -np.expm1(-total * dt)
-        kind = np.zeros(state.n, dtype=np.int8)
-        if occurs.any():
-            rows = np.flatnonzero(occurs)
-            u = rs.uniform(keys[rows], counter[rows], Channel.EVENT_KIND) * total[rows]
-            kind[rows] = (u >= np.cumsum(hazards[:, rows], axis=0)).sum(axis=0)
-            kind[rows] = np.minimum(kind[rows], _N_KINDS - 1)
-        return kind
+        return draw_events(hazards, state.alive, keys, counter, dt, int(Channel.EVENT_OCCURS), int(Channel.EVENT_KIND))
 
     def _case_fatality(self, kind: np.ndarray, keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
         p = self.params
@@ -275,15 +236,12 @@ class TwinSimulator:
 
         A patient who stopped a drug through an adverse event this step stops nothing else.
         """
-        total = np.zeros(state.n)
-        for field, rate in zip(TREATMENT_FIELDS, self._stop_rates):
-            total += (state.columns[field] > 0) * rate
-        total *= state.alive & (stopped < 0)
-        rows = np.flatnonzero(rs.uniform(keys, counter, Channel.TREATMENT_STOP) < -np.expm1(-total * dt))
-        if rows.size:
-            rates = np.stack([state.columns[f][rows] > 0 for f in TREATMENT_FIELDS], axis=1) * self._stop_rates
-            u = rs.uniform(keys[rows], counter[rows], Channel.TREATMENT_STOP_KIND) * total[rows]
-            which = np.minimum((u[:, None] >= np.cumsum(rates, axis=1)).sum(axis=1), len(TREATMENT_FIELDS) - 1)
-            stopped[rows] = which
-            for index in np.unique(which):
-                state.columns[TREATMENT_FIELDS[index]][rows[which == index]] = 0.0
+        from twin_env.twin.event_kernels import draw_treatment_stops  # noqa: PLC0415 (numba: compiled on first use)
+
+        taking = np.stack([state.columns[field] > 0 for field in TREATMENT_FIELDS])
+        before = stopped.copy()
+        channels = int(Channel.TREATMENT_STOP), int(Channel.TREATMENT_STOP_KIND)
+        draw_treatment_stops(taking, self._stop_rates, state.alive, stopped, keys, counter, dt, *channels)
+        rows = np.flatnonzero(stopped != before)
+        for index in np.unique(stopped[rows]):
+            state.columns[TREATMENT_FIELDS[index]][rows[stopped[rows] == index]] = 0.0

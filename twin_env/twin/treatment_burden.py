@@ -29,12 +29,12 @@ def _steps(field: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 #: Treatment field -> (up_to_dose (k,), doses_per_day (k,)) of the drug prescribed for it.
-_REGIMEN_STEPS: dict[str, tuple[np.ndarray, np.ndarray]] = {field: _steps(field) for field in TREATMENT_FIELDS}
+REGIMEN_STEPS: dict[str, tuple[np.ndarray, np.ndarray]] = {field: _steps(field) for field in TREATMENT_FIELDS}
 
 
 def _once_daily_up_to(field: str) -> float:
     """The largest dose (field value) taken once a day: inf if every dose is; regimens grow with dose."""
-    up_to, times = _REGIMEN_STEPS[field]
+    up_to, times = REGIMEN_STEPS[field]
     if (times == 1).all():
         return np.inf
     if times[0] != 1 or (np.diff(times) < 0).any():
@@ -43,7 +43,7 @@ def _once_daily_up_to(field: str) -> float:
 
 
 #: Treatment field -> the largest field value taken once a day (inf: every dose).
-_ONCE_DAILY_UP_TO: dict[str, float] = {field: _once_daily_up_to(field) for field in TREATMENT_FIELDS}
+ONCE_DAILY_UP_TO: dict[str, float] = {field: _once_daily_up_to(field) for field in TREATMENT_FIELDS}
 
 
 def daily_dose_times(state: PatientState, field: str) -> np.ndarray:
@@ -53,7 +53,7 @@ def daily_dose_times(state: PatientState, field: str) -> np.ndarray:
     looked up by value, so a field that is not a dose (the statin's LDL-C reduction) works too.
     """
     value = state.columns[field]
-    up_to, times = _REGIMEN_STEPS[field]
+    up_to, times = REGIMEN_STEPS[field]
     if (times == times[0]).all():
         return (value > 0) * times[0]
     out = np.zeros(state.n)
@@ -93,7 +93,7 @@ def pill_count_factor(state: PatientState, params: TwinParameters) -> np.ndarray
 def frequency_factor(state: PatientState, params: TwinParameters, field: str) -> np.ndarray:
     """(N,) ``A(f) / A(1)`` for the drug in ``field`` at each patient's dose (1 where once a day or not taken)."""
     factor = np.ones(state.n)
-    once_daily_up_to = _ONCE_DAILY_UP_TO[field]
+    once_daily_up_to = ONCE_DAILY_UP_TO[field]
     if once_daily_up_to == np.inf:
         return factor
     value = state.columns[field]
@@ -102,7 +102,7 @@ def frequency_factor(state: PatientState, params: TwinParameters, field: str) ->
         table = np.array(
             [1.0, 1.0, *(params[f"adherence_multiplier_{f}_per_day"] for f in range(2, MAX_DOSES_PER_DAY + 1))]
         )
-        up_to, times = _REGIMEN_STEPS[field]
+        up_to, times = REGIMEN_STEPS[field]
         step = np.minimum(np.searchsorted(up_to, value[rows], side="left"), len(times) - 1)
         factor[rows] = table.take(np.minimum(times[step], MAX_DOSES_PER_DAY).astype(np.intp))
     return factor

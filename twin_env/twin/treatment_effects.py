@@ -16,8 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin_env.twin.parameters import TwinParameters
-from twin_env.twin.state import BP_DRUG_CLASSES, PatientState
-from twin_env.twin.treatment_burden import frequency_factor, pill_count_factor
+from twin_env.twin.state import PatientState
 
 
 def bp_falls_mmhg(
@@ -27,65 +26,24 @@ def bp_falls_mmhg(
 
     ``adherence`` (N,): fraction of the trial effect achieved (default: the effective adherence of
     a once-daily drug in the patient's regimen, ``state.adherence`` x the pill-count factor).
+    Each class's fall at standard dose ``s``, half dose ``h`` and dose ``d`` (multiples of standard) is
+    ``max(s + (s - h) log2(max(d, 0.25)) + extra, 0)``, ``extra`` growing with pretreatment BP; an SGLT2
+    inhibitor adds its SBP fall. Computed by the compiled kernel (:mod:`twin_env.twin.treatment_kernel`).
     """
-    std_s, half_s = params["law_bp_fall_standard_dose_sbp_mmhg"], params["law_bp_fall_half_dose_sbp_mmhg"]
-    std_d, half_d = params["law_bp_fall_standard_dose_dbp_mmhg"], params["law_bp_fall_half_dose_dbp_mmhg"]
-    extra_s = (
-        params["law_extra_fall_sbp_per_10mmhg_pretreatment"]
-        * (state.sbp_untreated_mmhg - params["law_reference_pretreatment_sbp_mmhg"])
-        / 10.0
-    )
-    extra_d = (
-        params["law_extra_fall_dbp_per_10mmhg_pretreatment"]
-        * (state.dbp_untreated_mmhg - params["law_reference_pretreatment_dbp_mmhg"])
-        / 10.0
-    )
-    fall_s = np.zeros(state.n)
-    fall_d = np.zeros(state.n)
-    total_dose = sum(state.columns[f"dose_{name}"] for name in BP_DRUG_CLASSES)
-    rows = np.flatnonzero(total_dose > 0)  # compute on the treated only
-    if rows.size:
-        extra_s, extra_d = extra_s[rows], extra_d[rows]
-        for name in BP_DRUG_CLASSES:
-            dose = state.columns[f"dose_{name}"][rows]
-            taking = dose > 0
-            log2_dose = np.log2(np.maximum(dose, 0.25))
-            fall_s[rows] += taking * np.maximum(std_s + (std_s - half_s) * log2_dose + extra_s, 0.0)
-            fall_d[rows] += taking * np.maximum(std_d + (std_d - half_d) * log2_dose + extra_d, 0.0)
-    fall_s += state.sglt2 * params["sglt2_sbp_fall_mmhg"]
-    if adherence is None:
-        adherence = state.adherence * pill_count_factor(state, params)
-    return fall_s * adherence, fall_d * adherence
+    from twin_env.twin import treatment_kernel  # noqa: PLC0415 (numba: compiled on first use)
+
+    return treatment_kernel.bp_falls(state, params, adherence)
 
 
 def apply_treatment_effects(state: PatientState, params: TwinParameters) -> None:
-    """Recompute every "current" level of ``state`` in place from untreated levels and drugs."""
-    adherence = state.adherence * pill_count_factor(state, params)  # of a once-daily drug in the regimen
-    fall_s, fall_d = bp_falls_mmhg(state, params, adherence)
-    state.sbp_mmhg = state.sbp_untreated_mmhg - fall_s
-    state.dbp_mmhg = state.dbp_untreated_mmhg - fall_d
+    """Recompute every "current" level of ``state`` in place from untreated levels and drugs.
 
-    ldl_fall = state.ldl_untreated_mmol_l * state.statin_ldl_reduction * adherence
-    state.ldl_mmol_l = state.ldl_untreated_mmol_l - ldl_fall
-    state.total_chol_mmol_l = state.total_chol_untreated_mmol_l - ldl_fall
+    SBP/DBP less the falls at the effective adherence of a once-daily drug; LDL-C and total cholesterol
+    less the statin's fraction of untreated LDL-C; HbA1c (untreated + what-if shift) less the metformin
+    (sqrt of dose / full dose, x its frequency factor), SGLT2 and gliclazide falls, at least 30 mmol/mol;
+    potassium = base + renal rise below eGFR 60 + RAAS blocker and spironolactone rises.
+    Computed by the compiled kernel (:mod:`twin_env.twin.treatment_kernel`).
+    """
+    from twin_env.twin import treatment_kernel  # noqa: PLC0415 (numba: compiled on first use)
 
-    metformin_fraction = np.sqrt(np.minimum(state.metformin_mg_day / params["metformin_full_effect_dose_mg_day"], 1.0))
-    metformin_taken = metformin_fraction * frequency_factor(state, params, "metformin_mg_day")
-    gliclazide_dose = state.gliclazide_mg_day / params["gliclazide_full_effect_dose_mg_day"]
-    gliclazide_taken = np.sqrt(np.minimum(gliclazide_dose, 1.0)) * frequency_factor(state, params, "gliclazide_mg_day")
-    hba1c_fall = (
-        params["metformin_hba1c_fall_mmol_mol"] * metformin_taken
-        + params["sglt2_hba1c_fall_mmol_mol"] * state.sglt2
-        + params["hirst2013_sulfonylurea_hba1c_fall_mmol_mol"] * gliclazide_taken
-    ) * adherence
-    # the what-if shift (twin.level_shifts) moves the level the drugs act on; 0 in the usual twin
-    state.hba1c_mmol_mol = np.maximum(state.hba1c_untreated_mmol_mol + state.hba1c_shift_mmol_mol - hba1c_fall, 30.0)
-
-    raas = (state.dose_acei > 0) | (state.dose_arb > 0)
-    renal = params["potassium_per_10_egfr_below_60"] * np.maximum(60.0 - state.egfr_ml_min_1_73m2, 0.0) / 10.0
-    state.potassium_mmol_l = (
-        state.potassium_base_mmol_l
-        + renal
-        + params["potassium_raas_rise_mmol_l"] * raas
-        + params["potassium_spironolactone_rise_mmol_l"] * (state.dose_spironolactone > 0)
-    )
+    treatment_kernel.apply(state, params)
