@@ -12,6 +12,7 @@ import pytest
 
 from twin_env.care import programmes, referrals, specialist_clinics
 from twin_env.simulation.simulation import Simulation
+from twin_env.vocab.concepts import Concept
 
 
 def _pair(n: int, seed: int, **ages: float) -> tuple[Simulation, Simulation]:
@@ -103,3 +104,22 @@ def test_nephrology_starts_raas_and_sglt2_on_recorded_results() -> None:
     specialist_clinics.nephrology(sim.care, ckd, sim.days[ckd], np.full(ckd.size, -1))
     assert (sim.state.sglt2[ckd] > before).any()
     assert ((sim.state.dose_acei[ckd] > 0).sum()) >= ((control.state.dose_acei[ckd] > 0).sum())
+
+
+@pytest.mark.slow  # 20,000 patients for a year (about 25 s)
+def test_diabetology_takes_the_next_ng28_step_on_the_recorded_hba1c() -> None:
+    sim = Simulation.from_population(20_000, 6, min_age_years=50, max_age_years=85, artefacts=False)
+    sim.run(1.0)
+    t2d = np.flatnonzero(sim.diagnosed["type2_diabetes"] & sim.state.alive)
+    hba1c = sim.care.results.latest(t2d, sim.days[t2d], Concept.HBA1C)
+    high, low = t2d[hba1c >= 58], t2d[hba1c < 48]
+    assert high.size > 20 and low.size > 20
+    drugs = ("metformin_mg_day", "sglt2", "gliclazide_mg_day")
+    before = {f: sim.state.columns[f].copy() for f in drugs}
+    specialist_clinics.diabetology(sim.care, t2d, sim.days[t2d], np.full(t2d.size, -1))
+    started = {f: (sim.state.columns[f] > 0) & (before[f] == 0) for f in drugs}
+    steps = sum(started[f].astype(int) for f in drugs)
+    assert steps[high].mean() > 0.5  # most above the NG28 threshold get a new drug ...
+    assert steps.max() == 1  # ... one step per attendance
+    assert not steps[low].any()  # nobody below it
+    assert started["metformin_mg_day"][high].sum() >= started["gliclazide_mg_day"][high].sum()  # metformin first

@@ -56,9 +56,10 @@ def _kinds(name: str) -> tuple[str, ...]:
     """What an action must change: the ``"record"`` (tests, reviews), the ``"patient"``, or both (model actions)."""
     if name in MODEL_ACTIONS:
         return ("record", "patient")  # the score written back, and the order it triggers
-    # refer_cardiology: the prepared cohort already takes everything the clinic would advise, so here it changes
-    # the record (ECG, echo, letter); its diagnoses and treatment are tested in tests/care/test_programmes.py.
-    records = {"book_review", "bp_check", "order_hba1c", "order_lipids", "order_renal", "order_acr", "refer_cardiology"}
+    # Specialist referrals: the prepared cohort already takes what the clinics would advise, so here they change
+    # the record (tests, letters); their diagnoses and treatment are tested in tests/care/test_programmes.py.
+    clinics = {"refer_cardiology", "refer_renal", "refer_diabetes"}
+    records = {"book_review", "bp_check", "order_hba1c", "order_lipids", "order_renal", "order_acr", *clinics}
     return ("record",) if name in records else ("patient",)
 
 
