@@ -28,7 +28,8 @@ def test_policy_benchmark_writes_table_json_and_plots(tmp_path, capsys) -> None:
     )
     out = capsys.readouterr().out
     assert "| nice_guideline |" in out and "8 patients x 1 years" in out
-    assert "NMB 95% intervals, nice_guideline vs do_nothing:" in out and "random vs" not in out
+    assert "NMB random minus do_nothing:" in out and "NMB random minus nice_guideline:" in out
+    assert "NMB nice_guideline minus" not in out  # the references are compared with the others, not each other
     results = json.loads((tmp_path / "p.json").read_text())
     assert set(results["policies"]) == {"do_nothing", "random", "nice_guideline"} and "timelines" not in results
     assert len(json.loads((tmp_path / "pp.json").read_text())["random"]["nmb_gbp"]) == 8

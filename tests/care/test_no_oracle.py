@@ -3,8 +3,9 @@
 The twin's condition flags are flipped for the length of each step's care (and restored before the
 twin advances, so the physiology and every reading are the same); the ledger and the GP record must
 then be identical to an unflipped run. The old oracle (``new = s.hypertension & reading >= 140/90``)
-coded only true hypertension, so flipping the flag changed the codes: this test fails on it. AF is
-not flipped: the ECG trace is a reading of the true rhythm (care reads it, then decides from the read).
+coded only true hypertension, so flipping the flag changed the codes: this test fails on it. AF and
+heart failure are not flipped: an ECG trace reads the true rhythm and a cardiology echocardiogram the
+true ventricle (care reads the trace or the image, then decides from what it shows).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from twin_env.simulation import simulation as simulation_module
 from twin_env.vocab.concepts import Concept
 
 #: Condition flags no reading measures directly (each is defined by levels care measures, or by events).
-HIDDEN = ("hypertension", "type2_diabetes", "ckd_3_5", "heart_failure", "chd", "stroke_tia", "myocardial_infarction")
+HIDDEN = ("hypertension", "type2_diabetes", "ckd_3_5", "chd", "stroke_tia", "myocardial_infarction")
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin_env.care import referrals
+from twin_env.care import home_bp, referrals
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
 from twin_env.care.measurements import measure_bp, observed_bp_mmhg
@@ -147,7 +147,7 @@ def check(ctx: CareContext, rows: np.ndarray, day: np.ndarray, counter: np.ndarr
 
 
 def follow_up(ctx: CareContext, day1: np.ndarray, counter: np.ndarray) -> None:
-    """Results reviews due by ``day1`` (N,): follow-up BP readings, NHS DPP referrals for an HbA1c of 42-47."""
+    """Results reviews due by ``day1`` (N,): follow-up BP and a home series, NHS DPP referrals for an HbA1c of 42-47."""
     s, p, care = ctx.state, ctx.params, ctx.care
     rows = np.flatnonzero((care.health_check_follow_up <= day1) & s.alive & (care.admission < 0))
     if rows.size == 0:
@@ -161,6 +161,8 @@ def follow_up(ctx: CareContext, day1: np.ndarray, counter: np.ndarray) -> None:
         rows[recheck], LedgerKind.CONSULTATION, Concept.CONSULTATION, day[recheck], link=link[recheck]
     )
     measure_bp(ctx, rows[recheck], day[recheck], seq, counter + _FOLLOW_UP_COUNTER)
+    # the check's pathway for a raised BP: out-of-office BP to confirm (NG136), whatever this reading shows
+    home_bp.ask(ctx, rows[recheck & ~care.diagnosed["hypertension"][rows]])
     hba1c = care.health_check_hba1c[rows]
     ndh = (hba1c >= p["health_check_ndh_hba1c_min_mmol_mol"]) & (hba1c < 48.0) & ~care.diagnosed["type2_diabetes"][rows]
     u = rs.uniform(s.patient_key[rows], counter[rows], CareChannel.HEALTH_CHECK_DPP)

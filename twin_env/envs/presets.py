@@ -14,7 +14,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.envs.registration import load_env_creator
 
-from twin_env.envs.config import EnvConfig
+from twin_env.envs.config import EnvConfig, with_action_set
 
 
 def preset_config(env_id: str, config: EnvConfig | Mapping[str, Any] | None = None) -> EnvConfig:
@@ -23,8 +23,9 @@ def preset_config(env_id: str, config: EnvConfig | Mapping[str, Any] | None = No
         raise ValueError(f"env id {env_id!r} is not registered; allowed: {sorted(twin_env_ids())}")
     kwargs = dict(gym.spec(env_id).kwargs)
     if "base_id" in kwargs:
-        return _merged(kwargs["base_id"], kwargs.get("defaults"), config)
-    return EnvConfig.from_value(_over(kwargs.get("config"), config))
+        built = _merged(kwargs["base_id"], kwargs.get("defaults"), config)
+        return with_action_set(built, gym.spec(kwargs["base_id"]).kwargs.get("action_set"))
+    return with_action_set(EnvConfig.from_value(_over(kwargs.get("config"), config)), kwargs.get("action_set"))
 
 
 def twin_env_ids() -> tuple[str, ...]:
