@@ -11,6 +11,7 @@ import pytest
 
 import twin_env
 from tests.care.test_no_oracle import truth_flipped_during_care
+from tests.nested import same
 from twin_env.envs import ENV_IDS
 from twin_env.envs.primary_care_env import PrimaryCareEnv
 
@@ -28,16 +29,6 @@ def _rollout(env: gym.Env, seed: int, steps: int = 15) -> list:
         if term or trunc:
             obs, info = env.reset()
     return out
-
-
-def _same(a: object, b: object) -> bool:
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, np.ndarray):
-        return np.array_equal(a, b)
-    return a == b
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
@@ -58,11 +49,11 @@ def test_checkers_pass_without_warnings(env_id: str) -> None:
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_seeded_determinism_pickle_and_spec_round_trip(env_id: str) -> None:
     a, b = gym.make(env_id, config=SHORT), gym.make(env_id, config=SHORT)
-    assert _same(_rollout(a, 7), _rollout(b, 7))
+    assert same(_rollout(a, 7), _rollout(b, 7))
     c = pickle.loads(pickle.dumps(gym.make(env_id, config=SHORT)))
-    assert _same(_rollout(c, 7), _rollout(a, 7))
+    assert same(_rollout(c, 7), _rollout(a, 7))
     d = gym.make(a.spec)
-    assert _same(_rollout(d, 7), _rollout(a, 7))
+    assert same(_rollout(d, 7), _rollout(a, 7))
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
@@ -83,14 +74,14 @@ def test_native_vector_env_matches_sync(env_id: str) -> None:
     sync = gym.make_vec(env_id, num_envs=n, vectorization_mode="sync", config=config)
     on, info_n = native.reset(seed=5)
     os_, info_s = sync.reset(seed=5)
-    assert _same(on, os_) and _same(info_n["action_mask"], info_s["action_mask"])
+    assert same(on, os_) and same(info_n["action_mask"], info_s["action_mask"])
     ended = 0
     for t in range(30):
         actions = np.full(n, t % 8)
         on, rn, tn, un, info_n = native.step(actions)
         os_, rs, ts, us, info_s = sync.step(actions)
-        assert _same(on, os_) and np.array_equal(rn, rs) and np.array_equal(tn, ts) and np.array_equal(un, us)
-        assert _same(info_n["action_mask"], info_s["action_mask"]) and _same(
+        assert same(on, os_) and np.array_equal(rn, rs) and np.array_equal(tn, ts) and np.array_equal(un, us)
+        assert same(info_n["action_mask"], info_s["action_mask"]) and same(
             info_n["patient_index"], info_s["patient_index"]
         )
         stepped = info_s.get("_reward_components", np.zeros(n, dtype=bool))
@@ -133,7 +124,7 @@ def test_record_mode_never_reads_the_truth(monkeypatch: pytest.MonkeyPatch) -> N
     plain = episode()
     with truth_flipped_during_care(monkeypatch):
         flipped = episode()
-    assert _same(plain, flipped)
+    assert same(plain, flipped)
 
     env = PrimaryCareEnv(SHORT)
     obs, _ = env.reset(seed=2)
@@ -142,7 +133,7 @@ def test_record_mode_never_reads_the_truth(monkeypatch: pytest.MonkeyPatch) -> N
         state.columns[field][:] *= 1.5
     state.type2_diabetes[:] = True
     again = env.unwrapped.batch.observe()
-    assert _same(obs, {k: v[0] for k, v in again.items()})
+    assert same(obs, {k: v[0] for k, v in again.items()})
 
 
 def test_bad_inputs_raise_clear_errors() -> None:
@@ -201,7 +192,7 @@ def test_pickle_after_reset_and_steps_continues_identically() -> None:
             env.step(1)
         copy = pickle.loads(pickle.dumps(env))
         for action in (1, 3, 4, 7, 18, 0, 9):
-            assert _same(env.step(action), copy.step(action))
+            assert same(env.step(action), copy.step(action))
 
 
 def test_the_id_sets_the_catalogue_and_refuses_the_other_one() -> None:

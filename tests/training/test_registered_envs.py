@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import twin_env  # noqa: F401 (registers the ids)
+from tests.nested import same
 from twin_env.envs.presets import preset_config, twin_env_ids
 from twin_env.envs.registration import TRAINING_ENV_IDS, TRAINING_ENVS, shielded_id
 
@@ -29,16 +30,6 @@ def _rollout(env: gym.Env, seed: int, steps: int = 8) -> list:
             obs, info = env.reset()
             out.append(obs)
     return out
-
-
-def _same(a: object, b: object) -> bool:
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, np.ndarray):
-        return np.array_equal(a, b)
-    return a == b
 
 
 def test_the_training_ids_and_their_shielded_ids_are_registered() -> None:
@@ -63,8 +54,8 @@ def test_the_env_checker_passes_without_warnings(env_id: str) -> None:
 def test_reset_step_are_deterministic_and_the_spec_round_trips(env_id: str) -> None:
     a, b = gym.make(env_id, config=SHORT), gym.make(env_id, config=SHORT)
     first = _rollout(a, 3)
-    assert _same(first, _rollout(b, 3))
-    assert _same(_rollout(gym.make(a.spec), 3), first)
+    assert same(first, _rollout(b, 3))
+    assert same(_rollout(gym.make(a.spec), 3), first)
     assert a.unwrapped.config == preset_config(env_id, SHORT)
 
 
@@ -75,7 +66,7 @@ def test_a_training_id_is_its_base_id_with_the_training_config(training) -> None
     config = preset_config(training.id, SHORT)
     assert config == training_env_config(training.id, SHORT)
     assert {k: getattr(config, k) for k in training.defaults} == training.defaults
-    assert _same(
+    assert same(
         _rollout(gym.make(training.id, config=SHORT), 5), _rollout(gym.make(training.base_id, config=config), 5)
     )
     vector = gym.make_vec(training.id, num_envs=3, vectorization_mode="vector_entry_point", config=SHORT)

@@ -24,6 +24,7 @@ from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
 from twin_env.care.measurements import measure_bp, observed_bp_mmhg
 from twin_env.care.pathology import take_sample
+from twin_env.care.state import CHRONIC_CONDITIONS
 from twin_env.record.ledger import LedgerKind
 from twin_env.twin import random_streams as rs
 from twin_env.vocab.concepts import SMOKING_CONCEPTS, Concept
@@ -31,15 +32,7 @@ from twin_env.vocab.dates import DAYS_PER_YEAR, NEVER
 from twin_env.vocab.panels import Test
 
 #: Recorded conditions that exclude a patient from the programme (they are on a register already).
-EXCLUDING_CONDITIONS: tuple[str, ...] = (
-    "hypertension",
-    "type2_diabetes",
-    "ckd_3_5",
-    "chd",
-    "stroke_tia",
-    "heart_failure",
-    "atrial_fibrillation",
-)
+EXCLUDING_CONDITIONS: tuple[str, ...] = CHRONIC_CONDITIONS
 _SMOKING_CONCEPT = np.array(SMOKING_CONCEPTS, dtype=np.int16)
 _FOLLOW_UP_COUNTER = np.int64(1) << 40  # a follow-up's BP draws are independent of a consultation's in the step
 
