@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin_env.care import diagnosis
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
 from twin_env.care.prescribing_limits import breaks_limit, recorded_renal
@@ -71,13 +72,9 @@ def cardiology(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.nda
     ctx.ledger.append(
         rows, LedgerKind.IMAGING, Concept.ECHOCARDIOGRAM, day, value=echo_hf.astype(np.float64), link=link
     )
-    for finding, condition, concept in (
-        (ecg_af, "atrial_fibrillation", Concept.ATRIAL_FIBRILLATION),
-        (echo_hf, "heart_failure", Concept.HEART_FAILURE),
-    ):
-        new = finding & ~d[condition][rows]
-        ctx.ledger.append(rows[new], LedgerKind.DIAGNOSIS, concept, day[new], link=link[new])
-        d[condition][rows[new]] = True
+    diagnosis.atrial_fibrillation_from_ecg(ctx, rows, day, link, ecg_af)
+    new_hf = echo_hf & ~d["heart_failure"][rows]  # no NT-proBNP in the twin: the echo alone (heart_failure_from_tests)
+    diagnosis.code(ctx, rows[new_hf], "heart_failure", Concept.HEART_FAILURE, day[new_hf], link[new_hf])
     hf, af, chd = d["heart_failure"][rows], d["atrial_fibrillation"][rows], d["chd"][rows]
     beta = (hf | af) & _not_on(ctx, rows, "dose_beta_blocker")
     start_advised(ctx, rows[beta], "bisoprolol", 1.0, day[beta], link[beta])
