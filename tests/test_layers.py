@@ -30,6 +30,7 @@ LAYERS: tuple[str, ...] = (
     "care",
     "simulation",
     "formats",
+    "patient_twin",  # a given patient's FHIR record read, and the latent twins it implies
     "models",
     "safety",
     "envs",  # including envs/wrappers
