@@ -20,6 +20,7 @@ from typing import Any
 
 from twin_env.equations.ckd_epi import egfr_ckd_epi_2021
 from twin_env.patient_twin.bundle_errors import RecordReadError
+from twin_env.patient_twin.code_map import coding_label
 from twin_env.patient_twin.fhir_values import Entry, reference_targets, referenced
 from twin_env.patient_twin.reading_conditions import read_condition
 from twin_env.patient_twin.reading_facts import Facts, ReportBuilder
@@ -95,6 +96,17 @@ def _about_patient(entry: Entry, patient: set[str]) -> bool:
     return True
 
 
+def _main_code(entry: Entry) -> str:
+    """``"<system>|<code>"`` of a resource's first coded element (code, vaccineCode, type), or ``""``."""
+    for field in ("code", "vaccineCode", "type"):
+        value = entry.resource.get(field)
+        value = value[0] if isinstance(value, list) and value else value
+        found = value.get("coding") if isinstance(value, dict) else None
+        if isinstance(found, list) and found and isinstance(found[0], dict):
+            return coding_label(found[0])
+    return ""
+
+
 def _first_pass(entries: list[Entry], patient: Entry, report: ReportBuilder) -> Facts:
     facts = Facts()
     targets = reference_targets(patient)
@@ -103,7 +115,7 @@ def _first_pass(entries: list[Entry], patient: Entry, report: ReportBuilder) -> 
         if entry is patient:
             continue
         if entry.type not in _READERS:
-            report.ignore(entry, "", f"resource type {entry.type} not used by the twin")
+            report.ignore(entry, _main_code(entry), f"resource type {entry.type} not used by the twin")
         elif not _about_patient(entry, targets):
             report.ignore(entry, "", "its subject is not the record's Patient")
         elif entry.type == "Observation":
@@ -119,7 +131,8 @@ def _derived(measured: list[tuple[Entry, Measurement]], who: Demographics, repor
     """The twin's measurements, with eGFR from creatinine and BMI from weight and height where the day has none."""
     out = [m for _, m in measured if m.variable in MEASUREMENT_VARIABLES]
     have = {(m.variable, m.date) for m in out}
-    heights = sorted((m.date, m.value) for _, m in measured if m.variable == "height_cm")
+    heights = sorted((m.date, m.value, e.index) for e, m in measured if m.variable == "height_cm")
+    used_heights: set[int] = set()
     for entry, m in measured:
         if m.variable == "creatinine_umol_l":
             if ("egfr_ml_min_1_73m2", m.date) in have:
@@ -137,7 +150,8 @@ def _derived(measured: list[tuple[Entry, Measurement]], who: Demographics, repor
             if not heights:
                 report.ignore(entry, "", "a weight without any height in the record: no BMI")
                 continue
-            _, height_cm = min(heights, key=lambda h: (abs((h[0] - m.date).days), h[0]))
+            _, height_cm, height_entry = min(heights, key=lambda h: (abs((h[0] - m.date).days), h[0]))
+            used_heights.add(height_entry)
             bmi = m.value / (height_cm / 100.0) ** 2
             low, high, _ = plausible_range("bmi_kg_m2")
             if not low <= bmi <= high:
@@ -150,11 +164,15 @@ def _derived(measured: list[tuple[Entry, Measurement]], who: Demographics, repor
             out.append(Measurement("bmi_kg_m2", m.date, bmi, m.setting, m.source))
             have.add(("bmi_kg_m2", m.date))
         elif m.variable == "height_cm":
-            continue  # used with the weights; a height alone is not a twin variable
-        else:
-            report.use(entry)
-            continue
+            continue  # used with a weight below, or noted
         report.use(entry)
+    for entry, m in measured:
+        if m.variable != "height_cm":
+            continue
+        if entry.index in used_heights:
+            report.use(entry)
+        else:
+            report.ignore(entry, "", "a height is read only with a weight, for BMI, on a day without one")
     return out
 
 

@@ -200,9 +200,10 @@ def current_prescriptions(
                 stopped = f"stopped on {event.date.isoformat()}: not a current medicine"
                 for earlier in run:
                     report.ignore(earlier.entry, earlier.code, stopped)
-                report.ignore(
-                    event.entry, event.code, f"a stop ({field}) on {event.date.isoformat()}: ends earlier issues"
+                why = (
+                    f"status 'stopped' ({event.date.isoformat()}): not a current medicine; ends earlier {field} issues"
                 )
+                report.ignore(event.entry, event.code, why)
                 run = []
             else:
                 run.append(event)
