@@ -12,9 +12,12 @@ import pytest
 
 from twin_env.care import health_check
 from twin_env.care.parameters import CareParameters
+from twin_env.formats.opensafely_tables import opensafely_tables
+from twin_env.formats.source import RecordSource
 from twin_env.record.ledger import LedgerKind
+from twin_env.record.store import ItemType
 from twin_env.simulation.simulation import Simulation, simulate
-from twin_env.vocab.concepts import Concept
+from twin_env.vocab.concepts import Concept, concept_code
 
 N, SEED, YEARS = 8000, 7, 2.0
 
@@ -102,3 +105,24 @@ def test_yield_per_1000_checks_within_published_intervals(paired: tuple[Simulati
         (cc["kind"] == LedgerKind.DIAGNOSIS) & (cc["concept"] == Concept.TYPE2_DIABETES)
     ).sum()
     assert extra > 0  # the checks find diabetes the usual care of the same people would not have found yet
+
+
+def test_invitations_and_did_not_attends_are_written_to_the_gp_record() -> None:
+    sim = simulate(1500, 11, 1.0, min_age_years=40, max_age_years=74)
+    c = sim.ledger.columns
+    admin = c["kind"] == LedgerKind.ADMINISTRATIVE
+    invited = admin & (c["concept"] == Concept.NHS_HEALTH_CHECK_INVITATION)
+    absent = admin & (c["concept"] == Concept.NHS_HEALTH_CHECK_DID_NOT_ATTEND)
+    checked = (c["kind"] == LedgerKind.CONSULTATION) & (c["concept"] == Concept.NHS_HEALTH_CHECK)
+    assert invited.sum() > 100
+    assert invited.sum() == checked.sum() + absent.sum()  # every invitation ends in a check or a did-not-attend
+    assert 0.35 < checked.sum() / invited.sum() < 0.7
+    gp = sim.record.stores["gp"].columns
+    entries = gp["item"] == ItemType.ADMIN_ENTRY
+    assert (entries & (gp["concept"] == Concept.NHS_HEALTH_CHECK_DID_NOT_ATTEND)).sum() == absent.sum()
+    assert (entries & (gp["concept"] == Concept.NHS_HEALTH_CHECK_INVITATION)).sum() == invited.sum()
+    assert concept_code(Concept.NHS_HEALTH_CHECK_DID_NOT_ATTEND).code == "522351000000107"
+    assert concept_code(Concept.NHS_HEALTH_CHECK_INVITATION) is None  # no sourced code: uncoded, not invented
+    source = RecordSource.from_simulation(sim)
+    events = opensafely_tables(source, sorted(set(c["patient"][absent].tolist()))[:20])["clinical_events"]
+    assert (events["snomedct_code"] == "522351000000107").sum() >= 20

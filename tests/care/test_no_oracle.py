@@ -3,9 +3,16 @@
 The twin's condition flags are flipped for the length of each step's care (and restored before the
 twin advances, so the physiology and every reading are the same); the ledger and the GP record must
 then be identical to an unflipped run. The old oracle (``new = s.hypertension & reading >= 140/90``)
-coded only true hypertension, so flipping the flag changed the codes: this test fails on it. AF and
-heart failure are not flipped: an ECG trace reads the true rhythm and a cardiology echocardiogram the
-true ventricle (care reads the trace or the image, then decides from what it shows).
+coded only true hypertension, so flipping the flag changed the codes: this test fails on it.
+
+Heart failure is flipped too, with three exceptions that are the patient and the test, not the GP:
+the symptoms a patient brings (:func:`twin_env.twin.heart_failure_symptoms.presents`), the NT-proBNP
+level a sample measures (:func:`twin_env.twin.natriuretic_peptide.level_ng_l`) and what the cardiology
+echocardiogram shows of the true ventricle (:func:`twin_env.care.specialist_clinics.echo_shows_heart_failure`)
+see the unflipped truth. Everything else care does with heart failure (whether to test, whom to refer and
+how soon, what to code) must then be unchanged: it comes from the presentation and the NT-proBNP, not the
+hidden flag. AF stays unflipped: the pulse, the ECG trace and the clinic ECG read the true rhythm and no
+other rule of care reads it (what remains to isolate the same way).
 """
 
 from __future__ import annotations
@@ -16,23 +23,36 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from twin_env.care import specialist_clinics
 from twin_env.care.diagnosis import heart_failure_from_tests
 from twin_env.record.ledger import LedgerKind
 from twin_env.simulation import Simulation
 from twin_env.simulation import simulation as simulation_module
+from twin_env.twin import heart_failure_symptoms, natriuretic_peptide
 from twin_env.vocab.concepts import Concept
 
 #: Condition flags no reading measures directly (each is defined by levels care measures, or by events).
-HIDDEN = ("hypertension", "type2_diabetes", "ckd_3_5", "chd", "stroke_tia", "myocardial_infarction")
+HIDDEN = ("hypertension", "type2_diabetes", "ckd_3_5", "chd", "stroke_tia", "myocardial_infarction", "heart_failure")
+#: Where heart failure legitimately reaches care: (module, function) that see the unflipped truth.
+PATIENT_AND_TEST = (
+    (heart_failure_symptoms, "presents"),
+    (natriuretic_peptide, "level_ng_l"),
+    (specialist_clinics, "echo_shows_heart_failure"),
+)
 
 
 @contextlib.contextmanager
-def truth_flipped_during_care(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """While active, every step's care sees the hidden condition flags inverted."""
+def truth_flipped_during_care(monkeypatch: pytest.MonkeyPatch, exempt: bool = True) -> Iterator[None]:
+    """While active, every step's care sees the hidden condition flags inverted.
+
+    ``exempt``: the functions of :data:`PATIENT_AND_TEST` see the true heart failure flag meanwhile.
+    """
     respond = simulation_module.respond
+    truth: dict[str, np.ndarray] = {}
 
     def flipped(ctx, *args, **kwargs):  # type: ignore[no-untyped-def]
         saved = {name: ctx.state.columns[name].copy() for name in HIDDEN}
+        truth.update(saved)
         for name in HIDDEN:
             ctx.state.columns[name][:] = ~saved[name]
         try:
@@ -41,8 +61,23 @@ def truth_flipped_during_care(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
             for name in HIDDEN:
                 ctx.state.columns[name][:] = saved[name]
 
+    def seeing_the_truth(function):  # type: ignore[no-untyped-def]
+        def call(ctx_or_state, *args, **kwargs):  # type: ignore[no-untyped-def]
+            state = getattr(ctx_or_state, "state", ctx_or_state)
+            flag = state.columns["heart_failure"]
+            shown = flag.copy()
+            flag[:] = truth["heart_failure"]
+            try:
+                return function(ctx_or_state, *args, **kwargs)
+            finally:
+                flag[:] = shown
+
+        return call
+
     with monkeypatch.context() as m:
         m.setattr(simulation_module, "respond", flipped)
+        for module, name in PATIENT_AND_TEST if exempt else ():
+            m.setattr(module, name, seeing_the_truth(getattr(module, name)))
         yield
 
 
@@ -50,6 +85,12 @@ def _run(n: int = 1500, years: float = 2.0) -> Simulation:
     sim = Simulation.from_population(n, 5, min_age_years=40, max_age_years=85)
     sim.run(years)
     return sim
+
+
+def _ntprobnp_tests(sim: Simulation) -> np.ndarray:
+    """(k,) patients of the run's NT-proBNP results, in ledger order."""
+    ledger = sim.ledger.columns
+    return ledger["patient"][(ledger["kind"] == LedgerKind.TEST_RESULT) & (ledger["concept"] == Concept.NTPROBNP)]
 
 
 def test_flipping_hidden_conditions_before_care_changes_no_diagnosis(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,6 +110,16 @@ def test_flipping_hidden_conditions_before_care_changes_no_diagnosis(monkeypatch
     coded = (Concept.ESSENTIAL_HYPERTENSION, Concept.TYPE2_DIABETES, Concept.CKD_STAGE_3)
     made = np.isin(a["concept"], coded) & (a["kind"] == LedgerKind.DIAGNOSIS)
     assert made.sum() > 20
+    assert _ntprobnp_tests(plain).size > 0  # the heart failure pathway ran too
+
+
+def test_heart_failure_reaches_care_only_through_symptoms_ntprobnp_and_echo(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the control: without the exemptions the flipped flag reaches care (everyone without heart failure
+    # "has" it), so the comparison above has the power to see a GP who reads the flag
+    plain = _run(n=400, years=1.0)
+    with truth_flipped_during_care(monkeypatch, exempt=False):
+        flipped = _run(n=400, years=1.0)
+    assert _ntprobnp_tests(flipped).size > 5 * max(_ntprobnp_tests(plain).size, 1)
 
 
 def test_heart_failure_is_coded_from_the_tests_not_the_truth() -> None:

@@ -6,7 +6,7 @@ import enum
 
 
 class CareChannel(enum.IntEnum):
-    """Channels of :mod:`twin_env.twin.random_streams` drawn by care (300-399; Health Check and programmes 460-486)."""
+    """Channels of :mod:`twin_env.twin.random_streams` drawn by care (300-399 and 460-487)."""
 
     CONSULTS = 300
     CONSULT_DAY = 301
@@ -48,6 +48,9 @@ class CareChannel(enum.IntEnum):
     ECHO_FINDING = 473  # what a cardiology echocardiogram shows
     ECG_FINDING = 474  # what a cardiology clinic ECG shows
     HEALTH_CHECK_HBA1C_DONE = 475  # whether an indicated HbA1c is taken at a check
+    HF_CONSULT_DAY = 476  # the day in the step a patient with symptoms suggesting heart failure is seen
+    HF_CLINIC_DAY = 477  # the day within the NG106 target a suspected heart failure clinic is booked
+    NTPROBNP_NOISE = 478  # analytic error of an NT-proBNP
     HOSPITAL_ANALYTE = 380  # pre-discharge bloods, offset by the analyte's index
     # diagnosis from readings (care/diagnosis.py, care/home_bp.py); 351-377 (admission analytes end at 350)
     HTN_UNCONFIRMED = 351  # a raised clinic reading coded at once, without confirmation

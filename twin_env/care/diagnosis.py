@@ -9,7 +9,8 @@ value, an ECG as read, an NT-proBNP and an echo), never from the twin's conditio
   ``diabetes_repeat_interval_days``);
 - **CKD stage 3** (NG203): eGFR < 60 on two occasions at least ``ckd_confirmation_interval_days`` apart;
 - **AF**: an ECG read as AF; **heart failure** (NG106): NT-proBNP >= 400 ng/L and an echo showing it
-  (:func:`heart_failure_from_tests`, for the cardiology pathway).
+  (:func:`heart_failure_from_tests`, at the cardiology clinic the NT-proBNP referred to it:
+  :mod:`.heart_failure_pathway`).
 
 Clinicians err both ways, at the rates of ``care_parameters.csv``: a first raised result coded at
 once without confirmation (``*_without_confirmation`` / ``*_on_one_*``), and a confirming result
@@ -161,10 +162,12 @@ def heart_failure_from_tests(
 ) -> None:
     """NT-proBNP (k,) ng/L and echo findings (k,) bool of ``rows`` (k,): both positive diagnose heart failure.
 
-    For the cardiology pathway (NICE NG106): NT-proBNP >= ``hf_ntprobnp_threshold_ng_l`` leads to an
-    echo; heart failure is coded where the echo shows it.
+    For the cardiology clinic (NICE NG106): an NT-proBNP >= ``hf_ntprobnp_threshold_ng_l`` led to the
+    echo, and heart failure is coded where the echo shows it. NaN: no NT-proBNP came with the patient
+    (a referral for another reason, e.g. after an MI), and the echo decides alone.
     """
-    positive = (ntprobnp_ng_l >= ctx.params["hf_ntprobnp_threshold_ng_l"]) & echo_shows_hf
+    raised = np.isnan(ntprobnp_ng_l) | (ntprobnp_ng_l >= ctx.params["hf_ntprobnp_threshold_ng_l"])
+    positive = raised & echo_shows_hf
     new = positive & ~ctx.care.diagnosed["heart_failure"][rows]
     code(ctx, rows[new], "heart_failure", Concept.HEART_FAILURE, day[new], link[new])
 

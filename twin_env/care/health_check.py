@@ -4,6 +4,12 @@ Eligibility is read from what the practice knows (``CareState``): aged 40-74 on 
 recorded hypertension, diabetes, CKD, CHD, stroke/TIA, heart failure or AF, and no statin prescribed.
 Each patient has a place in the five-year cycle (a pure function of the patient key), so invitations
 are spread evenly. Uptake rises with age (60-74 vs 40-59) and slightly with deprivation (Robson 2016).
+The GP record shows each invitation (an administrative entry on the first day of the step it falls due
+in; uncoded: no code for it was found, see ``codes.csv``) and, for those who do not take it up, a
+"did not attend NHS Health Check" entry (SNOMED CT 522351000000107) on the day the check would have been.
+The check is costed as one payment (``health_check_cost_gbp``: 28 GBP with laboratory bloods, Pulse 2013,
+anecdotal; no national average was found) that includes its bloods (the reward's care costs,
+:mod:`twin_env.envs.core`).
 
 The check (an encounter coded "NHS Health Check completed") records BP, BMI, smoking status and a
 lipid profile, and (in a share) an HbA1c where BP >= 140/90 or BMI >= 30 (the 2013 rule); results diagnose as any
@@ -78,10 +84,15 @@ def invite(ctx: CareContext, day0: np.ndarray, day1: np.ndarray, span: np.ndarra
     due = np.flatnonzero(home & (care.health_check_due <= day1) & (care.health_check_due >= 0))
     care.health_check_due[due] += cycle
     due = due[eligible(ctx, due)]
+    ctx.ledger.append(due, LedgerKind.ADMINISTRATIVE, Concept.NHS_HEALTH_CHECK_INVITATION, day0[due])
     u = rs.uniform(s.patient_key[due], counter[due], CareChannel.HEALTH_CHECK_UPTAKE)
-    rows = due[u < uptake_probability(ctx, due)]
-    day = day0[rows] + (rs.uniform(s.patient_key[rows], counter[rows], CareChannel.HEALTH_CHECK_DAY) * span[rows])
-    check(ctx, rows, day.astype(np.int64), counter)
+    attends = u < uptake_probability(ctx, due)
+    day = day0[due] + (rs.uniform(s.patient_key[due], counter[due], CareChannel.HEALTH_CHECK_DAY) * span[due])
+    day = day.astype(np.int64)
+    absent = ~attends
+    ctx.ledger.append(due[absent], LedgerKind.ADMINISTRATIVE, Concept.NHS_HEALTH_CHECK_DID_NOT_ATTEND, day[absent])
+    rows = due[attends]
+    check(ctx, rows, day[attends], counter)
     return rows
 
 

@@ -35,17 +35,24 @@ def wait_days(ctx: CareContext, rows: np.ndarray, service: str) -> np.ndarray:
 
 
 def refer(
-    ctx: CareContext, rows: np.ndarray, service: str, day: np.ndarray | None = None, link: np.ndarray | int = -1
+    ctx: CareContext,
+    rows: np.ndarray,
+    service: str,
+    day: np.ndarray | None = None,
+    link: np.ndarray | int = -1,
+    wait: np.ndarray | None = None,
 ) -> None:
     """Refer the living ``rows`` (k,) to ``service`` on ``day`` (k,; default today), linked to ``link``.
 
     The referral is logged and the clinic or the programme's first session booked after the wait
-    (a later referral to the same service replaces a booking still pending).
+    (``wait`` (k,) days where a pathway sets it, else the service's published waits; a later referral
+    to the same service replaces a booking still pending).
     """
     concept = get_service(service).referral
     alive = ctx.state.alive[np.asarray(rows, dtype=np.intp)]
     rows = np.asarray(rows, dtype=np.intp)[alive]
     day = ctx.care.days[rows] if day is None else np.asarray(day)[alive]
     link = np.broadcast_to(np.asarray(link), alive.shape)[alive]
+    wait = wait_days(ctx, rows, service) if wait is None else np.asarray(wait)[alive]
     seq = ctx.ledger.append(rows, LedgerKind.REFERRAL, concept, day, link=link)
-    outpatients.book(ctx, rows, service, day + wait_days(ctx, rows, service), seq)
+    outpatients.book(ctx, rows, service, day + wait, seq)

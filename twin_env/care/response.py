@@ -9,6 +9,7 @@ from twin_env.care import (
     adverse_events,
     consultations,
     health_check,
+    heart_failure_pathway,
     home_bp,
     outpatients,
     presentations,
@@ -33,7 +34,8 @@ def respond(
     random-stream counter. GP consultations for harms and complications (which end the drug
     not tolerated), patient stops, discharges, admissions (and discharges of stays that end this
     step), GP presentations, home BP series (earlier ones read, asked-for ones taken), consultations
-    (with tests), NHS Health Checks and their results reviews, repeats, and clinics and programmes follow in
+    (with tests), suspected heart failure (an NT-proBNP, a referral on its level), NHS Health Checks and
+    their results reviews, repeats, and clinics and programmes follow in
     that order;
     then what is pending for the dead is cancelled.
     """
@@ -46,6 +48,7 @@ def respond(
     home_bp.assess_series(ctx, day1 - 1, counter)  # series of earlier steps, as uploaded by this step's end
     home_bp.take_series(ctx, day0, span, counter)  # series asked for in earlier steps
     consultations.consult(ctx, day0, day1, span, counter, presented)
+    heart_failure_pathway.suspect(ctx, day0, span, counter)
     health_check.invite(ctx, day0, day1, span, counter)
     health_check.follow_up(ctx, day1, counter)
     repeats.issue_due(ctx, day1)

@@ -1,8 +1,10 @@
 """What a specialist clinic does at the first attendance: tests, diagnoses from them, treatment advised.
 
 - Cardiology: a 12-lead ECG and an echocardiogram. What they show (value 1 abnormal, 0 normal) is a
-  reading with a sensitivity (``ecg_af_sensitivity``, ``echo_heart_failure_sensitivity``); AF and heart
-  failure are coded from what they show, never from the twin's flags directly. The clinic advises
+  reading with a sensitivity (``ecg_af_sensitivity``, ``echo_heart_failure_sensitivity``) and, for the
+  echo, a false-positive rate (``echo_heart_failure_false_positive_probability``); AF is coded from the
+  ECG, heart failure from the echo with the NT-proBNP the GP referred on (NICE NG106:
+  :func:`twin_env.care.diagnosis.heart_failure_from_tests`), never from the twin's flags directly. The clinic advises
   NICE NG106 treatment in heart failure (beta-blocker, ACE inhibitor unless on an ARB and K+ allows,
   SGLT2 inhibitor), rate control in AF (beta-blocker; anticoagulants are not in the drug catalogue) and
   high-intensity statin in CHD (NG238).
@@ -60,21 +62,35 @@ def _acei_allowed(ctx: CareContext, rows: np.ndarray, day: np.ndarray) -> np.nda
     return _not_on(ctx, rows, "dose_acei", "dose_arb") & ~breaks_limit("dose_acei", egfr, potassium, new=True)
 
 
+def echo_shows_heart_failure(ctx: CareContext, rows: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """(k,) bool: the echocardiogram of ``rows`` (k,) on ``day`` (k,) shows heart failure.
+
+    The image is of the true ventricle: heart failure shows with ``echo_heart_failure_sensitivity``, and
+    a heart without it is reported as failing with ``echo_heart_failure_false_positive_probability``.
+    """
+    s, p = ctx.state, ctx.params
+    u = rs.uniform(s.patient_key[rows], day, CareChannel.ECHO_FINDING)
+    return np.where(
+        s.heart_failure[rows],
+        u < p["echo_heart_failure_sensitivity"],
+        u < p["echo_heart_failure_false_positive_probability"],
+    )
+
+
 def cardiology(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray) -> None:
     """First cardiology attendance of ``rows`` (k,) on ``day`` (k,), attendance seqs ``link`` (k,)."""
     s, p, d = ctx.state, ctx.params, ctx.care.diagnosed
     keys, on = s.patient_key[rows], np.asarray(day, dtype=np.int64)
     ecg_af = s.atrial_fibrillation[rows] & (rs.uniform(keys, on, CareChannel.ECG_FINDING) < p["ecg_af_sensitivity"])
-    echo_hf = s.heart_failure[rows] & (
-        rs.uniform(keys, on, CareChannel.ECHO_FINDING) < p["echo_heart_failure_sensitivity"]
-    )
+    echo_hf = echo_shows_heart_failure(ctx, rows, on)
     ctx.ledger.append(rows, LedgerKind.IMAGING, Concept.ECG, day, value=ecg_af.astype(np.float64), link=link)
     ctx.ledger.append(
         rows, LedgerKind.IMAGING, Concept.ECHOCARDIOGRAM, day, value=echo_hf.astype(np.float64), link=link
     )
     diagnosis.atrial_fibrillation_from_ecg(ctx, rows, day, link, ecg_af)
-    new_hf = echo_hf & ~d["heart_failure"][rows]  # no NT-proBNP in the twin: the echo alone (heart_failure_from_tests)
-    diagnosis.code(ctx, rows[new_hf], "heart_failure", Concept.HEART_FAILURE, day[new_hf], link[new_hf])
+    ntprobnp = ctx.care.referral_ntprobnp_ng_l[rows]  # NaN: not referred on an NT-proBNP
+    ctx.care.referral_ntprobnp_ng_l[rows] = np.nan
+    diagnosis.heart_failure_from_tests(ctx, rows, day, link, ntprobnp, echo_hf)
     hf, af, chd = d["heart_failure"][rows], d["atrial_fibrillation"][rows], d["chd"][rows]
     beta = (hf | af) & _not_on(ctx, rows, "dose_beta_blocker")
     start_advised(ctx, rows[beta], "bisoprolol", 1.0, day[beta], link[beta])

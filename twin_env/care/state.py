@@ -50,6 +50,8 @@ class CareState:
             booked (NEVER none) and the ledger seq of that check (-1 none); health_check_bp_recheck: that
             review brings the patient back for a follow-up BP reading; health_check_hba1c: the check's
             HbA1c result as the lab reported it (mmol/mol; NaN none), read at that review.
+        referral_ntprobnp_ng_l: the NT-proBNP (ng/L) a suspected heart failure referral to cardiology
+            carries to the clinic (NaN none; :mod:`twin_env.care.heart_failure_pathway`).
 
         pending: confirmations under way (:class:`~twin_env.care.diagnosis_state.PendingDiagnoses`).
     """
@@ -74,6 +76,7 @@ class CareState:
         self.health_check_link = np.full(n, -1, dtype=np.int32)
         self.health_check_bp_recheck = np.zeros(n, dtype=bool)
         self.health_check_hba1c = np.full(n, np.nan)
+        self.referral_ntprobnp_ng_l = np.full(n, np.nan)
 
         self.pending = PendingDiagnoses(n)
 
@@ -95,6 +98,7 @@ class CareState:
             array[rows] = False
         self.health_check_due[rows], self.health_check_follow_up[rows], self.health_check_link[rows] = -1, NEVER, -1
         self.health_check_bp_recheck[rows], self.health_check_hba1c[rows] = False, np.nan
+        self.referral_ntprobnp_ng_l[rows] = np.nan
 
         self.pending.clear_rows(rows)
 

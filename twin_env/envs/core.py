@@ -22,6 +22,7 @@ from twin_env.record.gp import GpRecordTable, Registration
 from twin_env.record.ledger import LedgerKind
 from twin_env.simulation import Simulation, sample_patients
 from twin_env.twin import valuation
+from twin_env.twin.economics import to_cost_year_gbp
 from twin_env.twin.parameters import TwinParameters, read_scalars
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.services import COMMUNITY_REFERRALS
@@ -51,6 +52,7 @@ for _c, _n in (
     (Concept.TEST_LIPIDS, "lipids"),
     (Concept.TEST_RENAL, "renal"),
     (Concept.TEST_ACR, "acr"),
+    (Concept.TEST_NTPROBNP, "ntprobnp"),
 ):
     _TEST_COST[_c] = ENV_PARAMETERS[f"cost_test_{_n}_gbp"]
 
@@ -265,7 +267,16 @@ class Batch:
         alive_frac = np.where(events.died, 0.5, 1.0) * alive0
         cost_events, cost_harms = valuation.event_cost_gbp(events, p)
         e = ENV_PARAMETERS
-        consults = per_row(kind == LedgerKind.CONSULTATION, e["cost_gp_consultation_gbp"])
+        consulted = kind == LedgerKind.CONSULTATION
+        health_check = consulted & (concept == Concept.NHS_HEALTH_CHECK)
+        cp = sim.care.params
+        check_gbp = to_cost_year_gbp(cp["health_check_cost_gbp"], int(cp["health_check_cost_price_year"]), "check")
+        consults = per_row(consulted & ~health_check, e["cost_gp_consultation_gbp"]) + per_row(health_check, check_gbp)
+        # the check's payment includes its bloods: orders linked to a check of this step are not costed again
+        check_key = new["patient"][health_check].astype(np.int64) << 32 | new["seq"][health_check].astype(np.int64)
+        order = kind == LedgerKind.TEST_ORDER
+        order_key = new["patient"].astype(np.int64) << 32 | new["link"].astype(np.int64)
+        tests = per_row(order & ~np.isin(order_key, check_key), _TEST_COST[concept])
         referral = per_row(
             kind == LedgerKind.OUTPATIENT_ATTENDANCE, e["cost_outpatient_first_attendance_gbp"]
         ) + per_row(
@@ -282,7 +293,7 @@ class Batch:
             "cost_chronic_gbp": dt * alive_frac * valuation.chronic_cost_gbp_per_year(s, p),
             "cost_consultations_gbp": consults
             + (self.last_action == act.ACTION_INDEX["bp_check"]) * e["cost_home_bp_series_gbp"],
-            "cost_tests_gbp": per_row(kind == LedgerKind.TEST_ORDER, _TEST_COST[concept]),
+            "cost_tests_gbp": tests,
             "cost_drugs_gbp": per_row(
                 np.isin(kind, (LedgerKind.PRESCRIPTION,)), ISSUE_COST_GBP[self.config.action_set][concept]
             ),

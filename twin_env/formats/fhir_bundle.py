@@ -47,9 +47,10 @@ LAB_PANELS: dict[Concept, tuple[str, tuple[Concept, ...]]] = {
     ),
     Concept.TEST_RENAL: ("Urea and electrolytes", (Concept.EGFR, Concept.POTASSIUM)),
     Concept.TEST_ACR: ("Urine albumin:creatinine ratio", (Concept.URINE_ACR,)),
+    Concept.TEST_NTPROBNP: ("NT-proBNP", (Concept.NTPROBNP,)),
 }
 #: Test panel -> SNOMED CT code of its lab DiagnosticReport: the panel's procedure, or for a
-#: one-analyte panel the analyte's observable (codes.csv).
+#: one-analyte panel the analyte's observable (codes.csv). NT-proBNP has none (its report has a title only).
 LAB_REPORT_CODES: dict[Concept, str] = {
     Concept.TEST_HBA1C: "999791000000106",
     Concept.TEST_LIPIDS: "16254007",
@@ -195,7 +196,7 @@ def _observations(
                 patient_id=ids["patient"],
                 title=LAB_PANELS[panel][0],
                 category="LAB",
-                code=LAB_REPORT_CODES[panel],
+                code=LAB_REPORT_CODES.get(panel),
                 effective=results[0][0].date,
                 issued=max(r.available for r, _ in results),  # type: ignore[type-var]
                 result_ids=[res_id for _, res_id in results],

@@ -33,7 +33,15 @@ from types import MappingProxyType
 from typing import Any
 
 from twin_env.formats.nhs_number import is_synthetic_nhs_number
-from twin_env.vocab.codes import UCUM_UNITS, Code, CodeLookupError, current_dmd_code, loinc_for, lookup_code
+from twin_env.vocab.codes import (
+    UCUM_UNITS,
+    Code,
+    CodeLookupError,
+    current_dmd_code,
+    is_known_code,
+    loinc_for,
+    lookup_code,
+)
 
 __all__ = [
     "BUNDLE_TYPES",
@@ -448,7 +456,12 @@ def condition(
 
 
 def _observation_code(code: str, field: str) -> dict[str, Any]:
-    """SNOMED CT observable (or smoking finding), with the LOINC equivalent where the table has one."""
+    """SNOMED CT observable (or smoking finding), with the LOINC equivalent where the table has one.
+
+    A lab analyte the table has no SNOMED CT observable for (NT-proBNP) is coded by its LOINC code alone.
+    """
+    if not is_known_code("snomed", code) and is_known_code("loinc", code):
+        return _concept_of(_codings("loinc", code, ("loinc",), field))
     return _concept_of(_codings("snomed", code, ("observable", "smoking"), field, loinc=True))
 
 

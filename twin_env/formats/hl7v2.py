@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from twin_env.formats.nhs_number import is_synthetic_nhs_number
-from twin_env.vocab.codes import UCUM_UNITS, icd10_hospital_format, loinc_for, lookup_code
+from twin_env.vocab.codes import UCUM_UNITS, icd10_hospital_format, is_known_code, loinc_for, lookup_code
 
 __all__ = [
     "VERSION",
@@ -304,13 +304,17 @@ def adt_a04(header: MessageHeader, patient: Hl7Patient, visit: AdtVisit) -> str:
 
 
 def _obx(set_id: int, result: LabResult, observed: dt.datetime) -> str:
-    row = lookup_code("snomed", result.code)
-    if row.domain != "observable":
-        raise ValueError(f"OBX-3: SNOMED code {result.code} ({row.concept!r}) is not an observable")
-    identifier = f"{row.code}^{escape(row.display)}^SCT"
-    loinc = loinc_for(row.concept)
-    if loinc is not None:
-        identifier += f"^{loinc.code}^{escape(loinc.display)}^LN"
+    if not is_known_code("snomed", result.code) and is_known_code("loinc", result.code):
+        row = lookup_code("loinc", result.code)  # an analyte with no SNOMED CT observable (NT-proBNP)
+        identifier = f"{row.code}^{escape(row.display)}^LN"
+    else:
+        row = lookup_code("snomed", result.code)
+        if row.domain != "observable":
+            raise ValueError(f"OBX-3: SNOMED code {result.code} ({row.concept!r}) is not an observable")
+        identifier = f"{row.code}^{escape(row.display)}^SCT"
+        loinc = loinc_for(row.concept)
+        if loinc is not None:
+            identifier += f"^{loinc.code}^{escape(loinc.display)}^LN"
     _check(result.unit, UCUM_UNITS, "unit (UCUM)")
     return _segment(
         "OBX",

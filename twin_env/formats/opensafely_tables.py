@@ -27,7 +27,14 @@ from twin_env.vocab.dates import to_date
 
 __all__ = ["opensafely_tables"]
 
-_EVENT_ITEMS = (ItemType.PROBLEM, ItemType.OBSERVATION, ItemType.REFERRAL, ItemType.ENCOUNTER, ItemType.RISK_SCORE)
+_EVENT_ITEMS = (
+    ItemType.PROBLEM,
+    ItemType.OBSERVATION,
+    ItemType.REFERRAL,
+    ItemType.ENCOUNTER,
+    ItemType.RISK_SCORE,
+    ItemType.ADMIN_ENTRY,  # coded ones only (a did-not-attend; the Health Check invitation has no sourced code)
+)
 _CODE = {c: concept_code(c) for c in Concept}
 
 

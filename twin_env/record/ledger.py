@@ -63,6 +63,7 @@ class LedgerKind(enum.IntEnum):
     RISK_SCORE = 21  # a deployed model's score (value: percent; concept: the score)
     HOME_READING = 22  # a day's home BP taken on the patient's monitor (concept HOME_SBP/HOME_DBP; link: the series)
     HOME_SERIES = 23  # a 7-day home BP series started (concept HOME_SBP; the GP's request; value: days planned)
+    ADMINISTRATIVE = 24  # an entry with no encounter: an NHS Health Check invitation sent, a did-not-attend
 
 
 class Ledger:

@@ -55,6 +55,7 @@ class ItemType(enum.IntEnum):
     IMAGING_REPORT = 16  # imaging: report verified
     RISK_SCORE = 17  # GP: a model's risk score written back (value: percent)
     HOME_READING = 18  # home: a day's reading from the patient's monitor, uploaded (value: mmHg)
+    ADMIN_ENTRY = 19  # GP: an administrative entry (an invitation sent, a did-not-attend; may be uncoded)
 
 
 class SystemStore:

@@ -61,6 +61,8 @@ class Channel(enum.IntEnum):
     MORTALITY = 250  # twin/mortality.py: offset 0-9
     RISK_FACTORS = 260  # twin/risk_factors.py: offset 0-19
     TREATMENT_BURDEN = 280  # twin/treatment_burden.py: offset 0-9
+    NATRIURETIC_PEPTIDE = 290  # twin/natriuretic_peptide.py: the patient's spread (counter 0)
+    HEART_FAILURE_SYMPTOMS = 291  # twin/heart_failure_symptoms.py: symptoms brought to the GP this step
 
 
 def patient_keys(seed: int, first_index: int, n: int) -> np.ndarray:

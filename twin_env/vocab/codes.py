@@ -124,6 +124,7 @@ UCUM_UNITS: Mapping[str, str] = MappingProxyType(
         "kg": "kg",
         "cm": "cm",
         "kg/m2": "kg/m2",
+        "ng/L": "ng/L",
         "%": "%",
     }
 )

@@ -36,6 +36,7 @@ class Concept(enum.IntEnum):
     SODIUM = 11  # measured at a hyponatraemia admission (the twin has no sodium level)
     HOME_SBP = 12  # a day's home systolic reading (mean of the day's readings), from the patient's monitor
     HOME_DBP = 13  # a day's home diastolic reading
+    NTPROBNP = 14  # N-terminal pro-B-type natriuretic peptide (LOINC-coded: the table has no SNOMED CT observable)
     # conditions (SNOMED CT)
     ESSENTIAL_HYPERTENSION = 20
     HYPERTENSIVE_DISORDER = 21  # coding variant of hypertension
@@ -98,6 +99,7 @@ class Concept(enum.IntEnum):
     TEST_LIPIDS = 113
     TEST_RENAL = 114  # urea and electrolytes with eGFR and potassium
     TEST_ACR = 115
+    TEST_NTPROBNP = 116
     # smoking status (SNOMED CT findings; see SMOKING_CATEGORY)
     NEVER_SMOKED = 120
     EX_SMOKER = 121
@@ -138,6 +140,8 @@ class Concept(enum.IntEnum):
     PERIPHERAL_ARTERIAL_DISEASE = 169  # the GP's problem after an amputation for diabetic peripheral disease
     # programmes (SNOMED CT)
     NHS_HEALTH_CHECK = 170  # the encounter of an NHS Health Check
+    NHS_HEALTH_CHECK_INVITATION = 171  # an invitation sent (uncoded: no sourced code, see codes.csv)
+    NHS_HEALTH_CHECK_DID_NOT_ATTEND = 172  # an invitation not taken up
 
 
 _OBSERVATIONS = {
@@ -152,6 +156,7 @@ _OBSERVATIONS = {
     Concept.URINE_ACR: ("observable", "urine ACR", "mg/mmol"),
     Concept.BMI: ("observable", "BMI", "kg/m2"),
     Concept.SODIUM: ("observable", "serum sodium", "mmol/L"),
+    Concept.NTPROBNP: ("loinc", "NT-proBNP (ng/L)", "ng/L"),
 }
 #: Patient-generated readings (the ``home`` system), not columns of the GP latest-value tables.
 _HOME_OBSERVATIONS = {
@@ -205,6 +210,7 @@ _BY_CONCEPT_NAME = {
     Concept.DIABETES_REVIEW: ("admin", "diabetes annual review"),
     Concept.MEDICATION_REVIEW: ("admin", "medication review done"),
     Concept.NHS_HEALTH_CHECK: ("admin", "NHS Health Check completed"),
+    Concept.NHS_HEALTH_CHECK_DID_NOT_ATTEND: ("admin", "did not attend NHS Health Check"),
     Concept.DISCHARGE_SUMMARY: ("document", "discharge summary (document type)"),
     Concept.CLINIC_LETTER: ("document", "clinical/outpatient letter (document type)"),
     Concept.NEVER_SMOKED: ("smoking", "never smoked"),

@@ -11,6 +11,7 @@ What the practice records, from the ledger batch:
 - lab results as the lab reports them (OBSERVATION at the lab's available day), sometimes never
   filed, sometimes filed twice (a later manual entry with the same event id);
 - risk scores of deployed models written back (RISK_SCORE);
+- administrative entries with no encounter (ADMIN_ENTRY): NHS Health Check invitations and did-not-attends;
 - letters that arrive (DOCUMENT) and, for those coded, the letter's diagnoses (PROBLEM, FROM_LETTER).
 """
 
@@ -34,6 +35,7 @@ _DIRECT = {
     LedgerKind.DEATH: ItemType.DEATH,
     LedgerKind.SMOKING_STATUS: ItemType.OBSERVATION,
     LedgerKind.RISK_SCORE: ItemType.RISK_SCORE,
+    LedgerKind.ADMINISTRATIVE: ItemType.ADMIN_ENTRY,
 }
 _BP = np.array([Concept.SBP, Concept.DBP], dtype=np.int16)
 
