@@ -404,10 +404,16 @@ def deploy_by_day(
     model = get_model(model) if isinstance(model, str) else model
     days, ids = np.asarray(days, dtype=np.int64), np.asarray(patients, dtype=np.int64)
     gathered = gather_record(model.contract, record, registration, ids, days, first_seq)
+    distinct = np.unique(days).tolist()
+    if not distinct:
+        return []
+    # assessing is row by row (the date only labels the result): assess once, then split by date
+    result = assess(model, gathered, to_date(distinct[0]))  # type: ignore[arg-type]
     out = []
-    for day in np.unique(days).tolist():
+    for day in distinct:
         index = np.flatnonzero(days == day)
-        out.append((index, assess(model, gathered.take(index), to_date(day))))  # type: ignore[arg-type]
+        part = result if len(distinct) == 1 else result.take(index)
+        out.append((index, dataclasses.replace(part, as_of=to_date(day))))
     return out
 
 
