@@ -164,6 +164,15 @@ def test_vectorised_equals_per_patient(sim: tuple[Simulation, Registration], mod
         assert one.patient(0) == batch.patient(i)
 
 
+@pytest.mark.parametrize("model", ["qrisk3", "qdiabetes"])
+def test_audit_entries_equal_one_patient_dict_each(sim: tuple[Simulation, Registration], model: str) -> None:
+    s, reg = sim
+    r = deploy(model, s.record, np.arange(s.state.n), s.date, registration=reg, write_back=False)
+    entries = r.to_audit()["patients"]
+    assert len(entries) == s.state.n and {e["status"] for e in entries} >= {REFUSED}
+    assert json.dumps(entries) == json.dumps([r.patient(i) for i in range(s.state.n)])
+
+
 def test_provenance_points_at_record_items(sim: tuple[Simulation, Registration]) -> None:
     s, reg = sim
     r = deploy("qrisk3", s.record, np.arange(s.state.n), s.date, registration=reg, write_back=False)

@@ -9,6 +9,7 @@ import numpy as np
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
 from twin_env.models.deployment import deploy, deploy_by_day, eligible_on_record
 from twin_env.models.eligibility import EligibilityTracker
+from twin_env.models.gather import gather_record
 
 
 def _random_masked(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -33,6 +34,26 @@ def test_tracked_eligibility_equals_gathering_every_row_each_step_across_auto_re
             np.testing.assert_array_equal(tracker.eligible(ctx.registration, ctx.day), fresh)
             answers |= set(fresh.tolist())
     assert answers == {True, False}  # both answers were compared
+
+
+def test_items_folded_in_as_they_become_visible_equal_a_fresh_gathering() -> None:
+    n = 16
+    env = PrimaryCareVectorEnv(n, {"horizon_years": 1.0, "min_age_years": 60.0})
+    env.reset(seed=2)
+    rng = np.random.default_rng(2)
+    folded = 0
+    for _ in range(16):  # past the horizon: rows get new patients
+        env.step(_random_masked(env.action_masks(), rng))
+        ctx = env.batch.context()
+        for tracker in env.batch.eligibility.values():
+            tracker.eligible(ctx.registration, ctx.day)
+            cache, patients = tracker._cache, ctx.record.first_id + np.arange(n)
+            fresh = gather_record(tracker._raw, ctx.record, ctx.registration, patients, ctx.day, ctx.table.episode_seq)
+            for part in ("value", "status", "day", "seq", "count"):
+                for name, column in getattr(fresh, part).items():
+                    np.testing.assert_array_equal(getattr(cache, part)[name], column, err_msg=f"{part} {name}")
+            folded += int((fresh.count["egfr"] > 0).sum()) if "egfr" in fresh.count else 0
+    assert folded > 0  # items were found and compared, not only empty rows
 
 
 def test_deploy_by_day_equals_one_deploy_per_day() -> None:

@@ -47,15 +47,20 @@ class RecordedResults:
         self.cursor = len(store)
         row = items["patient"].astype(np.intp) - record.first_id
         ours = (items["item"] == ItemType.OBSERVATION) & (items["seq"] >= self.episode_seq[row])
+        observed = np.flatnonzero(ours)
+        if observed.size == 0:
+            return
+        from twin_env.care.recorded_results_kernel import file_results  # noqa: PLC0415 (numba: compiled on first use)
+
+        concept = items["concept"][observed]
         for c in ANALYTES:
-            sel = np.flatnonzero(ours & (items["concept"] == c))
+            sel = observed[concept == c]
+            if sel.size == 0:
+                continue
             key = items["event_day"][sel].astype(np.int64) << 32 | items["seq"][sel].astype(np.int64)
-            for i, k in zip(sel.tolist(), key.tolist()):  # a few results per step
-                r = row[i]
-                slot = int(np.argmin(self.key[c][r]))
-                if k >= self.key[c][r, slot]:
-                    self.key[c][r, slot], self.value[c][r, slot] = k, items["value"][i]
-                    self.shown[c][r, slot] = items["available_day"][i]
+            values = items["value"][sel].astype(np.float64)
+            shown = items["available_day"][sel].astype(np.int64)
+            file_results(row[sel], key, values, shown, self.key[c], self.value[c], self.shown[c])
 
     def latest(self, rows: np.ndarray, day: np.ndarray, concept: Concept, refresh: bool = True) -> np.ndarray:
         """(k,) latest value of ``concept`` shown for ``rows`` (k,) on ``day`` (k,) (NaN if none).

@@ -200,8 +200,52 @@ class DeploymentResult:
             "as_of": self.as_of.isoformat(), "output": {"outcome": output.outcome,
             "horizon_years": output.horizon_years, "code": None if code is None else code.code},
             "counts": self.counts(), "disclaimer": self.disclaimer,
-            "patients": [self.patient(i) for i in range(len(self.patients))],
+            "patients": self.patient_entries(),
         }  # fmt: skip
+
+    def patient_entries(self) -> list[dict[str, Any]]:
+        """Every patient's :meth:`patient` dict, built from columns converted to Python values once (the audit)."""
+        g, n = self.inputs, len(self.patients)
+        dates: dict[int, str | None] = {}
+        columns = []
+        for item in self.contract.items:
+            name = item.name
+            values = self.used[name] if name in self.used else g.value[name]
+            imputed = self.imputed[name].tolist() if name in self.imputed else [False] * n
+            days = g.day[name].tolist()
+            for day in set(days) - dates.keys():
+                dates[day] = None if day == NO_DAY else to_date(day).isoformat()
+            columns.append((
+                name, item.source, values.astype(np.float64).tolist(), g.status[name].tolist(), imputed,
+                g.seq[name].tolist(), days, g.count[name].tolist(),
+            ))  # fmt: skip
+        out = []
+        patients, scores = self.patients.tolist(), self.score.tolist()
+        statuses, reasons, eligible = self.status.tolist(), self.reason.tolist(), self.eligible.tolist()
+        for i in range(n):
+            pid = int(patients[i])
+            inputs = {}
+            for name, source, values, status, imputed, seqs, days, counts in columns:
+                value, seq = values[i], int(seqs[i])
+                inputs[name] = {
+                    "value": None if value != value else value,  # NaN
+                    "record": STATUS_NAMES[status[i]],
+                    "imputed": bool(imputed[i]),
+                    "source": source,
+                    "event_id": None if seq < 0 else f"{pid}-{seq}",
+                    "date": dates[days[i]],
+                    "items_used": int(counts[i]),
+                }
+            score = scores[i]
+            out.append({
+                "patient": pid,
+                "score_percent": None if score != score else round(score, 6),
+                "status": str(statuses[i]),
+                "reason": str(reasons[i]),
+                "eligible": bool(eligible[i]),
+                "inputs": inputs,
+            })  # fmt: skip
+        return out
 
     def take(self, index: np.ndarray) -> DeploymentResult:
         """The run restricted to positions ``index`` (ascending): as if deployed on those patients alone."""
@@ -360,10 +404,16 @@ def deploy_by_day(
     model = get_model(model) if isinstance(model, str) else model
     days, ids = np.asarray(days, dtype=np.int64), np.asarray(patients, dtype=np.int64)
     gathered = gather_record(model.contract, record, registration, ids, days, first_seq)
+    distinct = np.unique(days).tolist()
+    if not distinct:
+        return []
+    # assessing is row by row (the date only labels the result): assess once, then split by date
+    result = assess(model, gathered, to_date(distinct[0]))  # type: ignore[arg-type]
     out = []
-    for day in np.unique(days).tolist():
+    for day in distinct:
         index = np.flatnonzero(days == day)
-        out.append((index, assess(model, gathered.take(index), to_date(day))))  # type: ignore[arg-type]
+        part = result if len(distinct) == 1 else result.take(index)
+        out.append((index, dataclasses.replace(part, as_of=to_date(day))))
     return out
 
 

@@ -131,14 +131,14 @@ def resolve_artefacts(artefacts: bool | ArtefactConfig) -> ArtefactConfig:
 
 def chance(keys: np.ndarray, counter: np.ndarray, channel: RecordChannel, probability: float) -> np.ndarray:
     """Bernoulli draws (k,) for events (patient key, event counter); all False when ``probability`` is 0."""
-    if probability <= 0.0:
+    if probability <= 0.0 or len(keys) == 0:  # no draw needed (most systems see no event of a kind in a batch)
         return np.zeros(len(keys), dtype=bool)
     return rs.uniform(keys, counter, channel) < probability
 
 
 def delay_days(keys: np.ndarray, counter: np.ndarray, channel: int, median: float, sigma: float) -> np.ndarray:
     """Lognormal delays (k,) int32 in whole days with the given median (days) and log-sd."""
-    if median <= 0.0:
+    if median <= 0.0 or len(keys) == 0:
         return np.zeros(len(keys), dtype=np.int32)
     z = rs.standard_normal(keys, counter, channel) if sigma > 0 else 0.0
     return np.rint(median * np.exp(sigma * z)).astype(np.int32)

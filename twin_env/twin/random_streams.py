@@ -78,7 +78,9 @@ def uniform(keys: np.ndarray, counter: np.ndarray | int, channel: int) -> np.nda
     from twin_env.twin.random_kernels import uniform_array  # noqa: PLC0415 (numba: imported on first use)
 
     keys = np.asarray(keys, dtype=np.uint64)
-    counters = np.broadcast_to(np.asarray(counter).astype(np.uint64, copy=False), keys.shape)
+    counters = np.asarray(counter).astype(np.uint64, copy=False)
+    if counters.shape != keys.shape:  # a scalar counter (broadcasting costs more than the draws of a small batch)
+        counters = np.broadcast_to(counters, keys.shape)
     flat = uniform_array(
         np.ascontiguousarray(keys).reshape(-1), np.ascontiguousarray(counters).reshape(-1), int(channel)
     )

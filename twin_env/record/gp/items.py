@@ -49,19 +49,28 @@ class GpItems:
         if first_seq is None:
             first_seq = current_seq
         if len(patients) * _INDEXED_SHARE <= n_record and (first_seq >= current_seq).all():
-            cols = record.patient_items("gp", patients)  # a few rows: read only their items
+            cols = record.stores["gp"].columns  # a few rows: read only their items, at these positions
+            at = record.patient_rows("gp", patients)
         else:
             cols = record.current_items("gp", patients)  # most rows: one pass over the episode's items
+            at = None
+
+        def column(name: str, rows: np.ndarray | None = None) -> np.ndarray:
+            """A store column at positions ``rows`` of the read items (all if None), taken once."""
+            if at is None:
+                return cols[name] if rows is None else cols[name][rows]
+            return cols[name][at if rows is None else at[rows]]
+
         out_row = np.full(n_record, -1, dtype=np.int64)
         out_row[patients - record.first_id] = np.arange(len(patients))
-        local = cols["patient"].astype(np.int64) - record.first_id
+        local = column("patient").astype(np.int64) - record.first_id
         rows = np.flatnonzero((local >= 0) & (local < n_record))
         rows = rows[out_row[local[rows]] >= 0]
         out = out_row[local[rows]]
         today = np.broadcast_to(np.asarray(day, dtype=np.int64), patients.shape)[out]
-        keep = visible(cols["available_day"][rows], cols["seq"][rows], today, first_seq[out])
+        keep = visible(column("available_day", rows), column("seq", rows), today, first_seq[out])
         rows = rows[keep]
-        return cls({k: v[rows] for k, v in cols.items()}, out[keep], len(patients), day)
+        return cls({k: column(k, rows) for k in cols}, out[keep], len(patients), day)
 
     def select(
         self, item: ItemType, concepts: tuple[int, ...] | None = None, since: int | np.ndarray | None = None

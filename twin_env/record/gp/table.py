@@ -7,6 +7,8 @@ a queue. Reading is then O(N): what observation encoders and action masks need e
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from twin_env.record.gp.coding import DRUG_OF, IS_REVIEW, MEDICATIONS, PROBLEM_OF, PROBLEMS, SERVICE_OF, SERVICES
@@ -72,6 +74,10 @@ class GpRecordTable:
         self.last_discharge_day = np.full(n, NO_DAY, dtype=np.int64)  # arrival of the latest discharge summary
         #: Live (N,) counters of :meth:`watch`: item type, concepts (None: any), counter.
         self._watches: list[tuple[int, np.ndarray | None, np.ndarray]] = []
+        #: Callbacks of :meth:`listen`, called with each batch of items as it becomes visible.
+        self._listeners: list[Callable[[np.ndarray, dict[str, np.ndarray]], None]] = []
+        #: (N,) times each row was cleared (a new patient in it): readers keeping per-row state re-read those rows.
+        self.cleared = np.zeros(n, dtype=np.int64)
         #: Filed letters (one entry each): row, arrival day, and whether a discharge summary.
         self.letters: dict[str, np.ndarray] = {
             "row": np.zeros(0, np.intp), "day": np.zeros(0, np.int64), "discharge": np.zeros(0, bool),
@@ -93,6 +99,7 @@ class GpRecordTable:
             self.episode_seq[rows] = episode_seq
         for _, _, counter in self._watches:
             counter[rows] += 1  # a new patient: what the row shows has changed
+        self.cleared[rows] += 1
 
     def watch(self, item: ItemType, concepts: tuple[int, ...] | None = None) -> np.ndarray:
         """A live (N,) int64 counter per row, raised whenever an item of type ``item`` (with one of ``concepts``;
@@ -102,6 +109,12 @@ class GpRecordTable:
         codes = None if concepts is None else np.asarray(concepts, dtype=np.int64)
         self._watches.append((int(item), codes, counter))
         return counter
+
+    def listen(self, fold: Callable[[np.ndarray, dict[str, np.ndarray]], None]) -> None:
+        """Call ``fold(row, items)`` with every batch of store items as it becomes visible: (k,) rows and (k,)
+        columns, in effective-date order (event day, then seq), current patients' items only (readers that keep
+        per-row state fold them in; a :attr:`cleared` row starts afresh)."""
+        self._listeners.append(fold)
 
     def update(self, store: SystemStore, day: int | np.ndarray) -> None:
         """Read the store's items added since the last call and fold in those visible on ``day`` (shared or (N,))."""
@@ -123,6 +136,8 @@ class GpRecordTable:
         """Fold items (sorted by effective date) into the per-row arrays."""
         kind, concept, value = it["item"], it["concept"].astype(np.intp), it["value"]
         eday = it["event_day"].astype(np.int64)
+        for fold in self._listeners:
+            fold(row, it)
         for item, codes, counter in self._watches:
             seen = (kind == item) if codes is None else (kind == item) & np.isin(concept, codes)
             counter += np.bincount(row[seen], minlength=len(counter))

@@ -11,5 +11,6 @@ Batch = dict[str, np.ndarray]
 
 
 def select(batch: Batch, mask: np.ndarray) -> Batch:
-    """The rows of ``batch`` where ``mask`` (k,) is true."""
-    return {name: column[mask] for name, column in batch.items()}
+    """The rows of ``batch`` where ``mask`` (k,) is true (one index computed, then a take per column)."""
+    index = np.flatnonzero(mask)
+    return {name: column[index] for name, column in batch.items()}

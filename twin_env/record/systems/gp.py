@@ -40,12 +40,22 @@ _DIRECT = {
 _BP = np.array([Concept.SBP, Concept.DBP], dtype=np.int16)
 
 
-def record_gp(batch: Batch, config: ArtefactConfig, gp: SystemStore, lab_results: Batch, letters: Batch) -> None:
-    """Append the GP's items for one ledger batch (see the module docstring for the rules)."""
+#: Ledger kinds only the GP records, as logged: a batch of these alone needs no other system (:func:`record_direct`).
+DIRECT_KINDS = np.array(sorted(int(k) for k in _DIRECT), dtype=np.int64)
+
+
+def record_direct(batch: Batch, gp: SystemStore) -> None:
+    """Append the GP's own entries recorded as logged (consultations, prescriptions, referrals, scores ...)."""
     kind = batch["kind"]
     for ledger_kind, item in _DIRECT.items():
         rows = select(batch, kind == ledger_kind)
         gp.append(rows["patient"], rows["seq"], item, rows["concept"], rows["day"], value=rows["value"])
+
+
+def record_gp(batch: Batch, config: ArtefactConfig, gp: SystemStore, lab_results: Batch, letters: Batch) -> None:
+    """Append the GP's items for one ledger batch (see the module docstring for the rules)."""
+    kind = batch["kind"]
+    record_direct(batch, gp)
     observed = kind == LedgerKind.OBSERVATION
     bp = np.isin(batch["concept"], _BP)
     _record_bp(select(batch, observed & bp), config, gp)
