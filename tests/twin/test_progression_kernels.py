@@ -78,3 +78,41 @@ def test_glycaemia_progression_kernel_equals_the_numpy_reference() -> None:
         glycaemia._progress_weight_gain(reference, PARAMS, dt)
         assert compiled.equals(reference)
         assert not compiled.equals(state)  # the levels moved
+
+
+def _levels_reference(state: PatientState, params: TwinParameters) -> None:
+    """Age-dependent levels as the NumPy code before the kernel."""
+    from twin_env.twin.population_gradients import sbp_profile
+
+    grid = params.sbp_mean.index(state.female, state.age_years)
+    state.bmi_kg_m2 = np.maximum(
+        params.bmi_mean.at(grid) + state.bmi_offset_kg_m2 + state.bmi_programme_shift_kg_m2, 13.0
+    )
+    profile = sbp_profile()
+    spread = profile.sd_mmhg.at(grid) * (1.0 / params["sbp_between_person_sd_mmhg"])
+    sbp = params.sbp_mean.at(grid) + profile.shift_mmhg.at(grid) + spread * state.sbp_offset_mmhg
+    sbp = np.maximum(sbp + state.sbp_shift_mmhg, 75.0)
+    state.sbp_untreated_mmhg = sbp
+    state.dbp_untreated_mmhg = (
+        params["dbp_intercept_mmhg"] + params["dbp_slope_per_sbp_mmhg"] * sbp + state.dbp_offset_mmhg
+    )
+    ratio = params.ratio_mean.at(grid) * np.exp(state.ratio_offset_log)
+    total = ratio * state.hdl_mmol_l + state.ldl_shift_mmol_l
+    state.total_chol_untreated_mmol_l = total
+    state.ldl_untreated_mmol_l = np.maximum(total - state.hdl_mmol_l - params["vldl_cholesterol_mmol_l"], 0.5)
+
+
+def test_age_dependent_levels_kernel_equals_the_numpy_reference() -> None:
+    from twin_env.twin.population import update_age_dependent_levels
+
+    state = _varied_population()
+    rng = np.random.default_rng(1)
+    state.age_years[:] = rng.uniform(-1.0, 140.0, state.n)  # the grid's clamps at both ends
+    state.sbp_shift_mmhg[rng.random(state.n) < 0.2] = -60.0  # the SBP floor
+    state.ldl_shift_mmol_l[rng.random(state.n) < 0.2] = -4.0  # the LDL floor
+    state.bmi_programme_shift_kg_m2[rng.random(state.n) < 0.2] = -3.0
+    compiled, reference = state.copy(), state.copy()
+    update_age_dependent_levels(compiled, PARAMS)
+    _levels_reference(reference, PARAMS)
+    assert compiled.equals(reference)
+    assert not compiled.equals(state)

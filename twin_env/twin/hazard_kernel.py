@@ -371,6 +371,12 @@ def _one_if(flag: bool) -> float:
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
+def _exp(x: float) -> float:
+    """exp(x), without calling exp at exactly 0 (+0 or -0: exp gives exactly 1.0; untreated patients' RRs)."""
+    return 1.0 if x == 0.0 else np.exp(x)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _grid_index(age: float, c: HazardConstants) -> int:
     """Nearest point of the age grid (as ``parameters._grid_index``)."""
     return int(min(max(age, 0.0), c.grid_max_age) * c.inv_grid_step + 0.5)
@@ -619,8 +625,8 @@ def _patient_hazards(i, r, lk, c, qrisk3_h10, qdiabetes_h10, dt, out):  # noqa: 
     floor = min(c.sbp_benefit_floor, sbp_u)
     sbp_fall_10 = (sbp_u - max(sbp, floor)) / 10.0
     log_rr_ldl = c.log_rr_ldl * (r.ldl_untreated_mmol_l - r.ldl_mmol_l)
-    rr_chd = np.exp(c.log_rr_chd * sbp_fall_10 + log_rr_ldl)
-    rr_stroke = np.exp(c.log_rr_stroke * sbp_fall_10 + log_rr_ldl)
+    rr_chd = _exp(c.log_rr_chd * sbp_fall_10 + log_rr_ldl)  # untreated: exp(0), skipped
+    rr_stroke = _exp(c.log_rr_stroke * sbp_fall_10 + log_rr_ldl)
     if r.chd or r.stroke_tia:
         egfr_c = min(r.egfr_ml_min_1_73m2, c.smart_egfr_vertex)
         predictor = (
@@ -652,7 +658,7 @@ def _patient_hazards(i, r, lk, c, qrisk3_h10, qdiabetes_h10, dt, out):  # noqa: 
         ratio *= c.hf_diabetes if diabetic else 1.0
         ratio *= c.hf_af if r.atrial_fibrillation else 1.0
         ratio *= c.hf_hypertension if r.hypertension else 1.0
-        hf = lk.hf_incidence * (ratio / c.hf_normaliser) * np.exp(c.log_rr_hf * sbp_fall_10)
+        hf = lk.hf_incidence * (ratio / c.hf_normaliser) * _exp(c.log_rr_hf * sbp_fall_10)
         hf *= c.hf_sglt2 if r.sglt2 > 0 else 1.0
     if not r.atrial_fibrillation:
         ratio = c.af_hypertension if r.hypertension else 1.0

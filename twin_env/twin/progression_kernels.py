@@ -105,3 +105,56 @@ def progress_glycaemia(  # noqa: PLR0913
         growth *= dt
         growth += 1.0  # log ACR grows by about growth x dt a step (compounded each step)
         acr_mg_mmol[i] = np.minimum(np.float32(np.float64(acr) * growth), np.float32(c.acr_max))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def age_dependent_levels(  # noqa: PLR0913
+    c,  # noqa: ANN001 (a LevelConstants)
+    t,  # noqa: ANN001 (a LevelTables)
+    female: np.ndarray,
+    age_years: np.ndarray,
+    bmi_offset_kg_m2: np.ndarray,
+    bmi_programme_shift_kg_m2: np.ndarray,
+    sbp_offset_mmhg: np.ndarray,
+    sbp_shift_mmhg: np.ndarray,
+    dbp_offset_mmhg: np.ndarray,
+    ratio_offset_factor: np.ndarray,
+    hdl_mmol_l: np.ndarray,
+    ldl_shift_mmol_l: np.ndarray,
+    out: tuple,
+) -> None:
+    """Untreated BMI, SBP, DBP, total and LDL cholesterol (N,) from the age/sex means and the offsets.
+
+    As :func:`twin_env.twin.population.update_age_dependent_levels` documents (its one caller);
+    ``ratio_offset_factor`` (N,) float32 is exp(``ratio_offset_log``) computed there; ``out`` the five
+    float64 (N,) columns written: BMI, SBP, DBP, total cholesterol, LDL cholesterol (untreated).
+    """
+    bmi_out, sbp_out, dbp_out, total_out, ldl_out = out
+    bmi_mean, sbp_mean, sbp_profile_shift, sbp_profile_sd, ratio_mean = t
+    for i in range(age_years.size):
+        grid = np.intp(np.minimum(np.maximum(age_years[i], 0.0), c.grid_max_age) * c.inv_grid_step + 0.5)
+        grid += c.female_grid_offset if female[i] else 0
+        bmi_out[i] = np.maximum(bmi_mean[grid] + bmi_offset_kg_m2[i] + bmi_programme_shift_kg_m2[i], 13.0)
+        spread = sbp_profile_sd[grid] * c.inv_sbp_between_person_sd
+        sbp = sbp_mean[grid] + sbp_profile_shift[grid] + spread * sbp_offset_mmhg[i]
+        sbp = np.maximum(sbp + sbp_shift_mmhg[i], 75.0)
+        sbp_out[i] = sbp
+        dbp_out[i] = c.dbp_intercept + c.dbp_slope_per_sbp * sbp + dbp_offset_mmhg[i]
+        total = ratio_mean[grid] * ratio_offset_factor[i] * hdl_mmol_l[i] + ldl_shift_mmol_l[i]
+        total_out[i] = total
+        ldl_out[i] = np.maximum(total - hdl_mmol_l[i] - c.vldl_cholesterol, 0.5)
+
+
+#: The scalars of :func:`age_dependent_levels`.
+LevelConstants = collections.namedtuple(
+    "LevelConstants",
+    (
+        "grid_max_age",  # years: the age grid's last point
+        "inv_grid_step",  # grid points per year
+        "female_grid_offset",  # int: where the female half of a sex-age grid starts
+        "inv_sbp_between_person_sd",  # 1 / mmHg
+        "dbp_intercept",  # mmHg
+        "dbp_slope_per_sbp",
+        "vldl_cholesterol",  # mmol/L
+    ),
+)
