@@ -79,3 +79,37 @@ def test_kernel_recurrent_cvd_matches_the_smart_reference() -> None:
         hazards[k, rows] for k in (EventKind.MYOCARDIAL_INFARCTION, EventKind.ANGINA, EventKind.STROKE, EventKind.TIA)
     )
     np.testing.assert_allclose(total, rate, rtol=1e-12)
+
+
+def _draw_reference(hazards: np.ndarray, alive: np.ndarray, keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """The event draw as specified, in NumPy: whether anything happens, then the kind by the running sum."""
+    from twin_env.twin.random_streams import Channel
+
+    total = hazards[0].copy()
+    for k in range(1, hazards.shape[0]):
+        total += hazards[k]
+    total *= alive
+    dt = 1.0 / 12.0
+    occurs = random_streams.uniform(keys, counter, Channel.EVENT_OCCURS) < -np.expm1(-total * dt)
+    u = random_streams.uniform(keys, counter, Channel.EVENT_KIND) * total
+    running = np.cumsum(hazards, axis=0)  # the same additions, in EventKind order
+    chosen = np.minimum((u[None, :] >= running).sum(axis=0), hazards.shape[0] - 1)
+    return np.where(occurs, chosen, 0).astype(np.int8)
+
+
+def test_fused_event_draw_matches_drawing_from_the_hazard_matrix() -> None:
+    """The step draws events in the hazard kernel (no (K, N) matrix): the same kinds as drawing from the matrix."""
+    state, _ = _population()
+    state.alive[::7] = False
+    simulator = TwinSimulator(PARAMS)
+    dt = 1.0 / 12.0
+    for _ in range(4):  # a few steps: events of several kinds
+        before = state.copy()
+        kinds = simulator._draw_events(state, state.patient_key, state.step_index, dt)
+        hazards = simulator.current_hazards(state, dt)
+        expected = _draw_reference(hazards, state.alive, state.patient_key, state.step_index)
+        assert np.array_equal(kinds, expected)
+        assert not np.any(kinds[~state.alive])
+        simulator.step(before)
+        state = before
+    assert np.unique(kinds).size > 1

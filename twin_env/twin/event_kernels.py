@@ -1,9 +1,10 @@
-"""Compiled event sampling of a twin step (numba): which competing event happens, which drug is stopped.
+"""Compiled treatment-stop sampling of a twin step (numba): which drug, if any, a patient stops.
 
-Both draw from the patient's counter-based streams (:mod:`twin_env.twin.random_kernels`) with the
-same arithmetic as the NumPy code they replace: one uniform decides whether anything happens in the
-step (probability ``1 - exp(-total hazard x dt)``), a second picks the kind in proportion to its
-hazard by walking the running sum in :class:`~twin_env.twin.events.EventKind` order.
+It draws from the patient's counter-based streams (:mod:`twin_env.twin.random_kernels`) with the
+same arithmetic as the NumPy code it replaced: one uniform decides whether anything happens in the
+step (probability ``1 - exp(-total rate x dt)``), a second picks the drug in proportion to its rate
+by walking the running sum in ``TREATMENT_FIELDS`` order. The step's competing events are drawn the
+same way, fused with their hazards (:func:`twin_env.twin.hazard_kernel.draw_events`).
 
 This module imports numba: import it lazily (see :mod:`twin_env.twin.hazard_kernel`).
 """
@@ -14,30 +15,6 @@ import numba
 import numpy as np
 
 from twin_env.twin.random_kernels import uniform_at
-
-
-@numba.njit(cache=True, error_model="numpy")
-def draw_events(hazards, alive, keys, counter, dt, occurs_channel, kind_channel):  # noqa: ANN001, ANN201
-    """Event kind (N,) int8 of each patient from annual hazards (K, N); 0 (NONE) for the dead or no event."""
-    n_kinds, n = hazards.shape
-    kind = np.zeros(n, dtype=np.int8)
-    for i in range(n):
-        total = hazards[0, i]
-        for k in range(1, n_kinds):
-            total += hazards[k, i]
-        total *= 1.0 if alive[i] else 0.0
-        if not uniform_at(keys[i], counter[i], occurs_channel) < -np.expm1(-total * dt):
-            continue
-        u = uniform_at(keys[i], counter[i], kind_channel) * total
-        running = 0.0
-        chosen = n_kinds - 1
-        for k in range(n_kinds):
-            running = hazards[k, i] if k == 0 else running + hazards[k, i]
-            if u < running:
-                chosen = k
-                break
-        kind[i] = chosen
-    return kind
 
 
 @numba.njit(cache=True, error_model="numpy")

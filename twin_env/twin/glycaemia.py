@@ -133,52 +133,58 @@ def bmi_gain_kg_m2(params: TwinParameters) -> float:
 
 
 def progress(state: PatientState, params: TwinParameters, dt: float) -> None:
-    """Advance HbA1c, eGFR, urine ACR and sulfonylurea weight gain of the living patients by ``dt`` years, in place."""
-    p = params
-    alive = state.alive
-    diabetic = state.type2_diabetes | state.type1_diabetes
-    drift = np.where(diabetic, p["hba1c_diabetic_drift_mmol_mol_per_year"], p["hba1c_nondiabetic_slope_per_year"])
-    hba1c = state.hba1c_untreated_mmol_mol + drift * dt * alive
-    state.hba1c_untreated_mmol_mol = np.where(diabetic, hba1c, np.minimum(hba1c, 47.0))
+    """Advance HbA1c, eGFR, urine ACR and sulfonylurea weight gain of the living patients by ``dt`` years, in place.
 
-    # dense conditions enter as arithmetic on bool arrays, sparse ones through row indices (speed)
-    floor, cap = p["hba1c_lowest_risk_mmol_mol"], p["hba1c_gradient_cap_mmol_mol"]
-    micro = p["ukpds35_microvascular_reduction_per_11_mmol_mol"]
-    raas = np.flatnonzero((state.dose_acei > 0) | (state.dose_arb > 0))
-    sglt2 = np.flatnonzero(state.sglt2 > 0)
-    acr, egfr = state.acr_mg_mmol, state.egfr_ml_min_1_73m2
-    sbp_above_140 = np.maximum(state.sbp_mmhg - 140.0, 0.0)
-    sbp_above_140 /= 10.0  # per 10 mmHg
-    diabetic_rows = np.flatnonzero(diabetic)
-    hba1c_diabetic = state.hba1c_mmol_mol[diabetic_rows]  # current, treated
+    Untreated HbA1c drifts (capped at 47 mmol/mol without diabetes); eGFR falls with age over 40, SBP over
+    140, diabetes (a UKPDS 35 microvascular gradient of HbA1c) and ACR over 30, faster on a RAAS blocker with
+    albuminuria and slower on an SGLT2 inhibitor; log ACR grows with SBP over 140, CKD and diabetes, slower
+    on either drug. The per-patient arithmetic is compiled
+    (:func:`twin_env.twin.progression_kernels.progress_glycaemia`).
+    """
+    from twin_env.twin.progression_kernels import progress_glycaemia  # noqa: PLC0415 (numba: compiled on first use)
 
-    decline = p["egfr_sbp_extra_decline_per_10mmhg_above_140"] * sbp_above_140
-    decline += p["egfr_decline_per_year_after_40"] * (state.age_years > 40.0)
-    decline[diabetic_rows] += p["egfr_diabetes_extra_decline_per_year"] * hba1c_relative_risk(
-        hba1c_diabetic, micro, p["hba1c_gradient_reference_mmol_mol"], floor, cap
+    progress_glycaemia(
+        glycaemia_constants(params, dt),
+        state.alive,
+        state.type2_diabetes | state.type1_diabetes,
+        state.age_years,
+        state.sbp_mmhg,
+        (state.dose_acei > 0) | (state.dose_arb > 0),
+        state.sglt2 > 0,
+        state.hba1c_mmol_mol,
+        state.hba1c_untreated_mmol_mol,
+        state.egfr_ml_min_1_73m2,
+        state.acr_mg_mmol,
     )
-    decline[np.flatnonzero(acr > 30.0)] += p["egfr_extra_decline_per_year_acr_above_30"]
-    decline[raas[acr[raas] >= 3.0]] *= p["egfr_raas_decline_multiplier_albuminuria"]
-    decline[sglt2] *= p["egfr_sglt2_decline_multiplier"]
-    decline *= alive
-    decline *= dt
-    egfr -= decline
-    np.maximum(egfr, 3.0, out=egfr)
+    _progress_weight_gain(state, params, dt)
 
-    growth = p["acr_log_growth_per_year_per_10mmhg_above_140"] * sbp_above_140
-    growth += p["acr_log_growth_per_year_ckd"] * (egfr < 60.0)
-    growth[diabetic_rows] += p["acr_log_growth_per_year_diabetes"] * hba1c_relative_risk(
-        hba1c_diabetic, micro, p["ukpds33_conventional_median_hba1c_mmol_mol"], floor, cap
+
+def glycaemia_constants(p: TwinParameters, dt: float) -> tuple[float, ...]:
+    """The scalars of the progression kernel, in ``progression_kernels.GlycaemiaConstants`` order."""
+    from twin_env.twin.progression_kernels import GlycaemiaConstants  # noqa: PLC0415 (numba: compiled on first use)
+
+    return GlycaemiaConstants(
+        dt=float(dt),
+        hba1c_diabetic_drift=p["hba1c_diabetic_drift_mmol_mol_per_year"],
+        hba1c_nondiabetic_slope=p["hba1c_nondiabetic_slope_per_year"],
+        hba1c_floor=p["hba1c_lowest_risk_mmol_mol"],
+        hba1c_cap=p["hba1c_gradient_cap_mmol_mol"],
+        hba1c_reference=p["hba1c_gradient_reference_mmol_mol"],
+        hba1c_ukpds33_median=p["ukpds33_conventional_median_hba1c_mmol_mol"],
+        log_rr_micro_per_point=float(-np.log1p(-p["ukpds35_microvascular_reduction_per_11_mmol_mol"])),
+        egfr_sbp=p["egfr_sbp_extra_decline_per_10mmhg_above_140"],
+        egfr_after_40=p["egfr_decline_per_year_after_40"],
+        egfr_diabetes=p["egfr_diabetes_extra_decline_per_year"],
+        egfr_acr_above_30=p["egfr_extra_decline_per_year_acr_above_30"],
+        egfr_raas_albuminuria=p["egfr_raas_decline_multiplier_albuminuria"],
+        egfr_sglt2=p["egfr_sglt2_decline_multiplier"],
+        acr_sbp=p["acr_log_growth_per_year_per_10mmhg_above_140"],
+        acr_ckd=p["acr_log_growth_per_year_ckd"],
+        acr_diabetes=p["acr_log_growth_per_year_diabetes"],
+        acr_raas=p["acr_raas_growth_multiplier"],
+        acr_sglt2=p["acr_sglt2_growth_multiplier"],
+        acr_max=p["acr_max_mg_mmol"],
     )
-    growth[raas] *= p["acr_raas_growth_multiplier"]
-    growth[sglt2] *= p["acr_sglt2_growth_multiplier"]
-    growth *= alive
-    growth *= dt
-    growth += 1.0  # log ACR grows by about growth x dt a step (compounded each step)
-    acr *= growth
-    np.minimum(acr, p["acr_max_mg_mmol"], out=acr)
-
-    _progress_weight_gain(state, p, dt)
 
 
 def _progress_weight_gain(state: PatientState, p: TwinParameters, dt: float) -> None:

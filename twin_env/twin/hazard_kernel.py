@@ -31,6 +31,7 @@ from twin_env.twin import harms
 from twin_env.twin.events import EventKind
 from twin_env.twin.glycaemia import metformin_gi_initial_hazard
 from twin_env.twin.parameters import GRID_MAX_AGE_YEARS, GRID_STEP_YEARS, TwinParameters
+from twin_env.twin.random_kernels import uniform_at
 from twin_env.twin.state import BP_DRUG_CLASSES, PatientState
 
 N_KINDS = len(EventKind)
@@ -289,8 +290,35 @@ def event_hazards(
     ``qrisk3_h10``, ``qdiabetes_h10`` (N,): the risk equations' 10-year cumulative hazards to use.
     """
     out = np.zeros((N_KINDS, state.n))
-    _fill_hazards(state_columns(state), constants(p, dt_years), _cached_tables(p), qrisk3_h10, qdiabetes_h10, out)
+    kind = np.zeros(0, dtype=np.int8)  # unused: hazards only
+    columns, c, t = state_columns(state), constants(p, dt_years), _cached_tables(p)
+    _fill_hazards(columns, c, t, qrisk3_h10, qdiabetes_h10, out, False, state.patient_key, state.step_index, 0, 0, kind)
     return out
+
+
+def draw_events(
+    state: PatientState,
+    p: TwinParameters,
+    dt_years: float,
+    qrisk3_h10: np.ndarray,
+    qdiabetes_h10: np.ndarray,
+    occurs_channel: int,
+    kind_channel: int,
+) -> np.ndarray:
+    """Event kind (N,) int8 of each patient drawn from the hazards of :func:`event_hazards`; 0 (NONE) if none.
+
+    The same kernel, fused: each living patient's hazards go into a scratch column and the event is drawn
+    at once from the patient's counter-based streams (no (K, N) matrix; the dead draw nothing). One uniform
+    decides whether anything happens in the step (probability ``1 - exp(-total hazard x dt)``), a second
+    picks the kind in proportion to its hazard by walking the running sum in ``EventKind`` order.
+    """
+    scratch = np.zeros((N_KINDS, 1))
+    kind = np.zeros(state.n, dtype=np.int8)
+    columns, c, t = state_columns(state), constants(p, dt_years), _cached_tables(p)
+    keys, counter = state.patient_key, state.step_index
+    channels = occurs_channel, kind_channel
+    _fill_hazards(columns, c, t, qrisk3_h10, qdiabetes_h10, scratch, True, keys, counter, *channels, kind)
+    return kind
 
 
 _TABLES: dict[int, tuple[TwinParameters, HazardTables]] = {}
@@ -343,6 +371,12 @@ def _one_if(flag: bool) -> float:
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
+def _exp(x: float) -> float:
+    """exp(x), without calling exp at exactly 0 (+0 or -0: exp gives exactly 1.0; untreated patients' RRs)."""
+    return 1.0 if x == 0.0 else np.exp(x)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _grid_index(age: float, c: HazardConstants) -> int:
     """Nearest point of the age grid (as ``parameters._grid_index``)."""
     return int(min(max(age, 0.0), c.grid_max_age) * c.inv_grid_step + 0.5)
@@ -372,8 +406,11 @@ def _hba1c_rr(hba1c: float, log_rr_per_point: float, reference: float, c: Hazard
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _fill_hazards(s, c, t, qrisk3_h10, qdiabetes_h10, out):  # noqa: ANN001, ANN202 (numba-typed)
+def _fill_hazards(s, c, t, qrisk3_h10, qdiabetes_h10, out, draw, keys, counter, occurs_channel, kind_channel, kind):  # noqa: ANN001, ANN202, PLR0913 (numba-typed)
     """Write the annual hazards of every patient into ``out`` (len(EventKind), N), zeros on entry.
+
+    With ``draw``, ``out`` is a (len(EventKind), 1) scratch column instead: each living patient's hazards
+    are written there and the patient's event drawn into ``kind`` (N,) int8 (zeros on entry) at once.
 
     The columns are unpacked into local arrays before the loop and each patient's values read into
     scalars (a :class:`PatientRow`) at the top of the loop body: arrays taken from a tuple inside the
@@ -444,6 +481,8 @@ def _fill_hazards(s, c, t, qrisk3_h10, qdiabetes_h10, out):  # noqa: ANN001, ANN
     ) = t
     half_sex_grid, half_life = t_death_cvd.size // 2, t_life_hazard.size // 2
     for i in range(age_years.size):
+        if draw and not alive[i]:
+            continue
         r = PatientRow(
             alive[i],
             female[i],
@@ -515,7 +554,31 @@ def _fill_hazards(s, c, t, qrisk3_h10, qdiabetes_h10, out):  # noqa: ANN001, ANN
             t_death_renal[sex_grid],
             t_death_diabetes[sex_grid],
         )
-        _patient_hazards(i, r, lookups, c, qrisk3_h10[i], qdiabetes_h10[i], c.dt, out)
+        if not draw:
+            _patient_hazards(i, r, lookups, c, qrisk3_h10[i], qdiabetes_h10[i], c.dt, out)
+            continue
+        for k in range(N_KINDS):
+            out[k, 0] = 0.0
+        _patient_hazards(0, r, lookups, c, qrisk3_h10[i], qdiabetes_h10[i], c.dt, out)
+        kind[i] = _draw_kind(out, keys[i], counter[i], c.dt, occurs_channel, kind_channel)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _draw_kind(h, key, counter, dt, occurs_channel, kind_channel):  # noqa: ANN001, ANN202 (numba-typed)
+    """The event kind drawn from one patient's hazards ``h`` (len(EventKind), 1); 0 (NONE) where nothing happens."""
+    n_kinds = h.shape[0]
+    total = h[0, 0]
+    for k in range(1, n_kinds):
+        total += h[k, 0]
+    if not uniform_at(key, counter, occurs_channel) < -np.expm1(-total * dt):
+        return 0
+    u = uniform_at(key, counter, kind_channel) * total
+    running = 0.0
+    for k in range(n_kinds):
+        running = h[k, 0] if k == 0 else running + h[k, 0]
+        if u < running:
+            return k
+    return n_kinds - 1
 
 
 Lookups = collections.namedtuple(
@@ -562,8 +625,8 @@ def _patient_hazards(i, r, lk, c, qrisk3_h10, qdiabetes_h10, dt, out):  # noqa: 
     floor = min(c.sbp_benefit_floor, sbp_u)
     sbp_fall_10 = (sbp_u - max(sbp, floor)) / 10.0
     log_rr_ldl = c.log_rr_ldl * (r.ldl_untreated_mmol_l - r.ldl_mmol_l)
-    rr_chd = np.exp(c.log_rr_chd * sbp_fall_10 + log_rr_ldl)
-    rr_stroke = np.exp(c.log_rr_stroke * sbp_fall_10 + log_rr_ldl)
+    rr_chd = _exp(c.log_rr_chd * sbp_fall_10 + log_rr_ldl)  # untreated: exp(0), skipped
+    rr_stroke = _exp(c.log_rr_stroke * sbp_fall_10 + log_rr_ldl)
     if r.chd or r.stroke_tia:
         egfr_c = min(r.egfr_ml_min_1_73m2, c.smart_egfr_vertex)
         predictor = (
@@ -595,7 +658,7 @@ def _patient_hazards(i, r, lk, c, qrisk3_h10, qdiabetes_h10, dt, out):  # noqa: 
         ratio *= c.hf_diabetes if diabetic else 1.0
         ratio *= c.hf_af if r.atrial_fibrillation else 1.0
         ratio *= c.hf_hypertension if r.hypertension else 1.0
-        hf = lk.hf_incidence * (ratio / c.hf_normaliser) * np.exp(c.log_rr_hf * sbp_fall_10)
+        hf = lk.hf_incidence * (ratio / c.hf_normaliser) * _exp(c.log_rr_hf * sbp_fall_10)
         hf *= c.hf_sglt2 if r.sglt2 > 0 else 1.0
     if not r.atrial_fibrillation:
         ratio = c.af_hypertension if r.hypertension else 1.0

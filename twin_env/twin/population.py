@@ -175,22 +175,66 @@ def update_age_dependent_levels(state: PatientState, params: TwinParameters) -> 
     The what-if shifts (``sbp_shift_mmhg``, ``ldl_shift_mmol_l``; :mod:`twin_env.twin.level_shifts`) are
     added here, so they persist as the levels follow age; the LDL shift moves total cholesterol with it.
     """
-    grid = params.sbp_mean.index(state.female, state.age_years)  # all three tables share the grid
-    state.bmi_kg_m2 = np.maximum(
-        params.bmi_mean.at(grid) + state.bmi_offset_kg_m2 + state.bmi_programme_shift_kg_m2, 13.0
+    from twin_env.twin.progression_kernels import age_dependent_levels  # noqa: PLC0415 (numba: compiled on first use)
+
+    constants, tables = _level_constants_and_tables(params)
+    age_dependent_levels(
+        constants,
+        tables,
+        state.female,
+        state.age_years,
+        state.bmi_offset_kg_m2,
+        state.bmi_programme_shift_kg_m2,
+        state.sbp_offset_mmhg,
+        state.sbp_shift_mmhg,
+        state.dbp_offset_mmhg,
+        np.exp(state.ratio_offset_log),  # float32, in NumPy (its float32 exp is NumPy's own)
+        state.hdl_mmol_l,
+        state.ldl_shift_mmol_l,
+        tuple(
+            state.columns[name]
+            for name in (
+                "bmi_kg_m2",
+                "sbp_untreated_mmhg",
+                "dbp_untreated_mmhg",
+                "total_chol_untreated_mmol_l",
+                "ldl_untreated_mmol_l",
+            )
+        ),
     )
+
+
+_LEVEL_TABLES: dict[int, tuple[TwinParameters, tuple, tuple]] = {}
+
+
+def _level_constants_and_tables(params: TwinParameters) -> tuple[tuple, tuple]:
+    """The level kernel's scalars and its sex-age grids (BMI, SBP mean, SBP profile shift and SD, lipid ratio)."""
+    held = _LEVEL_TABLES.get(id(params))
+    if held is not None and held[0] is params:
+        return held[1], held[2]
+    from twin_env.twin.parameters import GRID_MAX_AGE_YEARS, GRID_STEP_YEARS  # noqa: PLC0415
+    from twin_env.twin.progression_kernels import LevelConstants  # noqa: PLC0415 (numba: compiled on first use)
+
     profile = sbp_profile()
-    spread = _sbp_offset_scale(profile.sd_mmhg.at(grid), params)
-    sbp = params.sbp_mean.at(grid) + profile.shift_mmhg.at(grid) + spread * state.sbp_offset_mmhg
-    sbp = np.maximum(sbp + state.sbp_shift_mmhg, 75.0)
-    state.sbp_untreated_mmhg = sbp
-    state.dbp_untreated_mmhg = (
-        params["dbp_intercept_mmhg"] + params["dbp_slope_per_sbp_mmhg"] * sbp + state.dbp_offset_mmhg
+    tables = tuple(
+        np.ascontiguousarray(table._grid, dtype=np.float64)
+        for table in (params.bmi_mean, params.sbp_mean, profile.shift_mmhg, profile.sd_mmhg, params.ratio_mean)
     )
-    ratio = params.ratio_mean.at(grid) * np.exp(state.ratio_offset_log)
-    total = ratio * state.hdl_mmol_l + state.ldl_shift_mmol_l
-    state.total_chol_untreated_mmol_l = total
-    state.ldl_untreated_mmol_l = np.maximum(total - state.hdl_mmol_l - params["vldl_cholesterol_mmol_l"], 0.5)
+    if len({t.size for t in tables}) != 1:
+        raise ValueError("the BMI, SBP, SBP profile and lipid ratio tables must share one sex-age grid")
+    constants = LevelConstants(
+        grid_max_age=GRID_MAX_AGE_YEARS,
+        inv_grid_step=1.0 / GRID_STEP_YEARS,
+        female_grid_offset=len(params.sbp_mean.male_table._grid),
+        inv_sbp_between_person_sd=1.0 / params["sbp_between_person_sd_mmhg"],
+        dbp_intercept=params["dbp_intercept_mmhg"],
+        dbp_slope_per_sbp=params["dbp_slope_per_sbp_mmhg"],
+        vldl_cholesterol=params["vldl_cholesterol_mmol_l"],
+    )
+    if len(_LEVEL_TABLES) >= 8:  # a few parameter sets at a time is the usual case
+        _LEVEL_TABLES.clear()
+    _LEVEL_TABLES[id(params)] = (params, constants, tables)
+    return constants, tables
 
 
 def _sbp_offset_scale(sd_mmhg: np.ndarray, params: TwinParameters) -> np.ndarray:

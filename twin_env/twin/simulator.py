@@ -117,17 +117,21 @@ class TwinSimulator:
         Reads only (the env's reward shaping calls it between steps): where no value is held yet
         (a new patient, a condition just changed) one is computed here and not stored.
         """
-        p = self.params
+        from twin_env.twin import hazard_kernel  # noqa: PLC0415 (numba: compiled on first use)
+
+        return hazard_kernel.event_hazards(state, self.params, dt_years, *self._held_risk_equations(state, dt_years))
+
+    def _held_risk_equations(self, state: PatientState, dt_years: float) -> tuple[np.ndarray, np.ndarray]:
+        """QRISK3 and QDiabetes 10-year hazards (N,) the hazards use: held values, missing ones computed, not stored.
+
+        QDiabetes is multiplied by a prevention programme's lifelong hazard ratio (twin/lifestyle.py; 1 none).
+        """
         qrisk3_h10, qdiabetes_h10 = state.qrisk3_h10, state.qdiabetes_h10
         missing = np.flatnonzero(np.isnan(qrisk3_h10))
         if missing.size:
             qrisk3_h10, qdiabetes_h10 = qrisk3_h10.copy(), qdiabetes_h10.copy()
             qrisk3_h10[missing], qdiabetes_h10[missing] = self._risk_equations(state, missing, dt_years)
-        from twin_env.twin import hazard_kernel  # noqa: PLC0415 (numba: compiled on first use)
-
-        # a prevention programme's lifelong multiplier of type 2 diabetes hazard (twin/lifestyle.py; 1 none)
-        qdiabetes_h10 = qdiabetes_h10 * state.diabetes_programme_hazard_ratio
-        return hazard_kernel.event_hazards(state, p, dt_years, qrisk3_h10, qdiabetes_h10)
+        return qrisk3_h10, qdiabetes_h10 * state.diabetes_programme_hazard_ratio
 
     def step(self, state: PatientState, dt_years: float = 1.0 / 12.0) -> StepEvents:
         """Advance every living patient by ``dt_years`` (0 < dt <= 0.25); returns the step's events."""
@@ -173,10 +177,12 @@ class TwinSimulator:
         )
 
     def _draw_events(self, state: PatientState, keys: np.ndarray, counter: np.ndarray, dt: float) -> np.ndarray:
-        from twin_env.twin.event_kernels import draw_events  # noqa: PLC0415 (numba: compiled on first use)
+        """Each living patient's event (N,) int8 from the hazards of ``event_hazards``, fused (no (K, N) matrix)."""
+        from twin_env.twin import hazard_kernel  # noqa: PLC0415 (numba: compiled on first use)
 
-        hazards = self.event_hazards(state, dt)
-        return draw_events(hazards, state.alive, keys, counter, dt, int(Channel.EVENT_OCCURS), int(Channel.EVENT_KIND))
+        self._refresh_risk_equations(state, dt)
+        channels = int(Channel.EVENT_OCCURS), int(Channel.EVENT_KIND)
+        return hazard_kernel.draw_events(state, self.params, dt, *self._held_risk_equations(state, dt), *channels)
 
     def _case_fatality(self, kind: np.ndarray, keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
         p = self.params

@@ -4,7 +4,9 @@ Same rules, judge and decision as :class:`~twin_env.envs.wrappers.shield.SafetyS
 :func:`~twin_env.envs.wrappers.shield.shield_action`), applied per row and step. For speed only rows
 whose proposed action would run (not do-nothing, allowed by the env mask, row not auto-resetting)
 are judged: their record snapshot is built and the proposed action's orders (and a fallback's)
-are judged. ``action_masks()`` (env mask minus hard-forbidden actions) judges every valid action
+are judged; each proposed action is resolved into orders once for all the rows proposing it (the
+batch keeps the resolution: row judges take their rows' orders from it and the env's step executes
+it). ``action_masks()`` (env mask minus hard-forbidden actions) judges every valid action
 of every row, so it is computed only when asked for (and each step in ``mask`` mode).
 """
 
@@ -151,6 +153,8 @@ class VectorSafetyShield(VectorWrapper):
         proposed_hard, executed_hard, soft = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n)
         live = (proposed != DO_NOTHING) & ~self._resetting & mask[np.arange(n), proposed]
         self._resolve_models(live[:, None] & (proposed[:, None] == np.arange(self.base.n_actions)))
+        for action in np.unique(proposed[live]).tolist():  # once per action for its rows, not once per row
+            self.base.batch.resolve(action, np.flatnonzero(live & (proposed == action)))
         for i in np.flatnonzero(live).tolist():
             j = judges[i]
             out = shield_action(self.mode, int(proposed[i]), j.violations, j.allowed)
