@@ -31,7 +31,7 @@ def test_training_env_is_the_registered_3_monthly_shaped_env_with_the_agents_gam
 
     cfg = training_env_config()
     assert (
-        DEFAULT_ENV_ID == "twin_env/PrimaryCare-QuarterlyShaped-v0" and cfg == gym.make(DEFAULT_ENV_ID).unwrapped.config
+        DEFAULT_ENV_ID == "twin_env/PrimaryCare-QuarterlyShaped-v1" and cfg == gym.make(DEFAULT_ENV_ID).unwrapped.config
     )
     assert (cfg.decision_interval_months, cfg.reward, cfg.shaping_gamma, cfg.population_seed) == (
         3,

@@ -48,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="override the algorithm's hyperparameters file, e.g. learning_rate=1e-4 n_steps=128",
     )
     parser.add_argument(
-        "--env", choices=TRAINING_ENV_IDS, default=TRAINING_ENV_IDS[0], help="training env id (default %(default)s)"
+        "--env", choices=TRAINING_ENV_IDS, default=TRAINING_ENV_IDS[-1], help="training env id (default %(default)s)"
     )
     seeds = parser.add_mutually_exclusive_group()
     # default None, not 0: argparse tells a given --seed 0 from the default only when they differ

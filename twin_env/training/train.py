@@ -1,4 +1,4 @@
-"""Train a stable-baselines3 agent on a registered training env (``twin_env/PrimaryCare-QuarterlyShaped-v0``).
+"""Train a stable-baselines3 agent on a registered training env (``twin_env/PrimaryCare-QuarterlyShaped-v1``).
 
 Hyperparameters come from ``hyperparams/<algo>.yml`` (:mod:`twin_env.training.hyperparameters`) under
 ``hyperparams`` overrides; the run is ``total_timesteps`` env steps long (summed over rows), and
@@ -57,8 +57,9 @@ from twin_env.training.validation import ValidationCallback
 
 #: Shield modes training can run behind (``mask`` judges every valid action of every row each step: slow).
 TRAINING_SHIELD_MODES: tuple[str, ...] = ("replace", "block", "mask")
-#: The training env ``twin-env train`` uses unless told otherwise.
-DEFAULT_ENV_ID = TRAINING_ENV_IDS[0]
+#: The training env ``twin-env train`` uses unless told otherwise: the current action catalogue's (v1; the shipped
+#: agent trained on it), not the retired one's (``twin_env/PrimaryCare-QuarterlyShaped-v0``, ``--env``).
+DEFAULT_ENV_ID = TRAINING_ENV_IDS[-1]
 
 
 def training_env_config(
