@@ -127,7 +127,7 @@ def test_quick_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFix
     assert "deaths" in out and "gp items" in out and str(demo / "records" / "fhir") in out
     assert (
         "| maskable_ppo:ppo |" in out
-        and "| maskable_ppo:maskable_ppo_30min |" in out
+        and "| agent |" in out
         and "| nice_guideline |" in out
         and "hard violations executed" in out
     )

@@ -47,7 +47,7 @@ def test_gym_make_of_config_json_builds_the_env_trained_on(tmp_path) -> None:
     config = json.loads((out / "config.json").read_text())
     call = config["gym_make"]
     assert call == {
-        "id": "twin_env/PrimaryCare-QuarterlyShaped-v0",
+        "id": "twin_env/PrimaryCare-QuarterlyShaped-v1",
         "kwargs": {"config": {"horizon_years": 0.25, "shaping_gamma": 0.98}},
     }
     assert gym.make(call["id"], **call["kwargs"]).unwrapped.config.to_dict() == config["env_config"]
@@ -71,7 +71,7 @@ def test_progress_lines_tensorboard_and_the_learning_curve_png(tmp_path) -> None
     settings = {**TINY, "tensorboard": True, "validation_patients": 4, "validate_every": 128}
     out = train("maskable_ppo", 256, 0, tmp_path / "run", hyperparams={"n_steps": 8}, log=log, log_every=64, **settings)
     lines = log.getvalue().splitlines()
-    assert lines[0].startswith("training maskable_ppo on twin_env/PrimaryCare-QuarterlyShaped-v0: 256 steps")
+    assert lines[0].startswith("training maskable_ppo on twin_env/PrimaryCare-QuarterlyShaped-v1: 256 steps")
     assert [re.search(r"(\S+) steps \(", line).group(1) for line in lines[1:5]] == [
         "64/256",
         "128/256",

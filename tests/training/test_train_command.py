@@ -30,6 +30,12 @@ TRAIN = ["train", "--algo", "ppo", "--total-timesteps", "64"]
         (["--tensorboard", "tb", "--no-tensorboard"], "--tensorboard DIR and --no-tensorboard contradict"),
         (["--log-every", "0"], "--log-every"),
         (["--total-timesteps", "0"], "--total-timesteps/--timesteps"),
+        (["--cost-limit", "1"], "--cost-limit 1 needs --shield and no --cost-penalty"),
+        (["--shield", "mask", "--cost-limit", "1", "--cost-penalty", "1"], "--cost-limit 1 needs --shield and no"),
+        (["--shield", "mask", "--cost-limit", "-1"], "--cost-limit"),
+        (["--shield", "replace", "--lagrange-lr", "0.1"], "--lagrange-lr 0.1 needs --cost-limit"),
+        (["--shield", "replace", "--cost-limit", "1", "--lagrange-lr", "0"], "--lagrange-lr"),
+        (["--shield", "unsafe"], "--shield: invalid choice"),
     ],
 )
 def test_bad_options_are_one_line_and_write_nothing(

@@ -1,10 +1,10 @@
 """``twin-env demo``: the main job end to end: records in every format, then a shielded policy comparison.
 
 1. simulate 500 patients aged 40-74 for 10 years and write every format (``records/``);
-2. train MaskablePPO briefly (60,000 env steps on 16 patients at a time, ``ppo/``);
-3. evaluate the five baselines, the shipped 30-minute MaskablePPO agent (``maskable_ppo_30min``,
-   ``docs/report.md`` section 6) and the brief PPO behind the vector safety shield (``replace``
-   mode) on 200 evaluation patients x 10 years (``evaluation/``: JSON, markdown, CSVs, plots);
+2. train MaskablePPO briefly (60,000 env steps on 16 patients at a time on the v1 training env, ``ppo/``);
+3. evaluate the five baselines, the shipped agent (``agent``, ``docs/report.md`` section 6) and the brief
+   PPO behind the vector safety shield (``replace`` mode) on 200 evaluation patients x 10 years
+   (``evaluation/``: JSON, markdown, CSVs, plots);
 4. print the comparison table and where everything is.
 
 Everything is deterministic for the fixed seeds: training runs a fixed number of env steps
@@ -24,11 +24,12 @@ from twin_env.commands import CommandError, atomic_output_dir, check_output_dir
 from twin_env.commands.checks import int_arg, real_arg
 from twin_env.commands.evaluate import DEFAULT_POLICIES
 from twin_env.commands.simulate import SimulationConfig, simulate
+from twin_env.policies.pretrained import AGENT
 
 __all__ = ["DEMO", "POLICIES", "QUICK", "add_parser", "run", "summary"]
 
-#: Policies evaluated besides the brief PPO: the baselines and the agent shipped in ``agents/pretrained``.
-POLICIES: tuple[str, ...] = (*DEFAULT_POLICIES, "maskable_ppo_30min")
+#: Policies evaluated besides the brief PPO: the baselines and the shipped agent (``agent``, whichever it is).
+POLICIES: tuple[str, ...] = (*DEFAULT_POLICIES, AGENT)
 #: Full and ``--quick`` settings: records cohort, evaluation cohort, training budget.
 DEMO: dict[str, Any] = {
     "records": SimulationConfig(patients=500, years=10.0, seed=2024, min_age=40.0, max_age=74.0),

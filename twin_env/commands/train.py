@@ -48,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="override the algorithm's hyperparameters file, e.g. learning_rate=1e-4 n_steps=128",
     )
     parser.add_argument(
-        "--env", choices=TRAINING_ENV_IDS, default=TRAINING_ENV_IDS[0], help="training env id (default %(default)s)"
+        "--env", choices=TRAINING_ENV_IDS, default=TRAINING_ENV_IDS[-1], help="training env id (default %(default)s)"
     )
     seeds = parser.add_mutually_exclusive_group()
     # default None, not 0: argparse tells a given --seed 0 from the default only when they differ
@@ -121,7 +121,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-plots", action="store_true", help="no learning_curve.png (needs no matplotlib)")
     parser.add_argument("--no-normalize-reward", action="store_true", help="train on raw rewards (no VecNormalize)")
     parser.add_argument(
-        "--shield", choices=("replace", "block"), default=None, help="train behind the safety shield in this mode"
+        "--shield",
+        choices=("replace", "block", "mask"),
+        default=None,
+        help="train behind the safety shield in this mode (mask: hard-forbidden actions masked; many times slower)",
     )
     parser.add_argument(
         "--cost-penalty",
@@ -129,6 +132,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=0.0,
         help="with --shield: reward units (1 = reward_scale_gbp GBP) subtracted per unit of safety-rule cost "
         "(default 0)",
+    )
+    parser.add_argument(
+        "--cost-limit",
+        type=real_arg(0, 1e9),
+        default=None,
+        help="with --shield: Lagrangian training, the multiplier adapted from 0 by dual ascent so that the mean "
+        "episode safety cost approaches this limit (not with --cost-penalty)",
+    )
+    parser.add_argument(
+        "--lagrange-lr",
+        type=real_arg(0, 1e9, lo_open=True),
+        default=None,
+        help="with --cost-limit: the multiplier's learning rate per rollout (default 0.05)",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out directory twin-env wrote")
     parser.set_defaults(func=run)
@@ -139,6 +155,12 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             f"--cost-penalty {args.cost_penalty:g} needs --shield (the costs come from it); allowed: 0 without it"
         )
+    if args.cost_limit is not None and (args.shield is None or args.cost_penalty):
+        raise CommandError(
+            f"--cost-limit {args.cost_limit:g} needs --shield and no --cost-penalty; allowed: one of the two penalties"
+        )
+    if args.lagrange_lr is not None and args.cost_limit is None:
+        raise CommandError(f"--lagrange-lr {args.lagrange_lr:g} needs --cost-limit; allowed: leave it out")
     if args.seeds is not None and len(set(args.seeds)) != len(args.seeds):
         raise CommandError(f"--seeds {args.seeds} repeats a seed; allowed: distinct seeds")
     if args.seeds is not None and len(args.seeds) > MAX_SEEDS:
@@ -175,6 +197,12 @@ def _report(algo: str, out: Path) -> None:
         f"{trained['total_timesteps']:,} timesteps in {trained['training_minutes']:.1f} min; "
         f"model and learning curve in {out}"
     )
+    if trained.get("lagrangian"):
+        lagrangian = trained["lagrangian"]
+        print(
+            f"  Lagrange multiplier {lagrangian['final_multiplier']:.3f} after {len(lagrangian['updates'])} updates "
+            f"(cost limit {lagrangian['cost_limit_per_episode']:g} per episode; history in config.json)"
+        )
     if trained["stopped_by_wall_clock"]:
         print(f"  stopped early by --max-minutes {trained['max_minutes']:g} (config.json: stopped_by_wall_clock)")
     selected = (trained.get("validation") or {}).get("selected")
@@ -206,6 +234,8 @@ def _train(train, args: argparse.Namespace, out: Path, seed: int, overrides: dic
         validate_every=args.validate_every,
         shield=args.shield,
         cost_penalty=args.cost_penalty,
+        cost_limit=args.cost_limit,
+        lagrange_lr=0.05 if args.lagrange_lr is None else args.lagrange_lr,
         progress_bar=progress_bar,
         log_every=args.log_every,
         log=sys.stderr,

@@ -18,8 +18,9 @@ class PrimaryCareSB3VecEnv(VecEnv):
 
     ``action_masks()`` gives the env's (N, n_actions) bool mask for sb3-contrib ``MaskablePPO``.
     ``wrapper`` wraps the native vector env before SB3 sees it, e.g. in a
-    :class:`~twin_env.envs.wrappers.vector_shield.VectorSafetyShield` (replace or block mode; the mask
-    stays the env's); the wrapper must pass ``reset_rows`` on. ``env_id`` builds the native vector env through
+    :class:`~twin_env.envs.wrappers.vector_shield.VectorSafetyShield`: in replace or block mode the mask
+    stays the env's, in mask mode it is the shield's safe mask (the env's minus hard-forbidden actions);
+    the wrapper must pass ``reset_rows`` on. ``env_id`` builds the native vector env through
     a registered id's vector entry point (``config`` then overrides that id's EnvConfig, e.g. a training id's).
     """
 
@@ -35,6 +36,7 @@ class PrimaryCareSB3VecEnv(VecEnv):
         else:
             base = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", config=config)
         self.venv = base if wrapper is None else wrapper(base)
+        self._mask_source = _safe_mask_source(self.venv)
         super().__init__(num_envs, base.single_observation_space, base.single_action_space)
         self._seed: int | None = None
         self._actions = np.zeros(num_envs, dtype=np.int64)
@@ -64,7 +66,7 @@ class PrimaryCareSB3VecEnv(VecEnv):
         return obs, reward.astype(np.float32), done, infos
 
     def action_masks(self) -> np.ndarray:
-        return self.venv.unwrapped.action_masks()
+        return self._mask_source.action_masks()
 
     def close(self) -> None:
         pass
@@ -95,3 +97,14 @@ class PrimaryCareSB3VecEnv(VecEnv):
         if indices is None:
             return list(range(self.num_envs))
         return [indices] if isinstance(indices, int) else list(indices)
+
+
+def _safe_mask_source(venv: VectorEnv) -> Any:
+    """The mask-mode shield in ``venv``'s wrapper chain (its ``action_masks`` drop hard-forbidden actions), else
+    the native env (its own mask)."""
+    env = venv
+    while env is not env.unwrapped:
+        if getattr(env, "mode", None) == "mask" and hasattr(env, "action_masks"):
+            return env
+        env = env.env
+    return env

@@ -1,4 +1,4 @@
-"""Train a stable-baselines3 agent on a registered training env (``twin_env/PrimaryCare-QuarterlyShaped-v0``).
+"""Train a stable-baselines3 agent on a registered training env (``twin_env/PrimaryCare-QuarterlyShaped-v1``).
 
 Hyperparameters come from ``hyperparams/<algo>.yml`` (:mod:`twin_env.training.hyperparameters`) under
 ``hyperparams`` overrides; the run is ``total_timesteps`` env steps long (summed over rows), and
@@ -14,12 +14,17 @@ call that builds the env trained on, env config, wall clock, package versions); 
 rewards from ``VecMonitor``) and ``learning_curve.png``; ``tensorboard/`` (SB3's scalars and the
 validation score; needs the ``tensorboard`` package).
 
-Shielded training (``shield``): the agent acts behind the vector safety shield (``replace`` or
-``block`` mode), so it learns from what the shield executes; with ``cost_penalty`` > 0 the reward
-is ``r - cost_penalty * cost`` (:class:`~twin_env.envs.wrappers.costs.VectorLagrangianReward`, the rule
-costs of the proposed action; reward units, 1 = ``reward_scale_gbp`` GBP), so proposing a
-violation costs more than proposing the safe action the shield would have run instead.
-Validation then runs behind the shield too.
+Shielded training (``shield``): the agent acts behind the vector safety shield. In ``replace`` or ``block``
+mode it learns from what the shield executes; in ``mask`` mode its action masks are the shield's safe masks
+(the env's minus every hard-forbidden action; judging every valid action of every row each step, many times
+slower, see ``docs/policies.md``). With ``cost_penalty`` > 0 the reward is ``r - cost_penalty * cost``
+(:class:`~twin_env.envs.wrappers.costs.VectorLagrangianReward`, the rule costs of the proposed action; reward
+units, 1 = ``reward_scale_gbp`` GBP), so proposing a violation costs more than proposing the safe action the
+shield would have run instead. With ``cost_limit`` the multiplier is not fixed: it starts at zero and
+:class:`~twin_env.envs.wrappers.lagrangian.LagrangeCallback` adapts it by dual ascent after every rollout,
+``lambda <- max(0, lambda + lagrange_lr * (mean episode cost - cost_limit))`` (cost units per episode, the
+shield's ``episode_cost``); ``config.json`` keeps the limit, the rate and every update. Validation then runs
+behind the shield too (``replace`` mode, as evaluation does).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from twin_env.envs.registration import TRAINING_ENV_IDS, TRAINING_ENVS, shielded
 from twin_env.envs.sb3_vec_env import PrimaryCareSB3VecEnv
 from twin_env.envs.vector_env import PrimaryCareVectorEnv
 from twin_env.envs.wrappers.costs import VectorLagrangianReward
+from twin_env.envs.wrappers.lagrangian import LagrangeCallback
 from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
 from twin_env.evaluation.cohorts import TRAIN_POPULATION_SEED, VALIDATION_POPULATION_SEED
 from twin_env.policies.sb3_model import ALGOS, load_algo
@@ -49,10 +55,11 @@ from twin_env.training.callbacks import LearningCurveCallback, ProgressLog, Wall
 from twin_env.training.hyperparameters import hyperparams_file, load_hyperparameters
 from twin_env.training.validation import ValidationCallback
 
-#: Shield modes training can run behind (``mask`` would judge every action of every row each step).
-TRAINING_SHIELD_MODES: tuple[str, ...] = ("replace", "block")
-#: The training env ``twin-env train`` uses unless told otherwise.
-DEFAULT_ENV_ID = TRAINING_ENV_IDS[0]
+#: Shield modes training can run behind (``mask`` judges every valid action of every row each step: slow).
+TRAINING_SHIELD_MODES: tuple[str, ...] = ("replace", "block", "mask")
+#: The training env ``twin-env train`` uses unless told otherwise: the current action catalogue's (v1; the shipped
+#: agent trained on it), not the retired one's (``twin_env/PrimaryCare-QuarterlyShaped-v0``, ``--env``).
+DEFAULT_ENV_ID = TRAINING_ENV_IDS[-1]
 
 
 def training_env_config(
@@ -102,6 +109,8 @@ def train(
     validate_every: int = 250_000,
     shield: str | None = None,
     cost_penalty: float = 0.0,
+    cost_limit: float | None = None,
+    lagrange_lr: float = 0.05,
     progress_bar: bool = False,
     log_every: int | None = 50_000,
     log: TextIO | None = sys.stderr,
@@ -113,8 +122,10 @@ def train(
     arguments; the explicit arguments win). ``validation_patients`` > 0 validates every ``validate_every`` steps
     and keeps the best checkpoint; 0 keeps the last weights. ``shield`` (``replace``/``block``) trains behind the
     safety shield, ``cost_penalty`` (>= 0, needs ``shield``) subtracts that many reward units per unit of rule
-    cost. ``tensorboard`` writes TensorBoard logs to ``tensorboard_dir`` (default ``out_dir/tensorboard``) when
-    the tensorboard package is there (asking for a directory without it is an error). ``log_every`` env steps
+    cost; ``cost_limit`` (>= 0, needs ``shield``, not with ``cost_penalty``) instead adapts the multiplier from
+    zero by dual ascent at rate ``lagrange_lr`` (> 0) so that the mean episode cost approaches the limit.
+    ``tensorboard`` writes TensorBoard logs to ``tensorboard_dir`` (default ``out_dir/tensorboard``) when the
+    tensorboard package is there (asking for a directory without it is an error). ``log_every`` env steps
     between progress lines to ``log`` (None or no ``log``: silent); ``progress_bar``: SB3's (tqdm and rich).
     """
     if algo not in ALGOS:
@@ -130,6 +141,12 @@ def train(
         raise ValueError(f"shield {shield!r}; allowed: {list(TRAINING_SHIELD_MODES)} or none")
     if not cost_penalty >= 0 or (cost_penalty and shield is None):
         raise ValueError(f"cost_penalty must be >= 0 and needs a shield (the costs come from it), got {cost_penalty!r}")
+    if cost_limit is not None and (not 0 <= cost_limit < float("inf") or shield is None or cost_penalty):
+        raise ValueError(
+            f"cost_limit must be a finite number >= 0, needs a shield and no fixed cost_penalty, got {cost_limit!r}"
+        )
+    if not 0 < lagrange_lr < float("inf"):
+        raise ValueError(f"lagrange_lr must be a finite number > 0, got {lagrange_lr!r}")
     tb_dir = _tensorboard_dir(tensorboard, tensorboard_dir, Path(out_dir))
     if plots:
         learning_curve.check_matplotlib()
@@ -148,7 +165,8 @@ def train(
     capped = "n_steps" in kwargs and kwargs["batch_size"] > kwargs["n_steps"] * rows
     if capped:
         kwargs["batch_size"] = kwargs["n_steps"] * rows
-    wrapper = None if shield is None else _shielded(shield, cost_penalty)
+    lagrangian = cost_penalty > 0 or cost_limit is not None
+    wrapper = None if shield is None else _shielded(shield, cost_penalty, lagrangian)
     venv = PrimaryCareSB3VecEnv(rows, cfg.to_dict(), wrapper, env_id=env_id)
     venv.seed(seed)
     env = VecMonitor(venv)
@@ -166,14 +184,16 @@ def train(
     except (TypeError, ValueError, AssertionError) as exc:
         raise ValueError(f"hyperparameters {kwargs} rejected by {algo}: {exc}".replace("\n", " ")) from None
     say = (lambda text: print(text, file=log, flush=True)) if log is not None else (lambda text: None)
+    cost_text = "" if cost_limit is None else f", Lagrangian cost limit {cost_limit:g} per episode"
     say(
         f"training {algo} on {env_id}{'' if shield is None else f' behind the {shield} shield'}: {total:,} steps, "
-        f"{rows} patients at a time, seed {seed}"
+        f"{rows} patients at a time, seed {seed}{cost_text}"
     )
     curve = LearningCurveCallback()
     # the clock starts first, so validation (the do-nothing baseline included) counts against it
     clock = None if max_minutes is None else WallClockLimit(60.0 * max_minutes)
-    callbacks: list[BaseCallback] = [c for c in (clock, curve) if c is not None]
+    dual = None if cost_limit is None else LagrangeCallback(cost_limit, lagrange_lr)
+    callbacks: list[BaseCallback] = [c for c in (clock, curve, dual) if c is not None]
     validation = None
     if validation_patients:
         validation = ValidationCallback(
@@ -181,7 +201,8 @@ def train(
         )
         callbacks.append(validation)
     if log is not None and log_every is not None:
-        callbacks.append(ProgressLog(total, log_every, log, curve, lambda: _validation_score(validation)))
+        status = lambda: _validation_score(validation) + _multiplier_text(dual)  # noqa: E731
+        callbacks.append(ProgressLog(total, log_every, log, curve, status))
     started = time.monotonic()
     model.learn(total_timesteps=total, callback=callbacks, progress_bar=progress_bar, tb_log_name=algo)
     if validation is None:
@@ -213,6 +234,15 @@ def train(
         "normalize_reward": normalize_reward,
         "shield": shield,
         "cost_penalty": cost_penalty,
+        "lagrangian": None
+        if dual is None
+        else {
+            "cost_limit_per_episode": cost_limit,
+            "multiplier_learning_rate": lagrange_lr,
+            "initial_multiplier": 0.0,
+            "final_multiplier": dual.multiplier,
+            "updates": dual.updates,
+        },
         "hyperparameters_file": hyperparams_file(algo).name,
         "hyperparameter_overrides": dict(hyperparams or {}),
         "hyperparameters": hp,
@@ -263,9 +293,18 @@ def _validation_score(validation: ValidationCallback | None) -> str:
     return f"validation NMB {row['nmb_vs_do_nothing_gbp']:+,.0f} GBP/patient vs do-nothing (at {row['timesteps']:,})"
 
 
-def _shielded(mode: str, cost_penalty: float):  # noqa: ANN202 (a wrapper factory for PrimaryCareSB3VecEnv)
+def _multiplier_text(dual: LagrangeCallback | None) -> str:
+    if dual is None or not dual.updates:
+        return ""
+    last = dual.updates[-1]
+    return f"  lambda {last['multiplier']:.3f} (mean episode cost {last['mean_episode_cost']:.3f})"
+
+
+def _shielded(mode: str, cost_penalty: float, lagrangian: bool):  # noqa: ANN202 (a wrapper factory for the SB3 env)
+    """Shield in ``mode``; with ``lagrangian`` the penalised reward on top (multiplier ``cost_penalty``, 0 to adapt)."""
+
     def wrap(env: PrimaryCareVectorEnv) -> VectorSafetyShield | VectorLagrangianReward:
         shielded = VectorSafetyShield(env, mode=mode)
-        return VectorLagrangianReward(shielded, cost_penalty) if cost_penalty else shielded
+        return VectorLagrangianReward(shielded, cost_penalty) if lagrangian else shielded
 
     return wrap
