@@ -9,4 +9,16 @@ __version__ = "0.1.0"
 
 register_envs()
 
-__all__ = ["TwinSimulator", "__version__", "sample_cohort", "sample_population"]
+#: Names imported on first use (``import twin_env`` stays fast): name -> module.
+_LAZY = {"twin_from_record": "twin_env.patient_twin.posterior", "PatientTwin": "twin_env.patient_twin.posterior"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib  # noqa: PLC0415
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'twin_env' has no attribute {name!r}")
+
+
+__all__ = ["PatientTwin", "TwinSimulator", "__version__", "sample_cohort", "sample_population", "twin_from_record"]
