@@ -2,9 +2,9 @@
 
 Run: ``python benchmarks/patient_twin.py`` (one core). Prints a table and writes
 ``benchmarks/results/patient_twin.json``. Records: the shipped example (``examples/patient_record.json``)
-and the GP records of 5 simulated patients (seed 3, 5 years of usual care, ages 40-80) exported as FHIR.
+and the GP records of 3 simulated patients (seed 3, 5 years of usual care, ages 40-80) exported as FHIR.
 Each record is read (:func:`twin_env.read_record`) and inferred (:func:`twin_env.twin_from_record`,
-n_samples 200, seed 0) once to warm up (the compiled kernels), then timed best of 3. The reference, in
+n_samples 200, seed 0) once to warm up (the compiled kernels), then timed best of 2. The reference, in
 the same process, is Gymnasium's CartPole-v1 with random actions (``benchmarks/common.py``): a twin's time
 is also given in CartPole steps, which is comparable between machines where seconds are not.
 """
@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import cartpole_steps_per_second, print_table, write_results  # noqa: E402
 
 N_SAMPLES = 200
-SIMULATED = 5
-REPEATS = 3
+SIMULATED = 3
+REPEATS = 2
 
 
 def _bundles() -> dict[str, dict | str]:

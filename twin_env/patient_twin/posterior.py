@@ -43,6 +43,7 @@ from twin_env.patient_twin.likelihood import coded_loglik, gather_readings, read
 from twin_env.patient_twin.prior import check_age, prior_candidates
 from twin_env.patient_twin.proposal import propose, propose_visit_sd
 from twin_env.patient_twin.record import PatientRecord
+from twin_env.twin.baseline_conditions import baseline_hba1c_mmol_mol
 from twin_env.twin.cohort import resolve_parameters, validate_seed
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.population import update_age_dependent_levels
@@ -52,8 +53,6 @@ from twin_env.twin.treatment_effects import apply_treatment_effects
 #: Candidates refined per posterior sample when ``n_candidates`` is not given (and at least MIN_CANDIDATES).
 CANDIDATES_PER_SAMPLE = 5
 MIN_CANDIDATES = 500
-#: Variables whose readings the screen weighs: HbA1c tells diabetes (a discrete part of the prior).
-SCREENED_VARIABLES: tuple[str, ...] = ("hba1c_mmol_mol",)
 #: Prior candidates screened per refined candidate.
 POOL_PER_CANDIDATE = 10
 
@@ -178,17 +177,20 @@ def _screen(
     care: CareParameters,
     twin: TwinParameters,
 ) -> np.ndarray:
-    """Log score (P,) of prior candidates: the coded-conditions likelihood plus, for the variables that tell
-    a discrete part (:data:`SCREENED_VARIABLES`), the mean log likelihood of their readings (one reading's
-    worth), at the prior's levels. It only chooses which
-    candidates to refine; the final weight divides it out."""
+    """Log score (P,) of prior candidates: the coded-conditions likelihood plus the mean log likelihood of the
+    HbA1c readings (one reading's worth) given only the candidate's diabetes class (its class's median
+    HbA1c, the class's spread added to the reading's SD), which the continuous proposal cannot change.
+    It only chooses which candidates to refine; the final weight divides it out."""
     score = coded_loglik(pool, record, twin)
-    screened = {v: r for v, r in readings.items() if v in SCREENED_VARIABLES}
-    if screened:
-        levels = levels_on(pool, record, dates, tuple(screened), twin)
-        for r in screened.values():
-            mean, sd = reading_moments(r, levels[r.variable], pool, care, twin)
-            score += reading_loglik(r, mean, sd) / len(r.values)
+    if "hba1c_mmol_mol" in readings:
+        r = readings["hba1c_mmol_mol"]
+        typical = pool.copy()  # each candidate's diabetes class at its median HbA1c: the screen sees the class only
+        diabetic = typical.type2_diabetes | typical.type1_diabetes
+        typical.hba1c_untreated_mmol_mol = baseline_hba1c_mmol_mol(diabetic, typical.age_years, np.zeros(pool.n), twin)
+        levels = levels_on(typical, record, dates, (r.variable,), twin)
+        mean, sd = reading_moments(r, levels[r.variable], typical, care, twin)
+        spread = np.where(diabetic, twin["hba1c_diabetic_sd_mmol_mol"], twin["hba1c_nondiabetic_sd_mmol_mol"])
+        score += reading_loglik(r, mean, np.sqrt(sd**2 + spread[:, None] ** 2)) / len(r.values)
     return score
 
 
