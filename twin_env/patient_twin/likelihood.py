@@ -16,7 +16,8 @@ Readings (the care layer's measurement model, :mod:`twin_env.care.measurements`,
 
 ACR and potassium readings are not weighed (ACR's log-scale growth and potassium's drug effects are not
 run back in time); they stay in the record. Coded conditions: a present condition is coded with the
-twin's baseline diagnosed probability, an absent one with ``coded_condition_false_positive_probability``
+twin's baseline diagnosed probability times (1 - the record layer's ``gp_diagnosis_uncoded_probability``),
+an absent one with ``coded_condition_false_positive_probability``
 (``patient_twin_parameters.csv``), each kept inside [that, 1 - that].
 """
 
@@ -164,12 +165,17 @@ def reading_loglik(
     return np.logaddexp(clean + np.log1p(-eps), slipped).sum(axis=1)
 
 
-def coded_loglik(state: PatientState, record: PatientRecord, params: TwinParameters) -> np.ndarray:
-    """Log probability (n,) of which conditions are coded and which not, given each candidate's true conditions."""
+def coded_loglik(
+    state: PatientState, record: PatientRecord, params: TwinParameters, artefacts: ArtefactConfig | None = None
+) -> np.ndarray:
+    """Log probability (n,) of which conditions are coded and which not, given each candidate's true conditions:
+    a present one is diagnosed with the twin's baseline probability and then left uncoded with the record
+    layer's ``gp_diagnosis_uncoded_probability``."""
     fp = false_positive_probability()
+    kept = 1.0 - (ArtefactConfig.default() if artefacts is None else artefacts).gp_diagnosis_uncoded_probability
     total = np.zeros(state.n)
     for name in CONDITIONS:
-        p_coded = np.clip(diagnosed_probability(name, state, params), fp, 1.0 - fp)
+        p_coded = np.clip(kept * diagnosed_probability(name, state, params), fp, 1.0 - fp)
         present = state.columns[name]
         if record.has(name):
             total += np.log(np.where(present, p_coded, fp))
