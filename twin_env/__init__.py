@@ -9,4 +9,18 @@ __version__ = "0.1.0"
 
 register_envs()
 
-__all__ = ["TwinSimulator", "__version__", "sample_cohort", "sample_population"]
+__all__ = ["RecordReadError", "TwinSimulator", "__version__", "read_record", "sample_cohort", "sample_population"]
+
+#: Names imported on first use (``twin_env.read_record``), so ``import twin_env`` stays as fast as it was.
+_LAZY = {
+    "read_record": "twin_env.patient_twin.reading",
+    "RecordReadError": "twin_env.patient_twin.bundle_errors",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'twin_env' has no attribute {name!r}")

@@ -46,7 +46,8 @@ def test_every_row_names_a_tagged_source() -> None:
 
 def test_every_snomed_and_dmd_code_passes_verhoeff() -> None:
     snomed_ids = [r for r in code_table() if r.system in ("snomed", "dmd")]
-    assert len(snomed_ids) == 197  # 181 + 16 SNOMED CT codes of harms and complications (issue 15)
+    # 181 + 16 SNOMED CT codes of harms and complications (issue 15) + 15 international codes read (issue 18)
+    assert len(snomed_ids) == 212
     failing = [(r.concept, r.code) for r in snomed_ids if not verhoeff_valid(r.code)]
     assert failing == []
 

@@ -99,7 +99,8 @@ class PatientRecord:
     """One patient's record: demographics, measurements, coded problems, current medicines, smoking.
 
     ``as_of`` is the date the twin starts from (the latest dated entry unless the reader is told otherwise);
-    ``ethnicity`` is the QRISK3 code 1-9 and ``imd_quintile`` 1 (most deprived) to 5, each None when unknown.
+    ``ethnicity`` is the QRISK3 code 1-9 and ``imd_quintile`` 1 (most deprived) to 5, each None when unknown;
+    ``deceased`` the date of death the Patient records, or None.
     """
 
     birth_date: dt.date
@@ -112,6 +113,7 @@ class PatientRecord:
     prescriptions: tuple[Prescription, ...] = ()
     smoking: tuple[SmokingStatus, ...] = ()
     reading: ReadingReport = ReadingReport((), ())
+    deceased: dt.date | None = None
 
     def __post_init__(self) -> None:
         for m in self.measurements:

@@ -12,7 +12,8 @@ loads it once into a frozen :class:`CodeTable` and answers:
   the previous one on input.
 
 Domains are the CSV's ``domain`` column without its sort prefix (``B.condition`` -> ``condition``).
-Systems are short keys (``snomed``, ``dmd``, ``icd10``, ``loinc``, ...; see :data:`SYSTEMS`).
+Systems are short keys (``snomed``, ``dmd``, ``icd10``, ``loinc``, ``rxnorm``, ``cdc-race``, ...; see :data:`SYSTEMS`);
+RxNorm and the CDC race codes are read from other generators' records (``twin_env.patient_twin``), never written.
 Rows that document a format convention rather than a code (domain ``identifier`` and the DG1
 ICD-10 format note) and rows with no code are kept in the CSV for provenance but not loaded.
 
@@ -72,6 +73,8 @@ SYSTEMS: Mapping[str, str] = MappingProxyType(
         "HL7 v2 Table 0007 (PV1-4 Admission Type)": "hl7v2-0007",
         "UK Core EthnicCategoryEngland "
         "(https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland)": "ukcore-ethnic-category",
+        "RxNorm (http://www.nlm.nih.gov/research/umls/rxnorm)": "rxnorm",
+        "CDC Race and Ethnicity (urn:oid:2.16.840.1.113883.6.238)": "cdc-race",
         "UK Core NHSNumberVerificationStatusEngland "
         "(https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland)": (
             "ukcore-nhs-number-verification-status"
