@@ -94,15 +94,63 @@ def _mean_qrisk3_hazard_since_30(state: PatientState, params: TwinParameters) ->
     return total / 3.0 * years / 10.0
 
 
+def baseline_hba1c_mmol_mol(
+    diabetic: np.ndarray, age_years: np.ndarray, z: np.ndarray, params: TwinParameters
+) -> np.ndarray:
+    """Untreated HbA1c (N,) mmol/mol at baseline from a standard normal ``z`` (N,): at least 48 with diabetes,
+    at most 47 without."""
+    nondiabetic_mean = params["hba1c_nondiabetic_mean_at_40_mmol_mol"] + params["hba1c_nondiabetic_slope_per_year"] * (
+        age_years - 40.0
+    )
+    return np.where(
+        diabetic,
+        np.maximum(params["hba1c_diabetic_untreated_mean_mmol_mol"] + params["hba1c_diabetic_sd_mmol_mol"] * z, 48.0),
+        np.minimum(nondiabetic_mean + params["hba1c_nondiabetic_sd_mmol_mol"] * z, 47.0),
+    )
+
+
+def baseline_egfr_ml_min_1_73m2(
+    diabetic: np.ndarray, age_years: np.ndarray, z: np.ndarray, params: TwinParameters
+) -> np.ndarray:
+    """eGFR (N,) mL/min/1.73m2 at baseline from a standard normal ``z`` (N,): falling after 40, faster with
+    diabetes, clipped to 5-130."""
+    decline_years = np.maximum(age_years - 40.0, 0.0)
+    egfr = (
+        params["egfr_mean_at_40_ml_min_1_73m2"]
+        - params["egfr_decline_per_year_after_40"] * decline_years
+        - params["egfr_diabetes_extra_decline_per_year"] * diabetic * np.minimum(decline_years, 10.0)
+        + params["egfr_between_person_sd"] * z
+    )
+    return np.clip(egfr, 5.0, 130.0)
+
+
+def diagnosed_probability(name: str, state: PatientState, params: TwinParameters) -> np.ndarray | float:
+    """Probability (N,) or scalar that a present condition ``name`` was diagnosed before baseline.
+
+    Myocardial infarction is diagnosed with CHD; type 1 diabetes always is.
+    """
+    cal = params.calibration
+    if name == "hypertension":
+        shape = diagnosed_logit("hypertension", state.female, state.age_years)
+        return _logistic(shape + cal["hypertension_diagnosis_logit_shift"])
+    if name == "type2_diabetes":
+        return _logistic(diagnosed_logit("diabetes", state.female, state.age_years))
+    if name == "ckd_3_5":
+        return cal["diagnosed_fraction_ckd_3_5"]
+    if name == "type1_diabetes":
+        return 1.0
+    return params[f"baseline_diagnosed_fraction_{'chd' if name == 'myocardial_infarction' else name}"]
+
+
 def sample_conditions(state: PatientState, params: TwinParameters) -> BaselineDiagnoses:
     """Set true conditions and untreated HbA1c, eGFR, ACR in place; return baseline diagnoses."""
     keys, age, cal = state.patient_key, state.age_years, params.calibration
     adult = age >= params["adult_age_years"]
     diagnosed: dict[str, np.ndarray] = {}
 
-    def draw(name: str, probability: np.ndarray, diagnosed_probability: np.ndarray | float) -> None:
+    def draw(name: str, probability: np.ndarray, p_diagnosed: np.ndarray | float) -> None:
         state.columns[name][:] = adult & (_condition_uniform(keys, name) < probability)
-        diagnosed[name] = state.columns[name] & (_diagnosed_uniform(keys, name) < diagnosed_probability)
+        diagnosed[name] = state.columns[name] & (_diagnosed_uniform(keys, name) < p_diagnosed)
 
     draw("type1_diabetes", np.full(state.n, params["type1_diabetes_prevalence_17_plus"]), 1.0)
     years_since_25 = np.maximum(age - 25.0, 0.0)
@@ -112,32 +160,20 @@ def sample_conditions(state: PatientState, params: TwinParameters) -> BaselineDi
     draw(
         "type2_diabetes",
         np.where(state.type1_diabetes, 0.0, t2d_p),
-        _logistic(diagnosed_logit("diabetes", state.female, age)),
+        diagnosed_probability("type2_diabetes", state, params),
     )
 
-    z = rs.standard_normal(keys, 0, Channel.HBA1C)
     diabetic = state.type2_diabetes | state.type1_diabetes
-    nondiabetic_mean = params["hba1c_nondiabetic_mean_at_40_mmol_mol"] + params["hba1c_nondiabetic_slope_per_year"] * (
-        age - 40.0
-    )
-    state.hba1c_untreated_mmol_mol = np.where(
-        diabetic,
-        np.maximum(params["hba1c_diabetic_untreated_mean_mmol_mol"] + params["hba1c_diabetic_sd_mmol_mol"] * z, 48.0),
-        np.minimum(nondiabetic_mean + params["hba1c_nondiabetic_sd_mmol_mol"] * z, 47.0),
+    state.hba1c_untreated_mmol_mol = baseline_hba1c_mmol_mol(
+        diabetic, age, rs.standard_normal(keys, 0, Channel.HBA1C), params
     )
 
     hypertensive_bp = (state.sbp_untreated_mmhg >= 140.0) | (state.dbp_untreated_mmhg >= 90.0)
-    decline_years = np.maximum(age - 40.0, 0.0)
-    egfr = (
-        params["egfr_mean_at_40_ml_min_1_73m2"]
-        - params["egfr_decline_per_year_after_40"] * decline_years
-        - params["egfr_diabetes_extra_decline_per_year"] * diabetic * np.minimum(decline_years, 10.0)
-        + params["egfr_between_person_sd"] * rs.standard_normal(keys, 0, Channel.EGFR)
+    state.egfr_ml_min_1_73m2 = baseline_egfr_ml_min_1_73m2(
+        diabetic, age, rs.standard_normal(keys, 0, Channel.EGFR), params
     )
-    state.egfr_ml_min_1_73m2 = np.clip(egfr, 5.0, 130.0)
-    diagnosis_logit = diagnosed_logit("hypertension", state.female, age) + cal["hypertension_diagnosis_logit_shift"]
-    draw("hypertension", hypertensive_bp.astype(float), _logistic(diagnosis_logit))
-    draw("ckd_3_5", (state.egfr_ml_min_1_73m2 < 60.0).astype(float), cal["diagnosed_fraction_ckd_3_5"])
+    draw("hypertension", hypertensive_bp.astype(float), diagnosed_probability("hypertension", state, params))
+    draw("ckd_3_5", (state.egfr_ml_min_1_73m2 < 60.0).astype(float), diagnosed_probability("ckd_3_5", state, params))
 
     acr_log = params["acr_log_median_mg_mmol"] + params["acr_log_sd"] * rs.standard_normal(keys, 0, Channel.ACR)
     acr_log += np.log(params["acr_diabetes_multiplier"]) * diabetic
@@ -148,24 +184,25 @@ def sample_conditions(state: PatientState, params: TwinParameters) -> BaselineDi
     draw(
         "atrial_fibrillation",
         1.0 - np.exp(-cal["prevalence_scale_atrial_fibrillation"] * af_cumulative * af_hazard_ratio(state, params)),
-        params["baseline_diagnosed_fraction_atrial_fibrillation"],
+        diagnosed_probability("atrial_fibrillation", state, params),
     )
     cvd_cumulative = _mean_qrisk3_hazard_since_30(state, params)
-    draw("chd", 1.0 - np.exp(-cal["prevalence_scale_chd"] * cvd_cumulative), params["baseline_diagnosed_fraction_chd"])
+    chd_p = 1.0 - np.exp(-cal["prevalence_scale_chd"] * cvd_cumulative)
+    draw("chd", chd_p, diagnosed_probability("chd", state, params))
     mi = state.chd & (_condition_uniform(keys, "myocardial_infarction") < params["chd_fraction_myocardial_infarction"])
     state.myocardial_infarction = mi
     diagnosed["myocardial_infarction"] = mi & diagnosed["chd"]
     draw(
         "stroke_tia",
         1.0 - np.exp(-cal["prevalence_scale_stroke_tia"] * cvd_cumulative),
-        params["baseline_diagnosed_fraction_stroke_tia"],
+        diagnosed_probability("stroke_tia", state, params),
     )
     state.stroke = state.stroke_tia  # prevalent stroke/TIA is valued as a stroke (the split is not known)
     hf_cumulative = cumulative_table(params.hf_incidence_per_year)(age)
     draw(
         "heart_failure",
         1.0 - np.exp(-cal["prevalence_scale_heart_failure"] * hf_cumulative * hf_hazard_ratio(state, params)),
-        params["baseline_diagnosed_fraction_heart_failure"],
+        diagnosed_probability("heart_failure", state, params),
     )
     # a past CVD event happened at some adult age before now; its exact age is not modelled
     state.first_cvd_age_years = np.where(state.has_cvd, age, np.nan)

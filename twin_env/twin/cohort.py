@@ -58,14 +58,16 @@ def sample_population(
     max_age: float = MAX_AGE_YEARS,
     config: Mapping[str, float] | TwinParameters | None = None,
     first_index: int = 0,
+    given: Mapping[str, bool | int] | None = None,
 ) -> tuple[PatientState, BaselineDiagnoses]:
     """Sample the latent state of ``n`` patients and which conditions were diagnosed at baseline.
 
-    Patient ``first_index + i`` depends only on (seed, index), not on ``n``.
+    Patient ``first_index + i`` depends only on (seed, index), not on ``n``. ``given`` fixes sex,
+    ethnicity or IMD quintile for all (:data:`twin_env.twin.population.GIVEN_DEMOGRAPHICS`).
     """
     n, seed, min_age, max_age = _validate_request(n, seed, min_age, max_age)
     params = resolve_parameters(config)
-    state = sample_demographics_and_risk_factors(seed, n, params, min_age, max_age, first_index)
+    state = sample_demographics_and_risk_factors(seed, n, params, min_age, max_age, first_index, given)
     diagnoses = sample_conditions(state, params)
     start_baseline_treatments(state, diagnoses, params)
     return state, diagnoses

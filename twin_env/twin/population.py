@@ -7,6 +7,8 @@ baseline diagnoses and treatments are added by :mod:`twin_env.twin.baseline_cond
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from twin_env.twin import random_streams as rs
@@ -96,10 +98,28 @@ def _risk_flags(keys: np.ndarray, state: PatientState, params: TwinParameters) -
     return {name: rs.uniform(keys, 0, Channel.FLAGS + i) < probability[name] for i, name in enumerate(RISK_FLAGS)}
 
 
+#: Demographics a caller may fix (:func:`sample_demographics_and_risk_factors` ``given``).
+GIVEN_DEMOGRAPHICS: tuple[str, ...] = ("female", "ethnicity", "imd_quintile")
+
+
 def sample_demographics_and_risk_factors(
-    seed: int, n: int, params: TwinParameters, min_age: float, max_age: float, first_index: int = 0
+    seed: int,
+    n: int,
+    params: TwinParameters,
+    min_age: float,
+    max_age: float,
+    first_index: int = 0,
+    given: Mapping[str, bool | int] | None = None,
 ) -> PatientState:
-    """N patients with demographics, lifestyle and untreated physiology; no conditions yet."""
+    """N patients with demographics, lifestyle and untreated physiology; no conditions yet.
+
+    ``given`` fixes some of :data:`GIVEN_DEMOGRAPHICS` for every patient (a known patient's sex,
+    ethnicity, IMD quintile); everything that depends on them follows. None samples them all.
+    """
+    given = dict(given or {})
+    unknown = sorted(set(given) - set(GIVEN_DEMOGRAPHICS))
+    if unknown:
+        raise ValueError(f"given demographics {unknown}; allowed: {list(GIVEN_DEMOGRAPHICS)}")
     state = PatientState.empty(n)
     keys = rs.patient_keys(seed, first_index, n)
     state.patient_key = keys
@@ -108,9 +128,11 @@ def sample_demographics_and_risk_factors(
     state.age_years = sample_ages(rs.uniform(keys, 0, Channel.AGE), params, min_age, max_age)
     age = state.age_years
     state.female = rs.uniform(keys, 0, Channel.SEX) >= male_probability(age, params)
-    female = state.female
     state.ethnicity = 1 + rs.categorical(rs.uniform(keys, 0, Channel.ETHNICITY), params.ethnicity_share)
     state.imd_quintile = 1 + rs.categorical(rs.uniform(keys, 0, Channel.IMD), params.imd_quintile_share)
+    for name, value in given.items():
+        state.columns[name][:] = value
+    female = state.female
     townsend_means = np.array([params[f"townsend_mean_imd_quintile_{q}"] for q in range(1, 6)])
     state.townsend = townsend_means[state.imd_quintile - 1] + params[
         "townsend_sd_within_quintile"

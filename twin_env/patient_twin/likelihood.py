@@ -1,0 +1,119 @@
+"""The likelihood of a record given a candidate latent state, as the twin's care and record layers write it.
+
+Readings (the care layer's measurement model, :mod:`twin_env.care.measurements`, :mod:`twin_env.care.home_bp`,
+:mod:`twin_env.care.pathology`, with the same parameters):
+
+- clinic BP (setting ``clinic`` or ``unknown``): usual BP + (the patient's white-coat effect - its population
+  mean) + visit-to-visit deviation (SD ``sbp_visit_sd_mmhg``, DBP ``dbp_visit_sd_ratio`` times it) + reading
+  error (``bp_measurement_sd_mmhg``); independent between visits given the patient;
+- home and ambulatory BP: usual BP - the population's mean white-coat effect + day-to-day deviation
+  (``home_bp_day_sd_mmhg``, DBP ``dbp_visit_sd_ratio`` times it);
+- BMI: + ``bmi_measurement_sd_kg_m2``; laboratory values: true value x (1 + analytic CV x z).
+
+ACR and potassium readings are not weighed (ACR's log-scale growth and potassium's drug effects are not
+run back in time); they stay in the record. Coded conditions: a present condition is coded with the
+twin's baseline diagnosed probability, an absent one with ``coded_condition_false_positive_probability``
+(``patient_twin_parameters.csv``), each kept inside [that, 1 - that].
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+
+import numpy as np
+
+from twin_env.care.parameters import CareParameters
+from twin_env.patient_twin.record import PatientRecord
+from twin_env.twin.baseline_conditions import diagnosed_probability
+from twin_env.twin.parameters import TwinParameters, read_scalars
+from twin_env.twin.state import CONDITIONS, PatientState
+
+#: Laboratory variables and the care parameter of their analytic CV (as :mod:`twin_env.vocab.panels`).
+LAB_CV: dict[str, str] = {
+    "hba1c_mmol_mol": "analytic_cv_hba1c",
+    "total_chol_mmol_l": "analytic_cv_total_cholesterol",
+    "hdl_mmol_l": "analytic_cv_hdl_cholesterol",
+    "ldl_mmol_l": "analytic_cv_ldl_cholesterol",
+    "egfr_ml_min_1_73m2": "analytic_cv_egfr",
+}
+#: Variables whose readings the likelihood weighs.
+WEIGHED_VARIABLES: tuple[str, ...] = ("sbp_mmhg", "dbp_mmhg", "bmi_kg_m2", *LAB_CV)
+_HOME_SETTINGS = ("home", "ambulatory")
+_LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
+
+
+@functools.cache
+def false_positive_probability() -> float:
+    """``coded_condition_false_positive_probability`` of ``patient_twin_parameters.csv``."""
+    return read_scalars("patient_twin_parameters.csv")["coded_condition_false_positive_probability"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Readings:
+    """One weighed variable's readings: values (J,), dates (J,), index of each date in ``dates`` (J,), clinic (J,)."""
+
+    variable: str
+    values: np.ndarray
+    date_index: np.ndarray
+    clinic: np.ndarray
+
+
+def gather_readings(record: PatientRecord) -> tuple[list[dt.date], dict[str, Readings]]:
+    """The distinct reading dates (sorted) and the readings of each weighed variable that has any."""
+    weighed = [m for m in record.measurements if m.variable in WEIGHED_VARIABLES]
+    dates = sorted({m.date for m in weighed})
+    where = {d: i for i, d in enumerate(dates)}
+    out: dict[str, Readings] = {}
+    for variable in WEIGHED_VARIABLES:
+        ms = sorted((m for m in weighed if m.variable == variable), key=lambda m: (m.date, m.value))
+        if ms:
+            out[variable] = Readings(
+                variable,
+                np.array([m.value for m in ms], dtype=np.float64),
+                np.array([where[m.date] for m in ms], dtype=np.intp),
+                np.array([m.setting not in _HOME_SETTINGS for m in ms]),
+            )
+    return dates, out
+
+
+def reading_moments(
+    readings: Readings, levels: np.ndarray, state: PatientState, care: CareParameters, twin: TwinParameters
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and SD (n, J) of each reading given the candidates' levels (n, D) on the reading dates."""
+    level = levels[:, readings.date_index]
+    v, clinic = readings.variable, readings.clinic
+    if v in ("sbp_mmhg", "dbp_mmhg"):
+        side = "sbp" if v == "sbp_mmhg" else "dbp"
+        ratio = 1.0 if side == "sbp" else care["dbp_visit_sd_ratio"]
+        mean_wc = twin[f"white_coat_{side}_mean_mmhg"]
+        wc = state.columns[f"white_coat_{side}_mmhg"].astype(np.float64)[:, None]
+        visit = ratio * state.sbp_visit_sd_mmhg.astype(np.float64)[:, None]
+        clinic_sd = np.sqrt(visit**2 + care["bp_measurement_sd_mmhg"] ** 2)
+        mean = np.where(clinic, level + wc - mean_wc, level - mean_wc)
+        sd = np.where(clinic, clinic_sd, ratio * care["home_bp_day_sd_mmhg"])
+        return mean, np.broadcast_to(sd, mean.shape)
+    if v == "bmi_kg_m2":
+        return level, np.full(level.shape, care["bmi_measurement_sd_kg_m2"])
+    return level, np.maximum(care[LAB_CV[v]] * np.abs(level), 1e-3)
+
+
+def gaussian_loglik(values: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Sum over readings of the normal log density (n,)."""
+    z = (values - mean) / sd
+    return (-0.5 * z**2 - np.log(sd) - _LOG_SQRT_2PI).sum(axis=1)
+
+
+def coded_loglik(state: PatientState, record: PatientRecord, params: TwinParameters) -> np.ndarray:
+    """Log probability (n,) of which conditions are coded and which not, given each candidate's true conditions."""
+    fp = false_positive_probability()
+    total = np.zeros(state.n)
+    for name in CONDITIONS:
+        p_coded = np.clip(diagnosed_probability(name, state, params), fp, 1.0 - fp)
+        present = state.columns[name]
+        if record.has(name):
+            total += np.log(np.where(present, p_coded, fp))
+        else:
+            total += np.log(np.where(present, 1.0 - p_coded, 1.0 - fp))
+    return total

@@ -1,0 +1,169 @@
+"""The latent twin states a patient's record implies: a posterior ensemble by importance sampling over the
+twin's own generative model.
+
+Method (``twin_from_record``; docs/patient_twin.md, "The latent state it implies"):
+
+1. Prior: ``n_candidates`` patients from the twin's population sampler at the record's exact age on
+   ``as_of``, with its sex, ethnicity and IMD quintile when known (:mod:`twin_env.patient_twin.prior`);
+   the record's smoking status, coded risk flags and current medicines are set in each.
+2. Proposal: each continuous latent draw (BMI, SBP, DBP offsets, HDL, cholesterol ratio, untreated HbA1c,
+   eGFR) that has readings is redrawn from its linearised Gaussian posterior given the readings
+   (:mod:`twin_env.patient_twin.proposal`), in order, each given the ones before.
+3. Weight: log w = sum over blocks of (log prior - log proposal) + log likelihood of every weighed reading
+   on its own date (:mod:`twin_env.patient_twin.levels`, :mod:`twin_env.patient_twin.likelihood`) + log
+   likelihood of the coded and uncoded conditions. Discrete parts (which conditions a candidate has,
+   white-coat effect, visit-to-visit SD, adherence) are weighed as drawn from the prior.
+4. Resample ``n_samples`` rows with probability proportional to w (systematic resampling), then make each
+   a consistent twin state on ``as_of``: levels and treatment effects recomputed, hypertension and CKD
+   3-5 set from the levels as the twin defines them, the risk-equation caches cleared.
+
+Assumptions and what it ignores: a candidate's offsets are fixed over the record's span (the twin's BMI
+random walk and smoking changes before ``as_of`` are not run back); past HbA1c, eGFR and ACR are run back
+one step at today's rates; a present condition is coded with the twin's baseline diagnosed probability;
+the probabilities of AF, heart failure, CHD and stroke/TIA are the prior's given the candidate's prior
+levels (not re-drawn when a proposal moves SBP or BMI); medicines say nothing about conditions beyond
+their effect on the readings; ACR and potassium readings are not weighed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+
+import numpy as np
+
+from twin_env.care.parameters import CareParameters
+from twin_env.patient_twin.levels import levels_on
+from twin_env.patient_twin.likelihood import coded_loglik, gather_readings, gaussian_loglik, reading_moments
+from twin_env.patient_twin.prior import check_age, prior_candidates
+from twin_env.patient_twin.proposal import BLOCKS, propose
+from twin_env.patient_twin.record import PatientRecord
+from twin_env.twin.cohort import resolve_parameters, validate_seed
+from twin_env.twin.parameters import TwinParameters
+from twin_env.twin.population import update_age_dependent_levels
+from twin_env.twin.state import CONDITIONS, PatientState
+from twin_env.twin.treatment_effects import apply_treatment_effects
+
+#: Candidates drawn per posterior sample when ``n_candidates`` is not given (and at least MIN_CANDIDATES).
+CANDIDATES_PER_SAMPLE = 10
+MIN_CANDIDATES = 1000
+
+#: Latent levels :meth:`PatientTwin.summary` reports (state field names, units in the names).
+SUMMARY_LEVELS: tuple[str, ...] = (
+    "sbp_mmhg",
+    "sbp_untreated_mmhg",
+    "dbp_mmhg",
+    "egfr_ml_min_1_73m2",
+    "hba1c_mmol_mol",
+    "ldl_mmol_l",
+    "total_chol_mmol_l",
+    "hdl_mmol_l",
+    "bmi_kg_m2",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class PatientTwin:
+    """A posterior ensemble of one patient: ``state`` (n_samples rows, valid twin states on ``record.as_of``).
+
+    ``n_candidates``: prior candidates drawn; ``effective_sample_size``: Kish's ESS of their weights
+    (sum w)^2 / sum w^2 before resampling; ``log_weights`` (n_candidates,) for diagnostics.
+    """
+
+    state: PatientState
+    record: PatientRecord
+    n_candidates: int
+    effective_sample_size: float
+    log_weights: np.ndarray
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """``{variable: {"mean", "p05", "p95"}}``: the latent levels of :data:`SUMMARY_LEVELS` and, for each
+        condition of :data:`~twin_env.twin.state.CONDITIONS`, its 0/1 presence (mean = posterior probability)."""
+        out: dict[str, dict[str, float]] = {}
+        for name in (*SUMMARY_LEVELS, *CONDITIONS):
+            x = self.state.columns[name].astype(np.float64)
+            p05, p95 = np.quantile(x, [0.05, 0.95])
+            out[name] = {"mean": float(x.mean()), "p05": float(p05), "p95": float(p95)}
+        return out
+
+
+def _validate(n_samples: object, n_candidates: object) -> tuple[int, int | None]:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+    if n_candidates is not None and (
+        isinstance(n_candidates, bool) or not isinstance(n_candidates, numbers.Integral) or n_candidates < 1
+    ):
+        raise ValueError(f"n_candidates must be an integer >= 1 or None, got {n_candidates!r}")
+    return int(n_samples), None if n_candidates is None else int(n_candidates)
+
+
+def _check_dates(record: PatientRecord) -> None:
+    for m in record.measurements:
+        if not record.birth_date <= m.date <= record.as_of:
+            raise ValueError(
+                f"measurement {m.variable} ({m.source or 'no source'}) dated {m.date}; "
+                f"allowed: between birth_date {record.birth_date} and as_of {record.as_of}"
+            )
+
+
+def twin_from_record(
+    record: PatientRecord,
+    n_samples: int = 200,
+    seed: int = 0,
+    params: TwinParameters | None = None,
+    n_candidates: int | None = None,
+) -> PatientTwin:
+    """The posterior ensemble of latent twin states ``record`` implies (``n_samples`` rows), deterministic for a seed.
+
+    ``params``: twin parameters (None: the defaults); ``n_candidates``: prior candidates (None:
+    ``max(CANDIDATES_PER_SAMPLE * n_samples, MIN_CANDIDATES)``). Bad input raises a one-line ``ValueError``.
+    """
+    if not isinstance(record, PatientRecord):
+        kind = type(record).__name__
+        raise ValueError(f"record must be a PatientRecord (twin_env.read_record builds one), got {kind}")
+    n_samples, n_candidates = _validate(n_samples, n_candidates)
+    seed = validate_seed(seed)
+    twin = resolve_parameters(params)
+    check_age(record, twin)
+    _check_dates(record)
+    care = CareParameters.default()
+    m = n_candidates or max(CANDIDATES_PER_SAMPLE * n_samples, MIN_CANDIDATES)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 18]))
+
+    state = prior_candidates(record, m, seed, twin)
+    dates, readings = gather_readings(record)
+    log_w = np.zeros(m)
+    for block in BLOCKS:
+        log_w += propose(block, state, record, dates, readings, care, twin, rng)
+    if readings:
+        levels = levels_on(state, record, dates, tuple(readings), twin)
+        for r in readings.values():
+            mean, sd = reading_moments(r, levels[r.variable], state, care, twin)
+            log_w += gaussian_loglik(r.values, mean, sd)
+    _settle(state, twin)
+    log_w += coded_loglik(state, record, twin)
+
+    if not np.isfinite(log_w).any():
+        raise ValueError("record: no latent state of the twin is consistent with its readings and codes")
+    w = np.exp(log_w - np.max(log_w[np.isfinite(log_w)]))
+    w[~np.isfinite(w)] = 0.0
+    ess = float(w.sum() ** 2 / (w**2).sum())
+    index = _systematic_resample(w / w.sum(), n_samples, rng)
+    return PatientTwin(state.take(index), record, m, ess, log_w)
+
+
+def _settle(state: PatientState, params: TwinParameters) -> None:
+    """Levels, treatment effects and the conditions the twin defines by levels, on ``as_of``, in place."""
+    update_age_dependent_levels(state, params)
+    apply_treatment_effects(state, params)
+    adult = state.age_years >= params["adult_age_years"]
+    state.hypertension = adult & ((state.sbp_untreated_mmhg >= 140.0) | (state.dbp_untreated_mmhg >= 90.0))
+    state.ckd_3_5 = adult & (state.egfr_ml_min_1_73m2 < 60.0)
+    state.qrisk3_h10 = np.nan
+    state.qdiabetes_h10 = np.nan
+
+
+def _systematic_resample(p: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` indices (n,) drawn by systematic resampling from probabilities ``p`` (m,)."""
+    positions = (rng.random() + np.arange(n)) / n
+    return np.minimum(np.searchsorted(np.cumsum(p), positions), len(p) - 1)
