@@ -59,6 +59,15 @@ class Batch:
         state, dx = self._sample(self.patient_index(np.arange(self.n)))
         self._attach(Simulation(state, dx, start_date=self.config.start_date, artefacts=self.config.artefacts))
 
+    def start_from(self, sim: Simulation) -> None:
+        """Fresh rows from a given simulation (a patient's record: :mod:`twin_env.envs.record_start`).
+
+        Its rows are no population patients: :meth:`patient_index` gives -1 for them.
+        """
+        self.base = -1
+        self.episode = np.zeros(self.n, dtype=np.int64)
+        self._attach(sim)
+
     def _attach(self, sim: Simulation) -> None:
         """Take ``sim`` as the rows' simulation: a fresh GP table, step counts and state caches."""
         self.sim = sim
