@@ -6,7 +6,7 @@ import csv
 from importlib import resources
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.patient_twin.bundles import bundle, observation
@@ -18,6 +18,7 @@ ROWS = list(csv.DictReader(resources.files("twin_env.data").joinpath(CONVERSIONS
 PAIRS = [(r["variable"], r["unit"]) for r in ROWS]
 
 
+@settings(deadline=None)
 @given(pair=st.sampled_from(PAIRS), fraction=st.floats(0.0, 1.0))
 def test_conversions_round_trip(pair: tuple[str, str], fraction: float) -> None:
     variable, unit = pair
@@ -28,12 +29,14 @@ def test_conversions_round_trip(pair: tuple[str, str], fraction: float) -> None:
     assert factors.to_twin(factors.from_twin(twin_value)) == pytest.approx(twin_value, rel=1e-12, abs=1e-12)
 
 
+@settings(max_examples=40, deadline=None)
 @given(mg_dl=st.floats(30.0, 700.0))
 def test_cholesterol_read_in_mg_dl_is_mmol_l(mg_dl: float) -> None:
     record = read_record(bundle(observation("2093-3", mg_dl, "mg/dL")))
     assert record.values("total_chol_mmol_l")[0][1] == pytest.approx(mg_dl / 38.67)
 
 
+@settings(max_examples=40, deadline=None)
 @given(ngsp=st.floats(4.0, 18.0))
 def test_hba1c_percent_read_as_ifcc(ngsp: float) -> None:
     record = read_record(bundle(observation("4548-4", ngsp, "%")))

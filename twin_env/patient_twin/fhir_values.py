@@ -15,7 +15,7 @@ from typing import Any
 
 from twin_env.patient_twin.bundle_errors import RecordReadError
 
-__all__ = ["Entry", "codings", "parse_date", "quantity", "reference_targets", "status_code"]
+__all__ = ["Entry", "codings", "parse_date", "quantity", "reference_targets", "referenced", "status_code"]
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?)?$")
 
