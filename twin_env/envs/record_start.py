@@ -6,7 +6,7 @@ seeded by ``seed``) and starts a one-row :class:`~twin_env.simulation.Simulation
 record's coded conditions the sample has are its baseline problems, the sample's medicines its repeat
 prescriptions (:mod:`twin_env.care.baseline`), and the latest value of each measured variable is written
 into the GP record on its own date (clinic readings under a consultation, laboratory results under a
-test order of their panel), so the observation shows what the record shows.
+test order of their panel; home and ambulatory BP left out), so the observation shows what the record shows.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from twin_env.vocab.panels import ANALYTES
 
 #: Clinic measurements: record variable -> concept of its observation.
 CLINIC_CONCEPTS: dict[str, Concept] = {"sbp_mmhg": Concept.SBP, "dbp_mmhg": Concept.DBP, "bmi_kg_m2": Concept.BMI}
+#: Settings of a clinic value (home and ambulatory BP are not clinic readings: not written).
+CLINIC: tuple[str, ...] = ("clinic", "unknown")
 #: Laboratory measurements: record variable -> (panel order concept, result concept).
 LAB_CONCEPTS: dict[str, tuple[int, Concept]] = {
     field: (int(panel), concept) for panel, rows in ANALYTES.items() for concept, field, _ in rows
@@ -52,13 +54,16 @@ def simulation_from_record(
 def write_latest_results(sim: Simulation, record: PatientRecord) -> None:
     """Log the latest value of each measured variable of ``record`` for row 0 of ``sim`` on its own date.
 
-    Clinic values of one date share one consultation; each laboratory value has its own order of its panel.
+    Clinic values (SBP, DBP, BMI; home and ambulatory readings are left out) of one date share one
+    consultation; each laboratory value has its own order of its panel.
     The record's systems read them as history already reported (no delay, error or gap).
     """
     row = np.zeros(1, dtype=np.intp)
     consultations: dict[int, np.ndarray] = {}
     for variable, concept in CLINIC_CONCEPTS.items():
-        values = record.values(variable)
+        values = sorted(
+            (m.date, m.value) for m in record.measurements if m.variable == variable and m.setting in CLINIC
+        )
         if not values:
             continue
         day = day_number(values[-1][0])
