@@ -8,7 +8,11 @@ Readings (the care layer's measurement model, :mod:`twin_env.care.measurements`,
   error (``bp_measurement_sd_mmhg``); independent between visits given the patient;
 - home and ambulatory BP: usual BP - the population's mean white-coat effect + day-to-day deviation
   (``home_bp_day_sd_mmhg``, DBP ``dbp_visit_sd_ratio`` times it);
-- BMI: + ``bmi_measurement_sd_kg_m2``; laboratory values: true value x (1 + analytic CV x z).
+- BMI: + ``bmi_measurement_sd_kg_m2``; laboratory values: true value x (1 + analytic CV x z);
+- BMI (and SBP, DBP through it) drifts: a reading years before ``as_of`` adds the variance of the twin's BMI
+  random walk over that span (:func:`bmi_walk_variance`);
+- the record layer's artefacts (:mod:`twin_env.record.artefacts`, ``record_artefacts.csv``): transcription
+  errors as a mixture (:func:`reading_loglik`), duplicated laboratory results counted once.
 
 ACR and potassium readings are not weighed (ACR's log-scale growth and potassium's drug effects are not
 run back in time); they stay in the record. Coded conditions: a present condition is coded with the
@@ -26,6 +30,8 @@ import numpy as np
 
 from twin_env.care.parameters import CareParameters
 from twin_env.patient_twin.record import PatientRecord
+from twin_env.record.artefacts import ArtefactConfig
+from twin_env.record.systems.gp import BP_SLIP_MMHG
 from twin_env.twin.baseline_conditions import diagnosed_probability
 from twin_env.twin.parameters import TwinParameters, read_scalars
 from twin_env.twin.state import CONDITIONS, PatientState
@@ -41,6 +47,9 @@ LAB_CV: dict[str, str] = {
 #: Variables whose readings the likelihood weighs.
 WEIGHED_VARIABLES: tuple[str, ...] = ("sbp_mmhg", "dbp_mmhg", "bmi_kg_m2", *LAB_CV)
 _HOME_SETTINGS = ("home", "ambulatory")
+#: Two equal results of one laboratory variable this close (days) are taken as the record's duplicate (the
+#: record layer files a duplicate a lognormal delay later, median ``duplicate_delay_median_days``).
+DUPLICATE_WINDOW_DAYS = 90
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 
 
@@ -58,11 +67,28 @@ class Readings:
     values: np.ndarray
     date_index: np.ndarray
     clinic: np.ndarray
+    years_before: np.ndarray
+
+
+def _without_duplicates(ms: list) -> list:
+    """Laboratory readings less the record's duplicates: a result filed again later (same value within
+    :data:`DUPLICATE_WINDOW_DAYS`) counts once."""
+    kept: list = []
+    for m in ms:
+        if m.variable in LAB_CV and any(
+            k.variable == m.variable and k.value == m.value and 0 <= (m.date - k.date).days <= DUPLICATE_WINDOW_DAYS
+            for k in kept
+        ):
+            continue
+        kept.append(m)
+    return kept
 
 
 def gather_readings(record: PatientRecord) -> tuple[list[dt.date], dict[str, Readings]]:
     """The distinct reading dates (sorted) and the readings of each weighed variable that has any."""
-    weighed = [m for m in record.measurements if m.variable in WEIGHED_VARIABLES]
+    weighed = _without_duplicates(
+        sorted((m for m in record.measurements if m.variable in WEIGHED_VARIABLES), key=lambda m: (m.date, m.value))
+    )
     dates = sorted({m.date for m in weighed})
     where = {d: i for i, d in enumerate(dates)}
     out: dict[str, Readings] = {}
@@ -74,6 +100,7 @@ def gather_readings(record: PatientRecord) -> tuple[list[dt.date], dict[str, Rea
                 np.array([m.value for m in ms], dtype=np.float64),
                 np.array([where[m.date] for m in ms], dtype=np.intp),
                 np.array([m.setting not in _HOME_SETTINGS for m in ms]),
+                np.array([(record.as_of - m.date).days / 365.25 for m in ms]),
             )
     return dates, out
 
@@ -84,25 +111,57 @@ def reading_moments(
     """Mean and SD (n, J) of each reading given the candidates' levels (n, D) on the reading dates."""
     level = levels[:, readings.date_index]
     v, clinic = readings.variable, readings.clinic
+    walk = bmi_walk_variance(readings.years_before, twin)  # (J,) kg2/m4: the BMI offset then vs now
     if v in ("sbp_mmhg", "dbp_mmhg"):
         side = "sbp" if v == "sbp_mmhg" else "dbp"
         ratio = 1.0 if side == "sbp" else care["dbp_visit_sd_ratio"]
         mean_wc = twin[f"white_coat_{side}_mean_mmhg"]
         wc = state.columns[f"white_coat_{side}_mmhg"].astype(np.float64)[:, None]
         visit = ratio * state.sbp_visit_sd_mmhg.astype(np.float64)[:, None]
-        clinic_sd = np.sqrt(visit**2 + care["bp_measurement_sd_mmhg"] ** 2)
+        clinic_var = visit**2 + care["bp_measurement_sd_mmhg"] ** 2
         mean = np.where(clinic, level + wc - mean_wc, level - mean_wc)
-        sd = np.where(clinic, clinic_sd, ratio * care["home_bp_day_sd_mmhg"])
-        return mean, np.broadcast_to(sd, mean.shape)
+        var = np.where(clinic, clinic_var, (ratio * care["home_bp_day_sd_mmhg"]) ** 2)
+        slope = twin["sbp_bmi_slope_mmhg_per_kg_m2"] * (twin["dbp_slope_per_sbp_mmhg"] if side == "dbp" else 1.0)
+        return mean, np.sqrt(var + slope**2 * walk)
     if v == "bmi_kg_m2":
-        return level, np.full(level.shape, care["bmi_measurement_sd_kg_m2"])
+        return level, np.broadcast_to(np.sqrt(care["bmi_measurement_sd_kg_m2"] ** 2 + walk), level.shape)
     return level, np.maximum(care[LAB_CV[v]] * np.abs(level), 1e-3)
 
 
-def gaussian_loglik(values: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """Sum over readings of the normal log density (n,)."""
+def bmi_walk_variance(years_before: np.ndarray, twin: TwinParameters) -> np.ndarray:
+    """Variance (J,) of a BMI offset ``years_before`` (J,) years ago given today's, under the twin's
+    Ornstein-Uhlenbeck walk (:mod:`twin_env.twin.risk_factors`): sd^2 (1 - rho^2), rho = exp(-r years)."""
+    sd = twin["bmi_between_person_sd_kg_m2"]
+    reversion_per_year = -np.log1p(-(twin["bmi_annual_change_sd_kg_m2"] ** 2) / (2.0 * sd**2))
+    return sd**2 * -np.expm1(-2.0 * reversion_per_year * years_before)
+
+
+def _normal_logpdf(values: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
     z = (values - mean) / sd
-    return (-0.5 * z**2 - np.log(sd) - _LOG_SQRT_2PI).sum(axis=1)
+    return -0.5 * z**2 - np.log(sd) - _LOG_SQRT_2PI
+
+
+def reading_loglik(
+    readings: Readings, mean: np.ndarray, sd: np.ndarray, artefacts: ArtefactConfig | None = None
+) -> np.ndarray:
+    """Log likelihood (n,) of the readings given their means and SDs (n, J), with the record layer's
+    transcription errors as a mixture (:mod:`twin_env.record.systems`): a clinic BP slipped by
+    ``BP_SLIP_MMHG`` up or down, a home reading off by ``home_device_error_mmhg``, a laboratory value
+    shifted one decimal place; BMI is recorded as measured."""
+    a = ArtefactConfig.default() if artefacts is None else artefacts
+    y, v = readings.values, readings.variable
+    clean = _normal_logpdf(y, mean, sd)
+    if v == "bmi_kg_m2":
+        return clean.sum(axis=1)
+    if v in LAB_CV:
+        eps = a.lab_transcription_error_probability
+        up, down = _normal_logpdf(y, 10.0 * mean, 10.0 * sd), _normal_logpdf(y, 0.1 * mean, 0.1 * sd)
+    else:
+        eps = np.where(readings.clinic, a.bp_transcription_error_probability, a.home_device_error_probability)
+        shift = np.where(readings.clinic, BP_SLIP_MMHG, a.home_device_error_mmhg)
+        up, down = _normal_logpdf(y, mean + shift, sd), _normal_logpdf(y, mean - shift, sd)
+    slipped = np.logaddexp(up, down) + np.log(eps / 2.0)
+    return np.logaddexp(clean + np.log1p(-eps), slipped).sum(axis=1)
 
 
 def coded_loglik(state: PatientState, record: PatientRecord, params: TwinParameters) -> np.ndarray:

@@ -3,16 +3,21 @@ twin's own generative model.
 
 Method (``twin_from_record``; docs/patient_twin.md, "The latent state it implies"):
 
-1. Prior: ``n_candidates`` patients from the twin's population sampler at the record's exact age on
-   ``as_of``, with its sex, ethnicity and IMD quintile when known (:mod:`twin_env.patient_twin.prior`);
-   the record's smoking status, coded risk flags and current medicines are set in each.
-2. Proposal: each continuous latent draw (BMI, SBP, DBP offsets, HDL, cholesterol ratio, untreated HbA1c,
-   eGFR) that has readings is redrawn from its linearised Gaussian posterior given the readings
-   (:mod:`twin_env.patient_twin.proposal`), in order, each given the ones before.
+1. Prior: ``POOL_PER_CANDIDATE x n_candidates`` patients from the twin's population sampler at the
+   record's exact age on ``as_of``, with its sex, ethnicity and IMD quintile when known
+   (:mod:`twin_env.patient_twin.prior`); the record's smoking status, coded risk flags and current
+   medicines are set in each. A screen (the coded-conditions likelihood and one reading's worth of the
+   HbA1c readings at the prior levels) chooses ``n_candidates`` of them by systematic resampling, so
+   a coded rare condition or a diabetic HbA1c finds candidates that have it; the final weight divides the
+   screen out, so the screen changes the efficiency, not the target.
+2. Proposal: the continuous latent draws the readings inform (BMI, SBP and DBP offsets, white-coat
+   effects, HDL, cholesterol ratio, untreated HbA1c, eGFR, adherence) are redrawn jointly from their
+   linearised Gaussian posterior given the readings (:mod:`twin_env.patient_twin.proposal`).
+   The visit-to-visit SD is then drawn on a grid from its posterior given the BP readings.
 3. Weight: log w = sum over blocks of (log prior - log proposal) + log likelihood of every weighed reading
    on its own date (:mod:`twin_env.patient_twin.levels`, :mod:`twin_env.patient_twin.likelihood`) + log
    likelihood of the coded and uncoded conditions. Discrete parts (which conditions a candidate has,
-   white-coat effect, visit-to-visit SD, adherence) are weighed as drawn from the prior.
+   smoking, risk flags) are weighed as drawn from the prior (after the screen).
 4. Resample ``n_samples`` rows with probability proportional to w (systematic resampling), then make each
    a consistent twin state on ``as_of``: levels and treatment effects recomputed, hypertension and CKD
    3-5 set from the levels as the twin defines them, the risk-equation caches cleared.
@@ -34,9 +39,9 @@ import numpy as np
 
 from twin_env.care.parameters import CareParameters
 from twin_env.patient_twin.levels import levels_on
-from twin_env.patient_twin.likelihood import coded_loglik, gather_readings, gaussian_loglik, reading_moments
+from twin_env.patient_twin.likelihood import coded_loglik, gather_readings, reading_loglik, reading_moments
 from twin_env.patient_twin.prior import check_age, prior_candidates
-from twin_env.patient_twin.proposal import BLOCKS, propose
+from twin_env.patient_twin.proposal import propose, propose_visit_sd
 from twin_env.patient_twin.record import PatientRecord
 from twin_env.twin.cohort import resolve_parameters, validate_seed
 from twin_env.twin.parameters import TwinParameters
@@ -44,9 +49,13 @@ from twin_env.twin.population import update_age_dependent_levels
 from twin_env.twin.state import CONDITIONS, PatientState
 from twin_env.twin.treatment_effects import apply_treatment_effects
 
-#: Candidates drawn per posterior sample when ``n_candidates`` is not given (and at least MIN_CANDIDATES).
-CANDIDATES_PER_SAMPLE = 10
-MIN_CANDIDATES = 1000
+#: Candidates refined per posterior sample when ``n_candidates`` is not given (and at least MIN_CANDIDATES).
+CANDIDATES_PER_SAMPLE = 5
+MIN_CANDIDATES = 500
+#: Variables whose readings the screen weighs: HbA1c tells diabetes (a discrete part of the prior).
+SCREENED_VARIABLES: tuple[str, ...] = ("hba1c_mmol_mol",)
+#: Prior candidates screened per refined candidate.
+POOL_PER_CANDIDATE = 10
 
 #: Latent levels :meth:`PatientTwin.summary` reports (state field names, units in the names).
 SUMMARY_LEVELS: tuple[str, ...] = (
@@ -130,26 +139,57 @@ def twin_from_record(
     m = n_candidates or max(CANDIDATES_PER_SAMPLE * n_samples, MIN_CANDIDATES)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 18]))
 
-    state = prior_candidates(record, m, seed, twin)
     dates, readings = gather_readings(record)
-    log_w = np.zeros(m)
-    for block in BLOCKS:
-        log_w += propose(block, state, record, dates, readings, care, twin, rng)
+    pool = prior_candidates(record, POOL_PER_CANDIDATE * m, seed, twin)
+    screen = _screen(pool, record, dates, readings, care, twin)
+    chosen = _systematic_resample(_normalised(screen), m, rng)
+    state = pool.take(chosen)
+    log_w = -screen[chosen]  # the screen's selection is undone in the weight
+    log_w += propose(state, record, dates, readings, care, twin, rng)
+    log_w += propose_visit_sd(state, record, dates, readings, care, twin, rng)
     if readings:
         levels = levels_on(state, record, dates, tuple(readings), twin)
         for r in readings.values():
             mean, sd = reading_moments(r, levels[r.variable], state, care, twin)
-            log_w += gaussian_loglik(r.values, mean, sd)
+            log_w += reading_loglik(r, mean, sd)
     _settle(state, twin)
     log_w += coded_loglik(state, record, twin)
 
-    if not np.isfinite(log_w).any():
-        raise ValueError("record: no latent state of the twin is consistent with its readings and codes")
-    w = np.exp(log_w - np.max(log_w[np.isfinite(log_w)]))
-    w[~np.isfinite(w)] = 0.0
-    ess = float(w.sum() ** 2 / (w**2).sum())
-    index = _systematic_resample(w / w.sum(), n_samples, rng)
+    w = _normalised(log_w)
+    ess = float(1.0 / (w**2).sum())
+    index = _systematic_resample(w, n_samples, rng)
     return PatientTwin(state.take(index), record, m, ess, log_w)
+
+
+def _normalised(log_w: np.ndarray) -> np.ndarray:
+    """Weights (m,) summing to 1 from log weights; a one-line ``ValueError`` when none is finite."""
+    finite = np.isfinite(log_w)
+    if not finite.any():
+        raise ValueError("record: no latent state of the twin is consistent with its readings and codes")
+    w = np.where(finite, np.exp(np.where(finite, log_w, 0.0) - np.max(log_w[finite])), 0.0)
+    return w / w.sum()
+
+
+def _screen(
+    pool: PatientState,
+    record: PatientRecord,
+    dates: list,
+    readings: dict,
+    care: CareParameters,
+    twin: TwinParameters,
+) -> np.ndarray:
+    """Log score (P,) of prior candidates: the coded-conditions likelihood plus, for the variables that tell
+    a discrete part (:data:`SCREENED_VARIABLES`), the mean log likelihood of their readings (one reading's
+    worth), at the prior's levels. It only chooses which
+    candidates to refine; the final weight divides it out."""
+    score = coded_loglik(pool, record, twin)
+    screened = {v: r for v, r in readings.items() if v in SCREENED_VARIABLES}
+    if screened:
+        levels = levels_on(pool, record, dates, tuple(screened), twin)
+        for r in screened.values():
+            mean, sd = reading_moments(r, levels[r.variable], pool, care, twin)
+            score += reading_loglik(r, mean, sd) / len(r.values)
+    return score
 
 
 def _settle(state: PatientState, params: TwinParameters) -> None:

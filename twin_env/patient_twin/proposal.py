@@ -1,12 +1,13 @@
-"""Gaussian proposals for the standard normal draws behind a candidate's continuous latent levels.
+"""A joint Gaussian proposal for the standard normal draws behind a candidate's continuous latent levels.
 
-The twin draws each patient's BMI, SBP and DBP offsets, HDL, cholesterol ratio, untreated HbA1c and eGFR
-from one standard normal each (its random-stream channel, :class:`twin_env.twin.random_streams.Channel`).
-Given everything else about a candidate, a record's readings of the levels a draw moves are nearly linear
-in it, so the draw's posterior is nearly normal: a :class:`Block` is linearised by secants (two
-Gauss-Newton passes through :func:`twin_env.patient_twin.levels.levels_on`), and the draw is proposed
-from that normal, widened by :data:`WIDEN`. The importance weight (:mod:`twin_env.patient_twin.posterior`)
-corrects the linearisation exactly: prior density / proposal density x the full likelihood.
+The twin draws each patient's BMI, SBP and DBP offsets, white-coat effects, HDL, cholesterol ratio,
+untreated HbA1c, eGFR and adherence from one standard normal each (its random-stream channel,
+:class:`twin_env.twin.random_streams.Channel`). Given the rest of a candidate, a record's readings are
+nearly linear in these draws, so their joint posterior is nearly normal: :func:`propose` linearises the
+readings' means by secants (three Gauss-Newton passes through :func:`twin_env.patient_twin.levels.levels_on`)
+and draws them jointly from that normal, its covariance widened by :data:`WIDEN` squared. The importance
+weight (:mod:`twin_env.patient_twin.posterior`) corrects the linearisation exactly: prior density /
+proposal density x the full likelihood.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from twin_env.care.parameters import CareParameters
 from twin_env.patient_twin.levels import levels_on
-from twin_env.patient_twin.likelihood import Readings, reading_moments
+from twin_env.patient_twin.likelihood import Readings, reading_loglik, reading_moments
 from twin_env.patient_twin.record import PatientRecord
 from twin_env.twin import random_streams as rs
 from twin_env.twin.baseline_conditions import baseline_egfr_ml_min_1_73m2, baseline_hba1c_mmol_mol
@@ -27,8 +28,9 @@ from twin_env.twin.random_streams import Channel
 from twin_env.twin.state import PatientState
 
 #: Proposal SD as a multiple of the linearised posterior SD (heavier than the target, so weights stay bounded).
-WIDEN = 1.25
-_GAUSS_NEWTON_PASSES = 2
+WIDEN = 1.05
+_GAUSS_NEWTON_PASSES = 3
+_SECANT_STEP = 0.25  # standard normal units
 
 Setter = Callable[[PatientState, np.ndarray, np.ndarray, TwinParameters], None]
 
@@ -46,6 +48,15 @@ def _sbp(state: PatientState, z_from: np.ndarray, z_to: np.ndarray, p: TwinParam
 
 def _dbp(state: PatientState, z_from: np.ndarray, z_to: np.ndarray, p: TwinParameters) -> None:
     state.dbp_offset_mmhg = state.dbp_offset_mmhg + p["dbp_residual_sd_mmhg"] * (z_to - z_from)
+
+
+def _white_coat(side: str) -> Setter:
+    def set_draw(state: PatientState, z_from: np.ndarray, z_to: np.ndarray, p: TwinParameters) -> None:
+        """The white-coat effect as the twin's sampler draws it: mean + SD x z (mmHg)."""
+        value = p[f"white_coat_{side}_mean_mmhg"] + p[f"white_coat_{side}_sd_mmhg"] * z_to
+        state.columns[f"white_coat_{side}_mmhg"][:] = value
+
+    return set_draw
 
 
 def _hdl(state: PatientState, z_from: np.ndarray, z_to: np.ndarray, p: TwinParameters) -> None:
@@ -68,53 +79,55 @@ def _egfr(state: PatientState, z_from: np.ndarray, z_to: np.ndarray, p: TwinPara
     state.egfr_ml_min_1_73m2 = baseline_egfr_ml_min_1_73m2(diabetic, state.age_years, z_to, p)
 
 
+def _adherence(state: PatientState, z_from: np.ndarray, z_to: np.ndarray, p: TwinParameters) -> None:
+    """Adherence as the twin's sampler draws it: mean + SD x z, clipped to 0.2-1."""
+    state.adherence = np.clip(p["adherence_mean"] + p["adherence_sd"] * z_to, 0.2, 1.0)
+
+
 @dataclasses.dataclass(frozen=True)
-class Block:
-    """One standard normal draw of the twin (``channel``), the variables whose readings inform it and how a new
-    value of the draw sets the state."""
+class Draw:
+    """One standard normal draw of the twin (``channel``), how a new value sets the state, and the variables
+    whose readings inform it (``needs_treatment``: only while a medicine is recorded)."""
 
     name: str
     channel: int
-    variables: tuple[str, ...]
     set_draw: Setter
+    informed_by: tuple[str, ...]
+    needs_treatment: bool = False
 
 
-#: In proposal order: BMI before SBP (the SBP offset carries the BMI offset), HDL before the ratio.
-BLOCKS: tuple[Block, ...] = (
-    Block("bmi", Channel.BMI, ("bmi_kg_m2",), _bmi),
-    Block("sbp", Channel.SBP, ("sbp_mmhg",), _sbp),
-    Block("dbp", Channel.DBP, ("dbp_mmhg",), _dbp),
-    Block("hdl", Channel.HDL, ("hdl_mmol_l",), _hdl),
-    Block("ratio", Channel.RATIO, ("total_chol_mmol_l", "ldl_mmol_l"), _ratio),
-    Block("hba1c", Channel.HBA1C, ("hba1c_mmol_mol",), _hba1c),
-    Block("egfr", Channel.EGFR, ("egfr_ml_min_1_73m2",), _egfr),
+_BP = ("sbp_mmhg", "dbp_mmhg")
+_LIPIDS = ("total_chol_mmol_l", "ldl_mmol_l")
+#: The draws :func:`propose` may move (those with readings that inform them).
+DRAWS: tuple[Draw, ...] = (
+    Draw("bmi", Channel.BMI, _bmi, ("bmi_kg_m2", *_BP)),
+    Draw("sbp", Channel.SBP, _sbp, _BP),
+    Draw("white_coat_sbp", Channel.WHITE_COAT_SBP, _white_coat("sbp"), ("sbp_mmhg",)),
+    Draw("dbp", Channel.DBP, _dbp, ("dbp_mmhg",)),
+    Draw("white_coat_dbp", Channel.WHITE_COAT_DBP, _white_coat("dbp"), ("dbp_mmhg",)),
+    Draw("hdl", Channel.HDL, _hdl, ("hdl_mmol_l", *_LIPIDS)),
+    Draw("ratio", Channel.RATIO, _ratio, _LIPIDS),
+    Draw("hba1c", Channel.HBA1C, _hba1c, ("hba1c_mmol_mol",)),
+    Draw("egfr", Channel.EGFR, _egfr, ("egfr_ml_min_1_73m2",)),
+    Draw("adherence", Channel.ADHERENCE, _adherence, (*_BP, *_LIPIDS, "hba1c_mmol_mol"), needs_treatment=True),
 )
 
 
-def _block_moments(
+def _moments(
     state: PatientState,
     record: PatientRecord,
     dates: list,
-    readings: list[Readings],
+    readings: dict[str, Readings],
     care: CareParameters,
     twin: TwinParameters,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Values (J,), means and SDs (n, J) of a block's readings, levels computed only on the dates they use."""
-    used = sorted({int(i) for r in readings for i in r.date_index})
-    sub = {d: k for k, d in enumerate(used)}
-    levels = levels_on(state, record, [dates[i] for i in used], tuple(r.variable for r in readings), twin)
-    means, sds = [], []
-    for r in readings:
-        local = dataclasses.replace(r, date_index=np.array([sub[int(i)] for i in r.date_index], dtype=np.intp))
-        mean, sd = reading_moments(local, levels[r.variable], state, care, twin)
-        means.append(mean)
-        sds.append(sd)
-    values = np.concatenate([r.values for r in readings])
-    return values, np.concatenate(means, axis=1), np.concatenate(sds, axis=1)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Means and SDs (n, J) of every weighed reading, J in the order of ``readings``."""
+    levels = levels_on(state, record, dates, tuple(readings), twin)
+    moments = [reading_moments(r, levels[v], state, care, twin) for v, r in readings.items()]
+    return np.concatenate([m for m, _ in moments], axis=1), np.concatenate([s for _, s in moments], axis=1)
 
 
 def propose(
-    block: Block,
     state: PatientState,
     record: PatientRecord,
     dates: list,
@@ -123,25 +136,84 @@ def propose(
     twin: TwinParameters,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Draw the block's standard normal from its linearised posterior, set it in ``state`` in place, and return
-    log prior density - log proposal density (n,). A block without readings keeps the prior draw (returns 0)."""
-    used = [readings[v] for v in block.variables if v in readings]
-    if not used:
+    """Draw the informed draws jointly from their linearised posterior, set them in ``state`` in place, and return
+    log prior density - log proposal density (n,). No readings: nothing moves (returns 0)."""
+    draws = [
+        d
+        for d in DRAWS
+        if any(v in readings for v in d.informed_by) and (record.prescriptions or not d.needs_treatment)
+    ]
+    if not draws:
         return np.zeros(state.n)
-    z = rs.standard_normal(state.patient_key, 0, block.channel)
+    values = np.concatenate([r.values for r in readings.values()])
+    prior_z = np.stack([rs.standard_normal(state.patient_key, 0, d.channel) for d in draws], axis=1)  # (n, k)
+    n, k = prior_z.shape
+    z = np.zeros((n, k))  # Gauss-Newton starts from the prior mean, not from a candidate's tail draw
+    for i, d in enumerate(draws):
+        d.set_draw(state, prior_z[:, i], z[:, i], twin)
+    eye = np.eye(k)
     for _ in range(_GAUSS_NEWTON_PASSES):
-        values, m0, sd = _block_moments(state, record, dates, used, care, twin)
-        block.set_draw(state, z, z + 1.0, twin)
-        _, m1, _ = _block_moments(state, record, dates, used, care, twin)
-        block.set_draw(state, z + 1.0, z, twin)
-        slope = m1 - m0
-        precision = 1.0 + (slope**2 / sd**2).sum(axis=1)
-        mean = (slope * (values - m0 + slope * z[:, None]) / sd**2).sum(axis=1) / precision
-        block.set_draw(state, z, mean, twin)
+        m0, sd = _moments(state, record, dates, readings, care, twin)
+        slopes = np.empty((n, m0.shape[1], k))
+        for i, d in enumerate(draws):
+            d.set_draw(state, z[:, i], z[:, i] + _SECANT_STEP, twin)
+            slopes[:, :, i] = (_moments(state, record, dates, readings, care, twin)[0] - m0) / _SECANT_STEP
+            d.set_draw(state, z[:, i] + _SECANT_STEP, z[:, i], twin)
+        weighted = slopes / sd[:, :, None] ** 2  # (n, J, k)
+        precision = eye + np.einsum("njk,njl->nkl", weighted, slopes)
+        target = values - m0 + np.einsum("njk,nk->nj", slopes, z)
+        mean = np.linalg.solve(precision, np.einsum("njk,nj->nk", weighted, target)[:, :, None])[:, :, 0]
+        for i, d in enumerate(draws):
+            d.set_draw(state, z[:, i], mean[:, i], twin)
         z = mean
-    scale = WIDEN / np.sqrt(precision)
-    drawn = mean + scale * rng.standard_normal(state.n)
-    block.set_draw(state, mean, drawn, twin)
-    log_q = -0.5 * ((drawn - mean) / scale) ** 2 - np.log(scale)
-    log_prior = -0.5 * drawn**2
+    chol = np.linalg.cholesky(np.linalg.inv(precision))  # (n, k, k): covariance of the linearised posterior
+    eps = rng.standard_normal((n, k))
+    drawn = mean + WIDEN * np.einsum("nkl,nl->nk", chol, eps)
+    for i, d in enumerate(draws):
+        d.set_draw(state, mean[:, i], drawn[:, i], twin)
+    log_q = -0.5 * (eps**2).sum(axis=1) - np.log(np.diagonal(WIDEN * chol, axis1=1, axis2=2)).sum(axis=1)
+    log_prior = -0.5 * (drawn**2).sum(axis=1)
     return log_prior - log_q
+
+
+def _visit_sd_mmhg(z: np.ndarray, p: TwinParameters) -> np.ndarray:
+    """Visit-to-visit SBP SD (n,) mmHg as the twin's sampler draws it: lognormal with mean and CV."""
+    log_sd = np.sqrt(np.log1p(p["sbp_visit_sd_cv"] ** 2))
+    return p["sbp_visit_sd_mean_mmhg"] * np.exp(log_sd * z - log_sd**2 / 2)
+
+
+#: Grid of the visit-SD draw (standard normal units) and its cell width.
+_VISIT_GRID = np.linspace(-4.0, 4.0, 33)
+_VISIT_CELL = float(_VISIT_GRID[1] - _VISIT_GRID[0])
+
+
+def propose_visit_sd(
+    state: PatientState,
+    record: PatientRecord,
+    dates: list,
+    readings: dict[str, Readings],
+    care: CareParameters,
+    twin: TwinParameters,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Draw the visit-to-visit SD from its posterior on a grid given the BP readings and the other draws (set in
+    ``state``), uniform within the chosen cell; return log prior - log proposal density (n,). Without BP
+    readings nothing moves (returns 0)."""
+    bp = {v: readings[v] for v in ("sbp_mmhg", "dbp_mmhg") if v in readings}
+    if not any(r.clinic.any() for r in bp.values()):
+        return np.zeros(state.n)
+    levels = levels_on(state, record, dates, tuple(bp), twin)
+    log_post = np.empty((state.n, _VISIT_GRID.size))
+    for k, z in enumerate(_VISIT_GRID):
+        state.sbp_visit_sd_mmhg = _visit_sd_mmhg(np.full(state.n, z), twin)
+        log_post[:, k] = -0.5 * z**2
+        for v, r in bp.items():
+            mean, sd = reading_moments(r, levels[v], state, care, twin)
+            log_post[:, k] += reading_loglik(r, mean, sd)
+    cell_p = np.exp(log_post - log_post.max(axis=1, keepdims=True))
+    cell_p /= cell_p.sum(axis=1, keepdims=True)
+    cell = (cell_p.cumsum(axis=1) < rng.random(state.n)[:, None]).sum(axis=1).clip(max=_VISIT_GRID.size - 1)
+    z = _VISIT_GRID[cell] + _VISIT_CELL * (rng.random(state.n) - 0.5)
+    state.sbp_visit_sd_mmhg = _visit_sd_mmhg(z, twin)
+    log_q = np.log(cell_p[np.arange(state.n), cell]) - np.log(_VISIT_CELL)
+    return -0.5 * z**2 - log_q

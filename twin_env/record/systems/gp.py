@@ -56,11 +56,15 @@ def record_gp(batch: Batch, config: ArtefactConfig, gp: SystemStore, lab_results
     _file_letters(batch, letters, config, gp)
 
 
+#: A clinic BP transcription error shifts the value by this much, up or down (a slipped tens digit).
+BP_SLIP_MMHG = 10.0
+
+
 def _record_bp(bp: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
     keys, counter, seq = bp["key"], bp["counter"], bp["seq"]
     kept = ~chance(keys, counter, RecordChannel.BP_MISSING, config.bp_not_recorded_probability)
     error = chance(keys, counter, RecordChannel.BP_ERROR, config.bp_transcription_error_probability)
-    slip = np.where(chance(keys, counter, RecordChannel.BP_ERROR_DIRECTION, 0.5), 10.0, -10.0)
+    slip = np.where(chance(keys, counter, RecordChannel.BP_ERROR_DIRECTION, 0.5), BP_SLIP_MMHG, -BP_SLIP_MMHG)
     value = bp["value"] + error * slip
     flags = error * int(Artefact.TRANSCRIPTION_ERROR)
     gp.append(
