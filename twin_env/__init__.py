@@ -31,7 +31,7 @@ _LAZY = {
 
 def __getattr__(name: str) -> object:
     if name in _LAZY:
-        import importlib
+        import importlib  # noqa: PLC0415
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'twin_env' has no attribute {name!r}")

@@ -17,7 +17,18 @@ from twin_env.commands.output_dir import MARKER, atomic_output_dir, check_output
 __all__ = ["COMMANDS", "MARKER", "CommandError", "ProgressBar", "atomic_output_dir", "check_output_dir"]
 
 #: Subcommand modules, in the order ``twin-env --help`` lists them.
-COMMANDS: tuple[str, ...] = ("simulate", "demo", "train", "evaluate", "trial", "dataset", "models", "audit", "quality")
+COMMANDS: tuple[str, ...] = (
+    "simulate",
+    "demo",
+    "train",
+    "evaluate",
+    "trial",
+    "whatif",
+    "dataset",
+    "models",
+    "audit",
+    "quality",
+)
 
 
 class ProgressBar:

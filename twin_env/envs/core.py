@@ -16,45 +16,14 @@ from twin_env.envs.model_actions import MODEL_ACTIONS
 from twin_env.envs.observation import encode_record, encode_truth
 from twin_env.envs.rewards import REWARDS, SHAPED_REWARDS
 from twin_env.envs.shaping import cvd_potential_gbp
-from twin_env.envs.terminal_value import terminal_components
+from twin_env.envs.step_value import ENV_PARAMETERS, step_components
 from twin_env.models.eligibility import EligibilityTracker
 from twin_env.record.gp import GpRecordTable, Registration
-from twin_env.record.ledger import LedgerKind
 from twin_env.simulation import Simulation, sample_patients
-from twin_env.twin import valuation
-from twin_env.twin.economics import to_cost_year_gbp
-from twin_env.twin.parameters import TwinParameters, read_scalars
-from twin_env.vocab.concepts import Concept
-from twin_env.vocab.services import COMMUNITY_REFERRALS
+from twin_env.twin.parameters import TwinParameters
 
 EPISODE_STRIDE = 2**20
 _MODELS = tuple(MODEL_ACTIONS.values())
-ENV_PARAMETERS: dict[str, float] = read_scalars("env_parameters.csv")
-_DRUG_COST = {
-    Concept.ATORVASTATIN_10MG: "atorvastatin",
-    Concept.ATORVASTATIN_20MG: "atorvastatin",
-    Concept.ATORVASTATIN_40MG: "atorvastatin",
-    Concept.ATORVASTATIN_80MG: "atorvastatin",
-    Concept.METFORMIN_500MG: "metformin",
-    Concept.DAPAGLIFLOZIN_10MG: "dapagliflozin",
-}
-_ISSUE_COST = np.zeros(int(max(Concept)) + 1)
-for _c in Concept:
-    if 50 <= _c <= 65:
-        _ISSUE_COST[_c] = ENV_PARAMETERS[f"cost_issue_{_DRUG_COST.get(_c, 'bp_drug')}_gbp"]
-#: Cost of one issue by dm+d concept, per action catalogue: v0 left gliclazide issues uncosted (kept so that v0
-#: reproduces its published rewards); v1, which prescribes gliclazide, costs them.
-ISSUE_COST_GBP: dict[str, np.ndarray] = {"v0": _ISSUE_COST, "v1": _ISSUE_COST.copy()}
-ISSUE_COST_GBP["v1"][Concept.GLICLAZIDE_80MG] = ENV_PARAMETERS["cost_issue_gliclazide_gbp"]
-_TEST_COST = np.zeros(int(max(Concept)) + 1)
-for _c, _n in (
-    (Concept.TEST_HBA1C, "hba1c"),
-    (Concept.TEST_LIPIDS, "lipids"),
-    (Concept.TEST_RENAL, "renal"),
-    (Concept.TEST_ACR, "acr"),
-    (Concept.TEST_NTPROBNP, "ntprobnp"),
-):
-    _TEST_COST[_c] = ENV_PARAMETERS[f"cost_test_{_n}_gbp"]
 
 
 class Batch:
@@ -89,6 +58,15 @@ class Batch:
         self.episode = np.asarray(first_episode, dtype=np.int64).copy()
         state, dx = self._sample(self.patient_index(np.arange(self.n)))
         self._attach(Simulation(state, dx, start_date=self.config.start_date, artefacts=self.config.artefacts))
+
+    def start_from(self, sim: Simulation) -> None:
+        """Fresh rows from a given simulation (a patient's record: :mod:`twin_env.envs.record_start`).
+
+        Its rows are no population patients: :meth:`patient_index` gives -1 for them.
+        """
+        self.base = -1
+        self.episode = np.zeros(self.n, dtype=np.int64)
+        self._attach(sim)
 
     def _attach(self, sim: Simulation) -> None:
         """Take ``sim`` as the rows' simulation: a fresh GP table, step counts and state caches."""
@@ -246,56 +224,11 @@ class Batch:
         return self._potential_now
 
     def _components(self, alive0: np.ndarray) -> dict[str, np.ndarray]:
-        """(N,) reward components of the step just taken: QALYs and NHS costs (:mod:`twin_env.twin.valuation`).
+        """(N,) reward components of the step just taken (:func:`twin_env.envs.step_value.step_components`).
 
-        QALYs: the state's utility (incl. pill burden) over the step (half of it in the step of a death),
-        less the one-off QALY loss of the step's event. Event costs come from the twin's events
-        (``Simulation.last_events``); care costs (consultations, tests, drugs, referrals) from the ledger.
-        At the horizon a living patient adds the terminal value (:mod:`twin_env.envs.terminal_value`).
+        At the horizon a living patient adds the terminal value; a ``bp_check`` action adds a home BP series' cost.
         """
-        sim, p, n, dt = self.sim, self.tp, self.n, self.config.dt_years
-        s, events = sim.state, sim.last_events
-        new = sim.ledger.since(self._ledger_len)
-        self._ledger_len = len(sim.ledger)
-        row, kind, concept = new["patient"] - sim.record.first_id, new["kind"], new["concept"].astype(np.intp)
-        counted = alive0[row]
-
-        def per_row(mask: np.ndarray, weight: np.ndarray | float = 1.0) -> np.ndarray:
-            w = np.broadcast_to(np.asarray(weight, dtype=np.float64), mask.shape)
-            return np.bincount(row[mask & counted], w[mask & counted], minlength=n)
-
-        alive_frac = np.where(events.died, 0.5, 1.0) * alive0
-        cost_events, cost_harms = valuation.event_cost_gbp(events, p)
-        e = ENV_PARAMETERS
-        consulted = kind == LedgerKind.CONSULTATION
-        health_check = consulted & (concept == Concept.NHS_HEALTH_CHECK)
-        cp = sim.care.params
-        check_gbp = to_cost_year_gbp(cp["health_check_cost_gbp"], int(cp["health_check_cost_price_year"]), "check")
-        consults = per_row(consulted & ~health_check, e["cost_gp_consultation_gbp"]) + per_row(health_check, check_gbp)
-        # the check's payment includes its bloods: orders linked to a check of this step are not costed again
-        check_key = new["patient"][health_check].astype(np.int64) << 32 | new["seq"][health_check].astype(np.int64)
-        order = kind == LedgerKind.TEST_ORDER
-        order_key = new["patient"].astype(np.int64) << 32 | new["link"].astype(np.int64)
-        tests = per_row(order & ~np.isin(order_key, check_key), _TEST_COST[concept])
-        referral = per_row(
-            kind == LedgerKind.OUTPATIENT_ATTENDANCE, e["cost_outpatient_first_attendance_gbp"]
-        ) + per_row(
-            (kind == LedgerKind.REFERRAL) & np.isin(concept, COMMUNITY_REFERRALS), e["cost_community_referral_gbp"]
-        )
+        start, self._ledger_len = self._ledger_len, len(self.sim.ledger)
         at_horizon = alive0 & (self.steps >= self.config.max_steps) & self.config.terminal_value
-        qalys_terminal, cost_terminal = terminal_components(sim.simulator, s, p, at_horizon, self.config, e)
-        return {
-            "qalys": valuation.health_utility(s, p) * dt * alive_frac - valuation.event_qaly_loss(events) * alive0,
-            "qalys_terminal": qalys_terminal,
-            "cost_terminal_gbp": cost_terminal,
-            "cost_events_gbp": cost_events * alive0,
-            "cost_harms_gbp": cost_harms * alive0,
-            "cost_chronic_gbp": dt * alive_frac * valuation.chronic_cost_gbp_per_year(s, p),
-            "cost_consultations_gbp": consults
-            + (self.last_action == act.ACTION_INDEX["bp_check"]) * e["cost_home_bp_series_gbp"],
-            "cost_tests_gbp": tests,
-            "cost_drugs_gbp": per_row(
-                np.isin(kind, (LedgerKind.PRESCRIPTION,)), ISSUE_COST_GBP[self.config.action_set][concept]
-            ),
-            "cost_referrals_gbp": referral,
-        }
+        home_bp = self.last_action == act.ACTION_INDEX["bp_check"]
+        return step_components(self.sim, alive0, start, at_horizon, home_bp, self.config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,10 +16,11 @@ from twin_env.envs.config import EnvConfig, with_action_set
 from twin_env.envs.core import Batch
 from twin_env.envs.info import zero_components
 from twin_env.envs.observation import observation_space
+from twin_env.patient_twin.record import PatientRecord
 from twin_env.vocab.concepts import Concept
 
 #: Keys ``reset(options=...)`` accepts; ``patient_index`` is at most ``2**62 - 1``.
-RESET_OPTIONS: list[str] = ["config", "patient_index"]
+RESET_OPTIONS: list[str] = ["config", "patient_index", "record"]
 MAX_INDEX = 2**62 - 1
 
 
@@ -63,7 +65,9 @@ class PrimaryCareEnv(gym.Env[dict, int]):
     ## Starting State
     Patient ``seed + k * 2**20`` of population ``config.population_seed`` in episode ``k`` after a
     seeded reset (``reset(options={"patient_index": i})`` picks one), with baseline diagnoses
-    and treatments recorded.
+    and treatments recorded. ``reset(options={"record": bundle})`` (a FHIR R4 Bundle, dict or file)
+    starts from one posterior sample of that patient on the record's date instead, drawn with seed
+    ``seed + k * 2**20`` (:mod:`twin_env.envs.record_start`); its ``patient_index`` is -1.
 
     ## Episode End
     ``terminated`` at death; ``truncated`` at the horizon.
@@ -112,6 +116,10 @@ class PrimaryCareEnv(gym.Env[dict, int]):
         if seed is not None or self._base is None:
             self._base = int(seed) if seed is not None else int(self.np_random.integers(0, 2**20))
             self._next_episode = 0
+        if "record" in options:
+            if "patient_index" in options:
+                raise ValueError("reset options: give a record or a patient_index, not both")
+            return self._reset_from_record(options.pop("record"), options)
         if "patient_index" in options:
             index = options.pop("patient_index")
             if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index <= MAX_INDEX:
@@ -123,6 +131,22 @@ class PrimaryCareEnv(gym.Env[dict, int]):
         if options:
             raise ValueError(f"unknown reset option(s) {sorted(map(str, options))}; allowed: {RESET_OPTIONS}")
         self._batch.reset(base, np.array([episode]))
+        self._next_episode = episode + 1
+        self._history, self._last_reward = [], 0.0
+        return self._obs(), self._info(None)
+
+    def _reset_from_record(self, bundle: Any, options: dict[str, Any]) -> tuple[dict, dict]:
+        """Start from one posterior sample of the patient in ``bundle`` (seeded by the env's seed and episode)."""
+        from twin_env.envs.record_start import simulation_from_record  # noqa: PLC0415 (the reader: on first use)
+
+        if options:
+            raise ValueError(f"unknown reset option(s) {sorted(map(str, options))}; allowed: {RESET_OPTIONS}")
+        if not isinstance(bundle, (Mapping, str, os.PathLike, PatientRecord)):
+            raise ValueError(
+                f"reset option record must be a FHIR R4 Bundle (dict or JSON file path), got {type(bundle).__name__}"
+            )
+        episode = self._next_episode
+        self._batch.start_from(simulation_from_record(bundle, self._base + episode * 2**20, self.config))
         self._next_episode = episode + 1
         self._history, self._last_reward = [], 0.0
         return self._obs(), self._info(None)

@@ -162,6 +162,15 @@ class Record:
         view.flags.writeable = False
         return view
 
+    def ingest_history(self) -> None:
+        """:meth:`ingest` the events logged since the last call as history already reported: without artefacts
+        (no delay, error or gap), whatever the record's own setting (a given patient's record before the start)."""
+        config, self.config = self.config, ArtefactConfig.off()
+        try:
+            self.ingest()
+        finally:
+            self.config = config
+
     def advance(self, date: DateLike | np.ndarray) -> None:
         """Set the current date: ``date``, or per row for (N,) day numbers (what :meth:`latest_values` reads)."""
         day = date if isinstance(date, np.ndarray) else day_number(date)

@@ -62,6 +62,7 @@ __all__ = [
     "Range",
     "Strategy",
     "load_protocol",
+    "parse_arm",
     "parse_protocol",
     "protocol_to_dict",
 ]
@@ -228,6 +229,16 @@ def _strategy(data: Any, path: str) -> Strategy:
         offsets = {key: v.number(data[key], v.child(path, key), *OFFSET_LIMITS[key]) for key in data if key != "kind"}
         return PhysiologyStrategy(**offsets)
     return PolicyStrategy(v.text(data["policy"], v.child(path, "policy")))
+
+
+def parse_arm(data: Any, path: str) -> Arm:
+    """One named strategy: an arm object ``{"name", "strategy"}`` as in a protocol's ``arms``, or a bare
+    strategy object (then named by its ``kind``); ``ProtocolError`` naming ``path`` if invalid."""
+    if isinstance(data, Mapping) and "strategy" in data:
+        data = v.mapping(data, path, ("name", "strategy"))
+        return Arm(v.name(data["name"], v.child(path, "name")), _strategy(data["strategy"], v.child(path, "strategy")))
+    strategy = _strategy(data, path)
+    return Arm(strategy.kind, strategy)
 
 
 def _drug_starts(data: Any, path: str) -> tuple[DrugStart, ...]:

@@ -2,7 +2,7 @@
 
 Each arm is its own :class:`~twin_env.simulation.Simulation` of its patients (taken from one sampled
 population, so a patient keeps its random-stream key in every arm: paired arms share their luck),
-stepped ``round(12 * follow_up_years)`` times by ``follow_up_years / steps`` years (about a month).
+followed up by :func:`twin_env.trials.follow_up.follow_up` (monthly steps).
 The record is kept without artefacts (``artefacts=False``). An outcome's time is the end of the step
 of its first event; death without it censors at death, survivors at the end of follow-up.
 """
@@ -20,16 +20,14 @@ from twin_env.care.parameters import CareParameters
 from twin_env.simulation import Simulation
 from twin_env.trials.allocation import allocate
 from twin_env.trials.eligibility import eligible
-from twin_env.trials.outcomes import get_outcome
+from twin_env.trials.follow_up import follow_up, step_count
 from twin_env.trials.protocol import load_protocol
 from twin_env.trials.result import TrialResult
 from twin_env.trials.schema import Protocol
 from twin_env.trials.screening import screen
 from twin_env.trials.statistics import compare_arms, kaplan_meier
-from twin_env.trials.strategies import ArmRunner
-from twin_env.trials.summary import achieved_now, baseline_table
+from twin_env.trials.summary import baseline_table
 from twin_env.twin.cohort import sample_population
-from twin_env.vocab.dates import MONTHS_PER_YEAR
 
 
 def run_trial(
@@ -53,10 +51,14 @@ def run_trial(
             f"eligibility: {len(selected)} of {pop.n} sampled patients are eligible, too few for "
             f"{len(arms)} arms; widen the criteria or raise population.n"
         )
-    steps = max(1, round(MONTHS_PER_YEAR * protocol.follow_up_years))
-    dt_years = protocol.follow_up_years / steps
-    year_steps = {round(year / dt_years): year for year in range(1, int(protocol.follow_up_years + 1e-9) + 1)}
+    steps, _ = step_count(protocol.follow_up_years)
     total, done = steps * len(arms), 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
 
     frames, achieved, baseline, died = [], {}, {}, {}
     for arm in protocol.arms:
@@ -64,30 +66,12 @@ def run_trial(
         seen = {k: v[index] for k, v in screening.items()}
         baseline[arm.name] = baseline_table(seen)
         sim = Simulation(state.take(index), diagnoses.take(index), start_date=pop.start_date, artefacts=False)
-        runner = ArmRunner(arm.strategy, sim, seen, pop, dt_years)
-        series = {k: [v] for k, v in achieved_now(sim.state).items()}
-        runner.start()
-        first = {name: np.full(len(index), np.nan) for name in protocol.outcomes}
-        death = np.full(len(index), np.nan)
-        definitions = {name: [get_outcome(n) for n in names] for name, names in protocol.outcomes.items()}
-        for step in range(steps):
-            runner.before_step(step)
-            events = sim.step(dt_years)
-            runner.after_step()
-            t = (step + 1) * dt_years
-            for name, defs in definitions.items():
-                hit = np.logical_or.reduce([d.occurred(events) for d in defs]) & np.isnan(first[name])
-                first[name][hit] = t
-            death[events.died] = t
-            if step + 1 in year_steps:
-                for k, v in achieved_now(sim.state).items():
-                    series[k].append(v)
-            done += 1
-            if progress is not None:
-                progress(done, total)
-        achieved[arm.name] = series
-        died[arm.name] = int(np.count_nonzero(~np.isnan(death)))
-        frames.append(_per_patient(arm.name, index, first, death, protocol.follow_up_years))
+        arm_result = follow_up(sim, arm.strategy, seen, pop, protocol.follow_up_years, protocol.outcomes, tick=tick)
+        achieved[arm.name] = arm_result.achieved
+        died[arm.name] = int(np.count_nonzero(~np.isnan(arm_result.death_years)))
+        frames.append(
+            _per_patient(arm.name, index, arm_result.first_years, arm_result.death_years, protocol.follow_up_years)
+        )
 
     per_patient = pd.concat(frames, ignore_index=True)
     outcomes, survival = _analyse(protocol, per_patient)

@@ -1,0 +1,85 @@
+"""Follow one arm up on the twin: a strategy applied to a :class:`~twin_env.simulation.Simulation`, stepped monthly.
+
+The one follow-up loop of the trial runner (:func:`twin_env.trials.runner.run_trial`) and the what-if
+forecast (:mod:`twin_env.trials.whatif`): ``round(12 * follow_up_years)`` steps of
+``follow_up_years / steps`` years (about a month). An outcome's time is the end of the step of its first
+event; achieved levels are means over the living at year 0 and at the end of each whole year.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from twin_env.simulation import Simulation
+from twin_env.trials.outcomes import get_outcome
+from twin_env.trials.schema import Population, Strategy
+from twin_env.trials.strategies import ArmRunner
+from twin_env.trials.summary import achieved_now
+from twin_env.vocab.dates import MONTHS_PER_YEAR
+
+#: Called after each step with (sim, step (0-based), alive before the step (N,) bool, ledger length before it).
+StepHook = Callable[[Simulation, int, np.ndarray, int], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class ArmFollowUp:
+    """What happened in one arm: per outcome the (N,) time of its first event in years (NaN: none), the (N,)
+    time of death (NaN: alive at the end), and achieved levels (``{name: [year 0, year 1, ...]}``)."""
+
+    first_years: dict[str, np.ndarray]
+    death_years: np.ndarray
+    achieved: dict[str, list[float]]
+
+
+def step_count(follow_up_years: float) -> tuple[int, float]:
+    """(number of steps, step length in years) of a follow-up: about monthly, at least one step."""
+    steps = max(1, round(MONTHS_PER_YEAR * follow_up_years))
+    return steps, follow_up_years / steps
+
+
+def follow_up(
+    sim: Simulation,
+    strategy: Strategy,
+    screening: dict[str, np.ndarray],
+    population: Population,
+    follow_up_years: float,
+    outcomes: Mapping[str, tuple[str, ...]],
+    *,
+    on_step: StepHook | None = None,
+    tick: Callable[[], None] | None = None,
+) -> ArmFollowUp:
+    """Apply ``strategy`` to ``sim`` (its patients' ``screening`` values (N,) each) and step it ``follow_up_years``.
+
+    ``outcomes`` maps each outcome name to the vocabulary names that make it (a protocol's ``outcomes``);
+    ``on_step`` sees every step (a valuation); ``tick()`` is called after each step (progress).
+    """
+    steps, dt_years = step_count(follow_up_years)
+    year_steps = {round(year / dt_years): year for year in range(1, int(follow_up_years + 1e-9) + 1)}
+    n = sim.state.n
+    runner = ArmRunner(strategy, sim, screening, population, dt_years)
+    series = {k: [v] for k, v in achieved_now(sim.state).items()}
+    runner.start()
+    first = {name: np.full(n, np.nan) for name in outcomes}
+    death = np.full(n, np.nan)
+    definitions = {name: [get_outcome(x) for x in names] for name, names in outcomes.items()}
+    for step in range(steps):
+        runner.before_step(step)
+        alive0, ledger_start = sim.state.alive.copy(), len(sim.ledger)
+        events = sim.step(dt_years)
+        runner.after_step()
+        if on_step is not None:
+            on_step(sim, step, alive0, ledger_start)
+        t = (step + 1) * dt_years
+        for name, defs in definitions.items():
+            hit = np.logical_or.reduce([d.occurred(events) for d in defs]) & np.isnan(first[name])
+            first[name][hit] = t
+        death[events.died] = t
+        if step + 1 in year_steps:
+            for k, v in achieved_now(sim.state).items():
+                series[k].append(v)
+        if tick is not None:
+            tick()
+    return ArmFollowUp(first, death, series)

@@ -1,0 +1,161 @@
+"""Is the what-if forecast calibrated? Twins built from exported FHIR only, forecast, against what happened.
+
+``python -m twin_env.trials.forecast_check --patients N --seed S --out DIR`` samples N patients aged 40-80,
+simulates five years under usual care (record artefacts included), exports each survivor's GP record as a
+FHIR Bundle, reads it back (:func:`twin_env.read_record`, as of the simulation's end) and builds its posterior
+ensemble from it alone (:func:`twin_env.twin_from_record`, ``--samples`` per patient). All ensembles are then
+forecast five more years under background care (strategy ``none``, :func:`twin_env.trials.whatif.forecast`),
+while the originals live those five years on in their own simulation. A patient's predicted risk of an
+outcome is the share of its samples with it; observed is whether the original had it. Reported per outcome
+(MI, stroke, CVD, death): expected (sum of predicted risks), observed, O/E (target 0.8-1.25) and predicted vs
+observed by decile of predicted risk. Writes ``DIR/patient_twin_forecast_check.json`` and ``.png``.
+
+It lives in ``trials`` (not ``analysis``) because it runs the forecast, which is a ``trials`` module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from twin_env.formats.export import RecordSource, fhir_bundle
+from twin_env.patient_twin.bundle_errors import RecordReadError
+from twin_env.patient_twin.diagnosed import recorded_diagnoses
+from twin_env.patient_twin.posterior import twin_from_record
+from twin_env.patient_twin.reading import read_record
+from twin_env.simulation import simulate
+from twin_env.trials.follow_up import follow_up
+from twin_env.trials.schema import Arm, NoneStrategy, Population
+from twin_env.trials.whatif import FORECAST_OUTCOMES, forecast
+from twin_env.twin.baseline_conditions import BaselineDiagnoses
+from twin_env.twin.cohort import validate_seed
+from twin_env.twin.state import PatientState
+
+YEARS = 5
+MIN_AGE_YEARS, MAX_AGE_YEARS = 40.0, 80.0
+#: Outcomes checked (names of :data:`~twin_env.trials.whatif.FORECAST_OUTCOMES`).
+CHECKED_OUTCOMES: tuple[str, ...] = ("mi", "stroke", "cvd", "death")
+DECILES = 10
+O_E_TARGET = (0.8, 1.25)
+
+
+def forecast_check(patients: int, seed: int, n_samples: int = 50) -> dict:
+    """The calibration report (a JSON-ready dict) for ``patients`` simulated patients of population ``seed``."""
+    if isinstance(patients, bool) or not isinstance(patients, int) or patients < 1:
+        raise ValueError(f"patients must be an integer >= 1, got {patients!r}")
+    seed = validate_seed(seed)
+    sim = simulate(patients, seed, float(YEARS), min_age_years=MIN_AGE_YEARS, max_age_years=MAX_AGE_YEARS)
+    source = RecordSource.from_simulation(sim)
+    states, diagnoses, twinned, unreadable = [], [], [], []
+    for patient in np.flatnonzero(sim.state.alive):
+        try:
+            record = read_record(fhir_bundle(source, int(patient)), as_of=source.end)
+        except RecordReadError as error:  # a record artefact (e.g. a unit slip) the reader refuses
+            unreadable.append(f"patient {patient}: {error}")
+            continue
+        twin = twin_from_record(record, n_samples=n_samples, seed=seed + int(patient))
+        states.append(twin.state)
+        diagnoses.append(recorded_diagnoses(record, twin.state))
+        twinned.append(int(patient))
+    if not twinned:
+        raise ValueError("patients: no survivor's record could be read; raise --patients")
+    state, dx = _concatenate(states, diagnoses)
+    usual_care = [Arm("none", NoneStrategy())]
+    predicted = forecast(state, dx, usual_care, start_date=source.end, years=YEARS, seed=seed).strategies["none"]
+    population = Population(patients, seed, MIN_AGE_YEARS, MAX_AGE_YEARS, source.end)
+    actual = follow_up(sim, NoneStrategy(), {}, population, float(YEARS), FORECAST_OUTCOMES)
+    rows = np.repeat(np.arange(len(twinned)), n_samples)
+    outcomes = {}
+    for name in CHECKED_OUTCOMES:
+        had = predicted.had_by_year(name, YEARS)[:, -1].astype(np.float64)
+        risk = np.bincount(rows, had, minlength=len(twinned)) / n_samples
+        observed = ~np.isnan(actual.first_years[name][twinned])
+        outcomes[name] = calibration(risk, observed)
+    return {
+        "patients": patients,
+        "seed": seed,
+        "ages": [MIN_AGE_YEARS, MAX_AGE_YEARS],
+        "years_simulated_before": YEARS,
+        "years_forecast": YEARS,
+        "n_samples": n_samples,
+        "alive_at_export": len(twinned) + len(unreadable),
+        "twinned": len(twinned),
+        "unreadable": unreadable,
+        "o_e_target": list(O_E_TARGET),
+        "outcomes": outcomes,
+    }
+
+
+def _concatenate(
+    states: list[PatientState], diagnoses: list[BaselineDiagnoses]
+) -> tuple[PatientState, BaselineDiagnoses]:
+    """One batch of every patient's samples, in order."""
+    total = sum(s.n for s in states)
+    state, start = PatientState.empty(total), 0
+    for s in states:
+        state.put(slice(start, start + s.n), s)
+        start += s.n
+    names = diagnoses[0].diagnosed
+    return state, BaselineDiagnoses({k: np.concatenate([d.diagnosed[k] for d in diagnoses]) for k in names})
+
+
+def calibration(predicted: np.ndarray, observed: np.ndarray) -> dict:
+    """Expected (sum of predicted risks) vs observed events, O/E, and both by decile of predicted risk."""
+    order = np.argsort(predicted, kind="stable")
+    deciles = [
+        {
+            "n": int(idx.size),
+            "predicted_percent": round(100.0 * float(predicted[idx].mean()), 2),
+            "observed_percent": round(100.0 * float(observed[idx].mean()), 2),
+        }
+        for idx in np.array_split(order, DECILES)
+        if idx.size
+    ]
+    expected = float(predicted.sum())
+    return {
+        "n": int(predicted.size),
+        "expected": round(expected, 2),
+        "observed": int(observed.sum()),
+        "o_e": round(float(observed.sum()) / expected, 3) if expected > 0 else None,
+        "by_decile": deciles,
+    }
+
+
+def table(report: dict) -> str:
+    """The printed summary: per outcome, expected, observed and O/E."""
+    lines = [f"{'outcome':<8} {'n':>5} {'expected':>9} {'observed':>9} {'O/E':>6}"]
+    for name, c in report["outcomes"].items():
+        o_e = c["o_e"] if c["o_e"] is not None else float("nan")
+        lines.append(f"{name:<8} {c['n']:>5} {c['expected']:>9.1f} {c['observed']:>9d} {o_e:>6.2f}")
+    lines.append(f"{YEARS}-year risks of twins built from exported FHIR; O/E target {O_E_TARGET[0]}-{O_E_TARGET[1]}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The CLI: writes the JSON and the PNG into ``--out`` and prints a table."""
+    parser = argparse.ArgumentParser(prog="python -m twin_env.trials.forecast_check", description=__doc__)
+    parser.add_argument("--patients", type=int, default=200, help="patients to simulate (default 200)")
+    parser.add_argument("--seed", type=int, default=0, help="population seed (default 0)")
+    parser.add_argument("--samples", type=int, default=50, help="posterior samples per patient (default 50)")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    args = parser.parse_args(argv)
+    try:
+        report = forecast_check(args.patients, args.seed, args.samples)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    from twin_env.trials.forecast_check_plot import forecast_check_plot  # noqa: PLC0415 (optional matplotlib)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "patient_twin_forecast_check.json").write_text(json.dumps(report, indent=2) + "\n")
+    forecast_check_plot(report, args.out / "patient_twin_forecast_check.png")
+    print(table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
