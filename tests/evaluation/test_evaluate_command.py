@@ -37,7 +37,9 @@ def test_baseline_zip_and_python_policy_in_one_evaluation(workdir: Path, capsys:
     pytest.importorskip("sb3_contrib", reason="the sb3 extra is not installed")
     shutil.copy(pretrained_dir() / SHIPPED_AGENT / "model.zip", workdir / "bare.zip")  # no config.json next to it
     policies = ["do_nothing", "bare.zip", "cli_policies_for_test:bp_checks"]
-    assert _run("--policy", *policies, *SMALL, "--population-seed", "77", "--out", "out") == 0
+    small_v1 = ["--episodes", "3", "--env-config", '{"horizon_years": 0.25, "action_set": "v1"}', "--no-plots"]
+    # a bare .zip has no config.json: the env config it was trained with (the shipped agent's v1 catalogue) is given
+    assert _run("--policy", *policies, *small_v1, "--population-seed", "77", "--out", "out") == 0
     out, err = capsys.readouterr()
     assert (
         "| maskable_ppo:bare |" in out
