@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin_env.trials.forecast_check import CHECKED_OUTCOMES, calibration, forecast_check, table
+from twin_env.analysis.patient_twin_cohort import decile_calibration as calibration
+from twin_env.trials.forecast_check import CHECKED_OUTCOMES, forecast_check, table
 
 
 def test_calibration_by_hand() -> None:

@@ -73,7 +73,12 @@ def test_summary_holds_each_outcome_by_year_and_intervals_around_the_mean() -> N
 
 @pytest.mark.parametrize(
     ("arms", "years", "message"),
-    [([NONE], 0, "years must be"), ([NONE], 2.5, "years must be"), ([NONE, NONE], 1, "distinct names"), ([], 1, "at least one")],
+    [
+        ([NONE], 0, "years must be"),
+        ([NONE], 2.5, "years must be"),
+        ([NONE, NONE], 1, "distinct names"),
+        ([], 1, "at least one"),
+    ],
 )
 def test_bad_requests_are_one_line_errors(arms, years, message: str) -> None:
     state, dx = _states(2)

@@ -21,16 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from twin_env.formats.export import RecordSource, fhir_bundle
-from twin_env.patient_twin.bundle_errors import RecordReadError
-from twin_env.patient_twin.posterior import twin_from_record
-from twin_env.patient_twin.reading import read_record
-from twin_env.simulation import simulate
-from twin_env.twin.cohort import validate_seed
+from twin_env.analysis.patient_twin_cohort import MAX_AGE_YEARS, MIN_AGE_YEARS, decile_calibration, twinned_cohort
 from twin_env.twin.state import CONDITIONS
 
 YEARS = 5.0
-MIN_AGE_YEARS, MAX_AGE_YEARS = 40.0, 80.0
 #: Latent levels whose 90% interval coverage is measured (state field names).
 COVERED_LEVELS: tuple[str, ...] = (
     "sbp_mmhg",
@@ -40,28 +34,15 @@ COVERED_LEVELS: tuple[str, ...] = (
     "ldl_mmol_l",
     "bmi_kg_m2",
 )
-DECILES = 10
 
 
 def roundtrip(patients: int, seed: int, n_samples: int = 100) -> dict:
     """The round-trip report (a JSON-ready dict) for ``patients`` simulated patients of population ``seed``."""
-    if isinstance(patients, bool) or not isinstance(patients, int) or patients < 1:
-        raise ValueError(f"patients must be an integer >= 1, got {patients!r}")
-    seed = validate_seed(seed)
-    sim = simulate(patients, seed, YEARS, min_age_years=MIN_AGE_YEARS, max_age_years=MAX_AGE_YEARS)
-    source = RecordSource.from_simulation(sim)
-    truth = sim.state
+    cohort = twinned_cohort(patients, seed, YEARS, n_samples)
+    truth = cohort.sim.state
     inside = {v: [] for v in COVERED_LEVELS}
-    predicted, observed, condition, ess = [], [], [], []
-    unreadable: list[str] = []
-    for patient in np.flatnonzero(truth.alive):
-        try:
-            record = read_record(fhir_bundle(source, int(patient)), as_of=source.end)
-        except RecordReadError as error:  # a record artefact (e.g. a unit slip) the reader refuses
-            unreadable.append(f"patient {patient}: {error}")
-            continue
-        twin = twin_from_record(record, n_samples=n_samples, seed=seed + int(patient))
-        ess.append(twin.effective_sample_size)
+    predicted, observed, condition = [], [], []
+    for patient, record, twin in zip(cohort.patients, cohort.records, cohort.twins):
         summary = twin.summary()
         for v in COVERED_LEVELS:
             value = float(truth.columns[v][patient])
@@ -71,10 +52,11 @@ def roundtrip(patients: int, seed: int, n_samples: int = 100) -> dict:
                 predicted.append(summary[name]["mean"])
                 observed.append(bool(truth.columns[name][patient]))
                 condition.append(name)
+    ess = [twin.effective_sample_size for twin in cohort.twins]
     return {
         "patients": patients,
         "alive_at_end": int(truth.alive.sum()),
-        "unreadable": unreadable,
+        "unreadable": cohort.unreadable,
         "twinned": len(ess),
         "seed": seed,
         "years": YEARS,
@@ -90,16 +72,7 @@ def roundtrip(patients: int, seed: int, n_samples: int = 100) -> dict:
 
 def _calibration(predicted: np.ndarray, observed: np.ndarray, condition: np.ndarray) -> dict:
     """Predicted vs observed presence of uncoded conditions: overall, by decile of prediction, by condition."""
-    order = np.argsort(predicted, kind="stable")
-    deciles = [
-        {
-            "n": int(idx.size),
-            "predicted_percent": round(100.0 * float(predicted[idx].mean()), 2),
-            "observed_percent": round(100.0 * float(observed[idx].mean()), 2),
-        }
-        for idx in np.array_split(order, DECILES)
-        if idx.size
-    ]
+    overall = decile_calibration(predicted, observed)
     by_condition = {
         name: {
             "n": int((condition == name).sum()),
@@ -109,15 +82,7 @@ def _calibration(predicted: np.ndarray, observed: np.ndarray, condition: np.ndar
         for name in CONDITIONS
         if (condition == name).any()
     }
-    expected = float(predicted.sum())
-    return {
-        "pairs": int(predicted.size),
-        "expected": round(expected, 2),
-        "observed": int(observed.sum()),
-        "o_e": round(float(observed.sum()) / expected, 3) if expected > 0 else None,
-        "by_decile": deciles,
-        "by_condition": by_condition,
-    }
+    return {"pairs": overall.pop("n"), **overall, "by_condition": by_condition}
 
 
 def _table(report: dict) -> str:

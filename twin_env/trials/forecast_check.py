@@ -22,47 +22,28 @@ from pathlib import Path
 
 import numpy as np
 
-from twin_env.formats.export import RecordSource, fhir_bundle
-from twin_env.patient_twin.bundle_errors import RecordReadError
+from twin_env.analysis.patient_twin_cohort import MAX_AGE_YEARS, MIN_AGE_YEARS, decile_calibration, twinned_cohort
 from twin_env.patient_twin.diagnosed import recorded_diagnoses
-from twin_env.patient_twin.posterior import twin_from_record
-from twin_env.patient_twin.reading import read_record
-from twin_env.simulation import simulate
 from twin_env.trials.follow_up import follow_up
 from twin_env.trials.schema import Arm, NoneStrategy, Population
 from twin_env.trials.whatif import FORECAST_OUTCOMES, forecast
 from twin_env.twin.baseline_conditions import BaselineDiagnoses
-from twin_env.twin.cohort import validate_seed
 from twin_env.twin.state import PatientState
 
 YEARS = 5
-MIN_AGE_YEARS, MAX_AGE_YEARS = 40.0, 80.0
 #: Outcomes checked (names of :data:`~twin_env.trials.whatif.FORECAST_OUTCOMES`).
 CHECKED_OUTCOMES: tuple[str, ...] = ("mi", "stroke", "cvd", "death")
-DECILES = 10
 O_E_TARGET = (0.8, 1.25)
 
 
 def forecast_check(patients: int, seed: int, n_samples: int = 50) -> dict:
     """The calibration report (a JSON-ready dict) for ``patients`` simulated patients of population ``seed``."""
-    if isinstance(patients, bool) or not isinstance(patients, int) or patients < 1:
-        raise ValueError(f"patients must be an integer >= 1, got {patients!r}")
-    seed = validate_seed(seed)
-    sim = simulate(patients, seed, float(YEARS), min_age_years=MIN_AGE_YEARS, max_age_years=MAX_AGE_YEARS)
-    source = RecordSource.from_simulation(sim)
-    states, diagnoses, twinned, unreadable = [], [], [], []
-    for patient in np.flatnonzero(sim.state.alive):
-        try:
-            record = read_record(fhir_bundle(source, int(patient)), as_of=source.end)
-        except RecordReadError as error:  # a record artefact (e.g. a unit slip) the reader refuses
-            unreadable.append(f"patient {patient}: {error}")
-            continue
-        twin = twin_from_record(record, n_samples=n_samples, seed=seed + int(patient))
-        states.append(twin.state)
-        diagnoses.append(recorded_diagnoses(record, twin.state))
-        twinned.append(int(patient))
+    cohort = twinned_cohort(patients, seed, YEARS, n_samples)
+    sim, source, twinned = cohort.sim, cohort.source, cohort.patients
     if not twinned:
         raise ValueError("patients: no survivor's record could be read; raise --patients")
+    states = [twin.state for twin in cohort.twins]
+    diagnoses = [recorded_diagnoses(record, twin.state) for record, twin in zip(cohort.records, cohort.twins)]
     state, dx = _concatenate(states, diagnoses)
     usual_care = [Arm("none", NoneStrategy())]
     predicted = forecast(state, dx, usual_care, start_date=source.end, years=YEARS, seed=seed).strategies["none"]
@@ -74,7 +55,7 @@ def forecast_check(patients: int, seed: int, n_samples: int = 50) -> dict:
         had = predicted.had_by_year(name, YEARS)[:, -1].astype(np.float64)
         risk = np.bincount(rows, had, minlength=len(twinned)) / n_samples
         observed = ~np.isnan(actual.first_years[name][twinned])
-        outcomes[name] = calibration(risk, observed)
+        outcomes[name] = decile_calibration(risk, observed)
     return {
         "patients": patients,
         "seed": seed,
@@ -82,9 +63,9 @@ def forecast_check(patients: int, seed: int, n_samples: int = 50) -> dict:
         "years_simulated_before": YEARS,
         "years_forecast": YEARS,
         "n_samples": n_samples,
-        "alive_at_export": len(twinned) + len(unreadable),
+        "alive_at_export": len(twinned) + len(cohort.unreadable),
         "twinned": len(twinned),
-        "unreadable": unreadable,
+        "unreadable": cohort.unreadable,
         "o_e_target": list(O_E_TARGET),
         "outcomes": outcomes,
     }
@@ -101,28 +82,6 @@ def _concatenate(
         start += s.n
     names = diagnoses[0].diagnosed
     return state, BaselineDiagnoses({k: np.concatenate([d.diagnosed[k] for d in diagnoses]) for k in names})
-
-
-def calibration(predicted: np.ndarray, observed: np.ndarray) -> dict:
-    """Expected (sum of predicted risks) vs observed events, O/E, and both by decile of predicted risk."""
-    order = np.argsort(predicted, kind="stable")
-    deciles = [
-        {
-            "n": int(idx.size),
-            "predicted_percent": round(100.0 * float(predicted[idx].mean()), 2),
-            "observed_percent": round(100.0 * float(observed[idx].mean()), 2),
-        }
-        for idx in np.array_split(order, DECILES)
-        if idx.size
-    ]
-    expected = float(predicted.sum())
-    return {
-        "n": int(predicted.size),
-        "expected": round(expected, 2),
-        "observed": int(observed.sum()),
-        "o_e": round(float(observed.sum()) / expected, 3) if expected > 0 else None,
-        "by_decile": deciles,
-    }
 
 
 def table(report: dict) -> str:
