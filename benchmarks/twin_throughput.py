@@ -14,7 +14,6 @@ import argparse
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -24,38 +23,6 @@ from twin_env.twin import TwinSimulator, sample_population  # noqa: E402
 
 TARGET_PATIENT_MONTHS_PER_S = 5_000_000
 TARGET_BYTES_PER_PATIENT = 1024
-
-
-def best_cpu_rate(run: Callable[[], int], repeats: int = 3, min_cpu_seconds: float = 0.5) -> float:
-    """Best-of-``repeats`` rate of ``run`` (which returns the work units it did) per CPU second of this process."""
-    best = 0.0
-    for _ in range(repeats):
-        units, start = 0, time.process_time()
-        while True:
-            units += run()
-            elapsed = time.process_time() - start
-            if elapsed >= min_cpu_seconds:
-                break
-        best = max(best, units / elapsed)
-    return best
-
-
-def cartpole_steps_per_cpu_second(steps: int = 2_000) -> float:
-    """CartPole-v1 steps per CPU second with random actions (the reference of :func:`best_cpu_rate`)."""
-    import gymnasium as gym  # noqa: PLC0415
-
-    env = gym.make("CartPole-v1")
-    env.reset(seed=0)
-    env.action_space.seed(0)
-
-    def run() -> int:
-        for _ in range(steps):
-            _, _, terminated, truncated, _ = env.step(env.action_space.sample())
-            if terminated or truncated:
-                env.reset()
-        return steps
-
-    return best_cpu_rate(run)
 
 
 def measure(n: int, seed: int = 0) -> dict[str, float]:
@@ -71,7 +38,7 @@ def measure(n: int, seed: int = 0) -> dict[str, float]:
         return steps * n
 
     rate = best_rate(run)
-    cpu_rate = best_cpu_rate(run)
+    cpu_rate = best_rate(run, clock=time.process_time)
     tracemalloc.start()
     simulator.step(state)
     _, peak = tracemalloc.get_traced_memory()
@@ -90,7 +57,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="N = 1 and 1,000 only")
     args = parser.parse_args()
     sizes = [1, 1_000] if args.quick else [1, 1_000, 100_000]
-    cartpole, cartpole_cpu = cartpole_steps_per_second(), cartpole_steps_per_cpu_second()
+    cartpole, cartpole_cpu = cartpole_steps_per_second(), cartpole_steps_per_second(clock=time.process_time)
     results = [measure(n) for n in sizes]
     rows = [
         [
