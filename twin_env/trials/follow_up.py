@@ -34,6 +34,19 @@ class ArmFollowUp:
     achieved: dict[str, list[float]]
 
 
+def step_ticker(total: int, progress: Callable[[int, int], None] | None) -> Callable[[], None]:
+    """A callable that counts a step done and reports ``(done, total)`` to ``progress`` when given."""
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    return tick
+
+
 def step_count(follow_up_years: float) -> tuple[int, float]:
     """(number of steps, step length in years) of a follow-up: about monthly, at least one step."""
     steps = max(1, round(MONTHS_PER_YEAR * follow_up_years))

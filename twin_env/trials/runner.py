@@ -20,7 +20,7 @@ from twin_env.care.parameters import CareParameters
 from twin_env.simulation import Simulation
 from twin_env.trials.allocation import allocate
 from twin_env.trials.eligibility import eligible
-from twin_env.trials.follow_up import follow_up, step_count
+from twin_env.trials.follow_up import follow_up, step_count, step_ticker
 from twin_env.trials.protocol import load_protocol
 from twin_env.trials.result import TrialResult
 from twin_env.trials.schema import Protocol
@@ -52,13 +52,7 @@ def run_trial(
             f"{len(arms)} arms; widen the criteria or raise population.n"
         )
     steps, _ = step_count(protocol.follow_up_years)
-    total, done = steps * len(arms), 0
-
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, total)
+    tick = step_ticker(steps * len(arms), progress)
 
     frames, achieved, baseline, died = [], {}, {}, {}
     for arm in protocol.arms:

@@ -22,7 +22,7 @@ from twin_env.envs.config import EnvConfig
 from twin_env.envs.rewards import total_cost_gbp, total_qalys
 from twin_env.envs.step_value import step_components
 from twin_env.simulation import Simulation
-from twin_env.trials.follow_up import follow_up, step_count
+from twin_env.trials.follow_up import follow_up, step_count, step_ticker
 from twin_env.trials.outcomes import get_outcome
 from twin_env.trials.schema import Arm, Population
 from twin_env.trials.screening import screen
@@ -116,13 +116,7 @@ def forecast(
         start_date=start_date.isoformat(), artefacts=False, decision_interval_months=1, horizon_years=float(years)
     )
     steps, dt_years = step_count(years)
-    total, done = steps * len(arms), 0
-
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, total)
+    tick = step_ticker(steps * len(arms), progress)
 
     strategies = {}
     for arm in arms:
