@@ -72,8 +72,6 @@ class GpRecordTable:
         self.qrisk3 = np.full(n, np.nan)
         self.qrisk3_day = np.full(n, NO_DAY, dtype=np.int64)
         self.last_discharge_day = np.full(n, NO_DAY, dtype=np.int64)  # arrival of the latest discharge summary
-        #: Live (N,) counters of :meth:`watch`: item type, concepts (None: any), counter.
-        self._watches: list[tuple[int, np.ndarray | None, np.ndarray]] = []
         #: Callbacks of :meth:`listen`, called with each batch of items as it becomes visible.
         self._listeners: list[Callable[[np.ndarray, dict[str, np.ndarray]], None]] = []
         #: (N,) times each row was cleared (a new patient in it): readers keeping per-row state re-read those rows.
@@ -97,18 +95,7 @@ class GpRecordTable:
         self.letters = {k: v[~gone[self.letters["row"]]] for k, v in self.letters.items()}
         if episode_seq is not None:
             self.episode_seq[rows] = episode_seq
-        for _, _, counter in self._watches:
-            counter[rows] += 1  # a new patient: what the row shows has changed
         self.cleared[rows] += 1
-
-    def watch(self, item: ItemType, concepts: tuple[int, ...] | None = None) -> np.ndarray:
-        """A live (N,) int64 counter per row, raised whenever an item of type ``item`` (with one of ``concepts``;
-        any if None) becomes visible in the row, and when the row is cleared: readers re-read only rows whose
-        counter moved."""
-        counter = np.zeros(len(self.episode_seq), dtype=np.int64)
-        codes = None if concepts is None else np.asarray(concepts, dtype=np.int64)
-        self._watches.append((int(item), codes, counter))
-        return counter
 
     def listen(self, fold: Callable[[np.ndarray, dict[str, np.ndarray]], None]) -> None:
         """Call ``fold(row, items)`` with every batch of store items as it becomes visible: (k,) rows and (k,)
@@ -138,9 +125,6 @@ class GpRecordTable:
         eday = it["event_day"].astype(np.int64)
         for fold in self._listeners:
             fold(row, it)
-        for item, codes, counter in self._watches:
-            seen = (kind == item) if codes is None else (kind == item) & np.isin(concept, codes)
-            counter += np.bincount(row[seen], minlength=len(counter))
         col = OBSERVATION_COLUMN[concept].astype(np.intp)
         obs = (kind == ItemType.OBSERVATION) & (col >= 0)
         _keep_latest(self.value, self.value_day, (row[obs], col[obs]), value[obs], eday[obs])
