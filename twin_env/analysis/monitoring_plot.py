@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from twin_env.analysis.pyplot import agg_pyplot
+
 if TYPE_CHECKING:
     from twin_env.analysis.model_monitoring import MonitoringReport
 
@@ -17,13 +19,7 @@ MISSING_MATPLOTLIB = "the calibration plot needs matplotlib: pip install 'twin_e
 
 def calibration_plot(report: MonitoringReport, path: str | Path) -> Path:
     """Write ``path`` (PNG): one panel per side, decile points, the diagonal; ModuleNotFoundError without matplotlib."""
-    try:
-        import matplotlib  # noqa: PLC0415 (optional extra)
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # noqa: PLC0415
-    except ModuleNotFoundError:
-        raise ModuleNotFoundError(MISSING_MATPLOTLIB) from None
+    plt = agg_pyplot(MISSING_MATPLOTLIB)
     sides = (("record", report.record), ("truth", report.truth))
     points = [c[k] for _, s in sides for c in s["calibration"] for k in ("expected_percent", "observed_percent")]
     top = max([*points, 1.0])

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from twin_env.analysis.pyplot import agg_pyplot
+
 MISSING_MATPLOTLIB = "the round-trip plot needs matplotlib: pip install 'twin_env[viz]'"
 
 
 def roundtrip_plot(report: dict, path: str | Path) -> Path:
     """Write ``path`` (PNG) from a :func:`twin_env.analysis.patient_twin_roundtrip.roundtrip` report."""
-    try:
-        import matplotlib  # noqa: PLC0415 (optional extra)
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # noqa: PLC0415
-    except ModuleNotFoundError:
-        raise ModuleNotFoundError(MISSING_MATPLOTLIB) from None
+    plt = agg_pyplot(MISSING_MATPLOTLIB)
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 4))
     coverage = report["coverage_90_percent"]
     names = list(coverage)

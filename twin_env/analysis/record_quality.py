@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from twin_env.analysis.pyplot import agg_pyplot
 from twin_env.record.artefacts import ArtefactConfig
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.record import SYSTEMS
@@ -508,13 +509,7 @@ PLOTTED = {
 
 def delay_plot(report: QualityReport, path: str | Path) -> Path:
     """Write ``path`` (PNG): histograms of the main delays; ModuleNotFoundError without matplotlib."""
-    try:
-        import matplotlib  # noqa: PLC0415 (optional extra)
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # noqa: PLC0415
-    except ModuleNotFoundError:
-        raise ModuleNotFoundError(MISSING_MATPLOTLIB) from None
+    plt = agg_pyplot(MISSING_MATPLOTLIB)
     fig, axes = plt.subplots(2, 3, figsize=(10, 5.5))
     for ax, (name, title) in zip(axes.flat, PLOTTED.items()):
         days = report.delays[name]
