@@ -10,7 +10,12 @@ impossible value) is listed under ``unreadable`` and left out. Used by the round
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -79,3 +84,35 @@ def decile_calibration(predicted: np.ndarray, observed: np.ndarray) -> dict:
         "o_e": round(float(observed.sum()) / expected, 3) if expected > 0 else None,
         "by_decile": deciles,
     }
+
+
+def check_main(
+    argv: list[str] | None,
+    *,
+    prog: str,
+    description: str | None,
+    run: Callable[[int, int, int], dict],
+    default_samples: int,
+    stem: str,
+    plot: Callable[[dict, Path], Path],
+    table: Callable[[dict], str],
+) -> int:
+    """The CLI of a patient-twin check: ``--patients --seed --samples --out``; ``run(patients, seed, samples)``
+    gives the report, written to ``DIR/<stem>.json`` and plotted to ``DIR/<stem>.png``; prints ``table(report)``."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--patients", type=int, default=200, help="patients to simulate (default 200)")
+    parser.add_argument("--seed", type=int, default=0, help="population seed (default 0)")
+    samples_help = f"posterior samples per patient (default {default_samples})"
+    parser.add_argument("--samples", type=int, default=default_samples, help=samples_help)
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    args = parser.parse_args(argv)
+    try:
+        report = run(args.patients, args.seed, args.samples)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
+    plot(report, args.out / f"{stem}.png")
+    print(table(report))
+    return 0

@@ -14,14 +14,16 @@ is listed under ``unreadable`` and left out. Writes ``DIR/patient_twin_roundtrip
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-from pathlib import Path
-
 import numpy as np
 
-from twin_env.analysis.patient_twin_cohort import MAX_AGE_YEARS, MIN_AGE_YEARS, decile_calibration, twinned_cohort
+from twin_env.analysis.patient_twin_cohort import (
+    MAX_AGE_YEARS,
+    MIN_AGE_YEARS,
+    check_main,
+    decile_calibration,
+    twinned_cohort,
+)
+from twin_env.analysis.patient_twin_roundtrip_plot import roundtrip_plot
 from twin_env.twin.state import CONDITIONS
 
 YEARS = 5.0
@@ -97,24 +99,16 @@ def _table(report: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """The CLI: writes the JSON and the PNG into ``--out`` and prints a table."""
-    parser = argparse.ArgumentParser(prog="python -m twin_env.analysis.patient_twin_roundtrip", description=__doc__)
-    parser.add_argument("--patients", type=int, default=200, help="patients to simulate (default 200)")
-    parser.add_argument("--seed", type=int, default=0, help="population seed (default 0)")
-    parser.add_argument("--samples", type=int, default=100, help="posterior samples per patient (default 100)")
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
-    args = parser.parse_args(argv)
-    try:
-        report = roundtrip(args.patients, args.seed, args.samples)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    from twin_env.analysis.patient_twin_roundtrip_plot import roundtrip_plot  # noqa: PLC0415 (optional matplotlib)
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "patient_twin_roundtrip.json").write_text(json.dumps(report, indent=2) + "\n")
-    roundtrip_plot(report, args.out / "patient_twin_roundtrip.png")
-    print(_table(report))
-    return 0
+    return check_main(
+        argv,
+        prog="python -m twin_env.analysis.patient_twin_roundtrip",
+        description=__doc__,
+        run=roundtrip,
+        default_samples=100,
+        stem="patient_twin_roundtrip",
+        plot=roundtrip_plot,
+        table=_table,
+    )
 
 
 if __name__ == "__main__":

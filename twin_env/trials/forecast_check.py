@@ -15,16 +15,18 @@ It lives in ``trials`` (not ``analysis``) because it runs the forecast, which is
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-from pathlib import Path
-
 import numpy as np
 
-from twin_env.analysis.patient_twin_cohort import MAX_AGE_YEARS, MIN_AGE_YEARS, decile_calibration, twinned_cohort
+from twin_env.analysis.patient_twin_cohort import (
+    MAX_AGE_YEARS,
+    MIN_AGE_YEARS,
+    check_main,
+    decile_calibration,
+    twinned_cohort,
+)
 from twin_env.patient_twin.diagnosed import recorded_diagnoses
 from twin_env.trials.follow_up import follow_up
+from twin_env.trials.forecast_check_plot import forecast_check_plot
 from twin_env.trials.schema import Arm, NoneStrategy, Population
 from twin_env.trials.whatif import FORECAST_OUTCOMES, forecast
 from twin_env.twin.baseline_conditions import BaselineDiagnoses
@@ -96,24 +98,16 @@ def table(report: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """The CLI: writes the JSON and the PNG into ``--out`` and prints a table."""
-    parser = argparse.ArgumentParser(prog="python -m twin_env.trials.forecast_check", description=__doc__)
-    parser.add_argument("--patients", type=int, default=200, help="patients to simulate (default 200)")
-    parser.add_argument("--seed", type=int, default=0, help="population seed (default 0)")
-    parser.add_argument("--samples", type=int, default=50, help="posterior samples per patient (default 50)")
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
-    args = parser.parse_args(argv)
-    try:
-        report = forecast_check(args.patients, args.seed, args.samples)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    from twin_env.trials.forecast_check_plot import forecast_check_plot  # noqa: PLC0415 (optional matplotlib)
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "patient_twin_forecast_check.json").write_text(json.dumps(report, indent=2) + "\n")
-    forecast_check_plot(report, args.out / "patient_twin_forecast_check.png")
-    print(table(report))
-    return 0
+    return check_main(
+        argv,
+        prog="python -m twin_env.trials.forecast_check",
+        description=__doc__,
+        run=forecast_check,
+        default_samples=50,
+        stem="patient_twin_forecast_check",
+        plot=forecast_check_plot,
+        table=table,
+    )
 
 
 if __name__ == "__main__":
