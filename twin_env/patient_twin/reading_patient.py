@@ -45,15 +45,20 @@ def _group(coding: dict[str, Any]) -> tuple[int | None, str]:
     return found.qrisk3, found.why
 
 
+def _group_or_ignore(coding: dict[str, Any], entry: Entry, report: ReportBuilder) -> int | None:
+    """QRISK3 group of ``coding``, or None with the coding listed as ignored and why."""
+    group, why = _group(coding)
+    if group is None:
+        report.ignore(entry, coding_label(coding), why)
+    return group
+
+
 def _uk_core(entry: Entry, extension: dict[str, Any], report: ReportBuilder) -> int | None:
     found = codings(extension.get("valueCodeableConcept"), entry.where, "extension(EthnicCategory)")
     if not found:
         report.ignore(entry, "", "UK Core ethnic category extension without a coding")
         return None
-    group, why = _group(found[0])
-    if group is None:
-        report.ignore(entry, coding_label(found[0]), why)
-    return group
+    return _group_or_ignore(found[0], entry, report)
 
 
 def _us_core(entry: Entry, extension: dict[str, Any], report: ReportBuilder) -> int | None:
@@ -72,10 +77,7 @@ def _us_core(entry: Entry, extension: dict[str, Any], report: ReportBuilder) -> 
     if not omb:
         report.ignore(entry, "", "US Core race extension without an ombCategory: ethnicity unknown")
         return None
-    group, why = _group(omb[0])
-    if group is None:
-        report.ignore(entry, coding_label(omb[0]), why)
-    return group
+    return _group_or_ignore(omb[0], entry, report)
 
 
 def read_patient(entry: Entry, report: ReportBuilder) -> Demographics:
