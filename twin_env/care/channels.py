@@ -52,7 +52,7 @@ class CareChannel(enum.IntEnum):
     HF_CLINIC_DAY = 477  # the day within the NG106 target a suspected heart failure clinic is booked
     NTPROBNP_NOISE = 478  # analytic error of an NT-proBNP
     HOSPITAL_ANALYTE = 380  # pre-discharge bloods, offset by the analyte's index
-    # diagnosis from readings (care/diagnosis.py, care/home_bp.py); 351-377 (admission analytes end at 350)
+    # diagnosis from readings (care/diagnosis.py, care/home_bp.py); 351-379 (admission analytes end at 350)
     HTN_UNCONFIRMED = 351  # a raised clinic reading coded at once, without confirmation
     HTN_MISSED = 352  # a confirming home series not acted on
     HBA1C_DECISION = 353
@@ -63,6 +63,7 @@ class CareChannel(enum.IntEnum):
     HOME_SBP_DAY = 358  # offset by the day of the series (0-9)
     HOME_DBP_DAY = 368  # offset by the day of the series (0-9)
     HTN_NOT_FOLLOWED = 378  # a raised clinic reading not followed up
+    ACR_DECISION = 379  # a raised ACR coded at once, or a confirming one missed
     HEALTH_CHECK_ANALYTE = 480  # Health Check bloods, offset by the analyte's index
 
 

@@ -8,6 +8,9 @@ value, an ECG as read, an NT-proBNP and an echo), never from the twin's conditio
 - **type 2 diabetes** (NG28): two HbA1c >= 48 mmol/mol (the second from a repeat booked after
   ``diabetes_repeat_interval_days``);
 - **CKD stage 3** (NG203): eGFR < 60 on two occasions at least ``ckd_confirmation_interval_days`` apart;
+- **CKD with albuminuria** (NG203, eGFR >= 60): urine ACR >= 3 mg/mmol on two samples at least
+  ``ckd_acr_repeat_interval_days`` apart (the second from a repeat booked after the first), coded CKD stage 1
+  (latest eGFR >= 90) or stage 2 (60-89): never the QOF CKD 3-5 register (:data:`CKD_ALBUMINURIA`);
 - **AF**: an ECG read as AF; **heart failure** (NG106): NT-proBNP >= 400 ng/L and an echo showing it
   (:func:`heart_failure_from_tests`, at the cardiology clinic the NT-proBNP referred to it:
   :mod:`.heart_failure_pathway`).
@@ -25,6 +28,7 @@ import numpy as np
 
 from twin_env.care.channels import CareChannel
 from twin_env.care.context import CareContext
+from twin_env.care.diagnosis_state import CKD_ALBUMINURIA
 from twin_env.record.ledger import LedgerKind
 from twin_env.twin import random_streams as rs
 from twin_env.vocab.concepts import Concept
@@ -124,6 +128,7 @@ def egfr(
 ) -> None:
     """eGFR results (k,) of ``rows`` (k,): two < 60 at least the confirmation interval apart diagnose CKD stage 3."""
     p, pending = ctx.params, ctx.care.pending
+    pending.last_egfr_ml_min[rows] = value
     interval = int(p["ckd_confirmation_interval_days"])
     undiagnosed = ~ctx.care.diagnosed["ckd_3_5"][rows]
     low = undiagnosed & (value < p["ckd_egfr_threshold_ml_min"])
@@ -142,6 +147,45 @@ def egfr(
     repeat[rows[first]] = day[first] + interval
     early = low & earlier & ~sustained  # too soon to confirm: repeat when the interval is up
     repeat[rows[early]] = np.minimum(repeat[rows[early]], since[early] + interval)
+
+
+def acr(
+    ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray, value: np.ndarray, counter: np.ndarray
+) -> None:
+    """Urine ACR results (k,) mg/mmol of ``rows`` (k,): two >= 3 at least the repeat interval apart, with the
+    latest eGFR the practice has >= 60, diagnose CKD with albuminuria (coded CKD stage 1 or 2).
+
+    A first raised ACR books the repeat (and an eGFR with it when the practice has none); a normal ACR
+    ends the run, and so does the confirming one (coded, missed, or with an eGFR < 60: the eGFR route
+    applies). People coded with CKD 3-5 are not staged again.
+    """
+    p, pending, diagnosed = ctx.params, ctx.care.pending, ctx.care.diagnosed
+    interval = int(p["ckd_acr_repeat_interval_days"])
+    undiagnosed = ~diagnosed[CKD_ALBUMINURIA][rows] & ~diagnosed["ckd_3_5"][rows]
+    high = undiagnosed & (value >= p["ckd_acr_threshold_mg_mmol"])
+    egfr = pending.last_egfr_ml_min[rows]
+    preserved = egfr >= p["ckd_egfr_threshold_ml_min"]  # NaN (no eGFR yet): not known to be preserved
+    since = pending.acr_high_day[rows]
+    earlier = since != NEVER
+    sustained = high & earlier & (day - since >= interval)
+    u = _draw(ctx, rows, counter, CareChannel.ACR_DECISION)
+    at_once = high & ~earlier & preserved & (u < p["ckd_acr_coded_on_one_probability"])
+    confirmed = sustained & preserved & (u >= p["ckd_acr_confirmation_missed_probability"])
+    new = at_once | confirmed
+    stage_1 = egfr >= p["ckd_stage_1_egfr_min_ml_min"]
+    for concept, of_stage in ((Concept.CKD_STAGE_1, stage_1), (Concept.CKD_STAGE_2, ~stage_1)):
+        coded = new & of_stage
+        code(ctx, rows[coded], CKD_ALBUMINURIA, concept, day[coded], link[coded])
+    first = high & ~earlier & ~at_once
+    ends = (undiagnosed & ~high) | sustained
+    pending.acr_high_day[rows] = np.where(first, day, np.where(ends, NEVER, since))
+    repeat = pending.repeat_day[Test.ACR]
+    repeat[rows[first]] = day[first] + interval
+    early = high & earlier & ~sustained  # too soon to confirm: repeat when the interval is up
+    repeat[rows[early]] = np.minimum(repeat[rows[early]], since[early] + interval)
+    no_egfr = rows[first & np.isnan(egfr)]  # the repeat comes with an eGFR to stage it
+    renal = pending.repeat_day[Test.RENAL]
+    renal[no_egfr] = np.minimum(renal[no_egfr], day[first & np.isnan(egfr)] + interval)
 
 
 def atrial_fibrillation_from_ecg(

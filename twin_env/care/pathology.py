@@ -65,8 +65,9 @@ def take_sample(
 
     ``channel``: first random channel of the analytes' noise (offset by the analyte's index).
 
-    HbA1c and eGFR results go to :mod:`twin_env.care.diagnosis` (two HbA1c >= 48 diagnose type 2
-    diabetes; two eGFR < 60 at least 90 days apart CKD stage 3).
+    HbA1c, eGFR and ACR results go to :mod:`twin_env.care.diagnosis` (two HbA1c >= 48 diagnose type 2
+    diabetes; two eGFR < 60 at least 90 days apart CKD stage 3; two ACR >= 3 mg/mmol at least 90 days
+    apart, with eGFR >= 60, CKD with albuminuria).
     """
     if rows.size == 0:
         return
@@ -81,3 +82,5 @@ def take_sample(
             diagnosis.hba1c(ctx, rows, day, order, value, counter)
         elif concept == Concept.EGFR:
             diagnosis.egfr(ctx, rows, day, order, value, counter)
+        elif concept == Concept.URINE_ACR:
+            diagnosis.acr(ctx, rows, day, order, value, counter)

@@ -9,7 +9,7 @@ import functools
 
 import numpy as np
 
-from twin_env.care.diagnosis_state import PendingDiagnoses
+from twin_env.care.diagnosis_state import CKD_ALBUMINURIA, PendingDiagnoses
 from twin_env.twin.baseline_conditions import BaselineDiagnoses
 from twin_env.twin.state import TREATMENT_FIELDS
 from twin_env.vocab.dates import NEVER
@@ -59,6 +59,7 @@ class CareState:
     def __init__(self, n: int, diagnoses: BaselineDiagnoses, start_day: int) -> None:
         self.days = np.full(n, start_day, dtype=np.int64)
         self.diagnosed = {name: np.array(diagnoses.diagnosed[name], dtype=bool) for name in diagnoses.diagnosed}
+        self.diagnosed[CKD_ALBUMINURIA] = np.zeros(n, dtype=bool)  # found from ACR during care, none at baseline
         self.rx_concept = {f: np.zeros(n, dtype=np.int16) for f in TREATMENT_FIELDS}
         self.rx_dose = {f: np.zeros(n) for f in TREATMENT_FIELDS}
         self.rx_seq = {f: np.full(n, -1, dtype=np.int32) for f in TREATMENT_FIELDS}
@@ -85,6 +86,7 @@ class CareState:
         self.days[rows] = start_day
         for name, flags in diagnoses.diagnosed.items():
             self.diagnosed[name][rows] = flags
+        self.diagnosed[CKD_ALBUMINURIA][rows] = False
         for table in (self.rx_concept, self.rx_dose):
             for array in table.values():
                 array[rows] = 0

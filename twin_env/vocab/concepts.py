@@ -49,6 +49,8 @@ class Concept(enum.IntEnum):
     TIA = 28
     HEART_FAILURE = 29
     ATRIAL_FIBRILLATION = 30
+    CKD_STAGE_1 = 31  # CKD with albuminuria and eGFR >= 90 (NICE NG203 G1 A2-A3): not the QOF CKD 3-5 register
+    CKD_STAGE_2 = 32  # CKD with albuminuria and eGFR 60-89 (G2 A2-A3)
     # hospital diagnoses (ICD-10)
     ICD10_MI = 40
     ICD10_STROKE = 41
@@ -172,6 +174,8 @@ _BY_CONCEPT_NAME = {
     Concept.HYPERTENSIVE_DISORDER: ("condition", "hypertensive disorder"),
     Concept.TYPE2_DIABETES: ("condition", "type 2 diabetes mellitus"),
     Concept.CKD_STAGE_3: ("condition", "CKD stage 3"),
+    Concept.CKD_STAGE_1: ("condition", "CKD stage 1"),
+    Concept.CKD_STAGE_2: ("condition", "CKD stage 2"),
     Concept.ACUTE_MI: ("condition", "acute myocardial infarction"),
     Concept.MYOCARDIAL_INFARCTION: ("condition", "myocardial infarction"),
     Concept.ANGINA: ("condition", "angina"),

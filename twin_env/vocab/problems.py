@@ -33,3 +33,7 @@ CONDITION_CONCEPT: MappingProxyType[str, Concept] = MappingProxyType(
         "stroke_tia": Concept.STROKE,
     }
 )
+#: CKD found from albuminuria with kidney function preserved (NICE NG203: ACR >= 3 mg/mmol persisting, eGFR >= 60),
+#: coded as CKD stage 1 (eGFR >= 90) or stage 2 (60-89). Deliberately not in :data:`PROBLEMS`: neither the QOF
+#: CKD 3-5 register, nor QRISK3's CKD (stage 3-5) input, nor an observation column.
+CKD_ALBUMINURIA_CONCEPTS: tuple[Concept, ...] = (Concept.CKD_STAGE_1, Concept.CKD_STAGE_2)
