@@ -71,12 +71,11 @@ def take_sample(
     """
     if rows.size == 0:
         return
-    s = ctx.state
     order = ctx.ledger.append(rows, LedgerKind.TEST_ORDER, int(panel), day, link=link)
-    k, c = s.patient_key[rows], counter[rows]
+    k, c = ctx.state.patient_key[rows], counter[rows]
     for concept, field, cv in ANALYTES[panel]:
         z = rs.standard_normal(k, c, channel + _ANALYTE_INDEX[concept])
-        value = np.round(s.columns[field][rows] * (1.0 + ctx.params[cv] * z), 1)
+        value = measured(ctx, rows, field, ctx.params[cv], z)
         ctx.ledger.append(rows, LedgerKind.TEST_RESULT, concept, day, value=value, link=order)
         if concept == Concept.HBA1C:
             diagnosis.hba1c(ctx, rows, day, order, value, counter)
@@ -84,3 +83,9 @@ def take_sample(
             diagnosis.egfr(ctx, rows, day, order, value, counter)
         elif concept == Concept.URINE_ACR:
             diagnosis.acr(ctx, rows, day, order, value, counter)
+
+
+def measured(ctx: CareContext, rows: np.ndarray, field: str, cv: float, z: np.ndarray) -> np.ndarray:
+    """The lab's result (k,) for ``rows`` (k,): the twin's true ``field`` times ``1 + cv * z`` (z (k,) standard
+    normal), to 0.1 unit. The one place a sample reads the truth (the no-oracle test leaves it the truth)."""
+    return np.round(ctx.state.columns[field][rows] * (1.0 + cv * z), 1)
