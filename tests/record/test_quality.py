@@ -64,7 +64,7 @@ def test_no_artefacts_gives_a_record_that_agrees_with_the_truth(off: QualityRepo
         assert row["items"] == row["events"], row  # no duplicates
         assert row["value_differs"] in (0.0,) or np.isnan(row["value_differs"]), row
     # onset -> GP code is then exactly onset -> clinician's diagnosis (the care process, not the record)
-    for condition in quality.CONDITIONS:
+    for condition in quality.ONSET_CONCEPT:
         np.testing.assert_array_equal(
             off.delays[f"{condition}_onset_to_diagnosis"], off.delays[f"{condition}_onset_to_gp_code"]
         )
@@ -77,7 +77,10 @@ def test_artefacts_make_the_record_incomplete_and_late(on: QualityReport) -> Non
         # heart failure is diagnosed in hospital and coded from letters (5% lost, 30% never coded)
         floor = 0.5 if row["condition"] == "heart_failure" else 0.7
         assert floor < row["coded_among_diagnosed"] <= 1.0, row
-        assert row["ppv"] > 0.8 and 0.3 < row["sensitivity"] < 1.0, row  # from readings: below one, plausible
+        # CKD with albuminuria is found only where ACR is tested (diabetes and CKD 3-5 reviews), and its truth
+        # moves on after coding (ACR falls under RAAS blockade; eGFR falls below 60)
+        ppv, sensitivity = (0.5, 0.05) if row["condition"] == "ckd_albuminuria" else (0.8, 0.3)
+        assert row["ppv"] > ppv and sensitivity < row["sensitivity"] < 1.0, row  # from readings: below one
     # baseline history is always coded; diagnoses made during the run can be left uncoded
     hypertension = next(r for r in on.conditions if r["condition"] == "hypertension")
     assert hypertension["coded_among_diagnosed"] < 1.0

@@ -2,7 +2,7 @@
 
 Every recorded item keeps the id of the ledger event it came from, so the record can be compared
 with what happened. This module reads only the ledger, the system stores and the twin's final
-condition flags (the truth a clinician could have found), never the artefact flags, and reports:
+condition flags, ACR and eGFR (the truth a clinician could have found), never the artefact flags, and reports:
 
 - **completeness**: the share of true events that reached the GP record (conditions coded by the
   end, letters arrived, hospital diagnoses coded, readings and results filed);
@@ -13,7 +13,8 @@ condition flags (the truth a clinician could have found), never the artefact fla
 - **coded conditions against the truth**: per condition, among living patients at the end, how
   many are truly present and how many coded in the GP record, the PPV (coded and truly present /
   coded) and the sensitivity (coded and truly present / truly present): below one both ways, since
-  diagnoses come from readings (:mod:`twin_env.care.diagnosis`);
+  diagnoses come from readings (:mod:`twin_env.care.diagnosis`); CKD with albuminuria (``ckd_albuminuria``,
+  coded CKD stage 1 or 2) is truly present at a true ACR >= 3 mg/mmol with a true eGFR >= 60;
 - **configured vs measured**: one row per setting of ``twin_env/data/record_artefacts.csv``.
 
 Delays are drawn as ``rint(median * exp(sigma * z))`` days, and rounding is monotone, so the
@@ -36,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from twin_env.analysis.pyplot import agg_pyplot
+from twin_env.care.diagnosis_state import CKD_ALBUMINURIA
 from twin_env.record.artefacts import ArtefactConfig
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.record import SYSTEMS
@@ -44,17 +46,20 @@ from twin_env.simulation import Simulation
 from twin_env.simulation import simulate as run_simulation
 from twin_env.vocab.concepts import SNOMED_FOR_ICD10_ARRAY, Concept, is_icd10
 from twin_env.vocab.dates import NEVER
-from twin_env.vocab.problems import CONDITION_CONCEPT, PROBLEMS
+from twin_env.vocab.problems import CKD_ALBUMINURIA_CONCEPTS, CONDITION_CONCEPT, PROBLEMS
 
 #: Standard normal 90th centile.
 Z90 = 1.2815515655446004
-#: Conditions whose coding is measured: twin state field -> GP problem concepts that count.
-CONDITIONS: dict[str, tuple[Concept, ...]] = {
+#: Twin conditions whose coding is measured: twin state flag -> GP problem concepts that count.
+_TWIN_CONDITIONS: dict[str, tuple[Concept, ...]] = {
     name: PROBLEMS[name]
     for name in ("hypertension", "type2_diabetes", "ckd_3_5", "atrial_fibrillation", "heart_failure")
 }
-#: The onset concept the ledger logs for each condition.
-_ONSET_CONCEPT = {name: CONDITION_CONCEPT[name] for name in CONDITIONS}
+#: Conditions whose coding is measured -> GP problem concepts that count: the twin's conditions, and CKD with
+#: albuminuria (truly present: a true ACR >= ``ckd_acr_threshold_mg_mmol`` with a true eGFR >= 60).
+CONDITIONS: dict[str, tuple[Concept, ...]] = {**_TWIN_CONDITIONS, CKD_ALBUMINURIA: CKD_ALBUMINURIA_CONCEPTS}
+#: The onset concept the ledger logs for each twin condition (CKD with albuminuria has no onset event).
+ONSET_CONCEPT = {name: CONDITION_CONCEPT[name] for name in _TWIN_CONDITIONS}
 MISSING_MATPLOTLIB = "the delay plot needs matplotlib: pip install 'twin_env[viz]'"
 
 
@@ -193,10 +198,12 @@ def _condition_rows(sim: Simulation, tables: _Tables, delays: dict[str, np.ndarr
     problems = tables.items("gp", ItemType.PROBLEM)
     rows = []
     for name, concepts in CONDITIONS.items():
-        true = np.asarray(getattr(sim.state, name), dtype=bool) & alive
-        # a clinician's diagnosis: the GP's problem concept, or a hospital's ICD-10 code of it
+        true = truly_present(sim, name) & alive
+        # a clinician's diagnosis: the GP's problem concept (CKD stage 1 or 2 for albuminuria), or a hospital's
+        # ICD-10 code of it
+        logged = concepts if name == CKD_ALBUMINURIA else concepts[:1]
         dx = np.isin(led["kind"], [LedgerKind.DIAGNOSIS, LedgerKind.BASELINE_DIAGNOSIS]) & (
-            (led["concept"] == concepts[0]) | (SNOMED_FOR_ICD10_ARRAY[led["concept"]] == concepts[0])
+            np.isin(led["concept"], logged) | np.isin(SNOMED_FOR_ICD10_ARRAY[led["concept"]], logged)
         )
         diagnosed = np.zeros(sim.state.n, dtype=bool)
         diagnosed[led["patient"][dx & (led["day"] <= end)] - first_id] = True
@@ -216,8 +223,10 @@ def _condition_rows(sim: Simulation, tables: _Tables, delays: dict[str, np.ndarr
                 "coded_among_diagnosed": _share(coded[true & diagnosed])[0],
             }
         )
+        if name not in ONSET_CONCEPT:
+            continue
         # days from true onset (in the simulation) to the clinician's diagnosis and to the GP code
-        onset = tables.events((led["kind"] == LedgerKind.ONSET) & (led["concept"] == _ONSET_CONCEPT[name]))
+        onset = tables.events((led["kind"] == LedgerKind.ONSET) & (led["concept"] == ONSET_CONCEPT[name]))
         for label, day_of in (
             ("diagnosis", _first_day(dx, led, sim)),
             ("gp_code", _first_gp_day(problems, concepts, sim)),
@@ -226,6 +235,20 @@ def _condition_rows(sim: Simulation, tables: _Tables, delays: dict[str, np.ndarr
             seen = got != NEVER
             delays[f"{name}_onset_to_{label}"] = np.maximum(got[seen] - onset["day"][seen], 0).astype(np.int64)
     return rows
+
+
+def truly_present(sim: Simulation, condition: str) -> np.ndarray:
+    """(N,) bool: ``condition`` (a key of :data:`CONDITIONS`) is truly present in the twin now (dead or alive).
+
+    CKD with albuminuria (NICE NG203): the twin's true ACR >= ``ckd_acr_threshold_mg_mmol`` with a true eGFR
+    >= ``ckd_egfr_threshold_ml_min``; the others are the twin's condition flags.
+    """
+    s = sim.state
+    if condition == CKD_ALBUMINURIA:
+        return (s.acr_mg_mmol >= sim.params["ckd_acr_threshold_mg_mmol"]) & (
+            s.egfr_ml_min_1_73m2 >= sim.params["ckd_egfr_threshold_ml_min"]
+        )
+    return np.asarray(getattr(s, condition), dtype=bool)
 
 
 def _first_day(mask: np.ndarray, led: dict[str, np.ndarray], sim: Simulation) -> np.ndarray:
