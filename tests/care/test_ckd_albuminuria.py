@@ -145,5 +145,6 @@ def test_a_ckd_stage_1_or_2_code_is_not_ckd_3_5_for_the_table_or_qrisk3() -> Non
     table = GpRecordTable(sim.record.n_patients, sim.record.first_id)
     table.update(sim.record.stores["gp"], sim.days)
     np.testing.assert_array_equal(table.problem[:, list(PROBLEMS).index("ckd_3_5")], expected)
+    np.testing.assert_array_equal(table.ckd_albuminuria, [True, True, True, True, False, False])  # the policy's
     gathered = gather_record(QRISK3_CONTRACT, sim.record, reg, np.arange(6), sim.day)
     np.testing.assert_array_equal(gathered.value[CKD_3_5.name] > 0, expected)

@@ -157,3 +157,13 @@ def test_sglt2_waits_for_a_recent_egfr() -> None:
     assert action == "order_renal"
     action, reason = decide(record(66, WHITE, ("type2_diabetes", "angina"), {**values, Concept.EGFR: 80.0}, drugs))
     assert action == "add_sglt2" and "SGLT2" in reason
+
+
+def test_a_coded_ckd_with_albuminuria_is_ckd_for_the_statin_rule() -> None:
+    # NG203 1.1: CKD stage 1/2 (ACR >= 3 persisting, eGFR >= 60) is CKD, so NG238's CKD statin applies
+    plain = record(50, values=FRESH)
+    assert decide(plain)[0] != "start_or_intensify_statin"
+    coded = record(50, values=FRESH)
+    coded.context.table.ckd_albuminuria[0] = True
+    assert decide(coded) == ("start_or_intensify_statin", "NG238 1.6.9: CKD, atorvastatin 20 mg")
+    assert not coded.context.table.problem.any()  # not the ckd_3_5 problem column (nor the observation's)

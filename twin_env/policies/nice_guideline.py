@@ -18,6 +18,12 @@ HbA1c >= 58 when metformin is at its cap (or impossible at eGFR < 30) and an SGL
 current or not indicated, then raised while HbA1c >= 53 (NG28 1.6.7), never started or raised at
 eGFR < 30 or age 75 and over (the soft safety rules' limits). On v0 these rules never fire.
 
+CKD is what NG203 1.1 calls CKD: a coded CKD 3-5, a recorded eGFR < 60, or a coded CKD stage 1/2 (CKD with
+albuminuria, found from two ACR >= 3 mg/mmol by care: :func:`twin_env.care.diagnosis.acr`); it is an NG238 statin
+indication, an NG136 stage-1 treatment indication ("renal disease") and brings annual review and monitoring
+(NG203 1.3). The ACE inhibitor/ARB for albuminuria reads the recorded ACR itself, as NG203 1.6 states its
+thresholds in ACR.
+
 Figures: ``twin_env/data/nice_guideline_parameters.csv``; limits shared with the action masks and the
 safety rules (metformin eGFR, K+ for an ACE inhibitor/ARB, NG136 step-1 age): ``clinical_limits.csv``.
 """
@@ -106,7 +112,8 @@ class NiceGuidelinePolicy(Policy):
             for c in (Concept.SBP, Concept.DBP, Concept.HBA1C, Concept.EGFR, Concept.URINE_ACR, Concept.POTASSIUM)
         )
         t2d, htn = has["type2_diabetes"], has["hypertension"]
-        ckd = has["ckd_3_5"] | (egfr < 60)
+        # CKD (NG203 1.1): coded CKD 3-5, a recorded eGFR < 60, or coded CKD with albuminuria (stage 1/2, eGFR >= 60)
+        ckd = has["ckd_3_5"] | t.ckd_albuminuria | (egfr < 60)
         renal_fresh = days_since(Concept.EGFR) <= p["monitoring_before_prescribing_days"]
         mem = self.memory.values
         qrisk = qrisk3_from_record(ctx)

@@ -11,12 +11,13 @@ import numpy as np
 
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.drugs import DRUGS
-from twin_env.vocab.problems import PROBLEMS
+from twin_env.vocab.problems import CKD_ALBUMINURIA_CONCEPTS, PROBLEMS
 from twin_env.vocab.services import SERVICES as SERVICE_TABLE
 
 __all__ = [
     "DRUG_OF",
     "DRUG_OF_CONCEPT",
+    "IS_CKD_ALBUMINURIA",
     "IS_REVIEW",
     "MEDICATIONS",
     "PROBLEMS",
@@ -54,3 +55,5 @@ DRUG_OF = _lookup({c: i for i, d in enumerate(MEDICATIONS) for c in DRUGS[d].pro
 SERVICE_OF = _lookup({s.referral: i for i, s in enumerate(SERVICE_TABLE.values())})
 #: (C,) bool: the concept is a review encounter.
 IS_REVIEW = np.isin(np.arange(_SIZE), REVIEWS)
+#: (C,) bool: the concept codes CKD with albuminuria (CKD stage 1 or 2: outside :data:`PROBLEMS`).
+IS_CKD_ALBUMINURIA = np.isin(np.arange(_SIZE), CKD_ALBUMINURIA_CONCEPTS)

@@ -11,7 +11,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from twin_env.record.gp.coding import DRUG_OF, IS_REVIEW, MEDICATIONS, PROBLEM_OF, PROBLEMS, SERVICE_OF, SERVICES
+from twin_env.record.gp.coding import (
+    DRUG_OF,
+    IS_CKD_ALBUMINURIA,
+    IS_REVIEW,
+    MEDICATIONS,
+    PROBLEM_OF,
+    PROBLEMS,
+    SERVICE_OF,
+    SERVICES,
+)
 from twin_env.record.gp.visibility import available, of_current_patient
 from twin_env.record.store import ItemType, SystemStore
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, OBSERVATIONS, SMOKING_CATEGORY, Concept
@@ -63,6 +72,8 @@ class GpRecordTable:
         self.sbp_sum = np.zeros((n, 2))  # sum and sum of squares of recorded SBP readings
         self.sbp_count = np.zeros(n)
         self.problem = np.zeros((n, len(PROBLEMS)), dtype=bool)
+        #: CKD stage 1 or 2 coded (CKD with albuminuria, NICE NG203): not a PROBLEMS column, so not the observation's
+        self.ckd_albuminuria = np.zeros(n, dtype=bool)
         self.dose = np.zeros((n, len(MEDICATIONS)))
         self.issued_day = np.full((n, len(MEDICATIONS)), NO_DAY, dtype=np.int64)
         self.referral_day = np.full((n, len(SERVICES)), NO_DAY, dtype=np.int64)
@@ -86,6 +97,7 @@ class GpRecordTable:
         self.value[rows], self.value_day[rows] = np.nan, NO_DAY
         self.sbp_sum[rows], self.sbp_count[rows] = 0.0, 0.0
         self.problem[rows], self.dose[rows], self.issued_day[rows] = False, 0.0, NO_DAY
+        self.ckd_albuminuria[rows] = False
         self.referral_day[rows], self.review_day[rows] = NO_DAY, NO_DAY
         self.qrisk3[rows], self.qrisk3_day[rows] = np.nan, NO_DAY
         self.smoking[rows], self.smoking_day[rows] = np.nan, NO_DAY
@@ -139,6 +151,7 @@ class GpRecordTable:
         self.sbp_count += np.bincount(row[sbp], minlength=len(self.sbp_count))
         prob = (kind == ItemType.PROBLEM) & (PROBLEM_OF[concept] >= 0)
         self.problem[row[prob], PROBLEM_OF[concept[prob]]] = True
+        self.ckd_albuminuria[row[(kind == ItemType.PROBLEM) & IS_CKD_ALBUMINURIA[concept]]] = True
         self._fold_medications(row, kind, concept, value, eday)
         ref = (kind == ItemType.REFERRAL) & (SERVICE_OF[concept] >= 0)
         np.maximum.at(self.referral_day, (row[ref], SERVICE_OF[concept[ref]]), eday[ref])
