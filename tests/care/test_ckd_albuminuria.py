@@ -135,8 +135,8 @@ def test_a_ckd_stage_1_or_2_code_is_not_ckd_3_5_for_the_table_or_qrisk3() -> Non
     sim = _sim(6)
     reg = Registration.from_simulation(sim)
     day, albuminuria = sim.day, np.arange(4)
-    _decide(sim, albuminuria, day, 12.0, 85.0)
-    _decide(sim, albuminuria, day + 91, 12.0, 85.0)
+    _decide(sim, albuminuria, day - 100, 12.0, 85.0)  # in the past, so the codes are shown by now
+    _decide(sim, albuminuria, day - 5, 12.0, 85.0)
     # the control: row 4 coded CKD stage 3, so the readers below can see a CKD 3-5 code
     diagnosis.code(sim.care, np.array([4]), "ckd_3_5", Concept.CKD_STAGE_3, np.array([day]), np.array([-1]))
     sim.step()
