@@ -18,7 +18,7 @@ from twin_env.envs.vector_env import PrimaryCareVectorEnv
 from twin_env.envs.wrappers import SafetyViolationError
 from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
 from twin_env.policies import make_policy, policy_inputs
-from twin_env.record.gp.snapshot import RecordSnapshot
+from twin_env.safety.engine import RowJudge
 from twin_env.simulation import Simulation
 
 N = 4
@@ -124,7 +124,7 @@ def test_do_nothing_rows_are_not_judged(monkeypatch: pytest.MonkeyPatch) -> None
     def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise AssertionError("judged a do-nothing row")
 
-    monkeypatch.setattr(RecordSnapshot, "from_store", boom)
+    monkeypatch.setattr(RowJudge, "fired", boom)
     for _ in range(3):
         _, _, _, _, info = env.step(np.zeros(N, dtype=np.int64))
         assert (info["cost"] == 0).all() and not info["shield_intervened"].any()

@@ -19,7 +19,8 @@ class PrimaryCareSB3VecEnv(VecEnv):
     ``action_masks()`` gives the env's (N, n_actions) bool mask for sb3-contrib ``MaskablePPO``.
     ``wrapper`` wraps the native vector env before SB3 sees it, e.g. in a
     :class:`~twin_env.envs.wrappers.vector_shield.VectorSafetyShield`: in replace or block mode the mask
-    stays the env's, in mask mode it is the shield's safe mask (the env's minus hard-forbidden actions);
+    stays the env's, in mask mode it is the shield's safe mask (the env's minus hard-forbidden actions;
+    the shield judges all rows once a step and, after the auto-reset here, only the reset rows again);
     the wrapper must pass ``reset_rows`` on. ``env_id`` builds the native vector env through
     a registered id's vector entry point (``config`` then overrides that id's EnvConfig, e.g. a training id's).
     """

@@ -120,8 +120,8 @@ def train(
 
     ``n_envs`` None: the file's. ``hyperparams`` override the file (``n_timesteps``, ``n_envs`` and algorithm
     arguments; the explicit arguments win). ``validation_patients`` > 0 validates every ``validate_every`` steps
-    and keeps the best checkpoint; 0 keeps the last weights. ``shield`` (``replace``/``block``) trains behind the
-    safety shield, ``cost_penalty`` (>= 0, needs ``shield``) subtracts that many reward units per unit of rule
+    and keeps the best checkpoint; 0 keeps the last weights. ``shield`` (``replace``/``block``/``mask``) trains behind
+    the safety shield, ``cost_penalty`` (>= 0, needs ``shield``) subtracts that many reward units per unit of rule
     cost; ``cost_limit`` (>= 0, needs ``shield``, not with ``cost_penalty``) instead adapts the multiplier from
     zero by dual ascent at rate ``lagrange_lr`` (> 0) so that the mean episode cost approaches the limit.
     ``tensorboard`` writes TensorBoard logs to ``tensorboard_dir`` (default ``out_dir/tensorboard``) when the
