@@ -82,6 +82,8 @@ def invite(ctx: CareContext, day0: np.ndarray, day1: np.ndarray, span: np.ndarra
     care.health_check_due[new] = day0[new] + (phase * cycle).astype(np.int32)
     home = s.alive & (care.admission < 0)
     due = np.flatnonzero(home & (care.health_check_due <= day1) & (care.health_check_due >= 0))
+    if due.size == 0:  # no invitation due this step (most steps of a small batch): nothing below would act
+        return due
     care.health_check_due[due] += cycle
     due = due[eligible(ctx, due)]
     ctx.ledger.append(due, LedgerKind.ADMINISTRATIVE, Concept.NHS_HEALTH_CHECK_INVITATION, day0[due])

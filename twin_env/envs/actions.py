@@ -140,6 +140,15 @@ _REFERRALS = {
 #: The doses the prescribing actions give (mg; ``action_doses.csv``, with sources).
 ACTION_DOSES: dict[str, float] = read_scalars("action_doses.csv")
 _METFORMIN_MAX_MG = max(DRUGS["metformin"].products)
+#: Each drug's licensed doses, ascending (catalogue units, all > 0): the steps :func:`next_dose` walks.
+_DOSE_STEPS: dict[str, np.ndarray] = {d: np.array(sorted(DRUGS[d].products)) for d in DRUGS}
+if min(float(steps[0]) for steps in _DOSE_STEPS.values()) <= 0:
+    raise RuntimeError("every licensed dose must be > 0 (next_dose gives 0 at the top)")
+# Column indices the masks read and write, fixed per catalogue (one fancy-index call instead of one per action).
+_BP_COLS = np.array([_M[d] for d in BP_STEP_ORDER])
+_CVD_COLS = np.array([_P[c] for c in ("myocardial_infarction", "angina", "stroke", "tia")])
+_CARDIAC_COLS = np.array([_P[c] for c in ("myocardial_infarction", "angina", "atrial_fibrillation", "heart_failure")])
+_BLACK_CODES = np.array(BLACK_ETHNICITY_CODES)
 
 
 @dataclasses.dataclass
@@ -230,39 +239,53 @@ def qrisk3_from_record(ctx: RecordContext) -> np.ndarray:
 
 def _bp_next(ctx: RecordContext) -> np.ndarray:
     """NG136 next step per row (N,): index into ``BP_STEP_ORDER`` of the drug to start (dose 1), -1 if complete."""
-    on = ctx.dose[:, [_M[d] for d in BP_STEP_ORDER]] > 0
+    on = ctx.dose[:, _BP_COLS] > 0
     ramipril, losartan, amlodipine, indapamide, spironolactone, doxazosin, bisoprolol = on.T
-    a, a_drug = ramipril | losartan, np.where(np.isin(ctx.ethnicity, BLACK_ETHNICITY_CODES), 1, 0)
+    a, a_drug = ramipril | losartan, (ctx.ethnicity[:, None] == _BLACK_CODES).any(axis=1).astype(np.int64)
     a_first = ng136_step1_is_acei(ctx.age_years, ctx.ethnicity, ctx.table.problem[:, _P["type2_diabetes"]])
     potassium_ok = ctx.table.latest(Concept.POTASSIUM) <= limit("spironolactone_max_potassium")
-    return np.select(
-        [~a & ~amlodipine, ~a, ~amlodipine, ~indapamide, ~spironolactone & potassium_ok, ~doxazosin, ~bisoprolol],
-        [np.where(a_first, a_drug, 2), a_drug, 2, 3, 4, 5, 6],
-        -1,
-    )
+    # the first step (in this order) not yet taken; as np.select, written as a chain of np.where from the last
+    steps = (
+        (~a & ~amlodipine, np.where(a_first, a_drug, 2)), (~a, a_drug), (~amlodipine, 2), (~indapamide, 3),
+        (~spironolactone & potassium_ok, 4), (~doxazosin, 5), (~bisoprolol, 6),
+    )  # fmt: skip
+    out = np.full(len(on), -1, dtype=np.int64)
+    for missing, step in reversed(steps):
+        out = np.where(missing, step, out)
+    return out
 
 
 def _bp_last(ctx: RecordContext) -> np.ndarray:
     """Per row (N,): index into ``BP_STEP_ORDER`` of the last-added class taken, -1 if none."""
-    has = ctx.dose[:, [_M[d] for d in BP_STEP_ORDER]] > 0
+    has = ctx.dose[:, _BP_COLS] > 0
     return np.where(has.any(axis=1), len(BP_STEP_ORDER) - 1 - np.argmax(has[:, ::-1], axis=1), -1)
 
 
 def _statin_next(ctx: RecordContext) -> np.ndarray:
     cur = ctx.dose[:, _M["atorvastatin"]]
-    p = ctx.table.problem
-    cvd = p[:, _P["myocardial_infarction"]] | p[:, _P["angina"]] | p[:, _P["stroke"]] | p[:, _P["tia"]]
+    cvd = ctx.table.problem[:, _CVD_COLS].any(axis=1)
     d = ACTION_DOSES
     start = np.where(cvd, d["statin_secondary_start_mg"], d["statin_primary_start_mg"])
-    return np.select([cur == 0, cur < d["statin_intensify_mg"], cur < d["statin_max_mg"]],
-                     [start, d["statin_intensify_mg"], d["statin_max_mg"]], 0.0)  # fmt: skip
+    return np.where(
+        cur == 0, start, np.where(cur < d["statin_intensify_mg"], d["statin_intensify_mg"],
+                                  np.where(cur < d["statin_max_mg"], d["statin_max_mg"], 0.0))
+    )  # fmt: skip
 
 
 def next_dose(drug: str, current: np.ndarray) -> np.ndarray:
     """(k,) the drug's next licensed dose above ``current`` (catalogue units, ``DRUGS[drug].products``); 0 at top."""
-    steps = np.array(sorted(DRUGS[drug].products))
+    steps = _DOSE_STEPS[drug]
     i = np.searchsorted(steps, np.asarray(current, dtype=float), side="right")
     return np.where(i < len(steps), steps[np.minimum(i, len(steps) - 1)], 0.0)
+
+
+_REFERRAL_ACTIONS = np.array([ACTION_INDEX[a] for a in _REFERRALS])
+_REFERRAL_SERVICES = np.array([SERVICES.index(s) for s in _REFERRALS.values()])
+_TITRATE_ACTIONS = np.array([ACTION_INDEX[f"titrate_{d}"] for d in TITRATED_DRUGS])
+_TITRATE_COLS = np.array([_M[d] for d in TITRATED_DRUGS])
+_TITRATE_TOP = np.array([_DOSE_STEPS[d][-1] for d in TITRATED_DRUGS])  # next_dose(d, x) > 0 iff x < the top dose
+_STOP_ACTIONS = np.array([ACTION_INDEX[f"stop_{d}"] for d in STOPPED_DRUGS])
+_STOP_COLS = np.array([_M[d] for d in STOPPED_DRUGS])
 
 
 def action_masks(ctx: RecordContext, alive: np.ndarray, action_set: str = "v0") -> np.ndarray:
@@ -283,23 +306,18 @@ def action_masks(ctx: RecordContext, alive: np.ndarray, action_set: str = "v0") 
     sglt2_indicated = t2d | p[:, _P["ckd_3_5"]] | p[:, _P["heart_failure"]]
     m[:, ACTION_INDEX["add_sglt2"]] = sglt2_indicated & (dose[:, _M["dapagliflozin"]] == 0)
     recent = t.referred_within(ctx.day, ctx.params["referral_repeat_window_days"])
-    cardiac = ("myocardial_infarction", "angina", "atrial_fibrillation", "heart_failure")
-    need = {
-        "refer_cardiology": np.any([p[:, _P[c]] for c in cardiac], axis=0),
-        "refer_renal": p[:, _P["ckd_3_5"]] | (egfr < limit("ckd_egfr_below")),
-        "refer_diabetes": t2d,
-    }
-    for action, service in _REFERRALS.items():
-        m[:, ACTION_INDEX[action]] = ~recent[:, SERVICES.index(service)] & need.get(action, True)
+    m[:, _REFERRAL_ACTIONS] = ~recent[:, _REFERRAL_SERVICES]  # not referred recently, and (below) the need
+    m[:, ACTION_INDEX["refer_cardiology"]] &= p[:, _CARDIAC_COLS].any(axis=1)
+    m[:, ACTION_INDEX["refer_renal"]] &= p[:, _P["ckd_3_5"]] | (egfr < limit("ckd_egfr_below"))
+    m[:, ACTION_INDEX["refer_diabetes"]] &= t2d
     for action, valid in model_masks(ctx).items():
         m[:, ACTION_INDEX[action]] = valid
-    gliclazide = dose[:, _M["gliclazide"]]
-    m[:, ACTION_INDEX["start_or_titrate_gliclazide"]] = t2d & (next_dose("gliclazide", gliclazide) > 0)
-    for drug in TITRATED_DRUGS:
-        current = dose[:, _M[drug]]
-        m[:, ACTION_INDEX[f"titrate_{drug}"]] = (current > 0) & (next_dose(drug, current) > 0)
-    for drug in STOPPED_DRUGS:
-        m[:, ACTION_INDEX[f"stop_{drug}"]] = dose[:, _M[drug]] > 0
+    m[:, ACTION_INDEX["start_or_titrate_gliclazide"]] = t2d & (
+        dose[:, _M["gliclazide"]] < _DOSE_STEPS["gliclazide"][-1]
+    )
+    titrated = dose[:, _TITRATE_COLS]
+    m[:, _TITRATE_ACTIONS] = (titrated > 0) & (titrated < _TITRATE_TOP)
+    m[:, _STOP_ACTIONS] = dose[:, _STOP_COLS] > 0
     m[~alive, 1:] = False
     return m[:, : n_actions(action_set)]
 

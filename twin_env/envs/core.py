@@ -105,7 +105,7 @@ class Batch:
     def today(self) -> int | np.ndarray:
         """The rows' current date (days since 1970-01-01): an int while every row is on the same date, else (N,)."""
         days = self.sim.days
-        return int(days[0]) if (days == days[0]).all() else days.copy()
+        return int(days[0]) if len(days) == 1 or (days == days[0]).all() else days.copy()
 
     def _forget_state(self) -> None:
         """Drop what was read from the current state (context, masks, resolved actions): it changed."""
@@ -125,9 +125,13 @@ class Batch:
 
     def masks(self) -> np.ndarray:
         """(N, n_actions) action masks of the config's catalogue, computed once per state (after each reset or step)."""
+        return self._masks_now().copy()
+
+    def _masks_now(self) -> np.ndarray:
+        """The state's masks themselves (not a copy: read, never write)."""
         if self._masks is None:
             self._masks = act.action_masks(self.context(), self.sim.state.alive, self.config.action_set)
-        return self._masks.copy()
+        return self._masks
 
     def resolve(self, action: int, rows: np.ndarray) -> act.Resolution:
         """``action`` on batch ``rows`` (ascending) resolved into orders, once per state.
@@ -156,6 +160,7 @@ class Batch:
                     self.steps / self.config.max_steps,
                     ENV_PARAMETERS["current_medication_window_days"],
                     self.config.action_set,
+                    self.context().dose,  # the masks' (same day and window): read once per state
                 )
             )
         if "truth" in mode:
@@ -182,7 +187,7 @@ class Batch:
 
     def apply_actions(self, actions: np.ndarray) -> np.ndarray:
         """Resolve and execute (N,) ``actions`` today (masked ones are not); returns (N,) bool executed."""
-        executed = self.masks()[np.arange(self.n), actions]  # a masked action is not executed
+        executed = self._masks_now()[np.arange(self.n), actions]  # a masked action is not executed
         plan = [
             self.resolve(a, np.flatnonzero((actions == a) & executed)) for a in np.unique(actions[executed]).tolist()
         ]

@@ -48,6 +48,9 @@ OBSERVED_MEDICATIONS: dict[str, tuple[str, ...]] = {"v0": MEDICATIONS, "v1": REC
 #: Maximum dose of each recorded drug (the medication feature is dose / maximum).
 MAX_DOSE = np.array([max(DRUGS[d].products) for d in RECORD_MEDICATIONS])
 _MEAS_COL = np.array([int(OBSERVATION_COLUMN[c]) for c, _, _ in MEASUREMENTS])
+_MEAS_SCALE = np.array([s for _, _, s in MEASUREMENTS])
+#: Row ``code - 1`` is the one-hot of QRISK3 ethnicity code ``code`` (1..9).
+_ETHNICITY_ONE_HOT = np.eye(9, dtype=np.float32)
 
 
 def _column(day: int | np.ndarray) -> np.ndarray:
@@ -112,27 +115,26 @@ def encode_record(
     progress: np.ndarray,
     window_days: float,
     action_set: str = "v0",
+    dose: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Batched record features, each (N, k) float32/int8 (see ``docs/env.md`` for the list).
 
-    ``medications`` shows the drugs of ``OBSERVED_MEDICATIONS[action_set]``.
+    ``medications`` shows the drugs of ``OBSERVED_MEDICATIONS[action_set]``; ``dose``: the table's
+    ``current_dose(day, window_days)`` (N, len(RECORD_MEDICATIONS)) where the caller has it already.
     """
-    n = len(progress)
     f32 = np.float32
-    eth = np.zeros((n, 9), dtype=f32)
-    eth[np.arange(n), demo["ethnicity"].astype(np.intp) - 1] = 1.0
+    eth = _ETHNICITY_ONE_HOT[demo["ethnicity"].astype(np.intp) - 1]
     demographics = np.column_stack([demo["age_years"] / 100.0, demo["female"], (demo["imd_quintile"] - 1) / 4.0, eth])
     value = table.value[:, _MEAS_COL]
     missing = np.isnan(value)
-    scale = np.array([s for _, _, s in MEASUREMENTS])
     letters = table.letters_since_review().astype(f32)
     admissions = table.discharges_within(day, 365)
     q, smoking = table.qrisk3, table.smoking
     k = len(OBSERVED_MEDICATIONS[action_set])
-    observed_dose = table.current_dose(day, window_days)[:, :k]
+    observed_dose = (table.current_dose(day, window_days) if dose is None else dose)[:, :k]
     return {
         "demographics": np.clip(demographics, 0, 1).astype(f32),
-        "measurement_value": np.clip(np.where(missing, 0.0, value / scale), 0, 1).astype(f32),
+        "measurement_value": np.clip(np.where(missing, 0.0, value / _MEAS_SCALE), 0, 1).astype(f32),
         "measurement_age": _years(_column(day), table.value_day[:, _MEAS_COL], 10.0).astype(f32),
         "measurement_missing": missing.astype(np.int8),
         "problems": table.problem.astype(np.int8),

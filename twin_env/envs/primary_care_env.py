@@ -99,6 +99,7 @@ class PrimaryCareEnv(gym.Env[dict, int]):
         self._batch = Batch(self.config, 1)
         self._base: int | None = None
         self._next_episode = 0
+        self._patient_index = -1
         self._history: list[tuple[float, int, int]] = []
         self._last_reward = 0.0
 
@@ -131,6 +132,7 @@ class PrimaryCareEnv(gym.Env[dict, int]):
         if options:
             raise ValueError(f"unknown reset option(s) {sorted(map(str, options))}; allowed: {RESET_OPTIONS}")
         self._batch.reset(base, np.array([episode]))
+        self._patient_index = int(self._batch.patient_index(np.array([0]))[0])  # the episode's, for every info
         self._next_episode = episode + 1
         self._history, self._last_reward = [], 0.0
         return self._obs(), self._info(None)
@@ -147,6 +149,7 @@ class PrimaryCareEnv(gym.Env[dict, int]):
             )
         episode = self._next_episode
         self._batch.start_from(simulation_from_record(bundle, self._base + episode * 2**20, self.config))
+        self._patient_index = int(self._batch.patient_index(np.array([0]))[0])
         self._next_episode = episode + 1
         self._history, self._last_reward = [], 0.0
         return self._obs(), self._info(None)
@@ -203,7 +206,7 @@ class PrimaryCareEnv(gym.Env[dict, int]):
         """The info of :mod:`twin_env.envs.info`: the same keys at reset (``comps`` None) and at step."""
         return {
             "action_mask": self.action_masks(),
-            "patient_index": int(self._batch.patient_index(np.array([0]))[0]),
+            "patient_index": self._patient_index,
             "date": str(self._batch.sim.date),
             "reward_components": zero_components(self.config) if comps is None else comps,
             "action_executed": False if comps is None else executed,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin_env.care.parameters import CareParameters
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.terminal_value import terminal_components
 from twin_env.record.ledger import LedgerKind
@@ -75,29 +76,13 @@ def step_components(
     p, n, dt = sim.simulator.params, sim.state.n, config.dt_years
     s, events = sim.state, sim.last_events
     new = sim.ledger.since(ledger_start)
-    row, kind, concept = new["patient"] - sim.record.first_id, new["kind"], new["concept"].astype(np.intp)
-    counted = alive0[row]
-
-    def per_row(mask: np.ndarray, weight: np.ndarray | float = 1.0) -> np.ndarray:
-        w = np.broadcast_to(np.asarray(weight, dtype=np.float64), mask.shape)
-        return np.bincount(row[mask & counted], w[mask & counted], minlength=n)
-
+    row = new["patient"] - sim.record.first_id
+    consults, checks, tests, outpatients, community, drugs = _ledger_costs_gbp(
+        new, row, alive0[row], n, _health_check_gbp(sim.care.params), config.action_set
+    )
     alive_frac = np.where(events.died, 0.5, 1.0) * alive0
     cost_events, cost_harms = valuation.event_cost_gbp(events, p)
     e = ENV_PARAMETERS
-    consulted = kind == LedgerKind.CONSULTATION
-    health_check = consulted & (concept == Concept.NHS_HEALTH_CHECK)
-    cp = sim.care.params
-    check_gbp = to_cost_year_gbp(cp["health_check_cost_gbp"], int(cp["health_check_cost_price_year"]), "check")
-    consults = per_row(consulted & ~health_check, e["cost_gp_consultation_gbp"]) + per_row(health_check, check_gbp)
-    # the check's payment includes its bloods: orders linked to a check of this step are not costed again
-    check_key = new["patient"][health_check].astype(np.int64) << 32 | new["seq"][health_check].astype(np.int64)
-    order = kind == LedgerKind.TEST_ORDER
-    order_key = new["patient"].astype(np.int64) << 32 | new["link"].astype(np.int64)
-    tests = per_row(order & ~np.isin(order_key, check_key), TEST_COST_GBP[concept])
-    referral = per_row(kind == LedgerKind.OUTPATIENT_ATTENDANCE, e["cost_outpatient_first_attendance_gbp"]) + per_row(
-        (kind == LedgerKind.REFERRAL) & np.isin(concept, COMMUNITY_REFERRALS), e["cost_community_referral_gbp"]
-    )
     qalys_terminal, cost_terminal = terminal_components(sim.simulator, s, p, at_horizon, config, e)
     return {
         "qalys": valuation.health_utility(s, p) * dt * alive_frac - valuation.event_qaly_loss(events) * alive0,
@@ -106,10 +91,73 @@ def step_components(
         "cost_events_gbp": cost_events * alive0,
         "cost_harms_gbp": cost_harms * alive0,
         "cost_chronic_gbp": dt * alive_frac * valuation.chronic_cost_gbp_per_year(s, p),
-        "cost_consultations_gbp": consults + home_bp_series * e["cost_home_bp_series_gbp"],
+        "cost_consultations_gbp": consults + checks + home_bp_series * e["cost_home_bp_series_gbp"],
         "cost_tests_gbp": tests,
-        "cost_drugs_gbp": per_row(
-            np.isin(kind, (LedgerKind.PRESCRIPTION,)), ISSUE_COST_GBP[config.action_set][concept]
-        ),
-        "cost_referrals_gbp": referral,
+        "cost_drugs_gbp": drugs,
+        "cost_referrals_gbp": outpatients + community,
     }
+
+
+def _health_check_gbp(care_params: CareParameters) -> float:
+    """One NHS Health Check's payment (GBP at the cost year's prices; care parameters)."""
+    cp = care_params
+    return to_cost_year_gbp(cp["health_check_cost_gbp"], int(cp["health_check_cost_price_year"]), "check")
+
+
+#: Ledger-costed parts of a step, one row each of :func:`_ledger_costs_gbp`'s result.
+LEDGER_PARTS: tuple[str, ...] = (
+    "consultations",
+    "health_checks",
+    "tests",
+    "outpatients",
+    "community_referrals",
+    "drugs",
+)
+_PART = {name: i for i, name in enumerate(LEDGER_PARTS)}
+#: The part a ledger entry of each kind is costed under (-1: none); checks, linked orders and referrals refined below.
+_PART_OF_KIND = np.full(max(LedgerKind) + 1, -1, dtype=np.intp)
+for _kind, _part in (
+    (LedgerKind.CONSULTATION, "consultations"),
+    (LedgerKind.TEST_ORDER, "tests"),
+    (LedgerKind.OUTPATIENT_ATTENDANCE, "outpatients"),
+    (LedgerKind.REFERRAL, "community_referrals"),
+    (LedgerKind.PRESCRIPTION, "drugs"),
+):
+    _PART_OF_KIND[_kind] = _PART[_part]
+#: GBP of an entry by part where the price is fixed (tests and drugs are priced by concept, checks by the care
+#: parameters); the last entry is part -1's (not costed).
+_FIXED_PART_GBP = np.zeros(len(LEDGER_PARTS) + 1)
+_FIXED_PART_GBP[_PART["consultations"]] = ENV_PARAMETERS["cost_gp_consultation_gbp"]
+_FIXED_PART_GBP[_PART["outpatients"]] = ENV_PARAMETERS["cost_outpatient_first_attendance_gbp"]
+_FIXED_PART_GBP[_PART["community_referrals"]] = ENV_PARAMETERS["cost_community_referral_gbp"]
+_IS_COMMUNITY_REFERRAL = np.zeros(int(max(Concept)) + 1, dtype=bool)
+_IS_COMMUNITY_REFERRAL[list(COMMUNITY_REFERRALS)] = True
+
+
+def _ledger_costs_gbp(
+    new: dict[str, np.ndarray], row: np.ndarray, counted: np.ndarray, n: int, check_gbp: float, action_set: str
+) -> np.ndarray:
+    """(len(LEDGER_PARTS), N) care costs (GBP) per row of the step's ledger entries ``new`` ((k,) columns).
+
+    ``row`` (k,) is each entry's batch row, ``counted`` (k,) bool whether its patient was alive before the step.
+    Each entry is costed under at most one part: a GP consultation, an NHS Health Check (whose bloods, the test
+    orders linked to it, are not costed again), a test order, an outpatient attendance, a community referral, a
+    drug issue. One ``bincount`` over (part, row), each bin summed in ledger order.
+    """
+    kind, concept = new["kind"], new["concept"].astype(np.intp)
+    part = _PART_OF_KIND[kind]
+    health_check = (part == _PART["consultations"]) & (concept == Concept.NHS_HEALTH_CHECK)
+    part[health_check] = _PART["health_checks"]
+    if health_check.any():  # the check's payment includes its bloods: orders linked to a check of this step
+        check_key = new["patient"][health_check].astype(np.int64) << 32 | new["seq"][health_check].astype(np.int64)
+        order_key = new["patient"].astype(np.int64) << 32 | new["link"].astype(np.int64)
+        part[(part == _PART["tests"]) & np.isin(order_key, check_key)] = -1
+    part[(part == _PART["community_referrals"]) & ~_IS_COMMUNITY_REFERRAL[concept]] = -1
+    gbp = _FIXED_PART_GBP[part]
+    gbp[health_check] = check_gbp
+    tests, drugs = part == _PART["tests"], part == _PART["drugs"]
+    gbp[tests] = TEST_COST_GBP[concept[tests]]
+    gbp[drugs] = ISSUE_COST_GBP[action_set][concept[drugs]]
+    costed = (part >= 0) & counted
+    bins = part[costed] * n + row[costed]
+    return np.bincount(bins, gbp[costed], minlength=len(LEDGER_PARTS) * n).reshape(len(LEDGER_PARTS), n)

@@ -32,6 +32,8 @@ def log_events(ledger: Ledger, events: StepEvents, day: np.ndarray) -> None:
     complications) is an ACUTE_EVENT row; deaths are DEATH rows whose value is the cause.
     """
     kind = events.kind
+    if not (kind.any() or events.died.any() or events.hypertension_onset.any() or events.ckd_onset.any()):
+        return  # nothing happened: every append below would be empty (most steps of a small batch)
     onset_rows = {
         Concept.ESSENTIAL_HYPERTENSION: np.flatnonzero(events.hypertension_onset),
         Concept.CKD_STAGE_3: np.flatnonzero(events.ckd_onset),
