@@ -37,7 +37,8 @@ _DIRECT = {
     LedgerKind.RISK_SCORE: ItemType.RISK_SCORE,
     LedgerKind.ADMINISTRATIVE: ItemType.ADMIN_ENTRY,
 }
-_BP = np.array([Concept.SBP, Concept.DBP], dtype=np.int16)
+_IS_BP = np.zeros(max(Concept) + 1, dtype=bool)  # by concept: a clinic BP reading (SBP, DBP)
+_IS_BP[[Concept.SBP, Concept.DBP]] = True
 
 
 #: Ledger kinds only the GP records, as logged: a batch of these alone needs no other system (:func:`record_direct`).
@@ -74,7 +75,7 @@ def record_gp(batch: Batch, config: ArtefactConfig, gp: SystemStore, lab_results
     kind = batch["kind"]
     record_direct(batch, gp)
     observed = kind == LedgerKind.OBSERVATION
-    bp = np.isin(batch["concept"], _BP)
+    bp = _IS_BP[batch["concept"]]
     _record_bp(select(batch, observed & bp), config, gp)
     other = select(batch, observed & ~bp)  # BMI: recorded as measured
     gp.append(
