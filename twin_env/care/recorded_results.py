@@ -3,7 +3,8 @@
 Each row keeps its last few results of each analyte as the GP store filed them (effective day, day
 shown, ledger seq, value), read incrementally from the store (cost per new item). A question about
 day ``d`` is then answered exactly, whatever order the days come in: the latest result by effective
-day (then seq) among those shown by ``d``, as the safety rules' record snapshot reads it.
+day (then seq) among those shown by ``d``, as the safety rules' record snapshot reads it. Filing and
+reading are compiled loops over the rows (:mod:`twin_env.care.recorded_results_kernel`).
 """
 
 from __future__ import annotations
@@ -76,9 +77,12 @@ class RecordedResults:
         return self._latest(rows, day, concept)[1]
 
     def _latest(self, rows: np.ndarray, day: np.ndarray, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
-        rows = np.asarray(rows, dtype=np.intp)
-        on = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)[:, None]
-        key = np.where((self.key[concept][rows] >= 0) & (self.shown[concept][rows] <= on), self.key[concept][rows], -1)
-        best = np.argmax(key, axis=1)
-        top = key[np.arange(rows.size), best]
-        return np.where(top >= 0, self.value[concept][rows, best], np.nan), np.where(top >= 0, top >> 32, -1)
+        """(value (k,) float64, effective day (k,) int64) of the latest ``concept`` shown on ``day`` (NaN, -1: none)."""
+        from twin_env.care.recorded_results_kernel import latest_shown  # noqa: PLC0415 (numba: compiled on first use)
+
+        rows = np.ascontiguousarray(rows, dtype=np.intp)
+        on = np.asarray(day, dtype=np.int64)
+        on = np.ascontiguousarray(on) if on.shape == rows.shape else np.full(rows.shape, on, dtype=np.int64)
+        value, effective = np.empty(rows.size), np.empty(rows.size, dtype=np.int64)
+        latest_shown(rows, on, self.key[concept], self.value[concept], self.shown[concept], value, effective)
+        return value, effective

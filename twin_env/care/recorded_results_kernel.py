@@ -1,4 +1,4 @@
-"""Filing new results into each row's last few results, compiled (numba): the loop of :class:`RecordedResults`.
+"""Compiled loops (numba) of :class:`RecordedResults`: filing new results into each row's last few, reading the latest.
 
 This module imports numba: import it lazily (inside a function), as :mod:`twin_env.twin.hazard_kernel` is.
 Kernels compile on first call and are cached (``cache=True``).
@@ -35,3 +35,32 @@ def file_results(
             key[r, slot] = keys[j]
             value[r, slot] = values[j]
             shown[r, slot] = shown_days[j]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def latest_shown(
+    rows: np.ndarray,
+    days: np.ndarray,
+    key: np.ndarray,
+    value: np.ndarray,
+    shown: np.ndarray,
+    out_value: np.ndarray,
+    out_day: np.ndarray,
+) -> None:
+    """Per row of ``rows`` (k,) intp: its highest key shown by ``days`` (k,) int64 (the first of equals).
+
+    ``key``, ``value``, ``shown`` (N, KEPT) as :func:`file_results` keeps them (key -1: empty slot).
+    Writes the result's value into ``out_value`` (k,) float64 (NaN if none) and its effective day
+    (key >> 32) into ``out_day`` (k,) int64 (-1 if none).
+    """
+    for j in range(rows.size):
+        r, on = rows[j], days[j]
+        slot, top = 0, np.int64(-1)
+        for s in range(key.shape[1]):  # np.argmax over the slots' keys, hidden ones as -1: the first highest
+            k = key[r, s] if key[r, s] >= 0 and shown[r, s] <= on else np.int64(-1)
+            if s == 0 or k > top:
+                slot, top = s, k
+        if top >= 0:
+            out_value[j], out_day[j] = value[r, slot], top >> 32
+        else:
+            out_value[j], out_day[j] = np.nan, -1

@@ -23,7 +23,10 @@ class ChunkedLog:
     def __init__(self, dtypes: Mapping[str, type], *, unread: bool = True) -> None:
         """``unread``: keep a read cursor for :meth:`take_unread` (False: readers use :meth:`since`)."""
         self.dtypes = dict(dtypes)
-        self._buffers = {name: np.zeros(_MIN_CAPACITY, dtype=d) for name, d in self.dtypes.items()}
+        self._buffers: dict[str, np.ndarray] = {}
+        self._readonly: dict[str, np.ndarray] = {}  # a read-only view of each buffer: its slices are read-only too
+        for name, d in self.dtypes.items():
+            self._set_buffer(name, np.zeros(_MIN_CAPACITY, dtype=d))
         self._offset = 0  # position of buffer index 0 (rows before it were forgotten)
         self._size = 0  # rows ever appended: the write cursor is at buffer index _size - _offset
         self._unread_from: int | None = 0 if unread else None
@@ -40,8 +43,14 @@ class ChunkedLog:
         if at + k > len(self._buffers[next(iter(self.dtypes))]):
             self._grow(at + k)
         for name, buffer in self._buffers.items():
-            buffer[at : at + k] = np.asarray(values[name], dtype=self.dtypes[name])
+            buffer[at : at + k] = values[name]  # cast to the column's dtype as it is copied in
         self._size += k
+
+    def _set_buffer(self, name: str, buffer: np.ndarray) -> None:
+        """Make ``buffer`` column ``name``'s storage (and keep its read-only view for readers)."""
+        readonly = buffer.view()
+        readonly.flags.writeable = False
+        self._buffers[name], self._readonly[name] = buffer, readonly
 
     def _grow(self, needed: int) -> None:
         """New buffers of at least twice the held rows and at least ``needed``; the held rows copied over."""
@@ -50,17 +59,12 @@ class ChunkedLog:
         for name, buffer in self._buffers.items():
             grown = np.zeros(capacity, dtype=buffer.dtype)
             grown[:held] = buffer[:held]
-            self._buffers[name] = grown
+            self._set_buffer(name, grown)
 
     def _view(self, start: int) -> dict[str, np.ndarray]:
         """Read-only views of the rows from position ``start`` (held) on."""
         lo, hi = start - self._offset, self._size - self._offset
-        out = {}
-        for name, buffer in self._buffers.items():
-            view = buffer[lo:hi]
-            view.flags.writeable = False
-            out[name] = view
-        return out
+        return {name: readonly[lo:hi] for name, readonly in self._readonly.items()}
 
     def take_unread(self) -> dict[str, np.ndarray]:
         """Rows appended since the last call, as (k,) columns (read-only views)."""
@@ -106,7 +110,7 @@ class ChunkedLog:
         for name, buffer in self._buffers.items():
             kept = np.zeros(capacity, dtype=buffer.dtype)
             kept[:held] = buffer[cut : cut + held]
-            self._buffers[name] = kept
+            self._set_buffer(name, kept)
         self._offset = position
         if self._unread_from is not None:
             self._unread_from = max(self._unread_from, position)

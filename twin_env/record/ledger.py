@@ -96,21 +96,15 @@ class Ledger:
 
         A row may appear several times; its events get consecutive numbers in the given order.
         """
+        from twin_env.record.ledger_kernel import number_events  # noqa: PLC0415 (numba: compiled on first use)
+
         rows = np.asarray(rows, dtype=np.intp)
         k = rows.size
         if k == 0:
             return np.zeros(0, dtype=np.int32)
-        counts = np.bincount(rows, minlength=len(self._next_seq))
-        if counts.max() == 1:
-            seq = self._next_seq[rows].copy()
-        else:
-            order = np.argsort(rows, kind="stable")
-            sorted_rows = rows[order]
-            starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
-            rank = np.arange(k) - np.repeat(starts, np.diff(np.r_[starts, k]))
-            seq = np.empty(k, dtype=np.int32)
-            seq[order] = self._next_seq[sorted_rows] + rank
-        self._next_seq += counts.astype(np.int32)
+        seq = np.empty(k, dtype=np.int32)
+        if not number_events(rows.reshape(-1), self._next_seq, seq):
+            raise ValueError(f"ledger rows must be batch rows 0-{len(self._next_seq) - 1}")
         values = {
             "patient": rows + self.first_id,
             "seq": seq,

@@ -71,21 +71,21 @@ class SystemStore:
         self,
         patient: np.ndarray,
         seq: np.ndarray,
-        item: ItemType,
+        item: ItemType | np.ndarray,
         concept: np.ndarray | int,
         event_day: np.ndarray,
         available_day: np.ndarray | int | None = None,
         value: np.ndarray | float = np.nan,
         flags: np.ndarray | int = 0,
     ) -> None:
-        """Record k items; ``patient``, ``seq`` and ``event_day`` are (k,), others (k,) or scalar."""
+        """Record k items; ``patient``, ``seq`` and ``event_day`` are (k,), others (k,) or scalar (``item`` also)."""
         k = len(patient)
         if k == 0:
             return
         columns = {
             "patient": patient,
             "seq": seq,
-            "item": int(item),
+            "item": item,
             "concept": concept,
             "value": value,
             "event_day": event_day,

@@ -37,19 +37,37 @@ _DIRECT = {
     LedgerKind.RISK_SCORE: ItemType.RISK_SCORE,
     LedgerKind.ADMINISTRATIVE: ItemType.ADMIN_ENTRY,
 }
-_BP = np.array([Concept.SBP, Concept.DBP], dtype=np.int16)
+_IS_BP = np.zeros(max(Concept) + 1, dtype=bool)  # by concept: a clinic BP reading (SBP, DBP)
+_IS_BP[[Concept.SBP, Concept.DBP]] = True
 
 
 #: Ledger kinds only the GP records, as logged: a batch of these alone needs no other system (:func:`record_direct`).
 DIRECT_KINDS = np.array(sorted(int(k) for k in _DIRECT), dtype=np.int64)
+_DIRECT_RANK = np.full(max(LedgerKind) + 1, len(_DIRECT), dtype=np.int8)  # by ledger kind: its place in _DIRECT
+_DIRECT_RANK[list(_DIRECT)] = np.arange(len(_DIRECT))
+_DIRECT_ITEM = np.zeros(max(LedgerKind) + 1, dtype=np.int8)  # by ledger kind: the GP item it becomes
+_DIRECT_ITEM[list(_DIRECT)] = list(_DIRECT.values())
 
 
 def record_direct(batch: Batch, gp: SystemStore) -> None:
-    """Append the GP's own entries recorded as logged (consultations, prescriptions, referrals, scores ...)."""
-    kind = batch["kind"]
-    for ledger_kind, item in _DIRECT.items():
-        rows = select(batch, kind == ledger_kind)
-        gp.append(rows["patient"], rows["seq"], item, rows["concept"], rows["day"], value=rows["value"])
+    """Append the GP's own entries recorded as logged (consultations, prescriptions, referrals, scores ...).
+
+    One append, grouped by ledger kind in the order of ``_DIRECT`` (each kind's events in ledger order).
+    """
+    rank = _DIRECT_RANK[batch["kind"]]
+    own = np.flatnonzero(rank < len(_DIRECT))
+    if own.size == 0:
+        return
+    order = own[np.argsort(rank[own], kind="stable")]
+    kind = batch["kind"][order]
+    gp.append(
+        batch["patient"][order],
+        batch["seq"][order],
+        _DIRECT_ITEM[kind],
+        batch["concept"][order],
+        batch["day"][order],
+        value=batch["value"][order],
+    )
 
 
 def record_gp(batch: Batch, config: ArtefactConfig, gp: SystemStore, lab_results: Batch, letters: Batch) -> None:
@@ -57,7 +75,7 @@ def record_gp(batch: Batch, config: ArtefactConfig, gp: SystemStore, lab_results
     kind = batch["kind"]
     record_direct(batch, gp)
     observed = kind == LedgerKind.OBSERVATION
-    bp = np.isin(batch["concept"], _BP)
+    bp = _IS_BP[batch["concept"]]
     _record_bp(select(batch, observed & bp), config, gp)
     other = select(batch, observed & ~bp)  # BMI: recorded as measured
     gp.append(

@@ -8,6 +8,8 @@ GP store receives the ones that arrive (see :mod:`twin_env.record.systems.gp`).
 
 from __future__ import annotations
 
+from collections import ChainMap
+
 import numpy as np
 
 from twin_env.record.artefacts import Artefact, ArtefactConfig, RecordChannel, chance, delay_days
@@ -58,4 +60,4 @@ def record_letters(batch: Batch, config: ArtefactConfig, letters: SystemStore) -
         | np.where(uncoded, Artefact.UNCODED, 0)
     )
     letters.append(written["patient"], written["seq"], ItemType.DOCUMENT, doc, day, flags=flags)
-    return {**written, "concept": doc, "arrival_day": arrival, "coded_day": coded, "flags": flags}
+    return ChainMap({"concept": doc, "arrival_day": arrival, "coded_day": coded, "flags": flags}, written)

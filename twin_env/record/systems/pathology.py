@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import ChainMap
+
 import numpy as np
 
 from twin_env.record.artefacts import Artefact, ArtefactConfig, RecordChannel, chance, delay_days
@@ -37,4 +39,4 @@ def record_pathology(batch: Batch, config: ArtefactConfig, lab: SystemStore) -> 
         value,
         flags,
     )
-    return {**results, "value": value, "available_day": available, "flags": flags}
+    return ChainMap({"value": value, "available_day": available, "flags": flags}, results)
