@@ -12,9 +12,8 @@ This module imports numba: import it lazily (see :mod:`twin_env.twin.hazard_kern
 from __future__ import annotations
 
 import numba
-import numpy as np
 
-from twin_env.twin.random_kernels import uniform_at
+from twin_env.twin.random_kernels import occurs, uniform_at
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -31,7 +30,7 @@ def draw_treatment_stops(taking, stop_rates, alive, stopped, keys, counter, dt, 
         for f in range(n_fields):
             total += (1.0 if taking[f, i] else 0.0) * stop_rates[f]
         total *= 1.0 if alive[i] and stopped[i] < 0 else 0.0
-        if not uniform_at(keys[i], counter[i], stop_channel) < -np.expm1(-total * dt):
+        if not occurs(uniform_at(keys[i], counter[i], stop_channel), total * dt):
             continue
         u = uniform_at(keys[i], counter[i], which_channel) * total
         running = 0.0
