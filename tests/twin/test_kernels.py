@@ -113,3 +113,61 @@ def test_fused_event_draw_matches_drawing_from_the_hazard_matrix() -> None:
         simulator.step(before)
         state = before
     assert np.unique(kinds).size > 1
+
+
+def test_occurs_equals_the_full_comparison() -> None:
+    """``occurs`` skips ``expm1`` where u >= x: the same answer as ``u < -expm1(-x)`` everywhere, edges included."""
+    import numba
+
+    from twin_env.twin.random_kernels import occurs
+
+    @numba.njit
+    def occurs_array(u: np.ndarray, x: np.ndarray) -> np.ndarray:
+        out = np.empty(u.size, dtype=np.bool_)
+        for i in range(u.size):
+            out[i] = occurs(u[i], x[i])
+        return out
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate(
+        [
+            10.0 ** rng.uniform(-320, 2, 200_000),  # denormals to certain events
+            [0.0, -0.0, 5e-324, 1e-300, 1e-17, 1e-8, 0.5, 1.0, 50.0, np.inf, np.nan],
+        ]
+    )
+    near = -np.expm1(-x)  # uniforms at, just below and just above the event probability
+    u = np.concatenate([rng.uniform(0.0, 1.0, x.size), near, np.nextafter(near, 0.0), np.nextafter(near, 1.0), x])
+    x = np.tile(x, 5)
+    keep = (u >= 0.0) & (u < 1.0)  # a uniform's range
+    u, x = u[keep], x[keep]
+    assert np.array_equal(occurs_array(u, x), u < -np.expm1(-x))
+
+
+def test_treatment_stop_draw_matches_the_reference() -> None:
+    """The compiled stop draw: the NumPy specification (total rate in field order, then the drug by running sum)."""
+    from twin_env.twin.event_kernels import draw_treatment_stops
+    from twin_env.twin.random_streams import Channel
+    from twin_env.twin.state import TREATMENT_FIELDS
+
+    state, _ = _population()
+    state.alive[::5] = False
+    simulator = TwinSimulator(PARAMS)
+    rates = simulator._stop_rates
+    taking = np.stack([state.columns[field] > 0 for field in TREATMENT_FIELDS])
+    stopped = np.where(np.arange(state.n) % 11 == 0, 3, -1).astype(np.int8)
+    dt, keys, counter = 0.25, state.patient_key, state.step_index + 17
+    total = np.zeros(state.n)
+    for f in range(len(TREATMENT_FIELDS)):
+        total += taking[f] * rates[f]
+    total *= state.alive & (stopped < 0)
+    occurs = random_streams.uniform(keys, counter, Channel.TREATMENT_STOP) < -np.expm1(-total * dt)
+    u = random_streams.uniform(keys, counter, Channel.TREATMENT_STOP_KIND) * total
+    running = np.cumsum(taking * rates[:, None], axis=0)
+    which = np.minimum((u[None, :] >= running).sum(axis=0), len(TREATMENT_FIELDS) - 1)
+    expected = np.where(occurs, which, stopped).astype(np.int8)
+
+    fields = tuple(state.columns[field] for field in TREATMENT_FIELDS)
+    channels = int(Channel.TREATMENT_STOP), int(Channel.TREATMENT_STOP_KIND)
+    draw_treatment_stops(fields, rates, state.alive, stopped, keys, counter, dt, *channels)
+    assert np.array_equal(stopped, expected)
+    assert (stopped >= 0).sum() > (np.arange(state.n) % 11 == 0).sum()  # some drew a stop

@@ -14,30 +14,35 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from twin_env.twin.random_kernels import uniform_at
+from twin_env.twin.random_kernels import occurs, uniform_at
 
 
 @numba.njit(cache=True, error_model="numpy")
-def draw_treatment_stops(taking, stop_rates, alive, stopped, keys, counter, dt, stop_channel, which_channel):  # noqa: ANN001, ANN201, PLR0913
+def draw_treatment_stops(fields, stop_rates, alive, stopped, keys, counter, dt, stop_channel, which_channel):  # noqa: ANN001, ANN201, PLR0913
     """Draw at most one drug stop per patient at the drugs' annual rates; writes ``stopped`` (N,) int8 in place.
 
-    ``taking`` (F, N) bool: the treatment fields (``TREATMENT_FIELDS`` order) taken; ``stop_rates`` (F,) per
-    year. A patient who already stopped a drug (``stopped >= 0``) stops no other. Returns nothing: the caller
-    sets the stopped fields to 0.
+    ``fields``: the treatment fields' (N,) arrays in ``TREATMENT_FIELDS`` order (a drug is taken where its
+    value is > 0); ``stop_rates`` (F,) per year. A patient who already stopped a drug (``stopped >= 0``) stops
+    no other. Returns nothing: the caller sets the stopped fields to 0. Each patient's total rate is summed
+    in field order (fields outer, patients inner); a patient taking nothing draws nothing (a total of 0
+    never passes ``u < 1 - exp(0)``, so the draw is skipped).
     """
     n_fields = stop_rates.size
-    for i in range(alive.size):
-        total = 0.0
-        for f in range(n_fields):
-            total += (1.0 if taking[f, i] else 0.0) * stop_rates[f]
-        total *= 1.0 if alive[i] and stopped[i] < 0 else 0.0
-        if not uniform_at(keys[i], counter[i], stop_channel) < -np.expm1(-total * dt):
+    n = alive.size
+    totals = np.zeros(n)
+    for f in range(n_fields):
+        taken, rate = fields[f], stop_rates[f]
+        for i in range(n):
+            totals[i] += (1.0 if taken[i] > 0 else 0.0) * rate
+    for i in range(n):
+        total = totals[i] * (1.0 if alive[i] and stopped[i] < 0 else 0.0)
+        if total == 0.0 or not occurs(uniform_at(keys[i], counter[i], stop_channel), total * dt):
             continue
         u = uniform_at(keys[i], counter[i], which_channel) * total
         running = 0.0
         which = n_fields - 1
         for f in range(n_fields):
-            running += (1.0 if taking[f, i] else 0.0) * stop_rates[f]
+            running += (1.0 if fields[f][i] > 0 else 0.0) * stop_rates[f]
             if u < running:
                 which = f
                 break

@@ -31,7 +31,7 @@ from twin_env.twin import harms
 from twin_env.twin.events import EventKind
 from twin_env.twin.glycaemia import metformin_gi_initial_hazard
 from twin_env.twin.parameters import GRID_MAX_AGE_YEARS, GRID_STEP_YEARS, TwinParameters
-from twin_env.twin.random_kernels import uniform_at
+from twin_env.twin.random_kernels import occurs, uniform_at
 from twin_env.twin.state import BP_DRUG_CLASSES, PatientState
 
 N_KINDS = len(EventKind)
@@ -307,12 +307,15 @@ def draw_events(
 ) -> np.ndarray:
     """Event kind (N,) int8 of each patient drawn from the hazards of :func:`event_hazards`; 0 (NONE) if none.
 
-    The same kernel, fused: each living patient's hazards go into a scratch column and the event is drawn
-    at once from the patient's counter-based streams (no (K, N) matrix; the dead draw nothing). One uniform
-    decides whether anything happens in the step (probability ``1 - exp(-total hazard x dt)``), a second
-    picks the kind in proportion to its hazard by walking the running sum in ``EventKind`` order.
+    The same kernel, fused: the hazards of a block of ``DRAW_BLOCK`` patients go into a scratch
+    (len(EventKind), DRAW_BLOCK) matrix and their events are drawn at once from the patients' counter-based
+    streams (no (K, N) matrix; the dead draw nothing). One uniform decides whether anything happens in the
+    step (probability ``1 - exp(-total hazard x dt)``), a second picks the kind in proportion to its hazard
+    by walking the running sum in ``EventKind`` order. Each patient's total is summed in ``EventKind``
+    order, as one patient's alone would be, but for the block's patients side by side (independent sums
+    that the CPU overlaps, where one patient's 30 dependent additions would wait on each other).
     """
-    scratch = np.zeros((N_KINDS, 1))
+    scratch = np.empty((N_KINDS, DRAW_BLOCK))
     kind = np.zeros(state.n, dtype=np.int8)
     columns, c, t = state_columns(state), constants(p, dt_years), _cached_tables(p)
     keys, counter = state.patient_key, state.step_index
@@ -320,6 +323,9 @@ def draw_events(
     _fill_hazards(columns, c, t, qrisk3_h10, qdiabetes_h10, scratch, True, keys, counter, *channels, kind)
     return kind
 
+
+#: Patients whose hazards are summed side by side in :func:`draw_events` (a (len(EventKind), 16) scratch: 4 KB).
+DRAW_BLOCK = 16
 
 _TABLES: dict[int, tuple[TwinParameters, HazardTables]] = {}
 
@@ -409,8 +415,9 @@ def _hba1c_rr(hba1c: float, log_rr_per_point: float, reference: float, c: Hazard
 def _fill_hazards(s, c, t, qrisk3_h10, qdiabetes_h10, out, draw, keys, counter, occurs_channel, kind_channel, kind):  # noqa: ANN001, ANN202, PLR0913 (numba-typed)
     """Write the annual hazards of every patient into ``out`` (len(EventKind), N), zeros on entry.
 
-    With ``draw``, ``out`` is a (len(EventKind), 1) scratch column instead: each living patient's hazards
-    are written there and the patient's event drawn into ``kind`` (N,) int8 (zeros on entry) at once.
+    With ``draw``, ``out`` is a (len(EventKind), B) scratch instead: the hazards of each block of B
+    patients are written there (the living ones; the dead keep zeros) and their events drawn into ``kind``
+    (N,) int8 (zeros on entry) at once.
 
     The columns are unpacked into local arrays before the loop and each patient's values read into
     scalars (a :class:`PatientRow`) at the top of the loop body: arrays taken from a tuple inside the
@@ -480,102 +487,121 @@ def _fill_hazards(s, c, t, qrisk3_h10, qdiabetes_h10, out, draw, keys, counter, 
         t_death_diabetes,
     ) = t
     half_sex_grid, half_life = t_death_cvd.size // 2, t_life_hazard.size // 2
-    for i in range(age_years.size):
-        if draw and not alive[i]:
-            continue
-        r = PatientRow(
-            alive[i],
-            female[i],
-            age_years[i],
-            smoking[i],
-            sbp_untreated_mmhg[i],
-            sbp_mmhg[i],
-            total_chol_untreated_mmol_l[i],
-            hdl_mmol_l[i],
-            ldl_untreated_mmol_l[i],
-            ldl_mmol_l[i],
-            hba1c_mmol_mol[i],
-            egfr_ml_min_1_73m2[i],
-            acr_mg_mmol[i],
-            potassium_mmol_l[i],
-            hypertension[i],
-            type2_diabetes[i],
-            type1_diabetes[i],
-            chd[i],
-            myocardial_infarction[i],
-            stroke_tia[i],
-            atrial_fibrillation[i],
-            heart_failure[i],
-            dose_acei[i],
-            dose_arb[i],
-            dose_ccb[i],
-            dose_thiazide[i],
-            dose_beta_blocker[i],
-            dose_alpha_blocker[i],
-            dose_spironolactone[i],
-            statin_ldl_reduction[i],
-            metformin_mg_day[i],
-            sglt2[i],
-            gliclazide_mg_day[i],
-            bp_intensified_age_years[i],
-            bp_intensification_kind[i],
-            acei_started_age_years[i],
-            raas_started_age_years[i],
-            ccb_started_age_years[i],
-            thiazide_started_age_years[i],
-            statin_started_age_years[i],
-            metformin_started_age_years[i],
-            injurious_fall_history[i],
-            retinopathy[i],
-            foot_ulcer[i],
-        )
-        grid = _grid_index(r.age_years, c)
-        sex_grid = grid + (half_sex_grid if r.female else 0)
-        life_index = int(min(max(r.age_years, 0.0), c.life_table_max_age)) + (half_life if r.female else 0)
-        tail_index = _normal_tail_index(r.potassium_mmol_l, c)
-        recurrent = r.chd or r.stroke_tia  # (select scalars, not arrays: no reference counting)
-        lookups = Lookups(
-            grid,
-            t_recurrent_cvd_split[0] if recurrent else t_first_cvd_split[0],
-            t_recurrent_cvd_split[1] if recurrent else t_first_cvd_split[1],
-            t_recurrent_cvd_split[2] if recurrent else t_first_cvd_split[2],
-            t_recurrent_cvd_split[3] if recurrent else t_first_cvd_split[3],
-            t_hf_incidence[grid],
-            t_af_incidence[grid],
-            t_syncope[grid],
-            t_fall[grid],
-            t_hip[grid],
-            t_aki[grid],
-            t_fall_log_or[r.bp_intensification_kind],
-            t_normal_tail[tail_index],
-            t_life_hazard[life_index],
-            t_death_other_fraction[sex_grid],
-            t_death_cvd[sex_grid],
-            t_death_renal[sex_grid],
-            t_death_diabetes[sex_grid],
-        )
-        if not draw:
-            _patient_hazards(i, r, lookups, c, qrisk3_h10[i], qdiabetes_h10[i], c.dt, out)
-            continue
-        for k in range(N_KINDS):
-            out[k, 0] = 0.0
-        _patient_hazards(0, r, lookups, c, qrisk3_h10[i], qdiabetes_h10[i], c.dt, out)
-        kind[i] = _draw_kind(out, keys[i], counter[i], c.dt, occurs_channel, kind_channel)
+    n = age_years.size
+    width = out.shape[1] if draw else max(n, 1)  # without draw: one block, the matrix itself
+    totals = np.empty(width if draw else 0)  # each column's total hazard (draw only)
+    for start in range(0, n, width):
+        stop = min(start + width, n)
+        if draw:
+            out[:, :] = 0.0
+        for i in range(start, stop):
+            if draw and not alive[i]:
+                continue
+            r = PatientRow(
+                alive[i],
+                female[i],
+                age_years[i],
+                smoking[i],
+                sbp_untreated_mmhg[i],
+                sbp_mmhg[i],
+                total_chol_untreated_mmol_l[i],
+                hdl_mmol_l[i],
+                ldl_untreated_mmol_l[i],
+                ldl_mmol_l[i],
+                hba1c_mmol_mol[i],
+                egfr_ml_min_1_73m2[i],
+                acr_mg_mmol[i],
+                potassium_mmol_l[i],
+                hypertension[i],
+                type2_diabetes[i],
+                type1_diabetes[i],
+                chd[i],
+                myocardial_infarction[i],
+                stroke_tia[i],
+                atrial_fibrillation[i],
+                heart_failure[i],
+                dose_acei[i],
+                dose_arb[i],
+                dose_ccb[i],
+                dose_thiazide[i],
+                dose_beta_blocker[i],
+                dose_alpha_blocker[i],
+                dose_spironolactone[i],
+                statin_ldl_reduction[i],
+                metformin_mg_day[i],
+                sglt2[i],
+                gliclazide_mg_day[i],
+                bp_intensified_age_years[i],
+                bp_intensification_kind[i],
+                acei_started_age_years[i],
+                raas_started_age_years[i],
+                ccb_started_age_years[i],
+                thiazide_started_age_years[i],
+                statin_started_age_years[i],
+                metformin_started_age_years[i],
+                injurious_fall_history[i],
+                retinopathy[i],
+                foot_ulcer[i],
+            )
+            grid = _grid_index(r.age_years, c)
+            sex_grid = grid + (half_sex_grid if r.female else 0)
+            life_index = int(min(max(r.age_years, 0.0), c.life_table_max_age)) + (half_life if r.female else 0)
+            tail_index = _normal_tail_index(r.potassium_mmol_l, c)
+            recurrent = r.chd or r.stroke_tia  # (select scalars, not arrays: no reference counting)
+            lookups = Lookups(
+                grid,
+                t_recurrent_cvd_split[0] if recurrent else t_first_cvd_split[0],
+                t_recurrent_cvd_split[1] if recurrent else t_first_cvd_split[1],
+                t_recurrent_cvd_split[2] if recurrent else t_first_cvd_split[2],
+                t_recurrent_cvd_split[3] if recurrent else t_first_cvd_split[3],
+                t_hf_incidence[grid],
+                t_af_incidence[grid],
+                t_syncope[grid],
+                t_fall[grid],
+                t_hip[grid],
+                t_aki[grid],
+                t_fall_log_or[r.bp_intensification_kind],
+                t_normal_tail[tail_index],
+                t_life_hazard[life_index],
+                t_death_other_fraction[sex_grid],
+                t_death_cvd[sex_grid],
+                t_death_renal[sex_grid],
+                t_death_diabetes[sex_grid],
+            )
+            _patient_hazards(i - start, r, lookups, c, qrisk3_h10[i], qdiabetes_h10[i], c.dt, out)
+        if draw:
+            _draw_block(out, totals, start, stop, alive, keys, counter, c.dt, occurs_channel, kind_channel, kind)
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def _draw_kind(h, key, counter, dt, occurs_channel, kind_channel):  # noqa: ANN001, ANN202 (numba-typed)
-    """The event kind drawn from one patient's hazards ``h`` (len(EventKind), 1); 0 (NONE) where nothing happens."""
+def _draw_block(h, totals, start, stop, alive, keys, counter, dt, occurs_channel, kind_channel, kind):  # noqa: ANN001, ANN202, PLR0913 (numba-typed)
+    """Draw the events of patients ``start .. stop - 1`` from their hazards, columns 0 .. stop - start - 1 of ``h``.
+
+    Each column's total is the sum of its hazards in ``EventKind`` order (the columns side by side).
+    """
+    m = stop - start
     n_kinds = h.shape[0]
-    total = h[0, 0]
+    for j in range(m):
+        totals[j] = h[0, j]
     for k in range(1, n_kinds):
-        total += h[k, 0]
-    if not uniform_at(key, counter, occurs_channel) < -np.expm1(-total * dt):
+        for j in range(m):
+            totals[j] += h[k, j]
+    for j in range(m):
+        i = start + j
+        if alive[i]:
+            kind[i] = _draw_kind(h, j, totals[j], keys[i], counter[i], dt, occurs_channel, kind_channel)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _draw_kind(h, j, total, key, counter, dt, occurs_channel, kind_channel):  # noqa: ANN001, ANN202, PLR0913 (numba-typed)
+    """The event kind drawn from column ``j`` of hazards ``h`` (len(EventKind), B) summing to ``total``; 0 if none."""
+    if not occurs(uniform_at(key, counter, occurs_channel), total * dt):
         return 0
     u = uniform_at(key, counter, kind_channel) * total
     running = 0.0
+    n_kinds = h.shape[0]
     for k in range(n_kinds):
-        running = h[k, 0] if k == 0 else running + h[k, 0]
+        running = h[k, j] if k == 0 else running + h[k, j]
         if u < running:
             return k
     return n_kinds - 1

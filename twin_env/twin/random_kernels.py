@@ -39,6 +39,19 @@ def uniform_at(key: np.uint64, counter: np.int64, channel: np.int64) -> float:
     return np.float64(z >> S11) * TO_UNIT
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def occurs(u: float, cumulative_hazard: float) -> bool:
+    """Whether uniform ``u`` falls below ``1 - exp(-cumulative_hazard)``: exactly ``u < -expm1(-cumulative_hazard)``.
+
+    Skips the ``expm1`` call where ``u >= cumulative_hazard``: 1 - exp(-x) < x for x > 0, and ``expm1`` (faithfully
+    rounded) returns one of the two floats around the true value, both <= the float x, so the comparison is false
+    either way (for x = 0 both sides say no; a NaN x takes the full comparison). Most patients draw no event in a step.
+    """
+    if u >= cumulative_hazard:
+        return False
+    return u < -np.expm1(-cumulative_hazard)
+
+
 @numba.njit(cache=True, error_model="numpy")
 def uniform_array(keys: np.ndarray, counters: np.ndarray, channel: int) -> np.ndarray:
     """Uniform draws (n,) of keys (n,) uint64 and counters (n,) uint64 on one channel."""

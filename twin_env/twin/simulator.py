@@ -244,10 +244,10 @@ class TwinSimulator:
         """
         from twin_env.twin.event_kernels import draw_treatment_stops  # noqa: PLC0415 (numba: compiled on first use)
 
-        taking = np.stack([state.columns[field] > 0 for field in TREATMENT_FIELDS])
+        fields = tuple(state.columns[field] for field in TREATMENT_FIELDS)
         before = stopped.copy()
         channels = int(Channel.TREATMENT_STOP), int(Channel.TREATMENT_STOP_KIND)
-        draw_treatment_stops(taking, self._stop_rates, state.alive, stopped, keys, counter, dt, *channels)
+        draw_treatment_stops(fields, self._stop_rates, state.alive, stopped, keys, counter, dt, *channels)
         rows = np.flatnonzero(stopped != before)
         for index in np.unique(stopped[rows]):
             state.columns[TREATMENT_FIELDS[index]][rows[stopped[rows] == index]] = 0.0

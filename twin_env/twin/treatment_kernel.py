@@ -178,9 +178,16 @@ def _regimen_factor(value, once_daily_up_to, up_to, times, frequency_factor):  #
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
 def _patient_falls(sbp_untreated, dbp_untreated, doses, sglt2, c):  # noqa: ANN001, ANN202
-    """(SBP, DBP) falls from every BP class (``doses``, float32 tuple) and an SGLT2 inhibitor, before adherence."""
-    extra_s = c.extra_s_per_10 * (sbp_untreated - c.reference_s) / 10.0
-    extra_d = c.extra_d_per_10 * (dbp_untreated - c.reference_d) / 10.0
+    """(SBP, DBP) falls from every BP class (``doses``, float32 tuple) and an SGLT2 inhibitor, before adherence.
+
+    The falls' dependence on untreated BP is computed only for a patient on a class (no one else reads it).
+    """
+    extra_s, extra_d = 0.0, 0.0
+    for dose in doses:
+        if dose > 0:
+            extra_s = c.extra_s_per_10 * (sbp_untreated - c.reference_s) / 10.0
+            extra_d = c.extra_d_per_10 * (dbp_untreated - c.reference_d) / 10.0
+            break
     fall_s, fall_d = 0.0, 0.0
     for dose in doses:
         if dose > 0:
@@ -289,16 +296,20 @@ def _apply_effects(s, c, t):  # noqa: ANN001, ANN202
         ldl[i] = ldl_untreated[i] - ldl_fall
         total_chol[i] = total_chol_untreated[i] - ldl_fall
 
+        # a drug not taken (dose 0) contributes exactly 0: sqrt(0 / full) x 1, without the division and square root
+        metformin_taken, gliclazide_taken = 0.0, 0.0
         dose = metformin[i]
-        metformin_fraction = np.sqrt(min(dose / np.float32(c.metformin_full_dose), np.float32(1.0)))
-        metformin_taken = metformin_fraction * _regimen_factor(
-            dose, c.metformin_once_daily_up_to, metformin_steps[0], metformin_steps[1], frequency_factor
-        )
+        if dose != 0.0:
+            metformin_fraction = np.sqrt(min(dose / np.float32(c.metformin_full_dose), np.float32(1.0)))
+            metformin_taken = metformin_fraction * _regimen_factor(
+                dose, c.metformin_once_daily_up_to, metformin_steps[0], metformin_steps[1], frequency_factor
+            )
         dose = gliclazide[i]
-        gliclazide_fraction = np.sqrt(min(dose / np.float32(c.gliclazide_full_dose), np.float32(1.0)))
-        gliclazide_taken = gliclazide_fraction * _regimen_factor(
-            dose, c.gliclazide_once_daily_up_to, gliclazide_steps[0], gliclazide_steps[1], frequency_factor
-        )
+        if dose != 0.0:
+            gliclazide_fraction = np.sqrt(min(dose / np.float32(c.gliclazide_full_dose), np.float32(1.0)))
+            gliclazide_taken = gliclazide_fraction * _regimen_factor(
+                dose, c.gliclazide_once_daily_up_to, gliclazide_steps[0], gliclazide_steps[1], frequency_factor
+            )
         hba1c_fall = (
             c.metformin_hba1c_fall * metformin_taken
             + np.float32(c.sglt2_hba1c_fall) * sglt2[i]
@@ -307,7 +318,9 @@ def _apply_effects(s, c, t):  # noqa: ANN001, ANN202
         hba1c[i] = max(hba1c_untreated[i] + hba1c_shift[i] - hba1c_fall, 30.0)
 
         raas = acei[i] > 0 or arb[i] > 0
-        renal = c.potassium_per_10_egfr_below_60 * max(60.0 - egfr[i], 0.0) / 10.0
+        renal = 0.0  # at eGFR >= 60 the term is +-0, which leaves the sum below unchanged
+        if not egfr[i] >= 60.0:
+            renal = c.potassium_per_10_egfr_below_60 * max(60.0 - egfr[i], 0.0) / 10.0
         potassium[i] = (
             potassium_base[i]
             + renal
