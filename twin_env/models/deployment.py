@@ -29,7 +29,8 @@ from twin_env.vocab.dates import NO_DAY, DateLike, day_number, to_date
 
 __all__ = [
     "SCORED", "SCORED_WITH_IMPUTATION", "REFUSED", "MODELS", "CallableModel", "ClinRiskModel",
-    "DeployableModel", "DeploymentResult", "EstimatorModel", "Registration", "assess", "deploy", "deploy_by_day",
+    "DeployableModel", "DeploymentResult", "EstimatorModel", "Registration", "assess", "assess_by_day", "deploy",
+    "deploy_by_day",
     "eligible_on_record",
     "get_model", "ineligibility",
 ]  # fmt: skip
@@ -403,7 +404,14 @@ def deploy_by_day(
     """
     model = get_model(model) if isinstance(model, str) else model
     days, ids = np.asarray(days, dtype=np.int64), np.asarray(patients, dtype=np.int64)
-    gathered = gather_record(model.contract, record, registration, ids, days, first_seq)
+    return assess_by_day(model, gather_record(model.contract, record, registration, ids, days, first_seq), days)
+
+
+def assess_by_day(
+    model: DeployableModel, gathered: Gathered, days: np.ndarray
+) -> list[tuple[np.ndarray, DeploymentResult]]:
+    """:func:`assess` ``gathered`` (n patients, each gathered as of its own ``days`` (n,) day number) once, split
+    into one result per distinct day, ascending, with the positions (into ``gathered.patients``) it covers."""
     distinct = np.unique(days).tolist()
     if not distinct:
         return []
@@ -417,13 +425,17 @@ def deploy_by_day(
     return out
 
 
-def write_scores(record: Record, result: DeploymentResult) -> None:
-    """Append ``result``'s scored runs to the GP record as of its date (:meth:`Record.add_model_outputs`)."""
-    ok = result.scored
-    code = result.contract.output.code
-    record.add_model_outputs({
-        "patient": result.patients[ok], "day": np.full(int(ok.sum()), day_number(result.as_of), dtype=np.int64),
-        "model_id": np.full(int(ok.sum()), result.contract.model_id, dtype=object),
-        "score_percent": result.score[ok], "imputed": result.status[ok] == SCORED_WITH_IMPUTATION,
-        "code": np.full(int(ok.sum()), "" if code is None else code.code, dtype=object),
-    })  # fmt: skip
+def write_scores(record: Record, *results: DeploymentResult) -> None:
+    """Append ``results``' scored runs to the GP record, each as of its date, in one write
+    (:meth:`Record.add_model_outputs`)."""
+    runs = []
+    for result in results:
+        ok = result.scored
+        code, k = result.contract.output.code, int(ok.sum())
+        runs.append({
+            "patient": result.patients[ok], "day": np.full(k, day_number(result.as_of), dtype=np.int64),
+            "model_id": np.full(k, result.contract.model_id, dtype=object),
+            "score_percent": result.score[ok], "imputed": result.status[ok] == SCORED_WITH_IMPUTATION,
+            "code": np.full(k, "" if code is None else code.code, dtype=object),
+        })  # fmt: skip
+    record.add_model_outputs(*runs)
