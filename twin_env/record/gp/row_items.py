@@ -13,6 +13,8 @@ answers from the whole history, for the same items:
 
 Items are keyed by ``event_day << 32 | seq`` (int64; ordering by key is ordering by (day, seq)).
 ``forget(rows)`` empties rows given a new patient. Items are (k,) store columns with ``row`` (k,).
+The item-by-item folds of the first, latest and drug answers are compiled loops
+(:mod:`.row_items_kernel`, numba, imported on first use).
 """
 
 from __future__ import annotations
@@ -23,16 +25,11 @@ from twin_env.record.store import ItemType
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.dates import NO_DAY
 
-__all__ = ["DrugIssues", "FirstItem", "LatestItem", "Readings", "item_key"]
+__all__ = ["DrugIssues", "FirstItem", "LatestItem", "Readings"]
 
 _NONE_LATEST = np.iinfo(np.int64).min  # no item held (any key is later)
 _NONE_FIRST = np.iinfo(np.int64).max  # no item held (any key is earlier)
 _N_CONCEPTS = max(Concept) + 1
-
-
-def item_key(items: dict[str, np.ndarray], at: np.ndarray) -> np.ndarray:
-    """(k,) int64 ``event_day << 32 | seq`` of the items at positions ``at``."""
-    return items["event_day"][at].astype(np.int64) << 32 | items["seq"][at].astype(np.int64)
 
 
 def _day_seq(key: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -40,27 +37,16 @@ def _day_seq(key: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return np.where(found, key >> 32, NO_DAY), np.where(found, key & 0xFFFFFFFF, -1)
 
 
-def _matching(items: dict[str, np.ndarray], item: int, concepts: np.ndarray | None) -> np.ndarray:
-    """Positions of items of type ``item`` whose concept is marked in ``concepts`` (a (max concept + 1,) bool
-    table; None: any concept)."""
-    sel = items["item"] == item
-    if concepts is not None:
-        sel &= concepts[items["concept"]]
-    return np.flatnonzero(sel)
+def _matching(items: dict[str, np.ndarray], item: int, concepts: np.ndarray) -> np.ndarray:
+    """Positions of items of type ``item`` whose concept is marked in ``concepts`` (a (max concept + 1,) bool table)."""
+    return np.flatnonzero((items["item"] == item) & concepts[items["concept"]])
 
 
-def _concept_table(concepts: tuple[int, ...] | None) -> np.ndarray | None:
-    """A (max concept + 1,) bool table marking ``concepts`` (None: any concept)."""
-    if concepts is None:
-        return None
+def _concept_table(concepts: tuple[int, ...]) -> np.ndarray:
+    """A (max concept + 1,) bool table marking ``concepts``."""
     table = np.zeros(_N_CONCEPTS, dtype=bool)
     table[list(concepts)] = True
     return table
-
-
-def _last_of_each(row: np.ndarray) -> np.ndarray:
-    """Positions (into ``row`` (k,)) of the last occurrence of each distinct row."""
-    return len(row) - 1 - np.unique(row[::-1], return_index=True)[1]
 
 
 class LatestItem:
@@ -70,22 +56,18 @@ class LatestItem:
     """
 
     def __init__(self, n: int, item: ItemType, concepts: tuple[int, ...], lookup: np.ndarray | None = None) -> None:
-        self.item, self.concepts, self.lookup = int(item), _concept_table(concepts), lookup
+        self.item, self.concepts = int(item), _concept_table(concepts)
+        self.lookup = np.zeros(0) if lookup is None else np.asarray(lookup, dtype=np.float64)
         self.key = np.full(n, _NONE_LATEST, dtype=np.int64)
         self.value = np.full(n, np.nan)
 
     def fold(self, row: np.ndarray, items: dict[str, np.ndarray]) -> None:
-        at = _matching(items, self.item, self.concepts)
-        if at.size == 0:
-            return
-        last = _last_of_each(row[at])
-        at = at[last]
-        r, key = row[at], item_key(items, at)
-        newer = key >= self.key[r]  # an equal key (the same event filed again) replaces, as the later item
-        r, at = r[newer], at[newer]
-        self.key[r] = key[newer]
-        values = items["value"][at] if self.lookup is None else self.lookup[items["concept"][at]]
-        self.value[r] = values
+        from twin_env.record.gp.row_items_kernel import fold_latest  # noqa: PLC0415 (numba: compiled on first use)
+
+        fold_latest(
+            row, items["item"], items["concept"], items["event_day"], items["seq"], items["value"], self.item,
+            self.concepts, self.lookup, self.key, self.value,
+        )  # fmt: skip
 
     def forget(self, rows: np.ndarray) -> None:
         self.key[rows], self.value[rows] = _NONE_LATEST, np.nan
@@ -102,20 +84,18 @@ class FirstItem:
     and how many such items are visible."""
 
     def __init__(self, n: int, item: ItemType, concepts: tuple[int, ...] | None) -> None:
-        self.item, self.concepts = int(item), _concept_table(concepts)
+        self.item = int(item)
+        self.concepts = np.zeros(0, dtype=bool) if concepts is None else _concept_table(concepts)
         self.key = np.full(n, _NONE_FIRST, dtype=np.int64)
         self.count = np.zeros(n, dtype=np.int64)
 
     def fold(self, row: np.ndarray, items: dict[str, np.ndarray]) -> None:
-        at = _matching(items, self.item, self.concepts)
-        if at.size == 0:
-            return
-        r = row[at]
-        np.add.at(self.count, r, 1)
-        first = np.unique(r, return_index=True)[1]
-        r, key = r[first], item_key(items, at[first])
-        earlier = key < self.key[r]
-        self.key[r[earlier]] = key[earlier]
+        from twin_env.record.gp.row_items_kernel import fold_first  # noqa: PLC0415 (numba: compiled on first use)
+
+        fold_first(
+            row, items["item"], items["concept"], items["event_day"], items["seq"], self.item, self.concepts,
+            self.key, self.count,
+        )  # fmt: skip
 
     def forget(self, rows: np.ndarray) -> None:
         self.key[rows], self.count[rows] = _NONE_FIRST, 0
@@ -197,16 +177,12 @@ class DrugIssues:
         self.end = np.full((n, len(concepts)), _NONE_LATEST, dtype=np.int64)
 
     def fold(self, row: np.ndarray, items: dict[str, np.ndarray]) -> None:
-        j = self.column[items["concept"]]
-        for item, held in ((ItemType.MEDICATION, self.issue), (ItemType.MEDICATION_END, self.end)):
-            at = np.flatnonzero((items["item"] == item) & (j >= 0))
-            if at.size == 0:
-                continue
-            cell = row[at] * held.shape[1] + j[at]
-            at = at[_last_of_each(cell)]
-            r, c, key = row[at], j[at], item_key(items, at)
-            newer = key >= held[r, c]
-            held[r[newer], c[newer]] = key[newer]
+        from twin_env.record.gp.row_items_kernel import fold_issues  # noqa: PLC0415 (numba: compiled on first use)
+
+        fold_issues(
+            row, items["item"], items["concept"], items["event_day"], items["seq"], int(ItemType.MEDICATION),
+            int(ItemType.MEDICATION_END), self.column, self.issue, self.end,
+        )  # fmt: skip
 
     def forget(self, rows: np.ndarray) -> None:
         self.issue[rows], self.end[rows] = _NONE_LATEST, _NONE_LATEST
