@@ -10,7 +10,7 @@ from twin_env.envs.actions import ACTION_INDEX, resolve_orders
 from twin_env.envs.config import EnvConfig
 from twin_env.envs.primary_care_env import PrimaryCareEnv
 from twin_env.envs.wrappers.shield import SafetyShield
-from twin_env.models.deployment import REFUSED, deploy_by_day, eligible_on_record
+from twin_env.models.deployment import REFUSED, assess_by_day, eligible_on_record
 from twin_env.record.ledger import LedgerKind
 from twin_env.record.store import ItemType
 from twin_env.safety.audit import read_entries
@@ -34,10 +34,11 @@ def scored_qrisk3_env(**config: float) -> PrimaryCareEnv:
 def test_qrisk3_action_runs_the_deployment_harness(monkeypatch: pytest.MonkeyPatch) -> None:
     env = scored_qrisk3_env()
     calls = []
-    monkeypatch.setattr(model_actions, "deploy_by_day", lambda *a, **k: calls.append((a, k)) or deploy_by_day(*a, **k))
+    monkeypatch.setattr(model_actions, "assess_by_day", lambda *a, **k: calls.append((a, k)) or assess_by_day(*a, **k))
     obs, _, _, _, info = env.step(Q)
     ((args, _),) = calls
-    assert args[0] == "qrisk3"  # run once, without write-back: model_actions.write_back writes its scores
+    # run once on the tracked inputs, without write-back: model_actions.write_back writes its scores
+    assert args[0].contract.model_id == "qrisk3-2017"
     (entry,) = info["model_outputs"]
     assert entry["event"] == "model_deployment" and entry["model_id"] == "qrisk3-2017"
     assert "ClinRisk" in entry["disclaimer"]
@@ -57,12 +58,13 @@ def test_shielded_step_runs_the_model_once_and_executes_the_judged_orders(monkey
     for a in ("book_review", "order_lipids", "do_nothing"):
         env.step(ACTION_INDEX[a])
     calls = []
-    monkeypatch.setattr(model_actions, "deploy_by_day", lambda *a, **k: calls.append(a[0]) or deploy_by_day(*a, **k))
+    record = lambda *a, **k: calls.append(a[0].contract.model_id) or assess_by_day(*a, **k)  # noqa: E731
+    monkeypatch.setattr(model_actions, "assess_by_day", record)
     env.step(ACTION_INDEX["do_nothing"])  # the next decision is judged here: QRISK3 runs once
     judged = env.decision.orders[Q]
     assert judged == (Order("model", "qrisk3"), Order("prescribe", "atorvastatin", 20.0))
     _, _, _, _, info = env.step(Q)  # executes the judged run (its scores written back), no second run
-    assert calls.count("qrisk3") == 1 and not env.action_masks()[Q]
+    assert calls.count("qrisk3-2017") == 1 and not env.action_masks()[Q]
     assert info["executed_action"] == Q and info["model_outputs"][0]["trigger"]["patients"]
 
 

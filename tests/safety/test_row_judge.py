@@ -52,7 +52,7 @@ def test_facts_follow_the_snapshot_order_item_by_item() -> None:
     rng = np.random.default_rng(5)
     store, n = SystemStore("gp"), 3
     table = GpRecordTable(n, 0)
-    facts = RowFacts(table, store, 0, **concepts_read(CONDITIONS))
+    facts = RowFacts(table, **concepts_read(CONDITIONS))
     kinds = [
         (ItemType.OBSERVATION, [Concept.EGFR]), (ItemType.ENCOUNTER, [Concept.MEDICATION_REVIEW]),
         (ItemType.PROBLEM, [Concept.HEART_FAILURE, Concept.TIA]), (ItemType.MEDICATION, RAMIPRIL),
@@ -80,7 +80,8 @@ def test_facts_follow_the_snapshot_order_item_by_item() -> None:
         now = RowsNow(facts, np.full(n, day), np.array([50.0, 61.0, 75.0]), WINDOW)
         shown = GpRecordTable(n, 0)
         shown.episode_seq[:] = table.episode_seq
-        fresh = RowFacts(shown, store, day, **concepts_read(CONDITIONS))  # the rows' facts read at once from the store
+        shown.update(store, day)
+        fresh = RowFacts(shown, **concepts_read(CONDITIONS))  # a late listener: the rows' facts read at once
         for row in range(n):
             snap = RecordSnapshot.from_store(store, row, day, now.age_years[row], WINDOW, int(table.episode_seq[row]))
             for c, cond in enumerate(CONDITIONS):

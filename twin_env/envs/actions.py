@@ -24,8 +24,8 @@ import numpy as np
 from twin_env.envs.config import ACTION_SETS
 from twin_env.envs.model_actions import MODEL_ACTIONS, ModelRun, model_masks, run_models, write_back
 from twin_env.envs.observation import PROBLEMS, RECORD_MEDICATIONS, SERVICES
-from twin_env.models.eligibility import EligibilityTracker
 from twin_env.models.qrisk3 import qrisk3_score_array
+from twin_env.models.tracker import ContractTracker
 from twin_env.record.gp import GpRecordTable, Registration
 from twin_env.record.record import Record
 from twin_env.twin.parameters import read_scalars
@@ -168,7 +168,7 @@ class RecordContext:
     record: Record | None = None
     registration: Registration | None = None
     #: Model name -> eligibility kept up to date on ``table`` (the batch's); None: gathered from the record.
-    eligibility: Mapping[str, EligibilityTracker] | None = None
+    eligibility: Mapping[str, ContractTracker] | None = None
 
     @functools.cached_property
     def dose(self) -> np.ndarray:
@@ -459,12 +459,12 @@ class Executor(Protocol):
 def execute(sim: Executor, plan: Iterable[Resolution]) -> list[dict[str, Any]]:
     """Carry out resolved actions in ``plan`` order (care: ``sim.execute``); the model runs' audit entries.
 
-    A model run's scores are written into the GP record before the order it triggers.
+    The model runs' scores are written into the GP record first, in one write (a row takes one action,
+    so each score still precedes the order it triggers).
     """
-    outputs = []
+    plan = list(plan)
+    outputs = write_back(sim.record, [run for resolution in plan for run in resolution.runs])
     for resolution in plan:
-        for order, rows, run in resolution.steps():
-            if run is not None:
-                outputs.append(write_back(sim.record, run))
+        for order, rows, _ in resolution.steps():
             sim.execute(rows, order)
     return outputs

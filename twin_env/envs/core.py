@@ -17,7 +17,7 @@ from twin_env.envs.observation import encode_record, encode_truth
 from twin_env.envs.rewards import REWARDS, SHAPED_REWARDS
 from twin_env.envs.shaping import cvd_potential_gbp
 from twin_env.envs.step_value import ENV_PARAMETERS, step_components
-from twin_env.models.eligibility import EligibilityTracker
+from twin_env.models.tracker import ContractTracker
 from twin_env.record.gp import GpRecordTable, Registration
 from twin_env.simulation import Simulation, sample_patients
 from twin_env.twin.parameters import TwinParameters
@@ -77,7 +77,7 @@ class Batch:
         self._ledger_len = len(sim.ledger)
         self.table.update(sim.record.stores["gp"], sim.days)
         #: The model actions' eligibility kept up to date on the table (the masks; O(rows changed) a step).
-        self.eligibility = {m.model: EligibilityTracker(m.model, sim.record, self.table) for m in _MODELS}
+        self.eligibility = {m.model: ContractTracker(m.model, sim.record, self.table) for m in _MODELS}
         self.last_action = np.zeros(self.n, dtype=np.int64)
         self._forget_state()
         self._potential_now: np.ndarray | None = None

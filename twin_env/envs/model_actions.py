@@ -13,12 +13,20 @@ action's order. A refused run does nothing; its reason is in the run's audit ent
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from twin_env.envs.observation import MEDICATIONS, SERVICES
-from twin_env.models.deployment import DeploymentResult, deploy, deploy_by_day, eligible_on_record, write_scores
+from twin_env.models.deployment import (
+    DeploymentResult,
+    assess_by_day,
+    deploy,
+    deploy_by_day,
+    eligible_on_record,
+    write_scores,
+)  # fmt: skip
 from twin_env.record.record import Record
 from twin_env.vocab.orders import Order
 
@@ -85,7 +93,8 @@ def run_model(ctx: RecordContext, action: str, rows: np.ndarray) -> DeploymentRe
 def run_models(ctx: RecordContext, action: str, rows: np.ndarray) -> list[ModelRun]:
     """Deploy ``action``'s model on batch ``rows`` (ascending): one run per distinct decision date, dates ascending.
 
-    Each row is deployed as of its own date (vector-env rows drift apart after auto-resets).
+    Each row is deployed as of its own date (vector-env rows drift apart after auto-resets). The
+    inputs come from the context's tracker of the model when it has one (O(rows)), else from the record.
     """
     spec = MODEL_ACTIONS[action]
     rows = np.asarray(rows, dtype=np.int64)
@@ -93,12 +102,16 @@ def run_models(ctx: RecordContext, action: str, rows: np.ndarray) -> list[ModelR
     threshold = ctx.params[spec.threshold]
     if ctx.record is None or ctx.registration is None:
         raise ValueError("RecordContext.record and .registration are needed to deploy a model (see Batch.context)")
+    tracker = (ctx.eligibility or {}).get(spec.model)
+    if tracker is not None:  # one assessment; one run per date, as a deploy per date gives
+        by_day = assess_by_day(tracker.model, tracker.gather(rows, days, ctx.registration), days)
+    else:
+        by_day = deploy_by_day(
+            spec.model, ctx.record, ctx.record.first_id + rows, days,
+            registration=ctx.registration, first_seq=ctx.table.episode_seq[rows],
+        )  # fmt: skip
     runs = []
-    by_day = deploy_by_day(
-        spec.model, ctx.record, ctx.record.first_id + rows, days,
-        registration=ctx.registration, first_seq=ctx.table.episode_seq[rows],
-    )  # fmt: skip
-    for index, result in by_day:  # the record read once; one run per date, as a deploy per date gives
+    for index, result in by_day:
         with np.errstate(invalid="ignore"):
             hit = result.scored & (result.score >= threshold)
         runs.append(ModelRun(action, rows[index], result, hit, threshold))
@@ -136,12 +149,14 @@ def model_masks(ctx: RecordContext) -> dict[str, np.ndarray]:
     }
 
 
-def write_back(record: Record, run: ModelRun) -> dict[str, Any]:
-    """Write ``run``'s scores into the GP record; the run's audit entry (``info["model_outputs"]``)."""
-    write_scores(record, run.result)
-    spec = run.spec
-    trigger = {
-        "action": run.action, "threshold_percent": run.threshold_percent, "order": dataclasses.asdict(spec.order),
-        "patients": (record.first_id + run.triggered).tolist(),
-    }  # fmt: skip
-    return {**run.result.to_audit(), "trigger": trigger}
+def write_back(record: Record, runs: Sequence[ModelRun]) -> list[dict[str, Any]]:
+    """Write ``runs``' scores into the GP record in one write; each run's audit entry (``info["model_outputs"]``)."""
+    write_scores(record, *(run.result for run in runs))
+    entries = []
+    for run in runs:
+        trigger = {
+            "action": run.action, "threshold_percent": run.threshold_percent,
+            "order": dataclasses.asdict(run.spec.order), "patients": (record.first_id + run.triggered).tolist(),
+        }  # fmt: skip
+        entries.append({**run.result.to_audit(), "trigger": trigger})
+    return entries

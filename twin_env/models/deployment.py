@@ -29,7 +29,8 @@ from twin_env.vocab.dates import NO_DAY, DateLike, day_number, to_date
 
 __all__ = [
     "SCORED", "SCORED_WITH_IMPUTATION", "REFUSED", "MODELS", "CallableModel", "ClinRiskModel",
-    "DeployableModel", "DeploymentResult", "EstimatorModel", "Registration", "assess", "deploy", "deploy_by_day",
+    "DeployableModel", "DeploymentResult", "EstimatorModel", "Registration", "assess", "assess_by_day", "deploy",
+    "deploy_by_day",
     "eligible_on_record",
     "get_model", "ineligibility",
 ]  # fmt: skip
@@ -204,48 +205,48 @@ class DeploymentResult:
         }  # fmt: skip
 
     def patient_entries(self) -> list[dict[str, Any]]:
-        """Every patient's :meth:`patient` dict, built from columns converted to Python values once (the audit)."""
+        """Every patient's :meth:`patient` dict, built column by column from Python values converted once."""
         g, n = self.inputs, len(self.patients)
+        patients = [int(p) for p in self.patients.tolist()]
         dates: dict[int, str | None] = {}
-        columns = []
+        names, columns = [], []
         for item in self.contract.items:
-            name = item.name
-            values = self.used[name] if name in self.used else g.value[name]
+            name, source = item.name, item.source
+            values = (self.used[name] if name in self.used else g.value[name]).astype(np.float64).tolist()
             imputed = self.imputed[name].tolist() if name in self.imputed else [False] * n
             days = g.day[name].tolist()
             for day in set(days) - dates.keys():
                 dates[day] = None if day == NO_DAY else to_date(day).isoformat()
-            columns.append((
-                name, item.source, values.astype(np.float64).tolist(), g.status[name].tolist(), imputed,
-                g.seq[name].tolist(), days, g.count[name].tolist(),
-            ))  # fmt: skip
-        out = []
-        patients, scores = self.patients.tolist(), self.score.tolist()
-        statuses, reasons, eligible = self.status.tolist(), self.reason.tolist(), self.eligible.tolist()
-        for i in range(n):
-            pid = int(patients[i])
-            inputs = {}
-            for name, source, values, status, imputed, seqs, days, counts in columns:
-                value, seq = values[i], int(seqs[i])
-                inputs[name] = {
+            names.append(name)
+            columns.append([
+                {
                     "value": None if value != value else value,  # NaN
-                    "record": STATUS_NAMES[status[i]],
-                    "imputed": bool(imputed[i]),
+                    "record": STATUS_NAMES[status],
+                    "imputed": bool(imp),
                     "source": source,
                     "event_id": None if seq < 0 else f"{pid}-{seq}",
-                    "date": dates[days[i]],
-                    "items_used": int(counts[i]),
+                    "date": dates[day],
+                    "items_used": int(count),
                 }
-            score = scores[i]
-            out.append({
+                for pid, value, status, imp, seq, day, count in zip(
+                    patients, values, g.status[name].tolist(), imputed, g.seq[name].tolist(), days,
+                    g.count[name].tolist(),
+                )
+            ])  # fmt: skip
+        rows = zip(*columns) if columns else ((),) * n
+        return [
+            {
                 "patient": pid,
                 "score_percent": None if score != score else round(score, 6),
-                "status": str(statuses[i]),
-                "reason": str(reasons[i]),
-                "eligible": bool(eligible[i]),
-                "inputs": inputs,
-            })  # fmt: skip
-        return out
+                "status": str(status),
+                "reason": str(reason),
+                "eligible": bool(eligible),
+                "inputs": dict(zip(names, inputs)),
+            }
+            for pid, score, status, reason, eligible, inputs in zip(
+                patients, self.score.tolist(), self.status.tolist(), self.reason.tolist(), self.eligible.tolist(), rows
+            )
+        ]
 
     def take(self, index: np.ndarray) -> DeploymentResult:
         """The run restricted to positions ``index`` (ascending): as if deployed on those patients alone."""
@@ -403,7 +404,14 @@ def deploy_by_day(
     """
     model = get_model(model) if isinstance(model, str) else model
     days, ids = np.asarray(days, dtype=np.int64), np.asarray(patients, dtype=np.int64)
-    gathered = gather_record(model.contract, record, registration, ids, days, first_seq)
+    return assess_by_day(model, gather_record(model.contract, record, registration, ids, days, first_seq), days)
+
+
+def assess_by_day(
+    model: DeployableModel, gathered: Gathered, days: np.ndarray
+) -> list[tuple[np.ndarray, DeploymentResult]]:
+    """:func:`assess` ``gathered`` (n patients, each gathered as of its own ``days`` (n,) day number) once, split
+    into one result per distinct day, ascending, with the positions (into ``gathered.patients``) it covers."""
     distinct = np.unique(days).tolist()
     if not distinct:
         return []
@@ -417,13 +425,17 @@ def deploy_by_day(
     return out
 
 
-def write_scores(record: Record, result: DeploymentResult) -> None:
-    """Append ``result``'s scored runs to the GP record as of its date (:meth:`Record.add_model_outputs`)."""
-    ok = result.scored
-    code = result.contract.output.code
-    record.add_model_outputs({
-        "patient": result.patients[ok], "day": np.full(int(ok.sum()), day_number(result.as_of), dtype=np.int64),
-        "model_id": np.full(int(ok.sum()), result.contract.model_id, dtype=object),
-        "score_percent": result.score[ok], "imputed": result.status[ok] == SCORED_WITH_IMPUTATION,
-        "code": np.full(int(ok.sum()), "" if code is None else code.code, dtype=object),
-    })  # fmt: skip
+def write_scores(record: Record, *results: DeploymentResult) -> None:
+    """Append ``results``' scored runs to the GP record, each as of its date, in one write
+    (:meth:`Record.add_model_outputs`)."""
+    runs = []
+    for result in results:
+        ok = result.scored
+        code, k = result.contract.output.code, int(ok.sum())
+        runs.append({
+            "patient": result.patients[ok], "day": np.full(k, day_number(result.as_of), dtype=np.int64),
+            "model_id": np.full(k, result.contract.model_id, dtype=object),
+            "score_percent": result.score[ok], "imputed": result.status[ok] == SCORED_WITH_IMPUTATION,
+            "code": np.full(k, "" if code is None else code.code, dtype=object),
+        })  # fmt: skip
+    record.add_model_outputs(*runs)

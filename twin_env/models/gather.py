@@ -10,6 +10,7 @@ stale), and provenance (effective day, ledger seq of the record item used, numbe
 from __future__ import annotations
 
 import dataclasses
+from typing import Protocol
 
 import numpy as np
 
@@ -21,7 +22,10 @@ from twin_env.record.store import ItemType
 from twin_env.vocab.concepts import SMOKING_CATEGORY
 from twin_env.vocab.dates import NO_DAY
 
-__all__ = ["FOUND", "MISSING", "STALE", "STATUS_NAMES", "Gathered", "gather_record"]
+__all__ = [
+    "FOUND", "MISSING", "STALE", "STATUS_NAMES", "Gathered", "HistoryReader", "ItemReader", "gather_item",
+    "gather_record",
+]  # fmt: skip
 
 FOUND, MISSING, STALE = 0, 1, 2
 STATUS_NAMES = ("found", "missing", "stale")
@@ -69,38 +73,101 @@ def _window_status(found: np.ndarray, day: np.ndarray, today: int, window: int |
     return status
 
 
-def _gather_item(item: InputItem, rows: GpItems, reg: Registration, patients: np.ndarray, out: Gathered) -> None:
-    n, today = len(patients), rows.day
-    zeros = np.zeros(n)
+class ItemReader(Protocol):
+    """What gathering reads of the GP record for n patients on ``day`` (one or (n,)); per-patient (n,) answers.
+
+    :class:`HistoryReader` reads their visible items (:class:`~twin_env.record.gp.items.GpItems`);
+    :class:`~twin_env.models.tracker.ContractTracker` answers from per-row state kept as items become visible.
+    """
+
+    day: int | np.ndarray
+
+    def latest(
+        self, item: ItemType, concepts: tuple[int, ...], lookup: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(found, value, day, seq) of the latest item (by effective day, then seq); ``lookup[concept]`` as the
+        value if given."""
+        ...
+
+    def earliest(
+        self, item: ItemType, concepts: tuple[int, ...] | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(found, day, seq, count) of the earliest item of ``concepts`` (None: any) and how many there are."""
+        ...
+
+    def spread(
+        self, concepts: tuple[int, ...], since: int | np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(sample SD, count, day, seq of the latest) of the observations of ``concepts`` effective on or after
+        ``since`` (None: all), one per ledger event."""
+        ...
+
+    def current_medication(
+        self, concepts: tuple[int, ...], window_days: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(current, day, seq) as :meth:`~twin_env.record.gp.items.GpItems.current_medication`."""
+        ...
+
+
+class HistoryReader:
+    """:class:`ItemReader` over n patients' visible GP items (each patient's whole history)."""
+
+    def __init__(self, rows: GpItems) -> None:
+        self.rows, self.day = rows, rows.day
+
+    def latest(
+        self, item: ItemType, concepts: tuple[int, ...], lookup: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        values = None if lookup is None else self.rows.concept_values(lookup).astype(np.float64)
+        return self.rows.last(self.rows.select(item, concepts), values)
+
+    def earliest(
+        self, item: ItemType, concepts: tuple[int, ...] | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.rows.first(self.rows.select(item, concepts))
+
+    def spread(
+        self, concepts: tuple[int, ...], since: int | np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        idx = self.rows.one_per_event(self.rows.select(ItemType.OBSERVATION, concepts, since))
+        sd, k = self.rows.sd(idx)
+        _, _, day, seq = self.rows.last(idx)
+        return sd, k, day, seq
+
+    def current_medication(
+        self, concepts: tuple[int, ...], window_days: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.rows.current_medication(concepts, window_days)
+
+
+def gather_item(
+    item: InputItem, reader: ItemReader, registration: Registration, patients: np.ndarray, out: Gathered
+) -> None:
+    """Put ``item`` of ``patients`` (n,) ids into ``out``, read through ``reader`` (the one rule per source)."""
+    n, today = len(patients), reader.day
     if item.source == "registration":
-        r = patients - reg.first_id
+        r = patients - registration.first_id
         values = {
-            "age": reg.age_years(r, today),
-            "female": reg.female[r].astype(np.float64),
-            "ethnicity": reg.ethnicity[r].astype(np.float64),
-            "townsend": reg.townsend(r),
+            "age": lambda: registration.age_years(r, today),
+            "female": lambda: registration.female[r].astype(np.float64),
+            "ethnicity": lambda: registration.ethnicity[r].astype(np.float64),
+            "townsend": lambda: registration.townsend(r),
         }
         if item.name not in values:
             raise ValueError(f"registration item {item.name!r} unknown; allowed: {sorted(values)}")
-        out.put(item.name, values[item.name], np.full(n, FOUND))
-    elif item.source == "latest":
-        found, value, day, seq = rows.last(rows.select(ItemType.OBSERVATION, item.concepts))
-        status = _window_status(found, day, today, item.window_days)
-        out.put(item.name, np.where(status == FOUND, value, np.nan), status, day, seq)
-    elif item.source == "smoking":
-        category = rows.concept_values(SMOKING_CATEGORY).astype(np.float64)
-        found, value, day, seq = rows.last(rows.select(ItemType.OBSERVATION, item.concepts), category)
+        out.put(item.name, values[item.name](), np.full(n, FOUND))
+    elif item.source in ("latest", "smoking"):
+        lookup = SMOKING_CATEGORY if item.source == "smoking" else None
+        found, value, day, seq = reader.latest(ItemType.OBSERVATION, item.concepts, lookup)
         status = _window_status(found, day, today, item.window_days)
         out.put(item.name, np.where(status == FOUND, value, np.nan), status, day, seq)
     elif item.source == "sd":
         since = None if item.window_days is None else today - item.window_days
-        idx = rows.one_per_event(rows.select(ItemType.OBSERVATION, item.concepts, since))
-        sd, k = rows.sd(idx)
-        _, _, day, seq = rows.last(idx)
+        sd, k, day, seq = reader.spread(item.concepts, since)
         out.put(item.name, sd, np.where(k >= 2, FOUND, MISSING), day, seq, k)
     elif item.source == "ratio":
-        num = rows.last(rows.select(ItemType.OBSERVATION, item.concepts[:1]))
-        den = rows.last(rows.select(ItemType.OBSERVATION, item.concepts[1:2]))
+        num = reader.latest(ItemType.OBSERVATION, item.concepts[:1])
+        den = reader.latest(ItemType.OBSERVATION, item.concepts[1:2])
         s_num = _window_status(num[0], num[2], today, item.window_days)
         s_den = _window_status(den[0], den[2], today, item.window_days)
         status = np.maximum(s_num, s_den)
@@ -108,18 +175,21 @@ def _gather_item(item: InputItem, rows: GpItems, reg: Registration, patients: np
             ratio = np.where(status == FOUND, num[1] / den[1], np.nan)
         out.put(item.name, ratio, status, np.minimum(num[2], den[2]), num[3], (s_num == FOUND) + (s_den == FOUND) * 1)
     elif item.source in ("problem", "death"):
-        idx = rows.select(ItemType.PROBLEM, item.concepts) if item.source == "problem" else rows.select(ItemType.DEATH)
-        found, day, seq, count = rows.first(idx)
+        found, day, seq, count = (
+            reader.earliest(ItemType.PROBLEM, item.concepts)
+            if item.source == "problem"
+            else reader.earliest(ItemType.DEATH, None)
+        )
         out.put(item.name, found * 1.0, np.where(found, FOUND, MISSING), day, seq, count)
     elif item.source in ("medication", "problem_and_medication"):
         assert item.window_days is not None
-        current, day, seq = rows.current_medication(item.medications, item.window_days)
+        current, day, seq = reader.current_medication(item.medications, item.window_days)
         if item.source == "problem_and_medication":
-            current &= rows.first(rows.select(ItemType.PROBLEM, item.concepts))[0]
+            current &= reader.earliest(ItemType.PROBLEM, item.concepts)[0]
         day, seq = np.where(current, day, NO_DAY), np.where(current, seq, -1)
         out.put(item.name, current * 1.0, np.where(current, FOUND, MISSING), day, seq)
     else:  # not_recorded
-        out.put(item.name, zeros + np.nan, np.full(n, MISSING))
+        out.put(item.name, np.full(n, np.nan), np.full(n, MISSING))
 
 
 def gather_record(
@@ -151,7 +221,7 @@ def gather_record(
     if first_seq is not None and np.shape(first_seq) != patients.shape:
         raise ValueError(f"first_seq must have one entry per patient {patients.shape}, got {np.shape(first_seq)}")
     rows = GpItems.of(record, patients, day, None if first_seq is None else np.asarray(first_seq, dtype=np.int64))
-    out = Gathered(patients)
+    reader, out = HistoryReader(rows), Gathered(patients)
     for item in contract.items:
-        _gather_item(item, rows, registration, patients, out)
+        gather_item(item, reader, registration, patients, out)
     return out

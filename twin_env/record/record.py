@@ -238,24 +238,29 @@ class Record:
             procedures=tuple(Concept(int(c)) for c in cols["concept"][of_kind[LedgerKind.IMAGING]]),
         )
 
-    def add_model_outputs(self, outputs: dict[str, np.ndarray]) -> None:
-        """Write a model run back to the GP record (see ``docs/models.md``).
+    def add_model_outputs(self, *runs: dict[str, np.ndarray]) -> None:
+        """Write model runs back to the GP record (see ``docs/models.md``), all in one ledger append and ingest.
 
-        ``outputs``: (k,) columns ``patient``, ``day`` (days since 1970-01-01), ``model_id``,
+        Each run: (k,) columns ``patient``, ``day`` (days since 1970-01-01), ``model_id``,
         ``score_percent``, ``imputed`` and ``code`` (SNOMED CT of the score, "" if none). Each
         score becomes a ledger event (``RISK_SCORE``) and a GP item of type ``RISK_SCORE``
         (concept ``QRISK3_SCORE`` for the QRISK3 code, else the uncoded ``RISK_SCORE``), shown
-        at once; the run's columns are kept in :attr:`model_outputs`, in run order.
+        at once; the runs' columns are kept in :attr:`model_outputs`, in run order.
         """
-        lengths = {len(v) for v in outputs.values()}
-        if len(lengths) > 1:
-            raise ValueError(f"model output columns must have equal lengths, got {sorted(lengths)}")
-        run = {k: np.asarray(v) for k, v in outputs.items()}
-        self.model_outputs.append(run)
+        checked = []
+        for outputs in runs:
+            lengths = {len(v) for v in outputs.values()}
+            if len(lengths) > 1:
+                raise ValueError(f"model output columns must have equal lengths, got {sorted(lengths)}")
+            checked.append({k: np.asarray(v) for k, v in outputs.items()})
+        if not checked:
+            return
+        self.model_outputs.extend(checked)
         qrisk3 = concept_code(Concept.QRISK3_SCORE).code  # type: ignore[union-attr]
-        concept = np.where(run["code"].astype(str) == qrisk3, Concept.QRISK3_SCORE, Concept.RISK_SCORE)
-        rows = run["patient"].astype(np.intp) - self.first_id
-        self.ledger.append(rows, LedgerKind.RISK_SCORE, concept, run["day"], value=run["score_percent"])
+        columns = {k: np.concatenate([run[k] for run in checked]) for k in ("patient", "day", "score_percent", "code")}
+        concept = np.where(columns["code"].astype(str) == qrisk3, Concept.QRISK3_SCORE, Concept.RISK_SCORE)
+        rows = columns["patient"].astype(np.intp) - self.first_id
+        self.ledger.append(rows, LedgerKind.RISK_SCORE, concept, columns["day"], value=columns["score_percent"])
         self.ingest()
 
     def latest_values(self, concept: Concept) -> tuple[np.ndarray, np.ndarray]:

@@ -17,8 +17,7 @@ import numpy as np
 
 from twin_env.record.gp.coding import DRUG_OF, MEDICATIONS, SERVICE_OF
 from twin_env.record.gp.table import GpRecordTable
-from twin_env.record.gp.visibility import visible
-from twin_env.record.store import ItemType, SystemStore
+from twin_env.record.store import ItemType
 from twin_env.vocab.concepts import Concept
 from twin_env.vocab.dates import NO_DAY
 
@@ -75,9 +74,8 @@ class RowFacts:
     """Per-row facts of the N rows of ``table`` (patient id = ``table.first_id + row``) for predicates.
 
     Args:
-        table: the GP table whose items are folded in (this registers a listener on it).
-        store: the GP store ``table`` reads; the items it already shows are read from there once.
-        day: (N,) or one day number: the day ``table`` last showed items for.
+        table: the GP table whose items are folded in (this registers a listener on it: it hands over the items
+            it already shows, then each batch as it shows it, and the rows it clears).
         latest: observation concepts whose latest value is kept (``latest``).
         recorded: concepts whose last effective day over any item type is kept (``recorded_within``).
         problems: concepts whose coded problem is kept (``problem``).
@@ -92,8 +90,6 @@ class RowFacts:
     def __init__(
         self,
         table: GpRecordTable,
-        store: SystemStore,
-        day: int | np.ndarray,
         latest: frozenset[Concept] = frozenset(),
         recorded: frozenset[Concept] = frozenset(),
         problems: frozenset[Concept] = frozenset(),
@@ -114,36 +110,19 @@ class RowFacts:
         self.issued = np.zeros((n, d), dtype=bool)
         self.dose = np.full((n, d), np.nan)
         self.drug_day = np.full((n, d), NO_DAY, dtype=np.int64)
-        self._cleared = table.cleared.copy()
-        table.listen(self._fold)
-        self._read_shown(store, day)
+        table.listen(self._fold, self._forget)  # given what the table shows so far, then each batch as it shows
 
-    def _read_shown(self, store: SystemStore, day: int | np.ndarray) -> None:
-        """Fold in the items ``table`` already shows: the store's items of its rows visible on ``day``."""
-        cols, t = store.columns, self.table
-        row = cols["patient"].astype(np.intp) - t.first_id
-        mine = np.flatnonzero((row >= 0) & (row < len(t.episode_seq)))
-        row = row[mine]
-        days = np.broadcast_to(np.asarray(day, dtype=np.int64), t.episode_seq.shape)
-        shown = visible(cols["available_day"][mine], cols["seq"][mine], days[row], t.episode_seq[row])
-        self._fold(row[shown], {k: v[mine[shown]] for k, v in cols.items()})
-
-    def _restart_cleared(self) -> None:
-        """Forget the rows the table cleared since the last look (a new patient in them)."""
-        gone = np.flatnonzero(self.table.cleared != self._cleared)
-        if gone.size == 0:
-            return
-        self._cleared[gone] = self.table.cleared[gone]
+    def _forget(self, rows: np.ndarray) -> None:
+        """Forget ``rows`` (the table cleared them: a new patient in them)."""
         for array, empty in (
             (self.value, np.nan), *((k, _NONE) for k in self._value_key), (self.recorded_day, NO_DAY),
             (self.problem, False), (self.referral_day, NO_DAY), (self.death, False),
             *((k, _NONE) for k in self._drug_key), (self.issued, False), (self.dose, np.nan), (self.drug_day, NO_DAY),
         ):  # fmt: skip
-            array[gone] = empty
+            array[rows] = empty
 
     def _fold(self, row: np.ndarray, items: dict[str, np.ndarray]) -> None:
         """Fold visible items (k,) of batch ``row`` (k,), in any order, into the per-row facts."""
-        self._restart_cleared()
         if len(row) == 0:
             return
         kind, concept = items["item"], items["concept"].astype(np.intp)
@@ -173,7 +152,3 @@ class RowFacts:
                 (key[sel], kind_concept, avail[sel]),
                 (kind[sel] == ItemType.MEDICATION, items["value"][sel], eday[sel]),
             )
-
-    def current(self) -> None:
-        """Bring the facts up to date with the table's clears (call before reading)."""
-        self._restart_cleared()

@@ -45,7 +45,6 @@ class RowsNow:
     _reads: dict[Any, np.ndarray] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.facts.current()
         self.day = np.asarray(self.day, dtype=np.int64)
         self.age_years = np.asarray(self.age_years, dtype=np.float64)
 

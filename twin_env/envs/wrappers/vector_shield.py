@@ -77,7 +77,7 @@ class VectorSafetyShield(VectorWrapper):
         if self._state is None:
             batch = self.base.batch
             if self._facts is None or self._facts.table is not batch.table:  # a reset gives the batch a new table
-                self._facts = RowFacts(batch.table, batch.sim.record.stores["gp"], batch.sim.days, **self._reads)
+                self._facts = RowFacts(batch.table, **self._reads)
             ctx = batch.context()
             now = RowsNow(self._facts, batch.sim.days, ctx.age_years, ctx.params["current_medication_window_days"])
             self._state = _Judged(ctx, batch.masks(), RowJudge(self.rules, now))

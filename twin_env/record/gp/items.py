@@ -95,11 +95,7 @@ class GpItems:
 
     def sd(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per patient: (sample SD of the values among ``idx``, NaN with fewer than 2; int64 count)."""
-        grp, x = self.out[idx], self.cols["value"][idx]
-        k = np.bincount(grp, minlength=self.n).astype(np.int64)
-        mean = np.bincount(grp, x, minlength=self.n) / np.maximum(k, 1)
-        ss = np.bincount(grp, (x - mean[grp]) ** 2, minlength=self.n)
-        return np.where(k >= 2, np.sqrt(ss / np.maximum(k - 1, 1)), np.nan), k
+        return grouped_sd(self.out[idx], self.cols["value"][idx], self.n)
 
     def last(
         self, idx: np.ndarray, values: np.ndarray | None = None
@@ -142,23 +138,12 @@ class GpItems:
         An issue is current if no end of the same concept is dated after it; between concepts with
         current issues on the same latest day, the first in ``concepts`` wins. One sort for all concepts.
         """
-        current = np.zeros(self.n, dtype=bool)
-        day, seq = np.full(self.n, NO_DAY, dtype=np.int64), np.full(self.n, -1, dtype=np.int64)
         distinct = list(dict.fromkeys(int(c) for c in concepts))
         if not distinct:
-            return current, day, seq
+            return np.zeros(self.n, dtype=bool), np.full(self.n, NO_DAY, dtype=np.int64), np.full(self.n, -1, np.int64)
         issued, issue_day, issue_seq = self._last_per_concept(ItemType.MEDICATION, distinct)
         ended, end_day, _ = self._last_per_concept(ItemType.MEDICATION_END, distinct)
-        for j in range(len(distinct)):
-            now = (
-                issued[:, j]
-                & (issue_day[:, j] >= self.day - window_days)
-                & (~ended[:, j] | (end_day[:, j] < issue_day[:, j]))
-                & (issue_day[:, j] > day)
-            )
-            current |= now
-            day[now], seq[now] = issue_day[now, j], issue_seq[now, j]
-        return current, day, seq
+        return current_issue(issued, issue_day, issue_seq, ended, end_day, self.day, window_days)
 
     def _last_per_concept(self, item: ItemType, concepts: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(n, C) found, day, seq of each patient's latest item of type ``item`` per concept (as :meth:`last`)."""
@@ -177,3 +162,44 @@ class GpItems:
         found[at] = True
         day[at], seq[at] = c["event_day"][idx][order], c["seq"][idx][order]
         return found, day, seq
+
+
+def grouped_sd(group: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group 0..n-1: (sample SD of ``values`` (k,) in group ``group`` (k,), NaN with fewer than 2; int64 count).
+
+    Sums run in the order given (``np.bincount``): callers pass each group's values in ledger-seq order.
+    """
+    k = np.bincount(group, minlength=n).astype(np.int64)
+    mean = np.bincount(group, values, minlength=n) / np.maximum(k, 1)
+    ss = np.bincount(group, (values - mean[group]) ** 2, minlength=n)
+    return np.where(k >= 2, np.sqrt(ss / np.maximum(k - 1, 1)), np.nan), k
+
+
+def current_issue(
+    issued: np.ndarray,
+    issue_day: np.ndarray,
+    issue_seq: np.ndarray,
+    ended: np.ndarray,
+    end_day: np.ndarray,
+    day: int | np.ndarray,
+    window_days: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per patient: (current, day, seq) of the latest current issue among C drug concepts.
+
+    ``issued``/``issue_day``/``issue_seq`` (n, C): each concept's latest issue; ``ended``/``end_day`` (n, C):
+    its latest end; ``day``: today (one or (n,)). An issue is current if issued within ``window_days`` of
+    ``day`` and not ended since; between concepts current on the same latest day, the first column wins.
+    """
+    n = len(issued)
+    current = np.zeros(n, dtype=bool)
+    latest, seq = np.full(n, NO_DAY, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    for j in range(issued.shape[1]):
+        now = (
+            issued[:, j]
+            & (issue_day[:, j] >= day - window_days)
+            & (~ended[:, j] | (end_day[:, j] < issue_day[:, j]))
+            & (issue_day[:, j] > latest)
+        )
+        current |= now
+        latest[now], seq[now] = issue_day[now, j], issue_seq[now, j]
+    return current, latest, seq

@@ -26,6 +26,10 @@ from twin_env.record.store import ItemType, SystemStore
 from twin_env.vocab.concepts import OBSERVATION_COLUMN, OBSERVATIONS, SMOKING_CATEGORY, Concept
 from twin_env.vocab.dates import NO_DAY
 
+#: A reader's callbacks (:meth:`GpRecordTable.listen`): fold in (k,) rows' newly visible items; forget rows.
+Fold = Callable[[np.ndarray, dict[str, np.ndarray]], None]
+Forget = Callable[[np.ndarray], None]
+
 
 def _last_of(key: np.ndarray) -> np.ndarray:
     """Indices of the last occurrence of each distinct value of ``key`` (k,)."""
@@ -83,10 +87,11 @@ class GpRecordTable:
         self.qrisk3 = np.full(n, np.nan)
         self.qrisk3_day = np.full(n, NO_DAY, dtype=np.int64)
         self.last_discharge_day = np.full(n, NO_DAY, dtype=np.int64)  # arrival of the latest discharge summary
-        #: Callbacks of :meth:`listen`, called with each batch of items as it becomes visible.
-        self._listeners: list[Callable[[np.ndarray, dict[str, np.ndarray]], None]] = []
-        #: (N,) times each row was cleared (a new patient in it): readers keeping per-row state re-read those rows.
-        self.cleared = np.zeros(n, dtype=np.int64)
+        #: Callbacks of :meth:`listen`: (fold, forget), called with each batch of items as it becomes visible and
+        #: with the rows cleared.
+        self._listeners: list[tuple[Fold, Forget]] = []
+        self._store: SystemStore | None = None  # the store read by the last update
+        self._day = np.full(n, NO_DAY, dtype=np.int64)  # each row's day at the last update
         #: Filed letters (one entry each): row, arrival day, and whether a discharge summary.
         self.letters: dict[str, np.ndarray] = {
             "row": np.zeros(0, np.intp), "day": np.zeros(0, np.int64), "discharge": np.zeros(0, bool),
@@ -107,18 +112,44 @@ class GpRecordTable:
         self.letters = {k: v[~gone[self.letters["row"]]] for k, v in self.letters.items()}
         if episode_seq is not None:
             self.episode_seq[rows] = episode_seq
-        self.cleared[rows] += 1
+        for _, forget in self._listeners:
+            forget(np.asarray(rows))
 
-    def listen(self, fold: Callable[[np.ndarray, dict[str, np.ndarray]], None]) -> None:
-        """Call ``fold(row, items)`` with every batch of store items as it becomes visible: (k,) rows and (k,)
-        columns, in effective-date order (event day, then seq), current patients' items only (readers that keep
-        per-row state fold them in; a :attr:`cleared` row starts afresh)."""
-        self._listeners.append(fold)
+    def listen(self, fold: Fold, forget: Forget) -> None:
+        """Keep a reader's per-row state up to date: ``fold(row, items)`` with every batch of store items as it
+        becomes visible ((k,) rows and (k,) columns, in effective-date order: event day, then seq; current
+        patients' items only), ``forget(rows)`` when rows are cleared (a new patient in them).
+
+        A reader that listens after the first :meth:`update` is first given, in one call, the items shown so far.
+        """
+        self._listeners.append((fold, forget))
+        shown = self._shown()
+        if shown is not None:
+            fold(*shown)
+
+    def _shown(self) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+        """(rows, items) of every item folded in so far, in effective-date order (None if none)."""
+        if self._store is None:
+            return None
+        start = max(self._store.held_from, 0)
+        items = {k: v[: max(self._cursor - start, 0)] for k, v in self._store.since(start).items()}
+        row = items["patient"].astype(np.intp) - self.first_id
+        inside = (row >= 0) & (row < len(self.episode_seq))
+        row = np.where(inside, row, 0)
+        keep = inside & available(items["available_day"], self._day[row])
+        keep &= of_current_patient(items["seq"], self.episode_seq[row])
+        if not keep.any():
+            return None
+        items = {k: v[keep] for k, v in items.items()}
+        order = np.lexsort((items["seq"], items["event_day"]))
+        return row[keep][order], {k: v[order] for k, v in items.items()}
 
     def update(self, store: SystemStore, day: int | np.ndarray) -> None:
         """Read the store's items added since the last call and fold in those visible on ``day`` (shared or (N,))."""
         items = store.since(self._cursor)
         self._cursor = len(store)
+        self._store = store
+        self._day[:] = np.broadcast_to(np.asarray(day, dtype=np.int64), self._day.shape)
         if self._pending is not None:
             items = {k: np.concatenate([self._pending[k], v]) for k, v in items.items()}
         row = items["patient"].astype(np.intp) - self.first_id
@@ -135,7 +166,7 @@ class GpRecordTable:
         """Fold items (sorted by effective date) into the per-row arrays."""
         kind, concept, value = it["item"], it["concept"].astype(np.intp), it["value"]
         eday = it["event_day"].astype(np.int64)
-        for fold in self._listeners:
+        for fold, _ in self._listeners:
             fold(row, it)
         col = OBSERVATION_COLUMN[concept].astype(np.intp)
         obs = (kind == ItemType.OBSERVATION) & (col >= 0)
