@@ -55,6 +55,10 @@ CANDIDATES_PER_SAMPLE = 5
 MIN_CANDIDATES = 500
 #: Prior candidates screened per refined candidate.
 POOL_PER_CANDIDATE = 10
+#: The guard against weight collapse: while the effective sample size of the weights is below this floor, another
+#: batch of candidates (a fresh prior pool) is drawn and pooled, up to MAX_BATCHES batches in all.
+EFFECTIVE_SAMPLE_SIZE_FLOOR = 50.0
+MAX_BATCHES = 4
 
 #: Latent levels :meth:`PatientTwin.summary` reports (state field names, units in the names).
 SUMMARY_LEVELS: tuple[str, ...] = (
@@ -139,11 +143,41 @@ def twin_from_record(
     rng = np.random.default_rng(np.random.SeedSequence([seed, 18]))
 
     dates, readings = gather_readings(record)
-    pool = prior_candidates(record, POOL_PER_CANDIDATE * m, seed, twin)
-    screen = _screen(pool, record, dates, readings, care, twin)
-    chosen = _systematic_resample(_normalised(screen), m, rng)
+    states, log_ws = [], []
+    for batch in range(MAX_BATCHES):
+        pool_seed = seed if batch == 0 else int(np.random.SeedSequence([seed, 18, batch]).generate_state(1)[0] >> 1)
+        state, log_w = _weighted_batch(record, m, pool_seed, dates, readings, care, twin, rng)
+        states.append(state)
+        log_ws.append(log_w)
+        log_w = np.concatenate(log_ws)
+        w = _normalised(log_w)
+        ess = float(1.0 / (w**2).sum())
+        if ess >= EFFECTIVE_SAMPLE_SIZE_FLOOR:
+            break
+    state = _concatenate(states)
+    index = _systematic_resample(w, n_samples, rng)
+    return PatientTwin(state.take(index), record, state.n, ess, log_w)
+
+
+def _weighted_batch(
+    record: PatientRecord,
+    m: int,
+    pool_seed: int,
+    dates: list,
+    readings: dict,
+    care: CareParameters,
+    twin: TwinParameters,
+    rng: np.random.Generator,
+) -> tuple[PatientState, np.ndarray]:
+    """``m`` candidates (settled on ``as_of``) and their log importance weights (m,), normalised so that batches
+    of one record (other pool seeds) can be pooled: a pool of ``POOL_PER_CANDIDATE x m`` prior patients, ``m`` of
+    them chosen with probability q = half the screen's and half uniform (a defensive mixture: no candidate's
+    weight is more than twice the prior's for what the screen misjudged), weighed by 1 / (pool size x q)."""
+    pool = prior_candidates(record, POOL_PER_CANDIDATE * m, pool_seed, twin)
+    q = 0.5 * _normalised(_screen(pool, record, dates, readings, care, twin)) + 0.5 / pool.n
+    chosen = _systematic_resample(q, m, rng)
     state = pool.take(chosen)
-    log_w = -screen[chosen]  # the screen's selection is undone in the weight
+    log_w = -np.log(pool.n * q[chosen])  # the screen's selection is undone in the weight
     log_w += propose(state, record, dates, readings, care, twin, rng)
     log_w += propose_visit_sd(state, record, dates, readings, care, twin, rng)
     if readings:
@@ -153,11 +187,19 @@ def twin_from_record(
             log_w += reading_loglik(r, mean, sd)
     _settle(state, twin)
     log_w += coded_loglik(state, record, twin)
+    return state, log_w
 
-    w = _normalised(log_w)
-    ess = float(1.0 / (w**2).sum())
-    index = _systematic_resample(w, n_samples, rng)
-    return PatientTwin(state.take(index), record, m, ess, log_w)
+
+def _concatenate(states: list[PatientState]) -> PatientState:
+    """One state of all rows of ``states``, in order."""
+    if len(states) == 1:
+        return states[0]
+    out = PatientState.empty(sum(s.n for s in states))
+    start = 0
+    for s in states:
+        out.put(slice(start, start + s.n), s)
+        start += s.n
+    return out
 
 
 def _normalised(log_w: np.ndarray) -> np.ndarray:
