@@ -31,6 +31,10 @@ from twin_env.twin.state import PatientState
 WIDEN = 1.05
 _GAUSS_NEWTON_PASSES = 3
 _SECANT_STEP = 0.25  # standard normal units
+_MAX_Z = 8.0
+#: Readings the proposal linearises on the log scale (their level is lognormal in its draw); the weight is exact.
+LOG_SCALE = frozenset({"acr_mg_mmol"})
+_LOG_FLOOR = 1e-2
 _MIN_CLEAN = 1e-6  # a reading at most this likely clean weighs as one with a 1,000 times wider SD
 
 Setter = Callable[[PatientState, np.ndarray, np.ndarray, TwinParameters], None]
@@ -142,9 +146,21 @@ def _moments(
     means, sds = [], []
     for v, r in readings.items():
         mean, sd = reading_moments(r, levels[v], state, care, twin)
+        if robust:
+            sd = sd / np.sqrt(np.maximum(clean_probability(r, mean, sd), _MIN_CLEAN))
+        if v in LOG_SCALE:  # log reading ~ log level, SD the CV: linear in a lognormal draw
+            positive = np.maximum(mean, _LOG_FLOOR)
+            mean, sd = np.log(positive), sd / positive
         means.append(mean)
-        sds.append(sd / np.sqrt(np.maximum(clean_probability(r, mean, sd), _MIN_CLEAN)) if robust else sd)
+        sds.append(sd)
     return np.concatenate(means, axis=1), np.concatenate(sds, axis=1)
+
+
+def _values(readings: dict[str, Readings]) -> np.ndarray:
+    """The readings (J,) as :func:`_moments` orders and scales them."""
+    return np.concatenate(
+        [np.log(np.maximum(r.values, _LOG_FLOOR)) if v in LOG_SCALE else r.values for v, r in readings.items()]
+    )
 
 
 def propose(
@@ -165,7 +181,7 @@ def propose(
     ]
     if not draws:
         return np.zeros(state.n)
-    values = np.concatenate([r.values for r in readings.values()])
+    values = _values(readings)
     prior_z = np.stack([rs.standard_normal(state.patient_key, 0, d.channel) for d in draws], axis=1)  # (n, k)
     n, k = prior_z.shape
     z = np.zeros((n, k))  # Gauss-Newton starts from the prior mean, not from a candidate's tail draw
@@ -183,6 +199,7 @@ def propose(
         precision = eye + np.einsum("njk,njl->nkl", weighted, slopes)
         target = values - m0 + np.einsum("njk,nk->nj", slopes, z)
         mean = np.linalg.solve(precision, np.einsum("njk,nj->nk", weighted, target)[:, :, None])[:, :, 0]
+        mean = np.clip(mean, -_MAX_Z, _MAX_Z)  # a far reading moves a draw a long way, never past the twin's range
         for i, d in enumerate(draws):
             d.set_draw(state, z[:, i], mean[:, i], twin)
         z = mean
