@@ -9,12 +9,14 @@ import numpy as np
 from twin_env.patient_twin.levels import levels_on
 from twin_env.patient_twin.record import PatientRecord, Prescription
 from twin_env.twin.cohort import resolve_parameters, sample_population
+from twin_env.twin.state import PatientState
 
 AS_OF = dt.date(2025, 6, 1)
 BIRTH = dt.date(1965, 6, 1)  # 60 on as_of
 
 
-def _candidates(sbp_shift_mmhg: float) -> object:
+def _candidates(sbp_shift_mmhg: float) -> PatientState:
+    """Four non-diabetic 60-year-old women with ACR 1 (no albuminuria), SBP shifted by ``sbp_shift_mmhg``."""
     state, _ = sample_population(4, 0, min_age=60.0, max_age=60.0, given={"female": True})
     state.type1_diabetes = False
     state.type2_diabetes = False
@@ -45,7 +47,6 @@ def test_before_a_bp_drug_started_the_decline_was_faster() -> None:
         birth_date=BIRTH, female=True, as_of=AS_OF, prescriptions=(Prescription("dose_ccb", 2.0, started, AS_OF),)
     )
     state = _candidates(40.0)  # SBP well above 140 untreated
-    state.dose_ccb = 2.0
     on_drug_since = levels_on(state, treated, dates, ("egfr_ml_min_1_73m2",), params)["egfr_ml_min_1_73m2"][:, 0]
     never = levels_on(state, untreated, dates, ("egfr_ml_min_1_73m2",), params)["egfr_ml_min_1_73m2"][:, 0]
     assert (never > on_drug_since).all()  # untreated all along: SBP higher both years, so more decline to undo
