@@ -24,6 +24,7 @@ from twin_env.analysis.patient_twin_cohort import (
     twinned_cohort,
 )
 from twin_env.analysis.patient_twin_roundtrip_plot import roundtrip_plot
+from twin_env.patient_twin.posterior import PatientTwin
 from twin_env.twin.state import CONDITIONS
 
 YEARS = 5.0
@@ -43,12 +44,17 @@ def roundtrip(patients: int, seed: int, n_samples: int = 100) -> dict:
     cohort = twinned_cohort(patients, seed, YEARS, n_samples)
     truth = cohort.sim.state
     inside = {v: [] for v in COVERED_LEVELS}
+    misses = {v: [] for v in COVERED_LEVELS}
+    read = {v: [] for v in COVERED_LEVELS}
     predicted, observed, condition = [], [], []
     for patient, record, twin in zip(cohort.patients, cohort.records, cohort.twins):
         summary = twin.summary()
         for v in COVERED_LEVELS:
             value = float(truth.columns[v][patient])
             inside[v].append(summary[v]["p05"] <= value <= summary[v]["p95"])
+            read[v].append(len(record.values(_READ_AS.get(v, v))))
+            if not inside[v][-1]:
+                misses[v].append(_miss(patient, value, summary[v], twin, read[v][-1]))
         for name in CONDITIONS:
             if not record.has(name):
                 predicted.append(summary[name]["mean"])
@@ -68,7 +74,37 @@ def roundtrip(patients: int, seed: int, n_samples: int = 100) -> dict:
         "coverage_90_percent": {
             v: {"n": len(x), "covered_percent": round(100.0 * float(np.mean(x)), 1)} for v, x in inside.items()
         },
+        "coverage_by_readings": {v: _by_readings(np.array(inside[v]), np.array(read[v])) for v in COVERED_LEVELS},
+        "misses": misses,
         "undiagnosed": _calibration(np.array(predicted), np.array(observed), np.array(condition)),
+    }
+
+
+#: The record variable whose readings inform a latent level (the untreated SBP is read through the treated).
+_READ_AS = {"sbp_untreated_mmhg": "sbp_mmhg"}
+
+
+def _miss(patient: int, truth: float, interval: dict, twin: PatientTwin, readings: int) -> dict:
+    """One truth outside its 90% interval: how far out (in interval half-widths beyond the edge) and the diagnostics
+    that tell bias from over-confidence (the effective sample size, the number of readings of that variable)."""
+    half = max((interval["p95"] - interval["p05"]) / 2.0, 1e-9)
+    beyond = (truth - interval["p95"]) if truth > interval["p95"] else (truth - interval["p05"])
+    return {
+        "patient": patient,
+        "truth": round(truth, 2),
+        "p05": round(interval["p05"], 2),
+        "p95": round(interval["p95"], 2),
+        "beyond_in_half_widths": round(beyond / half, 2),
+        "effective_sample_size": round(twin.effective_sample_size, 1),
+        "readings": readings,
+    }
+
+
+def _by_readings(inside: np.ndarray, readings: np.ndarray) -> dict:
+    """Coverage (%) among patients with and without readings of the variable."""
+    return {
+        name: {"n": int(m.sum()), "covered_percent": round(100.0 * float(inside[m].mean()), 1) if m.any() else None}
+        for name, m in (("with_readings", readings > 0), ("without_readings", readings == 0))
     }
 
 
@@ -88,9 +124,13 @@ def _calibration(predicted: np.ndarray, observed: np.ndarray, condition: np.ndar
 
 
 def _table(report: dict) -> str:
-    lines = [f"{'latent level':<22} {'n':>5} {'90% covered':>12}"]
+    lines = [f"{'latent level':<22} {'n':>5} {'90% covered':>12} {'with readings':>14} {'without':>8}"]
     for v, c in report["coverage_90_percent"].items():
-        lines.append(f"{v:<22} {c['n']:>5} {c['covered_percent']:>11.1f}%")
+        split = report["coverage_by_readings"][v]
+        cells = [f"{split[k]['covered_percent']}% of {split[k]['n']}" for k in ("with_readings", "without_readings")]
+        lines.append(f"{v:<22} {c['n']:>5} {c['covered_percent']:>11.1f}% {cells[0]:>14} {cells[1]:>8}")
+    ess = report["effective_sample_size"]
+    lines.append(f"effective sample size: median {ess['median']:.0f}, 5th centile {ess['p05']:.1f}")
     u = report["undiagnosed"]
     lines.append(f"uncoded conditions: {u['pairs']} patient-condition pairs, expected {u['expected']}, ")
     lines[-1] += f"observed {u['observed']}, O/E {u['o_e']}"

@@ -1,11 +1,13 @@
-"""A candidate's latent levels on the dates of a record's readings, by the twin's own model.
+"""A candidate's latent levels on the dates of a record's readings, by the twin's own model run backwards.
 
-On a date ``years`` before ``as_of`` a candidate is the twin at that age: HbA1c, eGFR and ACR run back by
-:func:`twin_env.twin.glycaemia.progress` with ``dt = -years`` (one step at today's rates), BP, BMI and
-cholesterol follow from the fixed offsets around the age/sex means
-(:func:`twin_env.twin.population.update_age_dependent_levels`), and the current levels take the
-treatment effects (:func:`twin_env.twin.treatment_effects.apply_treatment_effects`) of the record's
-medicines taken on that date, at the candidate's adherence.
+The candidates are twins on ``as_of``. Their past is the twin's own dynamics run back date by date, from the
+latest reading date to the earliest: between two reading dates HbA1c, eGFR and urine ACR are stepped back by
+:func:`twin_env.twin.glycaemia.progress` with a negative ``dt`` at the rates of the later date (its treated
+SBP and HbA1c, ACR, RAAS blocker and SGLT2 inhibitor), so a past on fewer drugs (higher SBP) declined faster.
+On each date BP, BMI and cholesterol follow from the fixed offsets around the age/sex means
+(:func:`twin_env.twin.population.update_age_dependent_levels`), and the levels take the treatment effects
+(:func:`twin_env.twin.treatment_effects.apply_treatment_effects`) of the record's medicines taken on that
+date, at the candidate's adherence. Potassium follows from its base, the eGFR then and the drugs then.
 """
 
 from __future__ import annotations
@@ -22,19 +24,16 @@ from twin_env.twin.population import update_age_dependent_levels
 from twin_env.twin.state import PatientState
 from twin_env.twin.treatment_effects import apply_treatment_effects
 
+#: Longest step (years) of the backward run between two reading dates: the rates are refreshed at least yearly.
+MAX_STEP_YEARS = 1.0
 
-def state_on(state: PatientState, record: PatientRecord, date: dt.date, params: TwinParameters) -> PatientState:
-    """A copy of ``state`` (candidates at ``record.as_of``) as the twin had it on ``date`` (on or before as_of)."""
-    then = state.copy()
-    years_back = (record.as_of - date).days / 365.25
-    if years_back > 0:
-        then.age_years = state.age_years - years_back
-        glycaemia.progress(then, params, -years_back)
+
+def _set_date(then: PatientState, record: PatientRecord, date: dt.date, params: TwinParameters) -> None:
+    """Levels and treatment effects of ``then`` (already aged to ``date``) with the record's medicines that day."""
     update_age_dependent_levels(then, params)
     for field, value in doses_on(record, date).items():
         then.columns[field][:] = value
     apply_treatment_effects(then, params)
-    return then
 
 
 def levels_on(
@@ -44,10 +43,21 @@ def levels_on(
     variables: tuple[str, ...],
     params: TwinParameters,
 ) -> dict[str, np.ndarray]:
-    """``{variable: (n, len(dates)) levels}`` of the candidates on each date (the state field of that name)."""
+    """``{variable: (n, len(dates)) levels}`` of the candidates (n rows on ``record.as_of``) on each date (on or
+    before as_of; any order), the state field of that name; ``state`` is not changed."""
     out = {v: np.empty((state.n, len(dates))) for v in variables}
-    for k, date in enumerate(dates):
-        then = state_on(state, record, date, params)
+    then = state.copy()
+    _set_date(then, record, record.as_of, params)
+    years_now = 0.0
+    for k in sorted(range(len(dates)), key=lambda i: dates[i], reverse=True):
+        years_back = (record.as_of - dates[k]).days / 365.25
+        while years_now < years_back:
+            reached = min(years_back, years_now + MAX_STEP_YEARS)
+            glycaemia.progress(then, params, years_now - reached)  # back, at the rates of the later date
+            years_now = reached
+            then.age_years = state.age_years - years_now
+            on = dates[k] if reached == years_back else record.as_of - dt.timedelta(days=round(reached * 365.25))
+            _set_date(then, record, on, params)
         for v in variables:
             out[v][:, k] = then.columns[v]
     return out

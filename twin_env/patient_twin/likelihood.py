@@ -12,12 +12,15 @@ Readings (the care layer's measurement model, :mod:`twin_env.care.measurements`,
 - BMI (and SBP, DBP through it) drifts: a reading years before ``as_of`` adds the variance of the twin's BMI
   random walk over that span (:func:`bmi_walk_variance`);
 - the record layer's artefacts (:mod:`twin_env.record.artefacts`, ``record_artefacts.csv``): transcription
-  errors as a mixture (:func:`reading_loglik`), duplicated laboratory results counted once.
+  errors as a mixture (:func:`reading_loglik`), duplicated laboratory results counted once;
+- urine ACR and potassium are laboratory values too (ACR run back with eGFR and HbA1c; potassium from its
+  base, the eGFR and the drugs on the day); every laboratory result adds the variance of its rounding to 0.1;
+- an acute admission's bloods: an eGFR taken at an acute kidney injury, or a potassium at a hyperkalaemia
+  admission, is on the GP record too; each such result is a mixture with the care layer's admission model
+  (:func:`acute_admission_logpdf`) at ``<variable>_acute_admission_probability`` (``patient_twin_parameters.csv``).
 
-ACR and potassium readings are not weighed (ACR's log-scale growth and potassium's drug effects are not
-run back in time); they stay in the record. Coded conditions: a present condition is coded with the
-twin's baseline diagnosed probability times (1 - the record layer's ``gp_diagnosis_uncoded_probability``),
-an absent one with ``coded_condition_false_positive_probability``
+Coded conditions: a present condition is coded with the twin's baseline diagnosed probability times (1 - the
+record layer's ``gp_diagnosis_uncoded_probability``), an absent one with ``coded_condition_false_positive_probability``
 (``patient_twin_parameters.csv``), each kept inside [that, 1 - that].
 """
 
@@ -44,7 +47,12 @@ LAB_CV: dict[str, str] = {
     "hdl_mmol_l": "analytic_cv_hdl_cholesterol",
     "ldl_mmol_l": "analytic_cv_ldl_cholesterol",
     "egfr_ml_min_1_73m2": "analytic_cv_egfr",
+    "acr_mg_mmol": "analytic_cv_urine_acr",
+    "potassium_mmol_l": "analytic_cv_potassium",
 }
+#: Variance (unit^2) of a laboratory result's rounding: the care layer files results to one decimal place
+#: (:func:`twin_env.care.pathology.take_sample`), uniform error over 0.1 wide (matters for an ACR of 0.3).
+_ROUNDING_VARIANCE = 0.1**2 / 12.0
 #: Variables whose readings the likelihood weighs.
 WEIGHED_VARIABLES: tuple[str, ...] = ("sbp_mmhg", "dbp_mmhg", "bmi_kg_m2", *LAB_CV)
 _HOME_SETTINGS = ("home", "ambulatory")
@@ -126,7 +134,7 @@ def reading_moments(
         return mean, np.sqrt(var + slope**2 * walk)
     if v == "bmi_kg_m2":
         return level, np.broadcast_to(np.sqrt(care["bmi_measurement_sd_kg_m2"] ** 2 + walk), level.shape)
-    return level, np.maximum(care[LAB_CV[v]] * np.abs(level), 1e-3)
+    return level, np.sqrt((care[LAB_CV[v]] * level) ** 2 + _ROUNDING_VARIANCE)
 
 
 def bmi_walk_variance(years_before: np.ndarray, twin: TwinParameters) -> np.ndarray:
@@ -148,12 +156,28 @@ def reading_loglik(
     """Log likelihood (n,) of the readings given their means and SDs (n, J), with the record layer's
     transcription errors as a mixture (:mod:`twin_env.record.systems`): a clinic BP slipped by
     ``BP_SLIP_MMHG`` up or down, a home reading off by ``home_device_error_mmhg``, a laboratory value
-    shifted one decimal place; BMI is recorded as measured."""
+    shifted one decimal place; BMI is recorded as measured; an acute admission's eGFR or potassium."""
+    clean, total = reading_logpdfs(readings, mean, sd, artefacts)
+    return total.sum(axis=1)
+
+
+def clean_probability(readings: Readings, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Probability (n, J) that each reading is a clean measurement (not a slip, nor an acute admission's result)
+    given its mean and SD (n, J): the responsibility an outlier-robust Gauss-Newton step weighs it by."""
+    clean, total = reading_logpdfs(readings, mean, sd)
+    return np.exp(np.minimum(clean - total, 0.0))
+
+
+def reading_logpdfs(
+    readings: Readings, mean: np.ndarray, sd: np.ndarray, artefacts: ArtefactConfig | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log densities (n, J) of each reading: as a clean measurement (times its prior probability of being
+    clean) and under the whole mixture (:func:`reading_loglik`)."""
     a = ArtefactConfig.default() if artefacts is None else artefacts
     y, v = readings.values, readings.variable
     clean = _normal_logpdf(y, mean, sd)
     if v == "bmi_kg_m2":
-        return clean.sum(axis=1)
+        return clean, clean
     if v in LAB_CV:
         eps = a.lab_transcription_error_probability
         up, down = _normal_logpdf(y, 10.0 * mean, 10.0 * sd), _normal_logpdf(y, 0.1 * mean, 0.1 * sd)
@@ -162,7 +186,46 @@ def reading_loglik(
         shift = np.where(readings.clinic, BP_SLIP_MMHG, a.home_device_error_mmhg)
         up, down = _normal_logpdf(y, mean + shift, sd), _normal_logpdf(y, mean - shift, sd)
     slipped = np.logaddexp(up, down) + np.log(eps / 2.0)
-    return np.logaddexp(clean + np.log1p(-eps), slipped).sum(axis=1)
+    clean = clean + np.log1p(-eps)
+    total = np.logaddexp(clean, slipped)
+    acute = acute_admission_logpdf(v, y, mean)
+    if acute is not None:
+        p_acute = acute_admission_probability(v)
+        clean = clean + np.log1p(-p_acute)
+        total = np.logaddexp(total + np.log1p(-p_acute), acute + np.log(p_acute))
+    return clean, total
+
+
+@functools.cache
+def acute_admission_probability(variable: str) -> float:
+    """Probability that one result of ``variable`` on a GP record was taken at an admission for the acute event
+    that moves it (eGFR at an acute kidney injury, potassium at hyperkalaemia): ``patient_twin_parameters.csv``."""
+    return read_scalars("patient_twin_parameters.csv")[f"{variable}_acute_admission_probability"]
+
+
+def acute_admission_logpdf(variable: str, y: np.ndarray, level: np.ndarray) -> np.ndarray | None:
+    """Log density (n, J) of results ``y`` (J,) taken at an acute admission given the usual levels (n, J), as the
+    care layer draws them (:func:`twin_env.care.adverse_events._admission_bloods`), or None for other variables.
+
+    eGFR at an acute kidney injury: level x ratio ** ``egfr_creatinine_exponent``, the creatinine ratio lognormal
+    (``aki_creatinine_ratio_median``, ``aki_creatinine_ratio_sigma_log``; its KDIGO floor is not applied, so the
+    density is a little wider than the care layer's). Potassium at hyperkalaemia:
+    ``hyperkalaemia_admission_potassium_min_mmol_l`` + an exponential excess of mean
+    ``hyperkalaemia_admission_potassium_excess_mean_mmol_l``.
+    """
+    care = CareParameters.default()
+    if variable == "egfr_ml_min_1_73m2":
+        exponent = care["egfr_creatinine_exponent"]
+        mu = exponent * np.log(care["aki_creatinine_ratio_median"])
+        sigma = abs(exponent) * care["aki_creatinine_ratio_sigma_log"]
+        log_y = np.log(np.maximum(y, 1e-3))
+        return _normal_logpdf(log_y, np.log(np.maximum(level, 1e-3)) + mu, np.full(level.shape, sigma)) - log_y
+    if variable == "potassium_mmol_l":
+        floor = care["hyperkalaemia_admission_potassium_min_mmol_l"]
+        mean_excess = care["hyperkalaemia_admission_potassium_excess_mean_mmol_l"]
+        excess = np.broadcast_to(y - floor, level.shape)
+        return np.where(excess >= 0.0, -excess / mean_excess - np.log(mean_excess), -np.inf)
+    return None
 
 
 def coded_loglik(

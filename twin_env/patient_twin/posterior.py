@@ -6,28 +6,33 @@ Method (``twin_from_record``; docs/patient_twin.md, "The latent state it implies
 1. Prior: ``POOL_PER_CANDIDATE x n_candidates`` patients from the twin's population sampler at the
    record's exact age on ``as_of``, with its sex, ethnicity and IMD quintile when known
    (:mod:`twin_env.patient_twin.prior`); the record's smoking status, coded risk flags and current
-   medicines are set in each. A screen (the coded-conditions likelihood and one reading's worth of the
-   HbA1c readings at the prior levels) chooses ``n_candidates`` of them by systematic resampling, so
-   a coded rare condition or a diabetic HbA1c finds candidates that have it; the final weight divides the
-   screen out, so the screen changes the efficiency, not the target.
+   medicines are set in each. ``n_candidates`` of them are chosen by systematic resampling with probability
+   q = half the screen's (the coded-conditions likelihood and one reading's worth of the HbA1c readings at the
+   prior levels) and half uniform: the screen finds candidates with a coded rare condition or a diabetic HbA1c,
+   the uniform half (a defensive mixture) keeps any candidate's correction 1 / (pool x q) within twice the
+   prior's where the screen misjudges. The final weight divides q out, so the screen changes the efficiency,
+   not the target.
 2. Proposal: the continuous latent draws the readings inform (BMI, SBP and DBP offsets, white-coat
-   effects, HDL, cholesterol ratio, untreated HbA1c, eGFR, adherence) are redrawn jointly from their
-   linearised Gaussian posterior given the readings (:mod:`twin_env.patient_twin.proposal`).
-   The visit-to-visit SD is then drawn on a grid from its posterior given the BP readings.
+   effects, HDL, cholesterol ratio, untreated HbA1c, eGFR, urine ACR, potassium, adherence) are redrawn jointly
+   from their linearised Gaussian posterior given the readings, outliers down-weighted
+   (:mod:`twin_env.patient_twin.proposal`). The visit-to-visit SD is then drawn on a grid given the BP readings.
 3. Weight: log w = sum over blocks of (log prior - log proposal) + log likelihood of every weighed reading
    on its own date (:mod:`twin_env.patient_twin.levels`, :mod:`twin_env.patient_twin.likelihood`) + log
    likelihood of the coded and uncoded conditions. Discrete parts (which conditions a candidate has,
    smoking, risk flags) are weighed as drawn from the prior (after the screen).
-4. Resample ``n_samples`` rows with probability proportional to w (systematic resampling), then make each
+4. Guard against weight collapse: while the effective sample size of the pooled weights is below
+   :data:`EFFECTIVE_SAMPLE_SIZE_FLOOR`, another batch of candidates from a fresh prior pool is weighed and
+   pooled (up to :data:`MAX_BATCHES`); each batch's weights carry their own 1 / (pool x q), so pooling is exact.
+5. Resample ``n_samples`` rows with probability proportional to w (systematic resampling), then make each
    a consistent twin state on ``as_of``: levels and treatment effects recomputed, hypertension and CKD
    3-5 set from the levels as the twin defines them, the risk-equation caches cleared.
 
 Assumptions and what it ignores: a candidate's offsets are fixed over the record's span (the twin's BMI
-random walk and smoking changes before ``as_of`` are not run back); past HbA1c, eGFR and ACR are run back
-one step at today's rates; a present condition is coded with the twin's baseline diagnosed probability;
-the probabilities of AF, heart failure, CHD and stroke/TIA are the prior's given the candidate's prior
-levels (not re-drawn when a proposal moves SBP or BMI); medicines say nothing about conditions beyond
-their effect on the readings; ACR and potassium readings are not weighed.
+random walk's variance aside; smoking changes before ``as_of`` are not run back); past HbA1c, eGFR and ACR
+are the twin's dynamics run back date by date; medicines stopped before ``as_of`` are not on the record read;
+a present condition is coded with the twin's baseline diagnosed probability; the probabilities of AF, heart
+failure, CHD and stroke/TIA are the prior's given the candidate's prior levels (not re-drawn when a proposal
+moves SBP or BMI); medicines say nothing about conditions beyond their effect on the readings.
 """
 
 from __future__ import annotations
@@ -55,6 +60,10 @@ CANDIDATES_PER_SAMPLE = 5
 MIN_CANDIDATES = 500
 #: Prior candidates screened per refined candidate.
 POOL_PER_CANDIDATE = 10
+#: The guard against weight collapse: while the effective sample size of the weights is below this floor, another
+#: batch of candidates (a fresh prior pool) is drawn and pooled, up to MAX_BATCHES batches in all.
+EFFECTIVE_SAMPLE_SIZE_FLOOR = 50.0
+MAX_BATCHES = 4
 
 #: Latent levels :meth:`PatientTwin.summary` reports (state field names, units in the names).
 SUMMARY_LEVELS: tuple[str, ...] = (
@@ -139,11 +148,41 @@ def twin_from_record(
     rng = np.random.default_rng(np.random.SeedSequence([seed, 18]))
 
     dates, readings = gather_readings(record)
-    pool = prior_candidates(record, POOL_PER_CANDIDATE * m, seed, twin)
-    screen = _screen(pool, record, dates, readings, care, twin)
-    chosen = _systematic_resample(_normalised(screen), m, rng)
+    states, log_ws = [], []
+    for batch in range(MAX_BATCHES):
+        pool_seed = seed if batch == 0 else int(np.random.SeedSequence([seed, 18, batch]).generate_state(1)[0] >> 1)
+        state, log_w = _weighted_batch(record, m, pool_seed, dates, readings, care, twin, rng)
+        states.append(state)
+        log_ws.append(log_w)
+        log_w = np.concatenate(log_ws)
+        w = _normalised(log_w)
+        ess = float(1.0 / (w**2).sum())
+        if ess >= EFFECTIVE_SAMPLE_SIZE_FLOOR:
+            break
+    state = _concatenate(states)
+    index = _systematic_resample(w, n_samples, rng)
+    return PatientTwin(state.take(index), record, state.n, ess, log_w)
+
+
+def _weighted_batch(
+    record: PatientRecord,
+    m: int,
+    pool_seed: int,
+    dates: list,
+    readings: dict,
+    care: CareParameters,
+    twin: TwinParameters,
+    rng: np.random.Generator,
+) -> tuple[PatientState, np.ndarray]:
+    """``m`` candidates (settled on ``as_of``) and their log importance weights (m,), normalised so that batches
+    of one record (other pool seeds) can be pooled: a pool of ``POOL_PER_CANDIDATE x m`` prior patients, ``m`` of
+    them chosen with probability q = half the screen's and half uniform (a defensive mixture: no candidate's
+    weight is more than twice the prior's for what the screen misjudged), weighed by 1 / (pool size x q)."""
+    pool = prior_candidates(record, POOL_PER_CANDIDATE * m, pool_seed, twin)
+    q = 0.5 * _normalised(_screen(pool, record, dates, readings, care, twin)) + 0.5 / pool.n
+    chosen = _systematic_resample(q, m, rng)
     state = pool.take(chosen)
-    log_w = -screen[chosen]  # the screen's selection is undone in the weight
+    log_w = -np.log(pool.n * q[chosen])  # the screen's selection is undone in the weight
     log_w += propose(state, record, dates, readings, care, twin, rng)
     log_w += propose_visit_sd(state, record, dates, readings, care, twin, rng)
     if readings:
@@ -153,11 +192,19 @@ def twin_from_record(
             log_w += reading_loglik(r, mean, sd)
     _settle(state, twin)
     log_w += coded_loglik(state, record, twin)
+    return state, log_w
 
-    w = _normalised(log_w)
-    ess = float(1.0 / (w**2).sum())
-    index = _systematic_resample(w, n_samples, rng)
-    return PatientTwin(state.take(index), record, m, ess, log_w)
+
+def _concatenate(states: list[PatientState]) -> PatientState:
+    """One state of all rows of ``states``, in order."""
+    if len(states) == 1:
+        return states[0]
+    out = PatientState.empty(sum(s.n for s in states))
+    start = 0
+    for s in states:
+        out.put(slice(start, start + s.n), s)
+        start += s.n
+    return out
 
 
 def _normalised(log_w: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """A joint Gaussian proposal for the standard normal draws behind a candidate's continuous latent levels.
 
 The twin draws each patient's BMI, SBP and DBP offsets, white-coat effects, HDL, cholesterol ratio,
-untreated HbA1c, eGFR and adherence from one standard normal each (its random-stream channel,
+untreated HbA1c, eGFR, urine ACR, potassium and adherence from one standard normal each (its random-stream channel,
 :class:`twin_env.twin.random_streams.Channel`). Given the rest of a candidate, a record's readings are
 nearly linear in these draws, so their joint posterior is nearly normal: :func:`propose` linearises the
 readings' means by secants (three Gauss-Newton passes through :func:`twin_env.patient_twin.levels.levels_on`)
@@ -19,7 +19,7 @@ import numpy as np
 
 from twin_env.care.parameters import CareParameters
 from twin_env.patient_twin.levels import levels_on
-from twin_env.patient_twin.likelihood import Readings, reading_loglik, reading_moments
+from twin_env.patient_twin.likelihood import Readings, clean_probability, reading_loglik, reading_moments
 from twin_env.patient_twin.record import PatientRecord
 from twin_env.twin import random_streams as rs
 from twin_env.twin.baseline_conditions import baseline_egfr_ml_min_1_73m2, baseline_hba1c_mmol_mol
@@ -31,6 +31,11 @@ from twin_env.twin.state import PatientState
 WIDEN = 1.05
 _GAUSS_NEWTON_PASSES = 3
 _SECANT_STEP = 0.25  # standard normal units
+_MAX_Z = 8.0
+#: Readings the proposal linearises on the log scale (their level is lognormal in its draw); the weight is exact.
+LOG_SCALE = frozenset({"acr_mg_mmol"})
+_LOG_FLOOR = 1e-2
+_MIN_CLEAN = 1e-6  # a reading at most this likely clean weighs as one with a 1,000 times wider SD
 
 Setter = Callable[[PatientState, np.ndarray, np.ndarray, TwinParameters], None]
 
@@ -79,6 +84,15 @@ def _egfr(state: PatientState, z_from: np.ndarray, z_to: np.ndarray, p: TwinPara
     state.egfr_ml_min_1_73m2 = baseline_egfr_ml_min_1_73m2(diabetic, state.age_years, z_to, p)
 
 
+def _acr(state: PatientState, z_from: np.ndarray, z_to: np.ndarray, p: TwinParameters) -> None:
+    """Urine ACR moves on the log scale by ``acr_log_sd`` per unit of its draw (the sampler's lognormal)."""
+    state.acr_mg_mmol = state.acr_mg_mmol * np.exp(p["acr_log_sd"] * (z_to - z_from))
+
+
+def _potassium(state: PatientState, z_from: np.ndarray, z_to: np.ndarray, p: TwinParameters) -> None:
+    state.potassium_base_mmol_l = state.potassium_base_mmol_l + p["potassium_sd_mmol_l"] * (z_to - z_from)
+
+
 def _adherence(state: PatientState, z_from: np.ndarray, z_to: np.ndarray, p: TwinParameters) -> None:
     """Adherence as the twin's sampler draws it: mean + SD x z, clipped to 0.2-1."""
     state.adherence = np.clip(p["adherence_mean"] + p["adherence_sd"] * z_to, 0.2, 1.0)
@@ -108,7 +122,9 @@ DRAWS: tuple[Draw, ...] = (
     Draw("hdl", Channel.HDL, _hdl, ("hdl_mmol_l", *_LIPIDS)),
     Draw("ratio", Channel.RATIO, _ratio, _LIPIDS),
     Draw("hba1c", Channel.HBA1C, _hba1c, ("hba1c_mmol_mol",)),
-    Draw("egfr", Channel.EGFR, _egfr, ("egfr_ml_min_1_73m2",)),
+    Draw("egfr", Channel.EGFR, _egfr, ("egfr_ml_min_1_73m2", "potassium_mmol_l")),
+    Draw("acr", Channel.ACR, _acr, ("acr_mg_mmol",)),
+    Draw("potassium", Channel.POTASSIUM, _potassium, ("potassium_mmol_l",)),
     Draw("adherence", Channel.ADHERENCE, _adherence, (*_BP, *_LIPIDS, "hba1c_mmol_mol"), needs_treatment=True),
 )
 
@@ -120,11 +136,31 @@ def _moments(
     readings: dict[str, Readings],
     care: CareParameters,
     twin: TwinParameters,
+    robust: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Means and SDs (n, J) of every weighed reading, J in the order of ``readings``."""
+    """Means and SDs (n, J) of every weighed reading, J in the order of ``readings``. ``robust``: each SD divided by
+    the square root of the reading's probability of being clean (:func:`clean_probability`) at these means, so a
+    slip or an acute admission's result barely pulls the Gauss-Newton step (iteratively reweighted least squares;
+    the first pass is plain, so readings all far from the prior mean are not all discounted)."""
     levels = levels_on(state, record, dates, tuple(readings), twin)
-    moments = [reading_moments(r, levels[v], state, care, twin) for v, r in readings.items()]
-    return np.concatenate([m for m, _ in moments], axis=1), np.concatenate([s for _, s in moments], axis=1)
+    means, sds = [], []
+    for v, r in readings.items():
+        mean, sd = reading_moments(r, levels[v], state, care, twin)
+        if robust:
+            sd = sd / np.sqrt(np.maximum(clean_probability(r, mean, sd), _MIN_CLEAN))
+        if v in LOG_SCALE:  # log reading ~ log level, SD the CV: linear in a lognormal draw
+            positive = np.maximum(mean, _LOG_FLOOR)
+            mean, sd = np.log(positive), sd / positive
+        means.append(mean)
+        sds.append(sd)
+    return np.concatenate(means, axis=1), np.concatenate(sds, axis=1)
+
+
+def _values(readings: dict[str, Readings]) -> np.ndarray:
+    """The readings (J,) as :func:`_moments` orders and scales them."""
+    return np.concatenate(
+        [np.log(np.maximum(r.values, _LOG_FLOOR)) if v in LOG_SCALE else r.values for v, r in readings.items()]
+    )
 
 
 def propose(
@@ -145,15 +181,15 @@ def propose(
     ]
     if not draws:
         return np.zeros(state.n)
-    values = np.concatenate([r.values for r in readings.values()])
+    values = _values(readings)
     prior_z = np.stack([rs.standard_normal(state.patient_key, 0, d.channel) for d in draws], axis=1)  # (n, k)
     n, k = prior_z.shape
     z = np.zeros((n, k))  # Gauss-Newton starts from the prior mean, not from a candidate's tail draw
     for i, d in enumerate(draws):
         d.set_draw(state, prior_z[:, i], z[:, i], twin)
     eye = np.eye(k)
-    for _ in range(_GAUSS_NEWTON_PASSES):
-        m0, sd = _moments(state, record, dates, readings, care, twin)
+    for gn_pass in range(_GAUSS_NEWTON_PASSES):
+        m0, sd = _moments(state, record, dates, readings, care, twin, robust=gn_pass > 0)
         slopes = np.empty((n, m0.shape[1], k))
         for i, d in enumerate(draws):
             d.set_draw(state, z[:, i], z[:, i] + _SECANT_STEP, twin)
@@ -163,6 +199,7 @@ def propose(
         precision = eye + np.einsum("njk,njl->nkl", weighted, slopes)
         target = values - m0 + np.einsum("njk,nk->nj", slopes, z)
         mean = np.linalg.solve(precision, np.einsum("njk,nj->nk", weighted, target)[:, :, None])[:, :, 0]
+        mean = np.clip(mean, -_MAX_Z, _MAX_Z)  # a far reading moves a draw a long way, never past the twin's range
         for i, d in enumerate(draws):
             d.set_draw(state, z[:, i], mean[:, i], twin)
         z = mean

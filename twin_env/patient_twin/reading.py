@@ -155,12 +155,9 @@ def _derived(measured: list[tuple[Entry, Measurement]], who: Demographics, repor
             bmi = m.value / (height_cm / 100.0) ** 2
             low, high, _ = plausible_range("bmi_kg_m2")
             if not low <= bmi <= high:
-                raise RecordReadError(
-                    entry.where,
-                    "valueQuantity.value",
-                    f"weight {m.value:g} kg with height {height_cm:g} cm gives BMI {bmi:.1f}, "
-                    f"not possible (allowed {low:g}-{high:g})",
-                )
+                why = f"weight {m.value:g} kg with height {height_cm:g} cm gives BMI {bmi:.1f}, not possible"
+                report.ignore(entry, "", f"{why} (allowed {low:g}-{high:g})")
+                continue
             out.append(Measurement("bmi_kg_m2", m.date, bmi, m.setting, m.source))
             have.add(("bmi_kg_m2", m.date))
         elif m.variable == "height_cm":

@@ -56,7 +56,8 @@ def _setting(target: Target, variable: str, panel_setting: str = "") -> str:
 def _measure(
     entry: Entry, target: Target, value: Any, field: str, date: dt.date, setting: str, code: str, facts: Facts
 ) -> str | None:
-    """Add one measurement; returns why it was not read (unit), or None."""
+    """Add one measurement; returns why it was not read (a unit that does not convert, or an impossible value: a
+    record artefact such as a decimal-place slip, listed rather than refusing the whole Bundle), or None."""
     variable = target.target
     number, unit = quantity(value, entry.where, field)
     factors = conversion(variable, unit)
@@ -65,11 +66,7 @@ def _measure(
     converted = factors.to_twin(number)
     low, high, twin_unit = plausible_range(variable)
     if not low <= converted <= high:
-        raise RecordReadError(
-            entry.where,
-            f"{field}.value",
-            f"{number:g} {unit} is not a possible {variable} (allowed {low:g}-{high:g} {twin_unit})",
-        )
+        return f"{field}.value {number:g} {unit} is not a possible {variable} (allowed {low:g}-{high:g} {twin_unit})"
     facts.measurements.append((entry, Measurement(variable, date, converted, setting, entry.ref)))
     return None
 
