@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from twin_env.cli import main
 from twin_env.simulation import sample_patients
 from twin_env.trials import run_trial
 from twin_env.trials.report import write_trial_outputs
@@ -65,7 +68,7 @@ def test_three_local_shards_write_the_same_bytes(unsharded: dict[str, bytes], tm
 def test_as_many_shards_as_eligible_patients_is_still_the_same_trial(tmp_path: Path) -> None:
     """One patient a shard (randomised arms then have empty shards) on a smaller trial."""
     protocol = _protocol(arms=ARMS[:2])
-    protocol["population"]["n"] = 60
+    protocol["population"]["n"] = 30
     one = run_trial(protocol)
     eligible = one.flow["eligible"]
     many = run_trial(protocol, sharding=Sharding(shards=eligible))
@@ -107,3 +110,57 @@ def test_shard_bounds_are_contiguous_and_balanced() -> None:
 def test_a_bad_sharding_is_one_line(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Sharding(**kwargs)
+
+
+def _cli_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """The one line a refused command prints (argparse's errors exit, the commands' return 2)."""
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("twin-env trial: error: ") and err.count("\n") == 1, err
+    return err
+
+
+def test_the_trial_command_writes_the_same_files_with_two_shards(tmp_path: Path) -> None:
+    protocol = _protocol(arms=ARMS[:2])
+    path = tmp_path / "protocol.json"
+    path.write_text(json.dumps(protocol), encoding="utf-8")
+    files = {}
+    for shards in ("1", "2"):
+        out = tmp_path / f"out{shards}"
+        assert main(["trial", str(path), "--out", str(out), "--no-plots", "--shards", shards]) == 0
+        files[shards] = {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.name != ".twin-env-output"}
+    assert files["1"] == files["2"] and "result.json" in files["1"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--shards", "0"], "argument --shards: must be an integer in [1, 100,000], got 0"),
+        (["--shards", "two"], "argument --shards: must be an integer in [1, 100,000], got 'two'"),
+        (["--backend", "dask"], "argument --backend: invalid choice: 'dask'"),
+        (["--backend", "ray", "--processes", "2"], "--processes is for --backend local"),
+        (["--address", "auto"], "--address is for --backend ray"),
+        (["--shards", "100000"], "shards must be an integer in [1, "),
+    ],
+)
+def test_bad_sharding_options_are_one_line(
+    options: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "protocol.json"
+    path.write_text(json.dumps(_protocol(arms=ARMS[:2])), encoding="utf-8")
+    out = tmp_path / "out"
+    assert message in _cli_error(["trial", str(path), "--out", str(out), *options], capsys)
+    assert not out.exists()
+
+
+def test_the_ray_backend_without_ray_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    err = _cli_error(["trial", "sprint", "--out", str(tmp_path / "out"), "--backend", "ray"], capsys)
+    assert "--backend ray needs Ray (pip install 'twin-env[ray]')" in err

@@ -32,7 +32,7 @@ from twin_env.evaluation.rollout import check_observation_space, rollout
 from twin_env.evaluation.shards import shard_count, sharded_rollout
 from twin_env.evaluation.tables import SUMMARY_COLUMNS, markdown_table, report_markdown
 from twin_env.policies import Policy, make_policy
-from twin_env.trials.shard_backend import Sharding
+from twin_env.trials.shard_backend import Sharding, shard_bounds
 
 __all__ = [
     "ALL_METRICS",
@@ -162,6 +162,7 @@ def evaluate(
     out["config"] = cfg.to_dict()
     per_patient: dict[str, dict[str, np.ndarray]] = {}
     sharding = sharding or Sharding()
+    shard_bounds(episodes, sharding.shards)  # more shards than patients: refused before any rollout
     counts = [shard_count(policy, sharding) for policy in made]
     with tqdm(total=sum(counts) * cfg.max_steps, desc="evaluate", unit="step", disable=not progress) as bar:
         for spec, policy in zip(policies, made):

@@ -14,9 +14,13 @@ class ReasonTally(collections.Counter):
     ``most_common`` breaks ties the same way.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.first_seen: dict[str, tuple[int, int]] = {}
+    def __init__(self, counts: dict[str, int] | None = None, first_seen: dict[str, tuple[int, int]] | None = None):
+        super().__init__(counts or {})
+        self.first_seen: dict[str, tuple[int, int]] = dict(first_seen or {})
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, int], dict[str, tuple[int, int]]]]:
+        """Pickle counts and first sights (shards return tallies from worker processes)."""
+        return type(self), (dict(self), self.first_seen)
 
     def add(self, step: int, reasons: Sequence[str], active: Iterable[bool]) -> None:
         """Count the reasons of the active rows at decision ``step`` (``reasons`` and ``active`` row by row)."""

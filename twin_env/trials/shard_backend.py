@@ -7,8 +7,10 @@ shard order, whatever order the workers finish in, so the caller's merge sees th
 
 Backends: ``local`` (this process, or ``processes`` > 1 worker processes of :mod:`concurrent.futures`,
 started with ``spawn``) and ``ray`` (each shard a ``ray.remote`` task; Ray is imported only then and is
-the ``ray`` extra). Ray tasks run this checkout's ``twin_env`` package: it is shipped to the workers as a
-``py_modules`` runtime environment, so every node runs the driver's code.
+the ``ray`` extra). When this module starts Ray (``ray.init``), the job ships this ``twin_env`` package to the
+workers as a ``py_modules`` runtime environment (:func:`ray_runtime_env`), so every node runs the driver's code;
+a caller that initialised Ray itself passes that runtime environment (or installs the same ``twin_env`` on every
+node).
 """
 
 from __future__ import annotations
@@ -115,6 +117,11 @@ def _run_processes(
     return results
 
 
+def ray_runtime_env() -> dict[str, Any]:
+    """The Ray job runtime environment that ships this ``twin_env`` package to every worker (``py_modules``)."""
+    return {"py_modules": [str(_PACKAGE_DIR)]}
+
+
 def _run_ray(
     task: Callable[..., Any],
     args: Sequence[tuple[Any, ...]],
@@ -127,9 +134,15 @@ def _run_ray(
         raise ImportError("the ray backend needs Ray (pip install 'twin-env[ray]'); or use --backend local") from None
     started = not ray.is_initialized()
     if started:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+        ray.init(
+            address=address,
+            runtime_env=ray_runtime_env(),
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level="ERROR",
+        )
     try:
-        remote = ray.remote(task).options(runtime_env={"py_modules": [str(_PACKAGE_DIR)]})
+        remote = ray.remote(task)
         refs = [remote.remote(*a) for a in args]
         pending, finished = list(refs), 0
         while pending:

@@ -12,6 +12,7 @@ whose policy draws one random stream for the whole batch (``batch_random``) is r
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,10 @@ def follow_up_shards(
     """
     bounds = shard_bounds(len(selected), sharding.shards)
     plain, tasks = protocol_to_dict(protocol), []
+    for arm in plain["arms"]:  # a saved model's directory, absolute: worker processes may start elsewhere
+        policy = arm["strategy"].get("policy")
+        if policy is not None and Path(policy).is_dir():
+            arm["strategy"]["policy"] = str(Path(policy).resolve())
     for first, stop in bounds:
         lo, hi = selected[first], selected[stop - 1]
         tasks.append({name: index[(index >= lo) & (index <= hi)] for name, index in arms.items()})
