@@ -29,7 +29,7 @@ from twin_env.evaluation.intervals import METHODS, paired_difference, summarise
 from twin_env.evaluation.metric_kinds import ALL_METRICS, INTERVAL_KINDS
 from twin_env.evaluation.metrics import METRICS, SAFETY_METRICS
 from twin_env.evaluation.rollout import check_observation_space, rollout
-from twin_env.evaluation.shards import shard_count, sharded_rollout
+from twin_env.evaluation.shards import shard_count, sharded_rollouts
 from twin_env.evaluation.tables import SUMMARY_COLUMNS, markdown_table, report_markdown
 from twin_env.policies import Policy, make_policy
 from twin_env.trials.shard_backend import Sharding, shard_bounds
@@ -165,14 +165,16 @@ def evaluate(
     shard_bounds(episodes, sharding.shards)  # more shards than patients: refused before any rollout
     counts = [shard_count(policy, sharding) for policy in made]
     with tqdm(total=sum(counts) * cfg.max_steps, desc="evaluate", unit="step", disable=not progress) as bar:
-        for spec, policy in zip(policies, made):
+        if sharding.shards > 1:
+            merged = sharded_rollouts(
+                policies, made, episodes, seed, config, shielded, population, algo, sharding, bar, cfg.max_steps
+            )
+        for k, policy in enumerate(made):
             bar.set_description(f"evaluate {policy.name}")
             if sharding.shards == 1:
                 values, reasons, timeline = rollout(policy, episodes, seed, config, shielded, population, bar)
             else:
-                values, reasons, timeline = sharded_rollout(
-                    spec, policy, episodes, seed, config, shielded, population, algo, sharding, bar, cfg.max_steps
-                )
+                values, reasons, timeline = merged[k]
             per_patient[policy.name] = values
             out["policies"][policy.name] = {
                 "metrics": summarise_metrics(values),

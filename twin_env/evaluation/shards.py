@@ -12,7 +12,7 @@ A policy that draws one random stream for the whole batch (``batch_random``) run
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +46,9 @@ def shard_count(policy: Policy, sharding: Sharding) -> int:
     return 1 if getattr(policy, "batch_random", False) else sharding.shards
 
 
-def sharded_rollout(
-    spec: str | Policy,
-    policy: Policy,
+def sharded_rollouts(
+    specs: Sequence[str | Policy],
+    policies: Sequence[Policy],
     episodes: int,
     seed: int,
     config: dict[str, Any] | None,
@@ -58,27 +58,34 @@ def sharded_rollout(
     sharding: Sharding,
     bar: tqdm | None = None,
     steps_per_shard: int = 0,
-) -> tuple[dict[str, np.ndarray], ReasonTally, dict[str, Any]]:
-    """(per-patient values, reason tally, example timeline) of ``policy`` over :func:`shard_count` shards, merged.
+) -> list[tuple[dict[str, np.ndarray], ReasonTally, dict[str, Any]]]:
+    """Per policy, (per-patient values, reason tally, example timeline) over :func:`shard_count` shards, merged.
 
-    ``spec`` is what worker processes rebuild the policy from (a saved model's path made absolute: workers may
-    run elsewhere); in this process ``policy`` itself runs. ``bar``
-    advances by one per decision step in process, else by ``steps_per_shard`` per finished shard.
+    Every policy's shards are submitted at once (one worker pool or one set of Ray tasks). ``specs[i]`` is what
+    worker processes rebuild ``policies[i]`` from (a saved model's path made absolute: workers may run
+    elsewhere); in this process the policy objects run. ``bar`` advances by one per decision step in process,
+    else by ``steps_per_shard`` per finished shard.
     """
-    bounds = shard_bounds(episodes, shard_count(policy, sharding))
     fixed = (seed, config, shielded, population_seed, algo)
+    bounds = [shard_bounds(episodes, shard_count(policy, sharding)) for policy in policies]
     done: Callable[[int, int], None] | None = None
-    if sharding.in_process:
-        args = [(policy, first, stop - first, *fixed, bar) for first, stop in bounds]
-    else:
-        remote = str(Path(spec).resolve()) if isinstance(spec, str) and Path(spec).exists() else spec
-        args = [(remote, first, stop - first, *fixed) for first, stop in bounds]
-        if bar is not None:
-            done = lambda finished, total: bar.update(steps_per_shard)  # noqa: E731
+    args = []
+    for spec, policy, cuts in zip(specs, policies, bounds):
+        if sharding.in_process:
+            args += [(policy, first, stop - first, *fixed, bar) for first, stop in cuts]
+        else:
+            remote = str(Path(spec).resolve()) if isinstance(spec, str) and Path(spec).exists() else spec
+            args += [(remote, first, stop - first, *fixed) for first, stop in cuts]
+    if not sharding.in_process and bar is not None:
+        done = lambda finished, total: bar.update(steps_per_shard)  # noqa: E731
     parts: list[Rollout] = run_shards(rollout_shard, args, sharding, done=done)
-    values = {k: np.concatenate([p.values[k] for p in parts]) for k in parts[0].values}
-    reasons = merge_tallies([(first, p.reasons) for (first, _), p in zip(bounds, parts)])
-    return values, reasons, _example_timeline(bounds, parts)
+    out, at = [], 0
+    for cuts in bounds:
+        mine, at = parts[at : at + len(cuts)], at + len(cuts)
+        values = {k: np.concatenate([p.values[k] for p in mine]) for k in mine[0].values}
+        reasons = merge_tallies([(first, p.reasons) for (first, _), p in zip(cuts, mine)])
+        out.append((values, reasons, _example_timeline(cuts, mine)))
+    return out
 
 
 def _example_timeline(bounds: list[tuple[int, int]], parts: list[Rollout]) -> dict[str, Any]:
