@@ -164,3 +164,10 @@ def test_the_ray_backend_without_ray_is_one_line(
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
     err = _cli_error(["trial", "sprint", "--out", str(tmp_path / "out"), "--backend", "ray"], capsys)
     assert "--backend ray needs Ray (pip install 'twin-env[ray]')" in err
+
+
+def test_the_command_options_name_the_backends_the_runner_has() -> None:
+    from twin_env.commands import sharding as options  # noqa: PLC0415
+    from twin_env.trials import shard_backend  # noqa: PLC0415
+
+    assert options.BACKENDS == shard_backend.BACKENDS and options.MAX_SHARDS == shard_backend.MAX_SHARDS
