@@ -89,7 +89,8 @@ def run_shards(
 
     ``task`` must be a module-level function of ``twin_env`` (workers import it by name) and its arguments
     picklable. ``done(finished, total)`` is called as shards finish. Raises ``ImportError`` (one line) when
-    the ray backend is asked for without Ray installed.
+    the ray backend is asked for without Ray installed and ``ValueError`` (one line) when no Ray cluster is at
+    ``sharding.address``.
     """
     total = len(args)
     if sharding.in_process:
@@ -134,13 +135,20 @@ def _run_ray(
         raise ImportError("the ray backend needs Ray (pip install 'twin-env[ray]'); or use --backend local") from None
     started = not ray.is_initialized()
     if started:
-        ray.init(
-            address=address,
-            runtime_env=ray_runtime_env(),
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level="ERROR",
-        )
+        try:
+            ray.init(
+                address=address,
+                runtime_env=ray_runtime_env(),
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level="ERROR",
+            )
+        except ConnectionError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValueError(
+                f"address {address!r}: no Ray cluster there ({reason}); start one with `ray start --head` "
+                "or leave out --address for a local Ray"
+            ) from None
     try:
         remote = ray.remote(task)
         refs = [remote.remote(*a) for a in args]
