@@ -29,6 +29,7 @@ def add_sharding_arguments(parser: argparse.ArgumentParser, cohort: str) -> None
     group = parser.add_argument_group("sharding (same results for any split)")
     group.add_argument(
         "--shards",
+        metavar="K",
         type=int_arg(1, MAX_SHARDS),
         default=1,
         help=f"split the {cohort} into this many contiguous shards (default 1)",
@@ -36,12 +37,16 @@ def add_sharding_arguments(parser: argparse.ArgumentParser, cohort: str) -> None
     group.add_argument("--backend", choices=BACKENDS, default="local", help="where the shards run (default local)")
     group.add_argument(
         "--processes",
+        metavar="N",
         type=int_arg(1, 1024),
         default=1,
         help="worker processes of the local backend (default 1: the shards run one after another here)",
     )
     group.add_argument(
-        "--address", default=None, help="Ray cluster to join with --backend ray ('auto': the one on this machine)"
+        "--address",
+        metavar="ADDRESS",
+        default=None,
+        help="Ray cluster to join with --backend ray ('auto': the one on this machine)",
     )
 
 
