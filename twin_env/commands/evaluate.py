@@ -7,7 +7,9 @@ Patients come from the documented evaluation population unless ``--population-se
 Prints progress on stderr and the tables (policies, paired differences, age bands); with ``--out`` also
 writes ``results.json``, ``table.md``, ``outcomes.csv``, ``per_patient.csv`` and (with matplotlib)
 ``outcomes.png`` and ``timeline_<policy>.png``. ``--shielded`` runs every policy behind the vector safety
-shield (``replace`` mode) and adds proposed/executed hard violations.
+shield (``replace`` mode) and adds proposed/executed hard violations. ``--shards K`` runs each policy over K
+contiguous shards of the cohort (``--backend local`` or ``ray``): the same results, byte for byte
+(``docs/scaling.md``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from twin_env.commands import CommandError, atomic_output_dir, check_output_dir
 from twin_env.commands.checks import MAX_SEED, env_config_arg, int_arg
 from twin_env.commands.policy_check import check_policies
+from twin_env.commands.sharding import add_sharding_arguments, sharding_from_args
 
 __all__ = ["add_parser", "run"]
 
@@ -68,12 +71,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-plots", action="store_true", help="do not draw PNGs (they need matplotlib)")
     parser.add_argument("--no-progress", action="store_true", help="do not draw the progress bar on stderr")
+    add_sharding_arguments(parser, "patients")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from twin_env.evaluation.evaluate import evaluate, report_markdown, write_outputs  # noqa: PLC0415
 
+    sharding = sharding_from_args(args)
     check_policies(args.policy)
     if args.out is not None:  # refuse a bad --out before the (long) evaluation
         check_output_dir(args.out, overwrite=args.overwrite)
@@ -92,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
             population_seed=args.population_seed,
             algo=args.algo,
             progress=not args.no_progress,
+            sharding=sharding,
         )
     except (ValueError, FileNotFoundError) as exc:
         raise CommandError(str(exc)) from None

@@ -4,6 +4,8 @@
 ``docs/trials.md``) or the name of a shipped development protocol (``twin-env trial --list``).
 DIR receives ``result.json``, ``report.md``, ``protocol.json``, ``per_patient.csv`` and, with
 matplotlib, ``km_<outcome>.png``; it is written into a temporary sibling and renamed at the end.
+``--shards K`` follows the eligible cohort up in K contiguous shards (``--backend local`` or ``ray``): the
+same files, byte for byte (``docs/scaling.md``).
 A bad protocol is one line naming the field. lifelines and pandas are imported only when a trial runs.
 """
 
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twin_env.commands import CommandError, ProgressBar, atomic_output_dir
+from twin_env.commands.sharding import add_sharding_arguments, sharding_from_args
 
 if TYPE_CHECKING:
     from twin_env.trials.schema import Protocol
@@ -31,6 +34,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--list", action="store_true", help="list the shipped development protocols and exit")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
     parser.add_argument("--no-plots", action="store_true", help="do not draw the Kaplan-Meier PNGs")
+    add_sharding_arguments(parser, "eligible cohort")
     parser.set_defaults(func=run)
 
 
@@ -83,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.protocol is None or args.out is None:
         raise CommandError("give a PROTOCOL (file or shipped name) and --out DIR, or --list")
+    sharding = sharding_from_args(args)
     protocol = load(args.protocol)
     check_policies(protocol)
     with atomic_output_dir(args.out, overwrite=args.overwrite) as work:
@@ -91,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
 
         bar = _Progress(enabled=sys.stderr.isatty())
         try:
-            result = run_trial(protocol, progress=bar)
-        except (ProtocolError, ValueError) as exc:  # ValueError: too few eligible patients for the arms
+            result = run_trial(protocol, progress=bar, sharding=sharding)
+        except (ProtocolError, ValueError) as exc:  # ValueError: too few eligible patients, or for the shards
             raise CommandError(str(exc)) from None
         outputs = write_trial_outputs(result, work, plots=not args.no_plots)
     if outputs.plots_skipped and not args.no_plots:

@@ -14,7 +14,6 @@ executed hard violations and soft costs are reported per patient. Outputs (:func
 
 from __future__ import annotations
 
-import collections
 import csv
 import json
 import math
@@ -24,23 +23,16 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from twin_env.envs.vector_env import PrimaryCareVectorEnv
-from twin_env.envs.wrappers.vector_shield import VectorSafetyShield
-from twin_env.evaluation.audits import (
-    AGE_BANDS,
-    AUDIT_METRICS,
-    AUDIT_SUMMARY,
-    REPORTED_AGE_BANDS,
-    AuditAccumulator,
-    age_bands,
-)
+from twin_env.evaluation.audits import AGE_BANDS, AUDIT_METRICS, AUDIT_SUMMARY, REPORTED_AGE_BANDS, age_bands
 from twin_env.evaluation.cohorts import POPULATION_ROLES, cohort_config, evaluation_population
 from twin_env.evaluation.intervals import METHODS, paired_difference, summarise
 from twin_env.evaluation.metric_kinds import ALL_METRICS, INTERVAL_KINDS
-from twin_env.evaluation.metrics import METRICS, SAFETY_METRICS, OutcomeAccumulator
+from twin_env.evaluation.metrics import METRICS, SAFETY_METRICS
+from twin_env.evaluation.rollout import check_observation_space, rollout
+from twin_env.evaluation.shards import shard_count, sharded_rollouts
 from twin_env.evaluation.tables import SUMMARY_COLUMNS, markdown_table, report_markdown
-from twin_env.evaluation.timeline import TimelineRecorder, example_row
-from twin_env.policies import Policy, make_policy, policy_inputs
+from twin_env.policies import Policy, make_policy
+from twin_env.trials.shard_backend import Sharding, shard_bounds
 
 __all__ = [
     "ALL_METRICS",
@@ -53,6 +45,7 @@ __all__ = [
     "json_safe",
     "markdown_table",
     "report_markdown",
+    "check_observation_space",
     "rollout",
     "write_outputs",
 ]
@@ -99,82 +92,6 @@ def evaluation_overrides(config: dict[str, Any] | None, policies: list[Policy]) 
     return overrides
 
 
-def check_observation_space(policy: Policy, env: PrimaryCareVectorEnv) -> None:
-    """``ValueError`` when ``policy`` declares an ``observation_space`` whose keys or shapes differ from ``env``'s."""
-    space = getattr(policy, "observation_space", None)
-    if space is None:
-        return
-    want = {k: tuple(v.shape or ()) for k, v in getattr(space, "spaces", {}).items()}
-    got = {k: tuple(v.shape or ()) for k, v in env.single_observation_space.spaces.items()}
-    if want != got:
-        diff = sorted(set(want) ^ set(got)) or sorted(k for k in want if want[k] != got[k])
-        raise ValueError(
-            f"{policy.name} expects other observations than this env gives (differing: {diff}); "
-            "allowed: the env config it was trained with (--env-config, e.g. observation_mode)"
-        )
-
-
-def rollout(
-    policy: Policy,
-    episodes: int,
-    seed: int,
-    config: dict[str, Any] | None = None,
-    shielded: bool = False,
-    population_seed: int | None = None,
-    progress: tqdm | None = None,
-    record_audit: bool = True,
-) -> tuple[dict[str, np.ndarray], collections.Counter, dict[str, Any]]:
-    """Run ``policy`` for one episode on each of ``episodes`` patients of population ``population_seed``.
-
-    ``population_seed`` moves ``config`` to that population whatever it names (training's validation passes its
-    full training config); ``None``: the config's population, else the evaluation population.
-
-    Returns per-patient metrics and audits ({name: (episodes,)}, plus ``start_age_years``), a count of the
-    policy's reasons and the example patient's timeline (:mod:`twin_env.evaluation.timeline`). ``progress``
-    (a tqdm bar) advances by one per decision step. ``record_audit=False`` skips judging every executed
-    prescription (about half the time of a rollout; the ``record_hard_violations`` audits are then zero).
-    """
-    population = evaluation_population(config, None) if population_seed is None else population_seed
-    cfg = cohort_config(config, population)
-    base = PrimaryCareVectorEnv(episodes, cfg)
-    check_observation_space(policy, base)
-    env = VectorSafetyShield(base, mode="replace") if shielded else base
-    obs, _ = env.reset(seed=seed)
-    policy.reset(seed)
-    acc = OutcomeAccumulator(
-        episodes, cfg.willingness_to_pay_gbp, shielded=shielded, discount_rate_per_year=cfg.discount_rate_per_year
-    )
-    batch = base.batch
-    audits = AuditAccumulator(batch, judge_record=record_audit)
-    reasons: collections.Counter = collections.Counter()
-    timeline = TimelineRecorder(batch, example_row(batch))
-    steps = 0
-    while acc.active.any():
-        inputs = policy_inputs(base, obs)
-        actions, why = policy.act(inputs)
-        reasons.update(w for w, a in zip(why, acc.active.tolist()) if a)
-        acc.before_step(batch, actions, inputs.mask)
-        audits.before_step(batch, acc.active)
-        day = int(batch.sim.days[timeline.row])
-        obs, _, terminated, truncated, info = env.step(actions)
-        executed = info["executed_action"] if shielded else np.where(info["action_executed"], actions, 0)
-        timeline.record_step(day, int(actions[timeline.row]), int(executed[timeline.row]))
-        if shielded:
-            acc.add_safety(info)
-        done = terminated | truncated
-        if done[timeline.row]:
-            timeline.finish(batch)
-        audits.after_step(batch)
-        acc.after_step(batch, info["reward_components"], done, cfg.dt_years)
-        steps += 1
-        if progress is not None:
-            progress.update(1)
-    if progress is not None:
-        progress.update(max(0, cfg.max_steps - steps))
-    values = {**acc.per_patient(), **audits.per_patient(), "start_age_years": audits.start_age_years}
-    return values, reasons, timeline.data or {}
-
-
 def summarise_metrics(values: dict[str, np.ndarray], rows: np.ndarray | None = None) -> dict[str, dict[str, float]]:
     """``{metric: {mean, ci_low, ci_high, n}}`` of per-patient ``values`` (on ``rows`` only, if given)."""
     pick = (lambda v: v) if rows is None else (lambda v: v[rows])
@@ -209,13 +126,17 @@ def evaluate(
     population_seed: int | None = None,
     algo: str | None = None,
     progress: bool = False,
+    sharding: Sharding | None = None,
 ) -> dict[str, Any]:
     """Evaluate each policy (a name or specification for :func:`~twin_env.policies.make_policy`, or a
     :class:`Policy`); a JSON-ready results dict.
 
     ``population_seed``: the population the patients are drawn from (default: ``config``'s, else the documented
     evaluation population). ``algo``: for a saved ``.zip`` that does not say which algorithm saved it.
-    ``progress``: draw a tqdm bar on stderr.
+    ``progress``: draw a tqdm bar on stderr. ``sharding``: run each policy over contiguous shards of the cohort
+    (:mod:`twin_env.evaluation.shards`; default one, in this process): the results are the same for every
+    sharding; a policy with a batch-wide random stream (``batch_random``) runs as one shard. Raises ``ValueError``
+    (one line) for more shards than episodes.
     """
     if episodes < 2:
         raise ValueError(f"episodes must be >= 2 for a confidence interval, got {episodes}")
@@ -240,10 +161,20 @@ def evaluate(
     cfg = cohort_config(config, population)
     out["config"] = cfg.to_dict()
     per_patient: dict[str, dict[str, np.ndarray]] = {}
-    with tqdm(total=len(made) * cfg.max_steps, desc="evaluate", unit="step", disable=not progress) as bar:
-        for policy in made:
+    sharding = sharding or Sharding()
+    shard_bounds(episodes, sharding.shards)  # more shards than patients: refused before any rollout
+    counts = [shard_count(policy, sharding) for policy in made]
+    with tqdm(total=sum(counts) * cfg.max_steps, desc="evaluate", unit="step", disable=not progress) as bar:
+        if sharding.shards > 1:
+            merged = sharded_rollouts(
+                policies, made, episodes, seed, config, shielded, population, algo, sharding, bar, cfg.max_steps
+            )
+        for k, policy in enumerate(made):
             bar.set_description(f"evaluate {policy.name}")
-            values, reasons, timeline = rollout(policy, episodes, seed, config, shielded, population, bar)
+            if sharding.shards == 1:
+                values, reasons, timeline = rollout(policy, episodes, seed, config, shielded, population, bar)
+            else:
+                values, reasons, timeline = merged[k]
             per_patient[policy.name] = values
             out["policies"][policy.name] = {
                 "metrics": summarise_metrics(values),

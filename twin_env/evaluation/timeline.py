@@ -24,8 +24,13 @@ _EVENTS = {Concept.ACUTE_MI: "MI", Concept.STROKE: "stroke", Concept.HEART_FAILU
 
 def example_row(batch: Batch) -> int:
     """The first row whose record codes hypertension at the start (else row 0): the same patient for every policy."""
-    rows = np.flatnonzero(batch.table.problem[:, list(PROBLEMS).index("hypertension")])
+    rows = hypertension_rows(batch)
     return int(rows[0]) if rows.size else 0
+
+
+def hypertension_rows(batch: Batch) -> np.ndarray:
+    """(k,) rows whose record codes hypertension now (at the start of an episode: the example's candidates)."""
+    return np.flatnonzero(batch.table.problem[:, list(PROBLEMS).index("hypertension")])
 
 
 class TimelineRecorder:

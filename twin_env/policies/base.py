@@ -42,6 +42,9 @@ class Policy(abc.ABC):
     """A batched decision rule. Subclasses implement :meth:`act`; ``name`` identifies it in tables."""
 
     name: str = "policy"
+    #: True when the policy draws one random stream for the whole batch, so a row's action depends on the other
+    #: rows: sharded trials and evaluations (which split the batch) refuse it.
+    batch_random: bool = False
 
     def reset(self, seed: int | None = None) -> None:  # noqa: B027 (optional hook)
         """Forget per-patient memory and reseed any randomness (called before an evaluation)."""

@@ -17,7 +17,7 @@ from twin_env.simulation import Simulation
 from twin_env.trials.outcomes import get_outcome
 from twin_env.trials.schema import Population, Strategy
 from twin_env.trials.strategies import ArmRunner
-from twin_env.trials.summary import achieved_now
+from twin_env.trials.summary import achieved_levels, achieved_means
 from twin_env.vocab.dates import MONTHS_PER_YEAR
 
 #: Called after each step with (sim, step (0-based), alive before the step (N,) bool, ledger length before it).
@@ -27,11 +27,28 @@ StepHook = Callable[[Simulation, int, np.ndarray, int], None]
 @dataclasses.dataclass(frozen=True)
 class ArmFollowUp:
     """What happened in one arm: per outcome the (N,) time of its first event in years (NaN: none), the (N,)
-    time of death (NaN: alive at the end), and achieved levels (``{name: [year 0, year 1, ...]}``)."""
+    time of death (NaN: alive at the end), and per patient the achieved levels at year 0 and the end of each whole
+    year (``levels[year]``: :func:`~twin_env.trials.summary.achieved_levels`, (N,) each)."""
 
     first_years: dict[str, np.ndarray]
     death_years: np.ndarray
-    achieved: dict[str, list[float]]
+    levels: list[dict[str, np.ndarray]]
+
+    @property
+    def achieved(self) -> dict[str, list[float]]:
+        """Achieved levels ``{name: [year 0, year 1, ...]}``: means over the living (``achieved_means``)."""
+        means = [achieved_means(levels) for levels in self.levels]
+        return {name: [m[name] for m in means] for name in means[0]}
+
+
+def concat_follow_ups(parts: list[ArmFollowUp]) -> ArmFollowUp:
+    """One arm's follow-up from its shards' (patients in shard order): every per-patient array concatenated."""
+    first = {name: np.concatenate([p.first_years[name] for p in parts]) for name in parts[0].first_years}
+    levels = [
+        {key: np.concatenate([p.levels[year][key] for p in parts]) for key in parts[0].levels[year]}
+        for year in range(len(parts[0].levels))
+    ]
+    return ArmFollowUp(first, np.concatenate([p.death_years for p in parts]), levels)
 
 
 def step_ticker(total: int, progress: Callable[[int, int], None] | None) -> Callable[[], None]:
@@ -73,7 +90,7 @@ def follow_up(
     year_steps = {round(year / dt_years): year for year in range(1, int(follow_up_years + 1e-9) + 1)}
     n = sim.state.n
     runner = ArmRunner(strategy, sim, screening, population, dt_years)
-    series = {k: [v] for k, v in achieved_now(sim.state).items()}
+    levels = [achieved_levels(sim.state)]
     runner.start()
     first = {name: np.full(n, np.nan) for name in outcomes}
     death = np.full(n, np.nan)
@@ -91,8 +108,7 @@ def follow_up(
             first[name][hit] = t
         death[events.died] = t
         if step + 1 in year_steps:
-            for k, v in achieved_now(sim.state).items():
-                series[k].append(v)
+            levels.append(achieved_levels(sim.state))
         if tick is not None:
             tick()
-    return ArmFollowUp(first, death, series)
+    return ArmFollowUp(first, death, levels)

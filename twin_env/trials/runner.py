@@ -2,7 +2,9 @@
 
 Each arm is its own :class:`~twin_env.simulation.Simulation` of its patients (taken from one sampled
 population, so a patient keeps its random-stream key in every arm: paired arms share their luck),
-followed up by :func:`twin_env.trials.follow_up.follow_up` (monthly steps).
+followed up by :func:`twin_env.trials.follow_up.follow_up` (monthly steps). The follow-up runs over
+contiguous shards of the eligible cohort (:mod:`twin_env.trials.shards`; one shard, in this process, by
+default); the analysis runs once on the merged per-patient data, so the result is the same for any sharding.
 The record is kept without artefacts (``artefacts=False``). An outcome's time is the end of the step
 of its first event; death without it censors at death, survivors at the end of follow-up.
 """
@@ -17,29 +19,37 @@ import numpy as np
 import pandas as pd
 
 from twin_env.care.parameters import CareParameters
-from twin_env.simulation import Simulation
 from twin_env.trials.allocation import allocate
 from twin_env.trials.eligibility import eligible
-from twin_env.trials.follow_up import follow_up, step_count, step_ticker
 from twin_env.trials.protocol import load_protocol
 from twin_env.trials.result import TrialResult
 from twin_env.trials.schema import Protocol
 from twin_env.trials.screening import screen
+from twin_env.trials.shard_backend import Sharding
+from twin_env.trials.shards import check_shardable, follow_up_shards
 from twin_env.trials.statistics import compare_arms, kaplan_meier
 from twin_env.trials.summary import baseline_table
 from twin_env.twin.cohort import sample_population
 
 
 def run_trial(
-    protocol: Protocol | str | Path | dict[str, Any], *, progress: Callable[[int, int], None] | None = None
+    protocol: Protocol | str | Path | dict[str, Any],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    sharding: Sharding | None = None,
 ) -> TrialResult:
     """Run ``protocol`` (a Protocol, a path to its JSON, or its dict) on the twin.
 
-    ``progress(done, total)`` is called after every simulated step of every arm. Deterministic to
-    the byte for a protocol (its population seed). Raises ``ProtocolError`` for an invalid protocol
-    and ``ValueError`` (one line) when an arm would have no patients.
+    ``progress(done, total)`` is called after every simulated step of every arm (with shards outside this
+    process: after every shard). ``sharding``: the follow-up over contiguous shards of the eligible cohort
+    (default: one shard, in this process); the result is byte-identical for every sharding. Deterministic to
+    the byte for a protocol (its population seed). Raises ``ProtocolError`` for an invalid protocol and
+    ``ValueError`` (one line) when an arm would have no patients, for more shards than eligible patients, or
+    for a sharded policy arm whose policy draws one random stream for the whole batch.
     """
     protocol = _as_protocol(protocol)
+    sharding = sharding or Sharding()
+    check_shardable(protocol, sharding)
     pop = protocol.population
     state, diagnoses = sample_population(pop.n, pop.seed, min_age=pop.min_age, max_age=pop.max_age)
     care_params = CareParameters.default()
@@ -51,16 +61,12 @@ def run_trial(
             f"eligibility: {len(selected)} of {pop.n} sampled patients are eligible, too few for "
             f"{len(arms)} arms; widen the criteria or raise population.n"
         )
-    steps, _ = step_count(protocol.follow_up_years)
-    tick = step_ticker(steps * len(arms), progress)
+    followed = follow_up_shards(protocol, selected, arms, sharding, progress)
 
     frames, achieved, baseline, died = [], {}, {}, {}
     for arm in protocol.arms:
-        index = arms[arm.name]
-        seen = {k: v[index] for k, v in screening.items()}
-        baseline[arm.name] = baseline_table(seen)
-        sim = Simulation(state.take(index), diagnoses.take(index), start_date=pop.start_date, artefacts=False)
-        arm_result = follow_up(sim, arm.strategy, seen, pop, protocol.follow_up_years, protocol.outcomes, tick=tick)
+        index, arm_result = arms[arm.name], followed[arm.name]
+        baseline[arm.name] = baseline_table({k: v[index] for k, v in screening.items()})
         achieved[arm.name] = arm_result.achieved
         died[arm.name] = int(np.count_nonzero(~np.isnan(arm_result.death_years)))
         frames.append(

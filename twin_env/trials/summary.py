@@ -31,16 +31,36 @@ def baseline_table(screening: dict[str, np.ndarray]) -> dict[str, float]:
     return table
 
 
-def achieved_now(state: PatientState) -> dict[str, float]:
-    """Means over living patients now: current SBP (mmHg), LDL (mmol/L), HbA1c (mmol/mol), antihypertensive classes."""
-    alive = state.alive
+def achieved_levels(state: PatientState) -> dict[str, np.ndarray]:
+    """Per patient now, (N,) each: ``alive``, SBP (mmHg), LDL (mmol/L), HbA1c (mmol/mol), antihypertensive classes.
+
+    What :func:`achieved_means` averages; kept per patient so that shards of a cohort merge exactly.
+    """
     classes = sum((state.columns[f"dose_{name}"] > 0).astype(np.int64) for name in BP_DRUG_CLASSES)
     return {
-        "sbp_mmhg": _mean(state.sbp_mmhg[alive]),
-        "ldl_mmol_l": _mean(state.ldl_mmol_l[alive]),
-        "hba1c_mmol_mol": _mean(state.hba1c_mmol_mol[alive]),
-        "drug_classes": _mean(classes[alive].astype(np.float64)),
+        "alive": state.alive.copy(),
+        "sbp_mmhg": state.sbp_mmhg.copy(),
+        "ldl_mmol_l": state.ldl_mmol_l.copy(),
+        "hba1c_mmol_mol": state.hba1c_mmol_mol.copy(),
+        "drug_classes": np.asarray(classes, dtype=np.int64),
     }
+
+
+def achieved_means(levels: dict[str, np.ndarray]) -> dict[str, float]:
+    """Means over living patients of :func:`achieved_levels`: ``sbp_mmhg``, ``ldl_mmol_l``, ``hba1c_mmol_mol``,
+    ``drug_classes``."""
+    alive = levels["alive"]
+    return {
+        "sbp_mmhg": _mean(levels["sbp_mmhg"][alive]),
+        "ldl_mmol_l": _mean(levels["ldl_mmol_l"][alive]),
+        "hba1c_mmol_mol": _mean(levels["hba1c_mmol_mol"][alive]),
+        "drug_classes": _mean(levels["drug_classes"][alive].astype(np.float64)),
+    }
+
+
+def achieved_now(state: PatientState) -> dict[str, float]:
+    """Means over living patients now: current SBP (mmHg), LDL (mmol/L), HbA1c (mmol/mol), antihypertensive classes."""
+    return achieved_means(achieved_levels(state))
 
 
 def _mean(values: np.ndarray) -> float:
