@@ -31,6 +31,19 @@ class ChunkedLog:
         self._size = 0  # rows ever appended: the write cursor is at buffer index _size - _offset
         self._unread_from: int | None = 0 if unread else None
 
+    def __getstate__(self) -> dict:
+        """Pickle and deep-copy the buffers only: a copied view would no longer see the buffer's later rows."""
+        state = self.__dict__.copy()
+        del state["_readonly"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """Restore the buffers and make their read-only views afresh."""
+        self.__dict__.update(state)
+        self._readonly = {}
+        for name, buffer in list(self._buffers.items()):
+            self._set_buffer(name, buffer)
+
     def __len__(self) -> int:
         """Rows ever appended (positions count from the first, also after :meth:`forget_before`)."""
         return self._size
