@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import twin_env
-from tests.patient_twin.bundles import LOINC, bundle, observation, patient
+from tests.patient_twin.bundles import bundle, observation, patient
 from twin_env import RecordReadError, read_record
 
 BP = observation("8480-6", 130, "mm[Hg]")
@@ -85,36 +85,3 @@ def test_the_error_is_a_value_error_and_the_facade_exports_it() -> None:
     assert twin_env.read_record is read_record
     with pytest.raises(AttributeError, match="has no attribute 'nonexistent'"):
         twin_env.nonexistent  # noqa: B018
-
-
-def test_an_impossible_value_is_listed_as_ignored_and_the_rest_is_read() -> None:
-    """A record artefact (a decimal-place slip, a unit typed wrong) in one Observation does not refuse the Bundle."""
-    record = read_record(
-        bundle(
-            observation("8480-6", 400, "mm[Hg]"),
-            observation("4548-4", 45, "%", id="o2"),
-            observation("8480-6", 131, "mm[Hg]", id="o3"),
-            observation("29463-7", 80, "kg", id="w1"),
-            observation("8302-2", 60, "cm", id="h1"),
-        )
-    )
-    assert record.values("sbp_mmhg") == [(dt.date(2024, 3, 1), 131.0)]
-    assert record.values("hba1c_mmol_mol") == []
-    assert record.values("bmi_kg_m2") == []
-    why = {i["resource"]: i["why"] for i in record.reading.to_dict()["ignored"]}
-    assert why["Observation/o1"] == "valueQuantity.value 400 mm[Hg] is not a possible sbp_mmhg (allowed 50-300 mmHg)"
-    assert "45 % is not a possible hba1c_mmol_mol (allowed 15-200 mmol/mol)" in why["Observation/o2"]
-    assert why["Observation/w1"].startswith("weight 80 kg with height 60 cm gives BMI 222.2, not possible")
-    assert "Observation/o3" in record.reading.used
-
-
-def test_an_impossible_component_of_a_panel_is_ignored_and_its_partner_read() -> None:
-    def component(code: str, value: float) -> dict:
-        quantity = {"value": value, "code": "mm[Hg]"}
-        return {"code": {"coding": [{"system": LOINC, "code": code}]}, "valueQuantity": quantity}
-
-    panel = observation("85354-9") | {"component": [component("8480-6", 1400), component("8462-4", 88)]}
-    record = read_record(bundle(panel))
-    assert record.values("sbp_mmhg") == []
-    assert record.values("dbp_mmhg") == [(dt.date(2024, 3, 1), 88.0)]
-    assert any("1400 mm[Hg] is not a possible sbp_mmhg" in i["why"] for i in record.reading.to_dict()["ignored"])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.patient_twin.bundles import bundle, observation
 from twin_env.cli import main
 
 RECORD = Path(__file__).parents[1] / "patient_twin" / "fixtures" / "synthea_style_bundle.json"
@@ -82,3 +83,42 @@ def test_bad_records_are_one_line_and_nothing_is_written(
     assert main(["whatif", str(record), "--out", str(tmp_path / "out")]) == 2
     assert message in _one_line_error(capsys)
     assert not (tmp_path / "out").exists()
+
+
+def _sbp_900_record(tmp_path: Path) -> Path:
+    record = tmp_path / "sbp_900.json"
+    sbp = [observation("8480-6", 900, "mm[Hg]"), observation("8480-6", 131, "mm[Hg]", id="o2")]
+    record.write_text(json.dumps(bundle(*sbp)), encoding="utf-8")
+    return record
+
+
+def test_an_impossible_value_refuses_the_record_by_default_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = _sbp_900_record(tmp_path)
+    for explicit in ([], ["--impossible-values", "error"]):
+        assert main(["whatif", str(record), "--out", str(tmp_path / "out"), "--samples", "5", *explicit]) == 2
+        message = "Observation/o1: valueQuantity.value: 900 mm[Hg] is not a possible sbp_mmhg (allowed 50-300 mmHg)"
+        assert message in _one_line_error(capsys)
+        assert not (tmp_path / "out").exists()
+
+
+def test_ignore_lists_the_impossible_value_in_the_reading(tmp_path: Path) -> None:
+    record, out = _sbp_900_record(tmp_path), tmp_path / "out"
+    args = ["whatif", str(record), "--out", str(out), "--samples", "5", "--years", "1"]
+    assert main([*args, "--impossible-values", "ignore"]) == 0
+    reading = json.loads((out / "whatif.json").read_text())["reading"]
+    why = {i["resource"]: i["why"] for i in reading["ignored"] if i["resource"].startswith("Observation")}
+    assert list(why) == ["Observation/o1"]
+    assert "valueQuantity.value: 900 mm[Hg] is not a possible sbp_mmhg" in why["Observation/o1"]
+    assert "Observation/o2" in reading["used"]
+
+
+def test_a_bad_impossible_values_option_is_refused_in_one_line_while_parsing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["whatif", str(RECORD), "--out", str(tmp_path / "out"), "--impossible-values", "warn"])
+    assert exited.value.code == 2
+    assert "--impossible-values: invalid choice: 'warn' (choose from 'error', 'ignore')" in _one_line_error(capsys)
+    assert list(tmp_path.iterdir()) == []

@@ -1,11 +1,12 @@
 """``twin-env whatif``: a patient's FHIR record forecast forward under strategies, with intervals.
 
-``twin-env whatif RECORD.json --out DIR [--years Y] [--samples K] [--seed S] [--strategy JSON ...]`` reads
-the record, infers K posterior samples of the patient's latent state, follows them Y years under each
-strategy on common random numbers and writes ``DIR/whatif.json`` (keys ``reading``, ``posterior``,
-``strategies``) and ``DIR/fan_chart.png`` (with matplotlib); it prints a table. A strategy is a JSON
-object as in a trial protocol: a strategy (``{"kind": "drugs", ...}``, named by its kind) or an arm
-(``{"name": ..., "strategy": {...}}``); the default is ``{"kind": "none"}``. Bad input is one line, nothing written.
+``twin-env whatif RECORD.json --out DIR [--years Y] [--samples K] [--seed S] [--strategy JSON ...]
+[--impossible-values {error,ignore}]`` reads the record (a value outside its plausible range refuses it, or with
+``ignore`` is listed as ignored), infers K posterior samples of the patient's latent state, follows them Y years
+under each strategy on common random numbers and writes ``DIR/whatif.json`` (keys ``reading``, ``posterior``,
+``strategies``) and ``DIR/fan_chart.png`` (with matplotlib); it prints a table. A strategy is a JSON object as in a
+trial protocol: a strategy (``{"kind": "drugs", ...}``, named by its kind) or an arm (``{"name": ..., "strategy":
+{...}}``); the default is ``{"kind": "none"}``. Bad input is one line, nothing written.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from twin_env.commands import CommandError, ProgressBar, atomic_output_dir, check_output_dir
+from twin_env.patient_twin.bundle_errors import IMPOSSIBLE_VALUES
 
 if TYPE_CHECKING:
     from twin_env.trials.schema import Arm
@@ -43,6 +45,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="JSON",
         help='a strategy as in trial protocols, e.g. \'{"kind": "drugs", "start": [{"drug": "atorvastatin", '
         '"dose": 20}]}\' or {"name": ..., "strategy": {...}}; repeatable (default {"kind": "none"})',
+    )
+    parser.add_argument(
+        "--impossible-values",
+        choices=IMPOSSIBLE_VALUES,
+        default="error",
+        help="a value outside its plausible range (an SBP of 900): error refuses the record (default), "
+        "ignore lists that entry as ignored and reads the rest",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
     parser.set_defaults(func=run)
@@ -104,7 +113,13 @@ def run(args: argparse.Namespace) -> int:
     bar = _Progress(enabled=sys.stderr.isatty())
     try:
         result = whatif_from_record(
-            args.record, arms, years=args.years, samples=args.samples, seed=args.seed, progress=bar
+            args.record,
+            arms,
+            years=args.years,
+            samples=args.samples,
+            seed=args.seed,
+            progress=bar,
+            impossible_values=args.impossible_values,
         )
     except ValueError as exc:  # RecordReadError, an impossible record, bad numbers
         raise CommandError(str(exc)) from None

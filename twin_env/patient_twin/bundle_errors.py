@@ -1,10 +1,14 @@
-"""The one error a record reader raises: a user's bad input, named in one line."""
+"""The one error a record reader raises (a user's bad input, in one line), and whether an impossible value is one."""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["RecordReadError", "entry_label"]
+__all__ = ["IMPOSSIBLE_VALUES", "RecordReadError", "check_impossible_values", "entry_label"]
+
+#: What ``read_record(..., impossible_values=)`` does with a value outside its variable's plausible range:
+#: ``"error"`` refuses the Bundle (a :class:`RecordReadError`), ``"ignore"`` lists the entry as ignored with why.
+IMPOSSIBLE_VALUES: tuple[str, ...] = ("error", "ignore")
 
 
 class RecordReadError(ValueError):
@@ -21,3 +25,11 @@ def entry_label(index: int, resource: Any) -> str:
     if not isinstance(resource, dict):
         return f"Bundle.entry[{index}]"
     return f"Bundle.entry[{index}] {resource.get('resourceType', '?')}/{resource.get('id', '?')}"
+
+
+def check_impossible_values(value: Any, where: str = "read_record") -> str:
+    """``value`` if it is one of :data:`IMPOSSIBLE_VALUES`; otherwise a one-line :class:`RecordReadError`."""
+    if isinstance(value, str) and value in IMPOSSIBLE_VALUES:
+        return value
+    allowed = ", ".join(repr(v) for v in IMPOSSIBLE_VALUES)
+    raise RecordReadError(where, "impossible_values", f"{value!r}; allowed: {allowed}")

@@ -1,13 +1,16 @@
 """Read a FHIR R4 Bundle into a :class:`PatientRecord`: the record in the twin's variables and units.
 
-``read_record(bundle, as_of=None)`` accepts the Bundle as a dict or a JSON file path. It reads the one
-Patient, Observations, Conditions, MedicationRequests and MedicationStatements through the project's
-code table (:mod:`twin_env.patient_twin.code_map`) with units converted (:mod:`twin_env.patient_twin.units`);
-every other entry, and every entry it cannot map, is listed in ``record.reading.ignored`` with why.
+``read_record(bundle, as_of=None, impossible_values="error")`` accepts the Bundle as a dict or a JSON file
+path. It reads the one Patient, Observations, Conditions, MedicationRequests and MedicationStatements
+through the project's code table (:mod:`twin_env.patient_twin.code_map`) with units converted
+(:mod:`twin_env.patient_twin.units`); every other entry, and every entry it cannot map, is listed in
+``record.reading.ignored`` with why.
 ``as_of`` defaults to the latest date among the entries read; entries dated after it are noted, not read.
 eGFR is computed by CKD-EPI 2021 from a creatinine on a day with no eGFR, BMI from a weight and the
 nearest height on a day with no BMI. A Bundle that cannot be read raises :class:`RecordReadError`
-(one line: the entry, the field, what is allowed). See ``docs/patient_twin.md``.
+(one line: the entry, the field, what is allowed). A value outside its variable's plausible range (or a weight
+and height giving an impossible BMI) is such an error by default; ``impossible_values="ignore"`` lists that
+entry as ignored with why and reads the rest. See ``docs/patient_twin.md``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from twin_env.equations.ckd_epi import egfr_ckd_epi_2021
-from twin_env.patient_twin.bundle_errors import RecordReadError
+from twin_env.patient_twin.bundle_errors import IMPOSSIBLE_VALUES, RecordReadError, check_impossible_values
 from twin_env.patient_twin.code_map import coding_label
 from twin_env.patient_twin.fhir_values import Entry, reference_targets, referenced
 from twin_env.patient_twin.reading_conditions import read_condition
@@ -30,7 +33,7 @@ from twin_env.patient_twin.reading_patient import Demographics, read_patient
 from twin_env.patient_twin.record import MEASUREMENT_VARIABLES, Diagnosis, Measurement, PatientRecord
 from twin_env.patient_twin.units import plausible_range
 
-__all__ = ["RecordReadError", "read_record"]
+__all__ = ["IMPOSSIBLE_VALUES", "RecordReadError", "read_record"]
 
 #: Oldest age a record may describe at ``as_of`` (years); older is a date error.
 MAX_AGE_YEARS = 130
@@ -156,7 +159,7 @@ def _derived(measured: list[tuple[Entry, Measurement]], who: Demographics, repor
             low, high, _ = plausible_range("bmi_kg_m2")
             if not low <= bmi <= high:
                 why = f"weight {m.value:g} kg with height {height_cm:g} cm gives BMI {bmi:.1f}, not possible"
-                report.ignore(entry, "", f"{why} (allowed {low:g}-{high:g})")
+                report.impossible(entry, "", "valueQuantity.value", f"{why} (allowed {low:g}-{high:g})")
                 continue
             out.append(Measurement("bmi_kg_m2", m.date, bmi, m.setting, m.source))
             have.add(("bmi_kg_m2", m.date))
@@ -186,17 +189,23 @@ def _one_per_condition(
     return tuple(sorted(best.values(), key=lambda d: (d.onset or dt.date.min, d.condition)))
 
 
-def read_record(bundle: dict | str | os.PathLike, as_of: dt.date | None = None) -> PatientRecord:
+def read_record(
+    bundle: dict | str | os.PathLike, as_of: dt.date | None = None, impossible_values: str = "error"
+) -> PatientRecord:
     """A patient's record from a FHIR R4 Bundle (dict or JSON file path) as of ``as_of`` (default: its latest entry).
 
     Raises :class:`RecordReadError` (a ``ValueError`` with a one-line message) for a Bundle it cannot read.
+    ``impossible_values`` (:data:`IMPOSSIBLE_VALUES`): ``"error"`` (default) refuses a value outside its
+    variable's plausible range, naming the entry, field, value and range; ``"ignore"`` lists that entry in
+    ``record.reading.ignored`` with the same text and reads the rest.
     """
+    check_impossible_values(impossible_values)
     if as_of is not None and not isinstance(as_of, dt.date):
         raise RecordReadError("read_record", "as_of", f"{as_of!r}; allowed: a datetime.date or None")
     as_of = as_of.date() if isinstance(as_of, dt.datetime) else as_of
     entries = _entries(_load(bundle))
     patient = _the_patient(entries)
-    report = ReportBuilder()
+    report = ReportBuilder(impossible_values)
     who = read_patient(patient, report)
     report.use(patient)
     facts = _first_pass(entries, patient, report)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from twin_env.patient_twin.bundle_errors import RecordReadError, check_impossible_values
 from twin_env.patient_twin.code_map import Product
 from twin_env.patient_twin.fhir_values import Entry
 from twin_env.patient_twin.record import Diagnosis, IgnoredEntry, Measurement, ReadingReport, SmokingStatus
@@ -48,9 +49,11 @@ class Facts:
 
 
 class ReportBuilder:
-    """Collects used and ignored entries; :meth:`build` lists them in Bundle order."""
+    """Collects used and ignored entries; :meth:`build` lists them in Bundle order. ``impossible_values``
+    ("error" or "ignore") says what :meth:`impossible` does with a value outside its plausible range."""
 
-    def __init__(self) -> None:
+    def __init__(self, impossible_values: str = "error") -> None:
+        self.impossible_values = check_impossible_values(impossible_values)
         self._used: dict[int, str] = {}
         self._ignored: list[tuple[int, IgnoredEntry]] = []
 
@@ -59,6 +62,13 @@ class ReportBuilder:
 
     def ignore(self, entry: Entry, code: str, why: str) -> None:
         self._ignored.append((entry.index, IgnoredEntry(entry.ref, code, why)))
+
+    def impossible(self, entry: Entry, code: str, field: str, problem: str) -> None:
+        """An impossible value in ``field`` of ``entry``: a one-line :class:`RecordReadError` (``"error"``) or the
+        entry listed as ignored with the same text (``"ignore"``)."""
+        if self.impossible_values == "error":
+            raise RecordReadError(entry.where, field, problem)
+        self.ignore(entry, code, f"{field}: {problem}")
 
     def build(self) -> ReadingReport:
         used = tuple(ref for _, ref in sorted(self._used.items()))

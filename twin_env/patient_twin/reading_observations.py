@@ -54,21 +54,33 @@ def _setting(target: Target, variable: str, panel_setting: str = "") -> str:
 
 
 def _measure(
-    entry: Entry, target: Target, value: Any, field: str, date: dt.date, setting: str, code: str, facts: Facts
-) -> str | None:
-    """Add one measurement; returns why it was not read (a unit that does not convert, or an impossible value: a
-    record artefact such as a decimal-place slip, listed rather than refusing the whole Bundle), or None."""
+    entry: Entry,
+    target: Target,
+    value: Any,
+    field: str,
+    date: dt.date,
+    setting: str,
+    code: str,
+    facts: Facts,
+    report: ReportBuilder,
+) -> None:
+    """Add one measurement, or note why not: a unit that does not convert is listed as ignored; an impossible value
+    (a record artefact such as a decimal-place slip) goes to ``report.impossible`` (refused or listed)."""
     variable = target.target
     number, unit = quantity(value, entry.where, field)
     factors = conversion(variable, unit)
     if factors is None:
-        return f"unit {unit!r} cannot be converted to {variable}; allowed: {accepted_units(variable)}"
+        report.ignore(
+            entry, code, f"unit {unit!r} cannot be converted to {variable}; allowed: {accepted_units(variable)}"
+        )
+        return
     converted = factors.to_twin(number)
     low, high, twin_unit = plausible_range(variable)
     if not low <= converted <= high:
-        return f"{field}.value {number:g} {unit} is not a possible {variable} (allowed {low:g}-{high:g} {twin_unit})"
+        problem = f"{number:g} {unit} is not a possible {variable} (allowed {low:g}-{high:g} {twin_unit})"
+        report.impossible(entry, code, f"{field}.value", problem)
+        return
     facts.measurements.append((entry, Measurement(variable, date, converted, setting, entry.ref)))
-    return None
 
 
 def read_observation(entry: Entry, facts: Facts, report: ReportBuilder) -> None:
@@ -100,11 +112,8 @@ def read_observation(entry: Entry, facts: Facts, report: ReportBuilder) -> None:
     elif "valueQuantity" not in res:
         report.ignore(entry, code, f"no valueQuantity for {target.target}")
     else:
-        why = _measure(
-            entry, target, res["valueQuantity"], "valueQuantity", date, _setting(target, target.target), code, facts
-        )
-        if why is not None:
-            report.ignore(entry, code, why)
+        setting = _setting(target, target.target)
+        _measure(entry, target, res["valueQuantity"], "valueQuantity", date, setting, code, facts, report)
 
 
 def _smoking_answer(entry: Entry, date: dt.date, question: str, facts: Facts, report: ReportBuilder) -> None:
@@ -141,6 +150,4 @@ def _panel(entry: Entry, panel: Target, date: dt.date, code: str, facts: Facts, 
             target = measures[0]
             setting = _setting(target, target.target, panel.setting)
             quantity_field = f"{field}.valueQuantity"
-            why = _measure(entry, target, component["valueQuantity"], quantity_field, date, setting, ccode, facts)
-            if why is not None:
-                report.ignore(entry, ccode, why)
+            _measure(entry, target, component["valueQuantity"], quantity_field, date, setting, ccode, facts, report)

@@ -1,14 +1,16 @@
 """Is the what-if forecast calibrated? Twins built from exported FHIR only, forecast, against what happened.
 
 ``python -m twin_env.trials.forecast_check --patients N --seed S --out DIR`` samples N patients aged 40-80,
-simulates five years under usual care (record artefacts included), exports each survivor's GP record as a
-FHIR Bundle, reads it back (:func:`twin_env.read_record`, as of the simulation's end) and builds its posterior
-ensemble from it alone (:func:`twin_env.twin_from_record`, ``--samples`` per patient). All ensembles are then
-forecast five more years under background care (strategy ``none``, :func:`twin_env.trials.whatif.forecast`),
-while the originals live those five years on in their own simulation. A patient's predicted risk of an
-outcome is the share of its samples with it; observed is whether the original had it. Reported per outcome
-(MI, stroke, CVD, death): expected (sum of predicted risks), observed, O/E (target 0.8-1.25) and predicted vs
-observed by decile of predicted risk. Writes ``DIR/patient_twin_forecast_check.json`` and ``.png``.
+simulates five years under usual care (record artefacts included), exports each survivor's GP record as a FHIR
+Bundle, reads it back (:func:`twin_env.read_record`, as of the simulation's end, with
+``impossible_values="ignore"``: the project's own exports carry record artefacts, about 1 in 95 an impossible value
+such as a unit slip, listed as ignored; :func:`twin_env.analysis.patient_twin_cohort.twinned_cohort`) and builds its
+posterior ensemble from it alone (:func:`twin_env.twin_from_record`, ``--samples`` per patient). All ensembles are
+then forecast five more years under background care (strategy ``none``, :func:`twin_env.trials.whatif.forecast`),
+while the originals live those five years on in their own simulation. A patient's predicted risk of an outcome is
+the share of its samples with it; observed is whether the original had it. Reported per outcome (MI, stroke, CVD,
+death): expected (sum of predicted risks), observed, O/E (target 0.8-1.25) and predicted vs observed by decile of
+predicted risk. Writes ``DIR/patient_twin_forecast_check.json`` and ``.png``.
 
 It lives in ``trials`` (not ``analysis``) because it runs the forecast, which is a ``trials`` module.
 """

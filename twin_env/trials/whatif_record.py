@@ -1,7 +1,7 @@
 """What if, from a patient's FHIR record: read it, infer the posterior ensemble, forecast each strategy.
 
-``whatif_from_record(bundle, arms, years=, samples=, seed=)`` returns exactly what ``twin-env whatif``
-writes to ``whatif.json``: ``reading`` (:meth:`ReadingReport.to_dict`), ``posterior``
+``whatif_from_record(bundle, arms, years=, samples=, seed=, impossible_values="error")`` returns exactly what
+``twin-env whatif`` writes to ``whatif.json``: ``reading`` (:meth:`ReadingReport.to_dict`), ``posterior``
 (:meth:`PatientTwin.summary`) and ``strategies`` (:func:`twin_env.trials.whatif_summary.summarise`).
 """
 
@@ -30,13 +30,16 @@ def whatif_from_record(
     samples: int = 200,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    impossible_values: str = "error",
 ) -> dict[str, Any]:
     """``{"reading", "posterior", "strategies"}`` of the patient in ``bundle`` (a FHIR R4 Bundle: dict or file).
 
     ``samples`` posterior samples (``twin_from_record``, seeded by ``seed``) followed ``years`` years under
-    each arm's strategy on common random numbers. Bad input raises a one-line ``ValueError``.
+    each arm's strategy on common random numbers. ``impossible_values`` is :func:`read_record`'s: ``"error"``
+    refuses a record with a value outside its plausible range, ``"ignore"`` lists that entry as ignored.
+    Bad input raises a one-line ``ValueError``.
     """
-    record = read_record(bundle)
+    record = read_record(bundle, impossible_values=impossible_values)
     twin = twin_from_record(record, n_samples=samples, seed=seed)
     result = forecast(
         twin.state,
