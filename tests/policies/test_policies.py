@@ -58,7 +58,7 @@ def test_unknown_policy_names_the_choices() -> None:
     with pytest.raises(
         ValueError,
         match=r"unknown policy 'nope'; allowed: a baseline \[.*'nice_guideline'.*\], 'agent' or a shipped agent "
-        r"\['maskable_ppo_v1_shielded', 'maskable_ppo_30min'\], a saved SB3 model .* or module:callable",
+        r"\['maskable_ppo_v1_mask', 'maskable_ppo_30min'\], a saved SB3 model .* or module:callable",
     ):
         make_policy("nope")
 

@@ -12,12 +12,12 @@ from twin_env.policies import AGENT, PRETRAINED, SHIPPED_AGENT, make_policy, pol
 from twin_env.policies.sb3_model import SB3ModelPolicy
 
 #: The action catalogue each shipped agent was trained on (``maskable_ppo_30min``: v0, before ``action_set``).
-ACTION_SET = {"maskable_ppo_30min": "v0", "maskable_ppo_v1_shielded": "v1"}
+ACTION_SET = {"maskable_ppo_30min": "v0", "maskable_ppo_v1_mask": "v1"}
 OTHER = {"v0": "v1", "v1": "v0"}
 
 
 def test_agent_is_the_retrained_v1_agent_and_every_shipped_agent_has_an_action_set_here() -> None:
-    assert SHIPPED_AGENT == "maskable_ppo_v1_shielded" and set(PRETRAINED) == set(ACTION_SET)
+    assert SHIPPED_AGENT == "maskable_ppo_v1_mask" and set(PRETRAINED) == set(ACTION_SET)
     pytest.importorskip("sb3_contrib", reason="the sb3 extra is not installed")
     policy = make_policy(AGENT)
     assert policy.name == AGENT and EnvConfig(**policy.env_config).action_set == "v1"

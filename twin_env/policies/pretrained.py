@@ -12,11 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 #: Trained agents shipped with the package, by name.
-PRETRAINED: tuple[str, ...] = ("maskable_ppo_v1_shielded", "maskable_ppo_30min")
+PRETRAINED: tuple[str, ...] = ("maskable_ppo_v1_mask", "maskable_ppo_30min")
 #: The policy name that always means the shipped agent (scripts need not change when a better one ships).
 AGENT = "agent"
 #: The shipped agent :data:`AGENT` stands for (one of :data:`PRETRAINED`).
-SHIPPED_AGENT: str = "maskable_ppo_v1_shielded"
+SHIPPED_AGENT: str = "maskable_ppo_v1_mask"
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
