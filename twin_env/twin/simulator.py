@@ -10,7 +10,7 @@ from twin_env.twin.events import CASE_FATALITY_PARAMETER, DEATH_KINDS, EventKind
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.population import update_age_dependent_levels
 from twin_env.twin.random_streams import Channel
-from twin_env.twin.risk_equations import qdiabetes_hazard_10y, qrisk3_hazard_10y
+from twin_env.twin.risk_equations import risk_equations_10y
 from twin_env.twin.state import TREATMENT_FIELDS, PatientState
 from twin_env.twin.treatment_effects import apply_treatment_effects
 
@@ -85,8 +85,9 @@ class TwinSimulator:
         patient) at the middle of the holding period.
         """
         period = self._refresh_period_steps(dt_years)
-        phase = (state.patient_key >> np.uint64(56)).astype(np.int64)  # a per-patient stagger
-        rows = np.flatnonzero(((state.step_index + phase) % period == 0) | np.isnan(state.qrisk3_h10))
+        from twin_env.twin.refresh_kernel import due_rows  # noqa: PLC0415 (numba: compiled on first use)
+
+        rows = due_rows(state.patient_key, state.step_index, state.qrisk3_h10, period)  # staggered by key
         if rows.size:
             state.qrisk3_h10[rows], state.qdiabetes_h10[rows] = self._risk_equations(state, rows, dt_years)
 
@@ -95,13 +96,7 @@ class TwinSimulator:
 
     def _risk_equations(self, state: PatientState, rows: np.ndarray, dt_years: float) -> tuple[np.ndarray, np.ndarray]:
         """QRISK3 and QDiabetes 10-year cumulative hazards (k,) of ``rows`` at the middle of a holding period."""
-        p = self.params
-        sub = state.view(rows)
-        midpoint = sub.age_years + self._refresh_period_steps(dt_years) * dt_years / 2.0
-        return (
-            qrisk3_hazard_10y(sub, p, midpoint - p["qrisk3_age_offset_years"]),
-            qdiabetes_hazard_10y(sub, p, midpoint - p["qdiabetes_age_offset_years"]),
-        )
+        return risk_equations_10y(state, rows, self._refresh_period_steps(dt_years) * dt_years / 2.0, self.params)
 
     def event_hazards(self, state: PatientState, dt_years: float) -> np.ndarray:
         """Annual hazards (len(EventKind), N) of each competing event; row 0 (NONE) is unused.
