@@ -75,6 +75,9 @@ class TwinSimulator:
             "heart_failure": np.log(p["ettehad_rr_heart_failure_per_10mmhg"]),
         }
         self._stop_rates = np.array([p[_STOP_PARAMETER[f]] for f in TREATMENT_FIELDS])
+        self._case_fatality_by_kind = np.zeros(_N_KINDS)  # (len(EventKind),) probability of death at the event
+        for event, name in CASE_FATALITY_PARAMETER.items():
+            self._case_fatality_by_kind[event] = p[name]
 
     def _refresh_risk_equations(self, state: PatientState, dt_years: float) -> None:
         """Re-evaluate QRISK3 and QDiabetes for patients whose held values are due or invalid.
@@ -180,10 +183,7 @@ class TwinSimulator:
         return hazard_kernel.draw_events(state, self.params, dt, *self._held_risk_equations(state, dt), *channels)
 
     def _case_fatality(self, kind: np.ndarray, keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
-        p = self.params
-        probability = np.zeros(_N_KINDS)
-        for event, name in CASE_FATALITY_PARAMETER.items():
-            probability[event] = p[name]
+        probability = self._case_fatality_by_kind
         fatal = np.zeros(len(kind), dtype=bool)
         rows = np.flatnonzero(probability[kind] > 0)
         if rows.size:
