@@ -15,6 +15,7 @@ from twin_env.twin.state import TREATMENT_FIELDS, PatientState
 from twin_env.twin.treatment_effects import apply_treatment_effects
 
 _N_KINDS = len(EventKind)
+_CVD_KINDS = tuple(int(k) for k in (EventKind.MYOCARDIAL_INFARCTION, EventKind.ANGINA, EventKind.STROKE, EventKind.TIA))
 _STOP_PARAMETER = {
     **{field: "stop_per_year_antihypertensive" for field in TREATMENT_FIELDS if field.startswith("dose_")},
     "statin_ldl_reduction": "stop_per_year_statin",
@@ -193,34 +194,36 @@ class TwinSimulator:
     def _apply_events(
         self, state: PatientState, kind: np.ndarray, fatal: np.ndarray, keys: np.ndarray, counter: np.ndarray
     ) -> None:
+        """Write the step's events into the state, in place, touching only the rows with an event (``kind`` != NONE)."""
         p = self.params
-        is_ = {
-            k: kind == k for k in (EventKind.MYOCARDIAL_INFARCTION, EventKind.ANGINA, EventKind.STROKE, EventKind.TIA)
-        }
-        new_cvd = (
-            is_[EventKind.MYOCARDIAL_INFARCTION] | is_[EventKind.ANGINA] | is_[EventKind.STROKE] | is_[EventKind.TIA]
-        )
-        state.first_cvd_age_years = np.where(
-            new_cvd & np.isnan(state.first_cvd_age_years), state.age_years, state.first_cvd_age_years
-        )
-        state.myocardial_infarction = state.myocardial_infarction | is_[EventKind.MYOCARDIAL_INFARCTION]
-        state.chd = state.chd | is_[EventKind.MYOCARDIAL_INFARCTION] | is_[EventKind.ANGINA]
-        state.stroke_tia = state.stroke_tia | is_[EventKind.STROKE] | is_[EventKind.TIA]
-        state.stroke = state.stroke | is_[EventKind.STROKE]  # a TIA alone is valued apart (twin/valuation.py)
-        state.heart_failure = state.heart_failure | (kind == EventKind.HEART_FAILURE)
-        state.atrial_fibrillation = state.atrial_fibrillation | (kind == EventKind.ATRIAL_FIBRILLATION)
-        onset = np.flatnonzero(kind == EventKind.TYPE2_DIABETES)
+        columns = state.columns
+        rows = np.flatnonzero(kind)  # EventKind.NONE is 0
+        kinds = kind[rows]
+        mi, angina, stroke, tia = (rows[kinds == k] for k in _CVD_KINDS)
+        new_cvd = rows[np.isin(kinds, np.array(_CVD_KINDS, dtype=kind.dtype))]
+        first_cvd = columns["first_cvd_age_years"]
+        first = new_cvd[np.isnan(first_cvd[new_cvd])]
+        first_cvd[first] = columns["age_years"][first]
+        columns["myocardial_infarction"][mi] = True
+        columns["chd"][mi] = True
+        columns["chd"][angina] = True
+        columns["stroke_tia"][stroke] = True
+        columns["stroke_tia"][tia] = True
+        columns["stroke"][stroke] = True  # a TIA alone is valued apart (twin/valuation.py)
+        columns["heart_failure"][rows[kinds == EventKind.HEART_FAILURE]] = True
+        columns["atrial_fibrillation"][rows[kinds == EventKind.ATRIAL_FIBRILLATION]] = True
+        onset = rows[kinds == EventKind.TYPE2_DIABETES]
         if onset.size:
             state.type2_diabetes[onset] = True
             z = rs.standard_normal(keys[onset], counter[onset], Channel.ONSET_LEVEL)
             state.hba1c_untreated_mmol_mol[onset] = np.maximum(
                 p["hba1c_at_onset_mean_mmol_mol"] + p["hba1c_at_onset_sd_mmol_mol"] * z, 48.0
             )
-        changed = np.flatnonzero(kind != EventKind.NONE)
-        state.qrisk3_h10[changed] = np.nan  # a new condition changes the risk equations' inputs
-        state.qdiabetes_h10[changed] = np.nan
-        died = fatal | np.isin(kind, np.array(DEATH_KINDS, dtype=kind.dtype))
-        state.alive = state.alive & ~died
+        state.qrisk3_h10[rows] = np.nan  # a new condition changes the risk equations' inputs
+        state.qdiabetes_h10[rows] = np.nan
+        # case fatality is drawn only for events (NONE has none), so the fatal are among ``rows``
+        died = rows[fatal[rows] | np.isin(kinds, np.array(DEATH_KINDS, dtype=kind.dtype))]
+        columns["alive"][died] = False
 
     def _apply_consequences(
         self, state: PatientState, kind: np.ndarray, keys: np.ndarray, counter: np.ndarray
