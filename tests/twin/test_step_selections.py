@@ -64,3 +64,32 @@ def test_refresh_equals_the_two_equations_bit_for_bit() -> None:
     expected = qdiabetes_hazard_10y(view, PARAMS, midpoint - PARAMS["qdiabetes_age_offset_years"])
     assert np.array_equal(qdiabetes_h10, expected)
     assert np.isfinite(qrisk3_h10).all() and np.isfinite(qdiabetes_h10).all()
+
+
+def test_ageing_and_onsets_equal_the_numpy_step() -> None:
+    from twin_env.twin.ageing_kernels import age_patients, detect_onsets
+
+    rng = np.random.default_rng(8)
+    n = 50_000
+    age = rng.uniform(0.0, 100.0, n)
+    age[:3] = (17.999999, 18.0, 39.95)
+    offset = rng.normal(0.0, 8.0, n).astype(np.float32)
+    alive = rng.random(n) < 0.95
+    sbp, dbp, egfr = rng.uniform(90.0, 190.0, n), rng.uniform(50.0, 110.0, n), rng.uniform(20.0, 110.0, n)
+    hypertension, ckd, held = rng.random(n) < 0.3, rng.random(n) < 0.1, rng.random(n)
+    for dt, drift in ((1.0 / 12.0, 0.0), (0.25, 0.7 * 0.25)):
+        expected_age = age + dt * alive
+        expected_offset = (offset + drift * (alive & (expected_age >= 40.0))).astype(np.float32)
+        expected_adult = age >= 18.0
+        got_age, got_offset = age.copy(), offset.copy()
+        adult = age_patients(got_age, got_offset, alive, 18.0, dt, drift)
+        assert np.array_equal(adult, expected_adult)
+        assert np.array_equal(got_age, expected_age) and np.array_equal(got_offset, expected_offset)
+
+        htn = alive & adult & ((sbp >= 140.0) | (dbp >= 90.0)) & ~hypertension
+        ckd_new = alive & adult & (egfr < 60.0) & ~ckd
+        got_htn, got_ckd, got_held = hypertension.copy(), ckd.copy(), held.copy()
+        onsets = detect_onsets(alive, adult, sbp, dbp, egfr, got_htn, got_ckd, got_held)
+        assert np.array_equal(onsets[0], htn) and np.array_equal(onsets[1], ckd_new)
+        assert np.array_equal(got_htn, hypertension | htn) and np.array_equal(got_ckd, ckd | ckd_new)
+        assert np.array_equal(np.isnan(got_held), ckd_new) and htn.any() and ckd_new.any()

@@ -147,22 +147,27 @@ class TwinSimulator:
         stopped = self._apply_consequences(state, kind, keys, counter)
         self._draw_treatment_stops(state, keys, counter, dt_years, stopped)
 
-        alive = state.alive
-        adult = state.age_years >= p["adult_age_years"]
-        state.age_years = state.age_years + dt_years * alive
-        state.sbp_offset_mmhg = state.sbp_offset_mmhg + (
-            p["sbp_longitudinal_extra_drift_mmhg_per_year"] * dt_years * (alive & (state.age_years >= 40.0))
+        from twin_env.twin.ageing_kernels import age_patients, detect_onsets  # noqa: PLC0415 (numba: compiled lazily)
+
+        columns = state.columns
+        drift = p["sbp_longitudinal_extra_drift_mmhg_per_year"] * dt_years
+        adult = age_patients(
+            columns["age_years"], columns["sbp_offset_mmhg"], state.alive, p["adult_age_years"], dt_years, drift
         )
         risk_factors.progress(state, p, keys, counter, dt_years)
         update_age_dependent_levels(state, p)
         glycaemia.progress(state, p, dt_years)
 
-        hypertensive_bp = (state.sbp_untreated_mmhg >= 140.0) | (state.dbp_untreated_mmhg >= 90.0)
-        htn_onset = alive & adult & hypertensive_bp & ~state.hypertension
-        ckd_onset = alive & adult & (state.egfr_ml_min_1_73m2 < 60.0) & ~state.ckd_3_5
-        state.hypertension = state.hypertension | htn_onset
-        state.ckd_3_5 = state.ckd_3_5 | ckd_onset
-        state.qrisk3_h10[ckd_onset] = np.nan
+        htn_onset, ckd_onset = detect_onsets(
+            state.alive,
+            adult,
+            columns["sbp_untreated_mmhg"],
+            columns["dbp_untreated_mmhg"],
+            columns["egfr_ml_min_1_73m2"],
+            columns["hypertension"],
+            columns["ckd_3_5"],
+            columns["qrisk3_h10"],
+        )
         apply_treatment_effects(state, p)
         state.step_index = state.step_index + alive_before
         return StepEvents(
