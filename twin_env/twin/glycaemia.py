@@ -144,19 +144,35 @@ def progress(state: PatientState, params: TwinParameters, dt: float) -> None:
     from twin_env.twin.progression_kernels import progress_glycaemia  # noqa: PLC0415 (numba: compiled on first use)
 
     progress_glycaemia(
-        glycaemia_constants(params, dt),
+        _cached_constants(params, dt),
         state.alive,
-        state.type2_diabetes | state.type1_diabetes,
+        state.type2_diabetes,
+        state.type1_diabetes,
         state.age_years,
         state.sbp_mmhg,
-        (state.dose_acei > 0) | (state.dose_arb > 0),
-        state.sglt2 > 0,
+        state.dose_acei,
+        state.dose_arb,
+        state.sglt2,
         state.hba1c_mmol_mol,
         state.hba1c_untreated_mmol_mol,
         state.egfr_ml_min_1_73m2,
         state.acr_mg_mmol,
     )
     _progress_weight_gain(state, params, dt)
+
+
+_CONSTANTS: dict[tuple[int, float], tuple[TwinParameters, tuple[float, ...]]] = {}
+
+
+def _cached_constants(p: TwinParameters, dt: float) -> tuple[float, ...]:
+    """:func:`glycaemia_constants` once per parameter set and step length (a few held at a time)."""
+    held = _CONSTANTS.get((id(p), dt))
+    if held is None or held[0] is not p:
+        if len(_CONSTANTS) >= 8:
+            _CONSTANTS.clear()
+        held = (p, glycaemia_constants(p, dt))
+        _CONSTANTS[(id(p), dt)] = held
+    return held[1]
 
 
 def glycaemia_constants(p: TwinParameters, dt: float) -> tuple[float, ...]:

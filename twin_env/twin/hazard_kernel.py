@@ -291,7 +291,7 @@ def event_hazards(
     """
     out = np.zeros((N_KINDS, state.n))
     kind = np.zeros(0, dtype=np.int8)  # unused: hazards only
-    columns, c, t = state_columns(state), constants(p, dt_years), _cached_tables(p)
+    columns, c, t = state_columns(state), _cached_constants(p, dt_years), _cached_tables(p)
     _fill_hazards(columns, c, t, qrisk3_h10, qdiabetes_h10, out, False, state.patient_key, state.step_index, 0, 0, kind)
     return out
 
@@ -317,7 +317,7 @@ def draw_events(
     """
     scratch = np.empty((N_KINDS, DRAW_BLOCK))
     kind = np.zeros(state.n, dtype=np.int8)
-    columns, c, t = state_columns(state), constants(p, dt_years), _cached_tables(p)
+    columns, c, t = state_columns(state), _cached_constants(p, dt_years), _cached_tables(p)
     keys, counter = state.patient_key, state.step_index
     channels = occurs_channel, kind_channel
     _fill_hazards(columns, c, t, qrisk3_h10, qdiabetes_h10, scratch, True, keys, counter, *channels, kind)
@@ -328,6 +328,19 @@ def draw_events(
 DRAW_BLOCK = 16
 
 _TABLES: dict[int, tuple[TwinParameters, HazardTables]] = {}
+_CONSTANTS: dict[tuple[int, float], tuple[TwinParameters, HazardConstants]] = {}
+
+
+def _cached_constants(p: TwinParameters, dt_years: float) -> HazardConstants:
+    """:func:`constants` once per (frozen) parameter set and step length, not about 120 look-ups every step."""
+    held = _CONSTANTS.get((id(p), dt_years))
+    if held is not None and held[0] is p:
+        return held[1]
+    if len(_CONSTANTS) >= 8:  # a few parameter sets and step lengths at a time is the usual case
+        _CONSTANTS.clear()
+    built = constants(p, dt_years)
+    _CONSTANTS[(id(p), dt_years)] = (p, built)
+    return built
 
 
 def _cached_tables(p: TwinParameters) -> HazardTables:

@@ -54,11 +54,13 @@ def _hba1c_rr(hba1c, log_rr_per_point, reference, c):  # noqa: ANN001, ANN202 (n
 def progress_glycaemia(  # noqa: PLR0913
     c,  # noqa: ANN001 (a GlycaemiaConstants)
     alive: np.ndarray,
-    diabetic: np.ndarray,
+    type2_diabetes: np.ndarray,
+    type1_diabetes: np.ndarray,
     age_years: np.ndarray,
     sbp_mmhg: np.ndarray,
-    raas: np.ndarray,
-    sglt2: np.ndarray,
+    dose_acei: np.ndarray,
+    dose_arb: np.ndarray,
+    sglt2_dose: np.ndarray,
     hba1c_mmol_mol: np.ndarray,
     hba1c_untreated_mmol_mol: np.ndarray,
     egfr_ml_min_1_73m2: np.ndarray,
@@ -66,27 +68,32 @@ def progress_glycaemia(  # noqa: PLR0913
 ) -> None:
     """Advance untreated HbA1c, eGFR and ACR (N,) in place over a step of ``c.dt`` years.
 
-    ``alive``, ``diabetic``, ``raas``, ``sglt2`` (N,) bool; ``hba1c_mmol_mol`` (N,) the current (treated)
-    level the gradients read; ``acr_mg_mmol`` (N,) float32. The dead keep their levels.
+    ``alive``, ``type2_diabetes``, ``type1_diabetes`` (N,) bool; ``dose_acei``, ``dose_arb``, ``sglt2_dose`` (N,)
+    the state's drug fields (a RAAS blocker or SGLT2 inhibitor is taken where its field is > 0);
+    ``hba1c_mmol_mol`` (N,) the current (treated) level the gradients read; ``acr_mg_mmol`` (N,) float32. The dead
+    keep their levels.
     """
     dt = c.dt
     for i in range(alive.size):
         living = 1.0 if alive[i] else 0.0
-        drift = c.hba1c_diabetic_drift if diabetic[i] else c.hba1c_nondiabetic_slope
+        is_diabetic = type2_diabetes[i] or type1_diabetes[i]
+        on_raas = dose_acei[i] > 0 or dose_arb[i] > 0
+        on_sglt2 = sglt2_dose[i] > 0
+        drift = c.hba1c_diabetic_drift if is_diabetic else c.hba1c_nondiabetic_slope
         hba1c = hba1c_untreated_mmol_mol[i] + drift * dt * living
-        hba1c_untreated_mmol_mol[i] = hba1c if diabetic[i] else np.minimum(hba1c, 47.0)
+        hba1c_untreated_mmol_mol[i] = hba1c if is_diabetic else np.minimum(hba1c, 47.0)
 
         sbp_above_140 = np.maximum(sbp_mmhg[i] - 140.0, 0.0) / 10.0  # per 10 mmHg
         acr = acr_mg_mmol[i]
         decline = c.egfr_sbp * sbp_above_140
         decline += c.egfr_after_40 * (1.0 if age_years[i] > 40.0 else 0.0)
-        if diabetic[i]:
+        if is_diabetic:
             decline += c.egfr_diabetes * _hba1c_rr(hba1c_mmol_mol[i], c.log_rr_micro_per_point, c.hba1c_reference, c)
         if acr > np.float32(30.0):
             decline += c.egfr_acr_above_30
-        if raas[i] and acr >= np.float32(3.0):
+        if on_raas and acr >= np.float32(3.0):
             decline *= c.egfr_raas_albuminuria
-        if sglt2[i]:
+        if on_sglt2:
             decline *= c.egfr_sglt2
         decline *= living
         decline *= dt
@@ -95,11 +102,11 @@ def progress_glycaemia(  # noqa: PLR0913
 
         growth = c.acr_sbp * sbp_above_140
         growth += c.acr_ckd * (1.0 if egfr < 60.0 else 0.0)
-        if diabetic[i]:
+        if is_diabetic:
             growth += c.acr_diabetes * _hba1c_rr(hba1c_mmol_mol[i], c.log_rr_micro_per_point, c.hba1c_ukpds33_median, c)
-        if raas[i]:
+        if on_raas:
             growth *= c.acr_raas
-        if sglt2[i]:
+        if on_sglt2:
             growth *= c.acr_sglt2
         growth *= living
         growth *= dt

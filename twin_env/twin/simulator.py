@@ -10,11 +10,12 @@ from twin_env.twin.events import CASE_FATALITY_PARAMETER, DEATH_KINDS, EventKind
 from twin_env.twin.parameters import TwinParameters
 from twin_env.twin.population import update_age_dependent_levels
 from twin_env.twin.random_streams import Channel
-from twin_env.twin.risk_equations import qdiabetes_hazard_10y, qrisk3_hazard_10y
+from twin_env.twin.risk_equations import risk_equations_10y
 from twin_env.twin.state import TREATMENT_FIELDS, PatientState
 from twin_env.twin.treatment_effects import apply_treatment_effects
 
 _N_KINDS = len(EventKind)
+_CVD_KINDS = tuple(int(k) for k in (EventKind.MYOCARDIAL_INFARCTION, EventKind.ANGINA, EventKind.STROKE, EventKind.TIA))
 _STOP_PARAMETER = {
     **{field: "stop_per_year_antihypertensive" for field in TREATMENT_FIELDS if field.startswith("dose_")},
     "statin_ldl_reduction": "stop_per_year_statin",
@@ -75,6 +76,9 @@ class TwinSimulator:
             "heart_failure": np.log(p["ettehad_rr_heart_failure_per_10mmhg"]),
         }
         self._stop_rates = np.array([p[_STOP_PARAMETER[f]] for f in TREATMENT_FIELDS])
+        self._case_fatality_by_kind = np.zeros(_N_KINDS)  # (len(EventKind),) probability of death at the event
+        for event, name in CASE_FATALITY_PARAMETER.items():
+            self._case_fatality_by_kind[event] = p[name]
 
     def _refresh_risk_equations(self, state: PatientState, dt_years: float) -> None:
         """Re-evaluate QRISK3 and QDiabetes for patients whose held values are due or invalid.
@@ -85,8 +89,9 @@ class TwinSimulator:
         patient) at the middle of the holding period.
         """
         period = self._refresh_period_steps(dt_years)
-        phase = (state.patient_key >> np.uint64(56)).astype(np.int64)  # a per-patient stagger
-        rows = np.flatnonzero(((state.step_index + phase) % period == 0) | np.isnan(state.qrisk3_h10))
+        from twin_env.twin.refresh_kernel import due_rows  # noqa: PLC0415 (numba: compiled on first use)
+
+        rows = due_rows(state.patient_key, state.step_index, state.qrisk3_h10, period)  # staggered by key
         if rows.size:
             state.qrisk3_h10[rows], state.qdiabetes_h10[rows] = self._risk_equations(state, rows, dt_years)
 
@@ -95,13 +100,7 @@ class TwinSimulator:
 
     def _risk_equations(self, state: PatientState, rows: np.ndarray, dt_years: float) -> tuple[np.ndarray, np.ndarray]:
         """QRISK3 and QDiabetes 10-year cumulative hazards (k,) of ``rows`` at the middle of a holding period."""
-        p = self.params
-        sub = state.view(rows)
-        midpoint = sub.age_years + self._refresh_period_steps(dt_years) * dt_years / 2.0
-        return (
-            qrisk3_hazard_10y(sub, p, midpoint - p["qrisk3_age_offset_years"]),
-            qdiabetes_hazard_10y(sub, p, midpoint - p["qdiabetes_age_offset_years"]),
-        )
+        return risk_equations_10y(state, rows, self._refresh_period_steps(dt_years) * dt_years / 2.0, self.params)
 
     def event_hazards(self, state: PatientState, dt_years: float) -> np.ndarray:
         """Annual hazards (len(EventKind), N) of each competing event; row 0 (NONE) is unused.
@@ -148,22 +147,27 @@ class TwinSimulator:
         stopped = self._apply_consequences(state, kind, keys, counter)
         self._draw_treatment_stops(state, keys, counter, dt_years, stopped)
 
-        alive = state.alive
-        adult = state.age_years >= p["adult_age_years"]
-        state.age_years = state.age_years + dt_years * alive
-        state.sbp_offset_mmhg = state.sbp_offset_mmhg + (
-            p["sbp_longitudinal_extra_drift_mmhg_per_year"] * dt_years * (alive & (state.age_years >= 40.0))
+        from twin_env.twin.ageing_kernels import age_patients, detect_onsets  # noqa: PLC0415 (numba: compiled lazily)
+
+        columns = state.columns
+        drift = p["sbp_longitudinal_extra_drift_mmhg_per_year"] * dt_years
+        adult = age_patients(
+            columns["age_years"], columns["sbp_offset_mmhg"], state.alive, p["adult_age_years"], dt_years, drift
         )
         risk_factors.progress(state, p, keys, counter, dt_years)
         update_age_dependent_levels(state, p)
         glycaemia.progress(state, p, dt_years)
 
-        hypertensive_bp = (state.sbp_untreated_mmhg >= 140.0) | (state.dbp_untreated_mmhg >= 90.0)
-        htn_onset = alive & adult & hypertensive_bp & ~state.hypertension
-        ckd_onset = alive & adult & (state.egfr_ml_min_1_73m2 < 60.0) & ~state.ckd_3_5
-        state.hypertension = state.hypertension | htn_onset
-        state.ckd_3_5 = state.ckd_3_5 | ckd_onset
-        state.qrisk3_h10[ckd_onset] = np.nan
+        htn_onset, ckd_onset = detect_onsets(
+            state.alive,
+            adult,
+            columns["sbp_untreated_mmhg"],
+            columns["dbp_untreated_mmhg"],
+            columns["egfr_ml_min_1_73m2"],
+            columns["hypertension"],
+            columns["ckd_3_5"],
+            columns["qrisk3_h10"],
+        )
         apply_treatment_effects(state, p)
         state.step_index = state.step_index + alive_before
         return StepEvents(
@@ -185,10 +189,7 @@ class TwinSimulator:
         return hazard_kernel.draw_events(state, self.params, dt, *self._held_risk_equations(state, dt), *channels)
 
     def _case_fatality(self, kind: np.ndarray, keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
-        p = self.params
-        probability = np.zeros(_N_KINDS)
-        for event, name in CASE_FATALITY_PARAMETER.items():
-            probability[event] = p[name]
+        probability = self._case_fatality_by_kind
         fatal = np.zeros(len(kind), dtype=bool)
         rows = np.flatnonzero(probability[kind] > 0)
         if rows.size:
@@ -198,34 +199,36 @@ class TwinSimulator:
     def _apply_events(
         self, state: PatientState, kind: np.ndarray, fatal: np.ndarray, keys: np.ndarray, counter: np.ndarray
     ) -> None:
+        """Write the step's events into the state, in place, touching only the rows with an event (``kind`` != NONE)."""
         p = self.params
-        is_ = {
-            k: kind == k for k in (EventKind.MYOCARDIAL_INFARCTION, EventKind.ANGINA, EventKind.STROKE, EventKind.TIA)
-        }
-        new_cvd = (
-            is_[EventKind.MYOCARDIAL_INFARCTION] | is_[EventKind.ANGINA] | is_[EventKind.STROKE] | is_[EventKind.TIA]
-        )
-        state.first_cvd_age_years = np.where(
-            new_cvd & np.isnan(state.first_cvd_age_years), state.age_years, state.first_cvd_age_years
-        )
-        state.myocardial_infarction = state.myocardial_infarction | is_[EventKind.MYOCARDIAL_INFARCTION]
-        state.chd = state.chd | is_[EventKind.MYOCARDIAL_INFARCTION] | is_[EventKind.ANGINA]
-        state.stroke_tia = state.stroke_tia | is_[EventKind.STROKE] | is_[EventKind.TIA]
-        state.stroke = state.stroke | is_[EventKind.STROKE]  # a TIA alone is valued apart (twin/valuation.py)
-        state.heart_failure = state.heart_failure | (kind == EventKind.HEART_FAILURE)
-        state.atrial_fibrillation = state.atrial_fibrillation | (kind == EventKind.ATRIAL_FIBRILLATION)
-        onset = np.flatnonzero(kind == EventKind.TYPE2_DIABETES)
+        columns = state.columns
+        rows = np.flatnonzero(kind)  # EventKind.NONE is 0
+        kinds = kind[rows]
+        mi, angina, stroke, tia = (rows[kinds == k] for k in _CVD_KINDS)
+        new_cvd = rows[np.isin(kinds, np.array(_CVD_KINDS, dtype=kind.dtype))]
+        first_cvd = columns["first_cvd_age_years"]
+        first = new_cvd[np.isnan(first_cvd[new_cvd])]
+        first_cvd[first] = columns["age_years"][first]
+        columns["myocardial_infarction"][mi] = True
+        columns["chd"][mi] = True
+        columns["chd"][angina] = True
+        columns["stroke_tia"][stroke] = True
+        columns["stroke_tia"][tia] = True
+        columns["stroke"][stroke] = True  # a TIA alone is valued apart (twin/valuation.py)
+        columns["heart_failure"][rows[kinds == EventKind.HEART_FAILURE]] = True
+        columns["atrial_fibrillation"][rows[kinds == EventKind.ATRIAL_FIBRILLATION]] = True
+        onset = rows[kinds == EventKind.TYPE2_DIABETES]
         if onset.size:
             state.type2_diabetes[onset] = True
             z = rs.standard_normal(keys[onset], counter[onset], Channel.ONSET_LEVEL)
             state.hba1c_untreated_mmol_mol[onset] = np.maximum(
                 p["hba1c_at_onset_mean_mmol_mol"] + p["hba1c_at_onset_sd_mmol_mol"] * z, 48.0
             )
-        changed = np.flatnonzero(kind != EventKind.NONE)
-        state.qrisk3_h10[changed] = np.nan  # a new condition changes the risk equations' inputs
-        state.qdiabetes_h10[changed] = np.nan
-        died = fatal | np.isin(kind, np.array(DEATH_KINDS, dtype=kind.dtype))
-        state.alive = state.alive & ~died
+        state.qrisk3_h10[rows] = np.nan  # a new condition changes the risk equations' inputs
+        state.qdiabetes_h10[rows] = np.nan
+        # case fatality is drawn only for events (NONE has none), so the fatal are among ``rows``
+        died = rows[fatal[rows] | np.isin(kinds, np.array(DEATH_KINDS, dtype=kind.dtype))]
+        columns["alive"][died] = False
 
     def _apply_consequences(
         self, state: PatientState, kind: np.ndarray, keys: np.ndarray, counter: np.ndarray
