@@ -34,6 +34,8 @@ def present(ctx: CareContext, kind: np.ndarray, day: np.ndarray, counter: np.nda
         (Concept.ATRIAL_FIBRILLATION, af),
     ):
         rows = np.flatnonzero(mask & state.alive)
+        if rows.size == 0:
+            continue
         seq = ctx.ledger.append(rows, LedgerKind.CONSULTATION, Concept.CONSULTATION, day[rows])
         if concept == Concept.ATRIAL_FIBRILLATION:
             ecg(ctx, rows, day[rows], seq, counter)
