@@ -12,7 +12,7 @@ from twin_env.record.gp.items import GpItems
 from twin_env.record.ledger import Ledger, LedgerKind
 from twin_env.record.patient_index import PatientIndex
 from twin_env.record.store import ItemType, SystemStore
-from twin_env.record.systems.gp import DIRECT_KINDS, record_direct, record_gp
+from twin_env.record.systems.gp import IS_DIRECT_KIND, record_direct, record_gp
 from twin_env.record.systems.home import record_home
 from twin_env.record.systems.imaging import record_imaging
 from twin_env.record.systems.letters import record_letters
@@ -140,7 +140,7 @@ class Record:
         batch["key"] = self._keys[row]
         batch["counter"] = batch["seq"] - self._episode_seq[row]
         cfg, s = self.config, self.stores
-        if np.isin(batch["kind"], DIRECT_KINDS).all():  # e.g. a model run's scores: the GP's own entries only
+        if IS_DIRECT_KIND[batch["kind"]].all():  # e.g. a model run's scores: the GP's own entries only
             record_direct(batch, s["gp"])
             return
         results = record_pathology(batch, cfg, s["lab"])

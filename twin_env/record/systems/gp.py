@@ -41,10 +41,11 @@ _IS_BP = np.zeros(max(Concept) + 1, dtype=bool)  # by concept: a clinic BP readi
 _IS_BP[[Concept.SBP, Concept.DBP]] = True
 
 
-#: Ledger kinds only the GP records, as logged: a batch of these alone needs no other system (:func:`record_direct`).
-DIRECT_KINDS = np.array(sorted(int(k) for k in _DIRECT), dtype=np.int64)
 _DIRECT_RANK = np.full(max(LedgerKind) + 1, len(_DIRECT), dtype=np.int8)  # by ledger kind: its place in _DIRECT
 _DIRECT_RANK[list(_DIRECT)] = np.arange(len(_DIRECT))
+#: By ledger kind: only the GP records it, as logged (a batch of these alone needs no other system).
+IS_DIRECT_KIND = _DIRECT_RANK < len(_DIRECT)
+IS_DIRECT_KIND.flags.writeable = False
 _DIRECT_ITEM = np.zeros(max(LedgerKind) + 1, dtype=np.int8)  # by ledger kind: the GP item it becomes
 _DIRECT_ITEM[list(_DIRECT)] = list(_DIRECT.values())
 
