@@ -136,13 +136,13 @@ class Record:
         batch = self.ledger.take_unread()
         if len(batch["patient"]) == 0:
             return
+        cfg, s = self.config, self.stores
+        if IS_DIRECT_KIND[batch["kind"]].all():  # e.g. a model run's scores: the GP's own entries only (no draws)
+            record_direct(batch, s["gp"])
+            return
         row = batch["patient"] - self.first_id
         batch["key"] = self._keys[row]
         batch["counter"] = batch["seq"] - self._episode_seq[row]
-        cfg, s = self.config, self.stores
-        if IS_DIRECT_KIND[batch["kind"]].all():  # e.g. a model run's scores: the GP's own entries only
-            record_direct(batch, s["gp"])
-            return
         results = record_pathology(batch, cfg, s["lab"])
         record_pas(batch, cfg, s["pas"])
         record_imaging(batch, cfg, s["imaging"])
