@@ -91,3 +91,10 @@ def test_direct_entries_are_appended_kind_by_kind_in_ledger_order() -> None:
     for name, column in expected.columns.items():
         assert np.array_equal(gp.columns[name], column, equal_nan=True), name
     assert set(gp.columns["item"].tolist()) <= {int(i) for i in ItemType}
+
+
+def test_direct_kinds_table_names_exactly_the_gp_only_kinds() -> None:
+    from twin_env.record.systems.gp import IS_DIRECT_KIND
+
+    assert sorted(np.flatnonzero(IS_DIRECT_KIND).tolist()) == sorted(int(k) for k in _DIRECT)
+    assert not IS_DIRECT_KIND.flags.writeable

@@ -41,7 +41,7 @@ def admit(ctx: CareContext, kind: np.ndarray, fatal: np.ndarray, day: np.ndarray
     hospital are admitted by :func:`twin_env.care.adverse_events.admit`.
     """
     care = ctx.care
-    for event, (icd, los_name, imaging) in ACUTE_ADMISSIONS.items():
+    for event, (icd, los_name, imaging) in ACUTE_ADMISSIONS.items() if kind.any() else ():  # most steps: no event
         rows = np.flatnonzero((kind == event) & ~fatal & (care.admission < 0))
         if rows.size == 0:
             continue

@@ -47,6 +47,9 @@ def consult(
     review = (care.next_review <= day1) | care.booked
     home = state.alive & (care.admission < 0)
     rows = np.flatnonzero(home & ~presented & (spontaneous | review))
+    if rows.size == 0:  # no consultation (most steps of a small batch): only the tests ordered for those at home
+        take_tests(ctx, rows, rows, rows, home, day0, span, counter)
+        return
     day = day0[rows] + (rs.uniform(keys[rows], counter[rows], CareChannel.CONSULT_DAY) * span[rows]).astype(np.int32)
     is_review = review[rows]
     concept = np.where(
@@ -81,6 +84,8 @@ def _detect_af(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.nda
     """Opportunistic pulse checks in consulting ``rows`` (k,) without coded AF: an irregular pulse gets an ECG."""
     state, p = ctx.state, ctx.params
     rows, day, link = (a[~ctx.care.diagnosed["atrial_fibrillation"][rows]] for a in (rows, day, link))
+    if rows.size == 0:
+        return
     keys, c = state.patient_key[rows], counter[rows]
     checked = rs.uniform(keys, c, CareChannel.AF_DETECTED) < p["af_opportunistic_detection_probability"]
     irregular = checked & pulse_irregular(ctx, rows, counter)

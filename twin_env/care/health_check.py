@@ -78,8 +78,9 @@ def invite(ctx: CareContext, day0: np.ndarray, day1: np.ndarray, span: np.ndarra
     care, s = ctx.care, ctx.state
     cycle = interval_days(ctx)
     new = np.flatnonzero((care.health_check_due < 0) & s.alive)
-    phase = rs.uniform(s.patient_key[new], 0, CareChannel.HEALTH_CHECK_PHASE)
-    care.health_check_due[new] = day0[new] + (phase * cycle).astype(np.int32)
+    if new.size:  # rows given a patient: a first invitation phased over the cycle
+        phase = rs.uniform(s.patient_key[new], 0, CareChannel.HEALTH_CHECK_PHASE)
+        care.health_check_due[new] = day0[new] + (phase * cycle).astype(np.int32)
     home = s.alive & (care.admission < 0)
     due = np.flatnonzero(home & (care.health_check_due <= day1) & (care.health_check_due >= 0))
     if due.size == 0:  # no invitation due this step (most steps of a small batch): nothing below would act
@@ -100,6 +101,8 @@ def invite(ctx: CareContext, day0: np.ndarray, day1: np.ndarray, span: np.ndarra
 
 def check(ctx: CareContext, rows: np.ndarray, day: np.ndarray, counter: np.ndarray) -> None:
     """The Health Check of ``rows`` (k,) on ``day`` (k,): measurements, bloods, and the results review booked."""
+    if rows.size == 0:  # every invitee declined: nothing drawn or logged
+        return
     s, p, care = ctx.state, ctx.params, ctx.care
     k, c = s.patient_key[rows], counter[rows]
     seq = ctx.ledger.append(rows, LedgerKind.CONSULTATION, Concept.NHS_HEALTH_CHECK, day)

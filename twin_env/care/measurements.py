@@ -53,6 +53,8 @@ def measure_bp(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.nda
     BP; the reading goes to :func:`twin_env.care.diagnosis.clinic_bp` (a raised reading asks for a
     home series).
     """
+    if rows.size == 0:  # nothing drawn or logged (the draws are pure functions: skipping them changes no other)
+        return
     s = ctx.state
     k, c = s.patient_key[rows], counter[rows]
     sbp, dbp = observed_bp_mmhg(
@@ -82,6 +84,8 @@ def record_lifestyle(
     ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray, is_review: np.ndarray, counter: np.ndarray
 ) -> None:
     """BMI (true BMI + measurement noise, 0.1 kg/m2) and, at reviews, coded smoking status."""
+    if rows.size == 0:
+        return
     s, p = ctx.state, ctx.params
     k, c = s.patient_key[rows], counter[rows]
     u = rs.uniform(k, c, CareChannel.BMI_MEASURED)
@@ -109,6 +113,8 @@ def ecg(ctx: CareContext, rows: np.ndarray, day: np.ndarray, link: np.ndarray, c
     ``af_ecg_read_specificity``, and an ECG read as AF diagnoses it
     (:func:`twin_env.care.diagnosis.atrial_fibrillation_from_ecg`).
     """
+    if rows.size == 0:
+        return np.zeros(0, dtype=bool)
     p = ctx.params
     ctx.ledger.append(rows, LedgerKind.IMAGING, Concept.ECG, day, link=link)
     u = rs.uniform(ctx.state.patient_key[rows], counter[rows], CareChannel.ECG_READ)

@@ -27,11 +27,13 @@ def attend(ctx: CareContext, day1: np.ndarray) -> None:
     care = ctx.care
     for service in SERVICES.values():
         rows = np.flatnonzero((care.clinic_day[service.name] <= day1) & ctx.state.alive)
+        if rows.size == 0:  # nobody due at this clinic (most services, most steps)
+            continue
         day = care.clinic_day[service.name][rows].astype(np.int64)
         link = care.clinic_link[service.name][rows]
         care.clinic_day[service.name][rows] = NEVER
         if service.outpatient:
             seq = ctx.ledger.append(rows, LedgerKind.OUTPATIENT_ATTENDANCE, service.referral, day, link=link)
             specialist_clinics.assess(ctx, service.name, rows, day, seq)
-        elif rows.size:
+        else:
             programmes.start(ctx, service.name, rows, day, link)

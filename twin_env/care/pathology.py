@@ -31,25 +31,35 @@ def take_tests(
     (k,); ``home`` (N,) bool: alive and not in hospital; ``day0`` and ``span`` (N,) the step's
     first date and length in days; ``counter`` (N,) the random-stream counter.
     """
-    s, p, d = ctx.state, ctx.params, ctx.care.diagnosed
-    keys, r = s.patient_key, reviewed
+    keys, r = ctx.state.patient_key, reviewed
+    wants = _review_panels(ctx, r, counter) if r.size else None
+    diagnosis.order_due_repeats(ctx, home, day0 + span)
+    ordered_day = None  # drawn for every row, once, in the first panel with an ordered test taken
+    for panel in Test:
+        if wants is not None:
+            want = wants[panel]
+            take_sample(ctx, r[want], panel, review_day[want], review_link[want], counter)
+        ordered = ctx.care.ordered[panel]
+        extra = np.flatnonzero(ordered & home)
+        if extra.size:
+            if ordered_day is None:
+                ordered_day = day0 + (rs.uniform(keys, counter, CareChannel.TEST_DAY) * span).astype(np.int32)
+            take_sample(ctx, extra, panel, ordered_day[extra], np.full(extra.size, -1), counter)
+        ordered[:] = False
+
+
+def _review_panels(ctx: CareContext, r: np.ndarray, counter: np.ndarray) -> dict[Test, np.ndarray]:
+    """(k,) bool per panel: which of the reviewed rows ``r`` (k,) have it taken (HbA1c screened at risk by a draw)."""
+    p, d = ctx.params, ctx.care.diagnosed
     at_risk = (d["hypertension"] | d["chd"] | d["stroke_tia"] | d["ckd_3_5"])[r] & ~d["type2_diabetes"][r]
-    screen = rs.uniform(keys[r], counter[r], CareChannel.REVIEW_HBA1C) < p["review_hba1c_probability_at_risk"]
-    wants = {
+    screen = rs.uniform(ctx.state.patient_key[r], counter[r], CareChannel.REVIEW_HBA1C)
+    screen = screen < p["review_hba1c_probability_at_risk"]
+    return {
         Test.HBA1C: d["type2_diabetes"][r] | (at_risk & screen),
         Test.LIPIDS: d["type2_diabetes"][r] | d["hypertension"][r] | d["chd"][r] | d["stroke_tia"][r],
         Test.RENAL: d["type2_diabetes"][r] | d["hypertension"][r] | d["ckd_3_5"][r] | d["heart_failure"][r],
         Test.ACR: d["type2_diabetes"][r] | d["ckd_3_5"][r],
     }
-    diagnosis.order_due_repeats(ctx, home, day0 + span)
-    ordered_day = day0 + (rs.uniform(keys, counter, CareChannel.TEST_DAY) * span).astype(np.int32)
-    for panel in Test:
-        want = wants[panel]
-        take_sample(ctx, r[want], panel, review_day[want], review_link[want], counter)
-        ordered = ctx.care.ordered[panel]
-        extra = np.flatnonzero(ordered & home)
-        take_sample(ctx, extra, panel, ordered_day[extra], np.full(extra.size, -1), counter)
-        ordered[:] = False
 
 
 def take_sample(

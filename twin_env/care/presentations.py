@@ -23,6 +23,8 @@ def present(ctx: CareContext, kind: np.ndarray, day: np.ndarray, counter: np.nda
     ``kind`` (N,) is the twin's event, ``day`` (N,) its date, ``counter`` (N,) the random-stream counter.
     """
     state, diagnosed = ctx.state, ctx.care.diagnosed
+    if not kind.any():  # no event this step (most steps of a small batch): nobody presents
+        return np.zeros(state.n, dtype=bool)
     af = (kind == EventKind.ATRIAL_FIBRILLATION) & (
         rs.uniform(state.patient_key, counter, CareChannel.AF_PRESENTS)
         < ctx.params["af_symptomatic_presentation_probability"]
@@ -34,6 +36,8 @@ def present(ctx: CareContext, kind: np.ndarray, day: np.ndarray, counter: np.nda
         (Concept.ATRIAL_FIBRILLATION, af),
     ):
         rows = np.flatnonzero(mask & state.alive)
+        if rows.size == 0:
+            continue
         seq = ctx.ledger.append(rows, LedgerKind.CONSULTATION, Concept.CONSULTATION, day[rows])
         if concept == Concept.ATRIAL_FIBRILLATION:
             ecg(ctx, rows, day[rows], seq, counter)

@@ -46,12 +46,14 @@ def issue_due(ctx: CareContext, day1: np.ndarray) -> None:
     hard limit on the GP record of its due day is stopped that day instead.
     """
     care, state = ctx.care, ctx.state
-    alive = state.alive
+    home = state.alive & (care.admission < 0)
     fresh = True  # the results are read once: repeats log no results
     for field in TREATMENT_FIELDS:
         due = care.next_issue[field]
-        taken = state.columns[field] > 0
-        rows = np.flatnonzero((due <= day1) & taken & alive & (care.admission < 0))
+        rows = np.flatnonzero(due <= day1)  # few rows are due: the other conditions are read on those only
+        if rows.size == 0:
+            continue
+        rows = rows[(state.columns[field][rows] > 0) & home[rows]]
         while rows.size:
             if field in CHECKED_FIELDS:
                 egfr, potassium = recorded_renal(ctx, rows, due[rows], refresh=fresh)

@@ -106,7 +106,7 @@ class Ledger:
         if not number_events(rows.reshape(-1), self._next_seq, seq):
             raise ValueError(f"ledger rows must be batch rows 0-{len(self._next_seq) - 1}")
         values = {
-            "patient": rows + self.first_id,
+            "patient": rows + self.first_id if self.first_id else rows,  # cast to int32 as it is copied in
             "seq": seq,
             "day": day,
             "kind": int(kind),

@@ -12,7 +12,7 @@ from twin_env.record.gp.items import GpItems
 from twin_env.record.ledger import Ledger, LedgerKind
 from twin_env.record.patient_index import PatientIndex
 from twin_env.record.store import ItemType, SystemStore
-from twin_env.record.systems.gp import DIRECT_KINDS, record_direct, record_gp
+from twin_env.record.systems.gp import IS_DIRECT_KIND, record_direct, record_gp
 from twin_env.record.systems.home import record_home
 from twin_env.record.systems.imaging import record_imaging
 from twin_env.record.systems.letters import record_letters
@@ -136,13 +136,13 @@ class Record:
         batch = self.ledger.take_unread()
         if len(batch["patient"]) == 0:
             return
+        cfg, s = self.config, self.stores
+        if IS_DIRECT_KIND[batch["kind"]].all():  # e.g. a model run's scores: the GP's own entries only (no draws)
+            record_direct(batch, s["gp"])
+            return
         row = batch["patient"] - self.first_id
         batch["key"] = self._keys[row]
         batch["counter"] = batch["seq"] - self._episode_seq[row]
-        cfg, s = self.config, self.stores
-        if np.isin(batch["kind"], DIRECT_KINDS).all():  # e.g. a model run's scores: the GP's own entries only
-            record_direct(batch, s["gp"])
-            return
         results = record_pathology(batch, cfg, s["lab"])
         record_pas(batch, cfg, s["pas"])
         record_imaging(batch, cfg, s["imaging"])

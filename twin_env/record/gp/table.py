@@ -37,6 +37,9 @@ def _last_of(key: np.ndarray) -> np.ndarray:
     return len(key) - 1 - first_in_reverse
 
 
+_N_ITEM_TYPES = max(ItemType) + 1  # bins of a count by item type
+
+
 def _keep_latest(
     value: np.ndarray, day: np.ndarray, at: tuple[np.ndarray, ...], new: np.ndarray, new_day: np.ndarray
 ) -> None:
@@ -150,6 +153,8 @@ class GpRecordTable:
         self._cursor = len(store)
         self._store = store
         self._day[:] = np.broadcast_to(np.asarray(day, dtype=np.int64), self._day.shape)
+        if self._pending is None and len(items["patient"]) == 0:  # nothing arrived, nothing waiting
+            return
         if self._pending is not None:
             items = {k: np.concatenate([self._pending[k], v]) for k, v in items.items()}
         row = items["patient"].astype(np.intp) - self.first_id
@@ -168,31 +173,40 @@ class GpRecordTable:
         eday = it["event_day"].astype(np.int64)
         for fold, _ in self._listeners:
             fold(row, it)
-        col = OBSERVATION_COLUMN[concept].astype(np.intp)
-        obs = (kind == ItemType.OBSERVATION) & (col >= 0)
-        _keep_latest(self.value, self.value_day, (row[obs], col[obs]), value[obs], eday[obs])
-        smoking = (kind == ItemType.OBSERVATION) & (SMOKING_CATEGORY[concept] >= 0)
-        category = SMOKING_CATEGORY[concept[smoking]]
-        _keep_latest(self.smoking, self.smoking_day, (row[smoking],), category, eday[smoking])
-        score = (kind == ItemType.RISK_SCORE) & (concept == Concept.QRISK3_SCORE)
-        _keep_latest(self.qrisk3, self.qrisk3_day, (row[score],), value[score], eday[score])
-        sbp = obs & (concept == Concept.SBP)
-        self.sbp_sum[:, 0] += np.bincount(row[sbp], value[sbp], minlength=len(self.sbp_count))
-        self.sbp_sum[:, 1] += np.bincount(row[sbp], value[sbp] ** 2, minlength=len(self.sbp_count))
-        self.sbp_count += np.bincount(row[sbp], minlength=len(self.sbp_count))
-        prob = (kind == ItemType.PROBLEM) & (PROBLEM_OF[concept] >= 0)
-        self.problem[row[prob], PROBLEM_OF[concept[prob]]] = True
-        self.ckd_albuminuria[row[(kind == ItemType.PROBLEM) & IS_CKD_ALBUMINURIA[concept]]] = True
-        self._fold_medications(row, kind, concept, value, eday)
-        ref = (kind == ItemType.REFERRAL) & (SERVICE_OF[concept] >= 0)
-        np.maximum.at(self.referral_day, (row[ref], SERVICE_OF[concept[ref]]), eday[ref])
-        rev = (kind == ItemType.ENCOUNTER) & IS_REVIEW[concept]
-        np.maximum.at(self.review_day, row[rev], eday[rev])
-        doc = kind == ItemType.DOCUMENT
-        arrived, discharge = it["available_day"][doc].astype(np.int64), concept[doc] == Concept.DISCHARGE_SUMMARY
-        np.maximum.at(self.last_discharge_day, row[doc][discharge], arrived[discharge])
-        new = {"row": row[doc], "day": arrived, "discharge": discharge}
-        self.letters = {k: np.concatenate([v, new[k]]) for k, v in self.letters.items()}
+        # items of each type that arrived (a few types a step): a type's arrays are built only if it came
+        has = np.bincount(kind, minlength=_N_ITEM_TYPES).tolist()
+        if has[ItemType.OBSERVATION]:
+            col = OBSERVATION_COLUMN[concept].astype(np.intp)
+            obs = (kind == ItemType.OBSERVATION) & (col >= 0)
+            _keep_latest(self.value, self.value_day, (row[obs], col[obs]), value[obs], eday[obs])
+            smoking = (kind == ItemType.OBSERVATION) & (SMOKING_CATEGORY[concept] >= 0)
+            category = SMOKING_CATEGORY[concept[smoking]]
+            _keep_latest(self.smoking, self.smoking_day, (row[smoking],), category, eday[smoking])
+            sbp = obs & (concept == Concept.SBP)
+            self.sbp_sum[:, 0] += np.bincount(row[sbp], value[sbp], minlength=len(self.sbp_count))
+            self.sbp_sum[:, 1] += np.bincount(row[sbp], value[sbp] ** 2, minlength=len(self.sbp_count))
+            self.sbp_count += np.bincount(row[sbp], minlength=len(self.sbp_count))
+        if has[ItemType.RISK_SCORE]:
+            score = (kind == ItemType.RISK_SCORE) & (concept == Concept.QRISK3_SCORE)
+            _keep_latest(self.qrisk3, self.qrisk3_day, (row[score],), value[score], eday[score])
+        if has[ItemType.PROBLEM]:
+            prob = (kind == ItemType.PROBLEM) & (PROBLEM_OF[concept] >= 0)
+            self.problem[row[prob], PROBLEM_OF[concept[prob]]] = True
+            self.ckd_albuminuria[row[(kind == ItemType.PROBLEM) & IS_CKD_ALBUMINURIA[concept]]] = True
+        if has[ItemType.MEDICATION] or has[ItemType.MEDICATION_END]:
+            self._fold_medications(row, kind, concept, value, eday)
+        if has[ItemType.REFERRAL]:
+            ref = (kind == ItemType.REFERRAL) & (SERVICE_OF[concept] >= 0)
+            np.maximum.at(self.referral_day, (row[ref], SERVICE_OF[concept[ref]]), eday[ref])
+        if has[ItemType.ENCOUNTER]:
+            rev = (kind == ItemType.ENCOUNTER) & IS_REVIEW[concept]
+            np.maximum.at(self.review_day, row[rev], eday[rev])
+        if has[ItemType.DOCUMENT]:
+            doc = kind == ItemType.DOCUMENT
+            arrived, discharge = it["available_day"][doc].astype(np.int64), concept[doc] == Concept.DISCHARGE_SUMMARY
+            np.maximum.at(self.last_discharge_day, row[doc][discharge], arrived[discharge])
+            new = {"row": row[doc], "day": arrived, "discharge": discharge}
+            self.letters = {k: np.concatenate([v, new[k]]) for k, v in self.letters.items()}
 
     def _fold_medications(
         self, row: np.ndarray, kind: np.ndarray, concept: np.ndarray, value: np.ndarray, eday: np.ndarray

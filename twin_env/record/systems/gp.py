@@ -41,10 +41,11 @@ _IS_BP = np.zeros(max(Concept) + 1, dtype=bool)  # by concept: a clinic BP readi
 _IS_BP[[Concept.SBP, Concept.DBP]] = True
 
 
-#: Ledger kinds only the GP records, as logged: a batch of these alone needs no other system (:func:`record_direct`).
-DIRECT_KINDS = np.array(sorted(int(k) for k in _DIRECT), dtype=np.int64)
 _DIRECT_RANK = np.full(max(LedgerKind) + 1, len(_DIRECT), dtype=np.int8)  # by ledger kind: its place in _DIRECT
 _DIRECT_RANK[list(_DIRECT)] = np.arange(len(_DIRECT))
+#: By ledger kind: only the GP records it, as logged (a batch of these alone needs no other system).
+IS_DIRECT_KIND = _DIRECT_RANK < len(_DIRECT)
+IS_DIRECT_KIND.flags.writeable = False
 _DIRECT_ITEM = np.zeros(max(LedgerKind) + 1, dtype=np.int8)  # by ledger kind: the GP item it becomes
 _DIRECT_ITEM[list(_DIRECT)] = list(_DIRECT.values())
 
@@ -75,14 +76,16 @@ def record_gp(batch: Batch, config: ArtefactConfig, gp: SystemStore, lab_results
     kind = batch["kind"]
     record_direct(batch, gp)
     observed = kind == LedgerKind.OBSERVATION
-    bp = _IS_BP[batch["concept"]]
-    _record_bp(select(batch, observed & bp), config, gp)
-    other = select(batch, observed & ~bp)  # BMI: recorded as measured
-    gp.append(
-        other["patient"], other["seq"], ItemType.OBSERVATION, other["concept"], other["day"], value=other["value"]
-    )
+    if observed.any():
+        bp = _IS_BP[batch["concept"]]
+        _record_bp(select(batch, observed & bp), config, gp)
+        other = select(batch, observed & ~bp)  # BMI: recorded as measured
+        gp.append(
+            other["patient"], other["seq"], ItemType.OBSERVATION, other["concept"], other["day"], value=other["value"]
+        )
     _record_problems(batch, config, gp)
-    _file_lab_results(lab_results, config, gp)
+    if len(lab_results["patient"]):
+        _file_lab_results(lab_results, config, gp)
     _file_letters(batch, letters, config, gp)
 
 
@@ -91,6 +94,8 @@ BP_SLIP_MMHG = 10.0
 
 
 def _record_bp(bp: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
+    if len(bp["patient"]) == 0:
+        return
     keys, counter, seq = bp["key"], bp["counter"], bp["seq"]
     kept = ~chance(keys, counter, RecordChannel.BP_MISSING, config.bp_not_recorded_probability)
     error = chance(keys, counter, RecordChannel.BP_ERROR, config.bp_transcription_error_probability)
@@ -122,6 +127,8 @@ def _record_problems(batch: Batch, config: ArtefactConfig, gp: SystemStore) -> N
     kind = batch["kind"]
     own = (kind == LedgerKind.BASELINE_DIAGNOSIS) | ((kind == LedgerKind.DIAGNOSIS) & ~is_icd10(batch["concept"]))
     dx = select(batch, own)
+    if len(dx["patient"]) == 0:  # no diagnosis in the batch (most batches)
+        return
     keys, counter = dx["key"], dx["counter"]
     uncoded = (dx["kind"] == LedgerKind.DIAGNOSIS) & chance(
         keys, counter, RecordChannel.DIAGNOSIS_UNCODED, config.gp_diagnosis_uncoded_probability
@@ -141,6 +148,8 @@ def _file_lab_results(results: Batch, config: ArtefactConfig, gp: SystemStore) -
         r["patient"], r["seq"], ItemType.OBSERVATION, r["concept"], r["day"], r["available_day"], r["value"], r["flags"]
     )
     twice = select(r, chance(r["key"], r["counter"], RecordChannel.DUPLICATE, config.lab_duplicate_probability))
+    if len(twice["patient"]) == 0:
+        return
     later = delay_days(
         twice["key"],
         twice["counter"],
@@ -161,17 +170,18 @@ def _file_lab_results(results: Batch, config: ArtefactConfig, gp: SystemStore) -
 
 
 def _file_letters(batch: Batch, letters: Batch, config: ArtefactConfig, gp: SystemStore) -> None:
-    arrived = select(letters, letters["arrival_day"] != NEVER)
-    flags = arrived["flags"] & int(Artefact.DELAYED)
-    gp.append(
-        arrived["patient"],
-        arrived["seq"],
-        ItemType.DOCUMENT,
-        arrived["concept"],
-        arrived["day"],
-        arrived["arrival_day"],
-        flags=flags,
-    )
+    if len(letters["patient"]):  # (no letter: the batch's letters carry only the ledger's columns)
+        arrived = select(letters, letters["arrival_day"] != NEVER)
+        flags = arrived["flags"] & int(Artefact.DELAYED)
+        gp.append(
+            arrived["patient"],
+            arrived["seq"],
+            ItemType.DOCUMENT,
+            arrived["concept"],
+            arrived["day"],
+            arrived["arrival_day"],
+            flags=flags,
+        )
 
     # diagnoses and medicines written in a discharge summary: linked to the same admission as the discharge
     discharges = select(letters, letters["kind"] == LedgerKind.DISCHARGE)

@@ -11,6 +11,8 @@ from twin_env.record.systems import Batch, select
 def record_imaging(batch: Batch, config: ArtefactConfig, imaging: SystemStore) -> None:
     """A study is recorded when performed; its report becomes available after a reporting delay."""
     studies = select(batch, batch["kind"] == LedgerKind.IMAGING)
+    if len(studies["patient"]) == 0:  # no study in the batch (most batches)
+        return
     imaging.append(studies["patient"], studies["seq"], ItemType.IMAGING_STUDY, studies["concept"], studies["day"])
     delay = delay_days(
         studies["key"],

@@ -22,9 +22,12 @@ from twin_env.vocab.dates import NEVER
 
 def record_letters(batch: Batch, config: ArtefactConfig, letters: SystemStore) -> Batch:
     """Write a letter for each discharge and outpatient attendance; returns the letters with
-    ``arrival_day`` (NEVER if lost), ``coded_day`` (NEVER if never coded) and ``flags``."""
+    ``arrival_day`` (NEVER if lost), ``coded_day`` (NEVER if never coded) and ``flags`` (no letter: only the
+    batch's columns)."""
     is_discharge = batch["kind"] == LedgerKind.DISCHARGE
     written = select(batch, is_discharge | (batch["kind"] == LedgerKind.OUTPATIENT_ATTENDANCE))
+    if len(written["patient"]) == 0:  # no discharge or attendance in the batch (most batches): no letter
+        return written
     discharge = written["kind"] == LedgerKind.DISCHARGE
     keys, counter, day = written["key"], written["counter"], written["day"]
     doc = np.where(discharge, Concept.DISCHARGE_SUMMARY, Concept.CLINIC_LETTER)

@@ -13,15 +13,18 @@ from twin_env.record.systems import Batch, select
 
 
 def record_pathology(batch: Batch, config: ArtefactConfig, lab: SystemStore) -> Batch:
-    """Record orders and results; returns the reported results (with ``available_day``, ``flags``).
+    """Record orders and results; returns the reported results (with ``available_day``, ``flags``; no rows: none).
 
     Artefacts: turnaround delay (lognormal days) and transcription error (a one-place decimal
     shift of the reported value, up or down with equal chance).
     """
     orders = select(batch, batch["kind"] == LedgerKind.TEST_ORDER)
-    lab.append(orders["patient"], orders["seq"], ItemType.LAB_ORDER, orders["concept"], orders["day"])
+    if len(orders["patient"]):
+        lab.append(orders["patient"], orders["seq"], ItemType.LAB_ORDER, orders["concept"], orders["day"])
 
     results = select(batch, batch["kind"] == LedgerKind.TEST_RESULT)
+    if len(results["patient"]) == 0:  # no result in the batch (most batches): nothing drawn, nothing reported
+        return results
     keys, counter = results["key"], results["counter"]
     delay = delay_days(keys, counter, RecordChannel.LAB_DELAY, config.lab_delay_median_days, config.lab_delay_sigma_log)
     error = chance(keys, counter, RecordChannel.LAB_ERROR, config.lab_transcription_error_probability)
