@@ -141,12 +141,9 @@ def egfr(
     new = at_once | confirmed
     code(ctx, rows[new], "ckd_3_5", Concept.CKD_STAGE_3, day[new], link[new])
     first = low & ~earlier & ~at_once
-    ends = (undiagnosed & ~low) | sustained
-    pending.egfr_low_day[rows] = np.where(first, day, np.where(ends, NEVER, since))
-    repeat = pending.repeat_day[Test.RENAL]
-    repeat[rows[first]] = day[first] + interval
-    early = low & earlier & ~sustained  # too soon to confirm: repeat when the interval is up
-    repeat[rows[early]] = np.minimum(repeat[rows[early]], since[early] + interval)
+    _advance_run(
+        pending.egfr_low_day, pending.repeat_day[Test.RENAL], rows, day, low, undiagnosed, first, sustained, interval
+    )
 
 
 def acr(
@@ -177,12 +174,9 @@ def acr(
         coded = new & of_stage
         code(ctx, rows[coded], CKD_ALBUMINURIA, concept, day[coded], link[coded])
     first = high & ~earlier & ~at_once
-    ends = (undiagnosed & ~high) | sustained
-    pending.acr_high_day[rows] = np.where(first, day, np.where(ends, NEVER, since))
-    repeat = pending.repeat_day[Test.ACR]
-    repeat[rows[first]] = day[first] + interval
-    early = high & earlier & ~sustained  # too soon to confirm: repeat when the interval is up
-    repeat[rows[early]] = np.minimum(repeat[rows[early]], since[early] + interval)
+    _advance_run(
+        pending.acr_high_day, pending.repeat_day[Test.ACR], rows, day, high, undiagnosed, first, sustained, interval
+    )
     no_egfr = rows[first & np.isnan(egfr)]  # the repeat comes with an eGFR to stage it
     renal = pending.repeat_day[Test.RENAL]
     renal[no_egfr] = np.minimum(renal[no_egfr], day[first & np.isnan(egfr)] + interval)
@@ -222,3 +216,26 @@ def order_due_repeats(ctx: CareContext, home: np.ndarray, day1: np.ndarray) -> N
         rows = np.flatnonzero((due <= day1) & home)
         ctx.care.ordered[panel][rows] = True
         due[rows] = NEVER
+
+
+def _advance_run(
+    since_day: np.ndarray,
+    repeat_day: np.ndarray,
+    rows: np.ndarray,
+    day: np.ndarray,
+    raised: np.ndarray,
+    undiagnosed: np.ndarray,
+    first: np.ndarray,
+    sustained: np.ndarray,
+    interval: int,
+) -> None:
+    """Move the runs of raised results of ``rows`` (k,) on: a first raised result starts a run (day kept in
+    ``since_day`` (N,)) and books the repeat test in ``repeat_day`` (N,) ``interval`` days on; a normal result
+    of an undiagnosed row, or a confirming one, ends it; a raised result too soon to confirm books the repeat
+    for when the interval is up."""
+    since = since_day[rows]
+    ends = (undiagnosed & ~raised) | sustained
+    since_day[rows] = np.where(first, day, np.where(ends, NEVER, since))
+    repeat_day[rows[first]] = day[first] + interval
+    early = raised & (since != NEVER) & ~sustained
+    repeat_day[rows[early]] = np.minimum(repeat_day[rows[early]], since[early] + interval)
