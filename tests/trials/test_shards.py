@@ -83,7 +83,7 @@ def test_two_worker_processes_write_the_same_bytes(unsharded: dict[str, bytes], 
     assert _output_bytes(result, tmp_path) == unsharded
 
 
-def test_a_batch_random_policy_arm_is_refused_when_sharded() -> None:
+def test_a_batch_dependent_policy_arm_is_refused_when_sharded() -> None:
     arms = [ARMS[0], {"name": "coin", "strategy": {"kind": "policy", "policy": "random"}}]
     with pytest.raises(ValueError, match=r"^arms\[1\]\.strategy\.policy: 'random' draws one random stream"):
         run_trial(_protocol(arms=arms), sharding=Sharding(shards=2))

@@ -135,7 +135,7 @@ def evaluate(
     evaluation population). ``algo``: for a saved ``.zip`` that does not say which algorithm saved it.
     ``progress``: draw a tqdm bar on stderr. ``sharding``: run each policy over contiguous shards of the cohort
     (:mod:`twin_env.evaluation.shards`; default one, in this process): the results are the same for every
-    sharding; a policy with a batch-wide random stream (``batch_random``) runs as one shard. Raises ``ValueError``
+    sharding; a policy whose rows depend on each other (``batch_dependent``) runs as one shard. Raises ``ValueError``
     (one line) for more shards than episodes.
     """
     if episodes < 2:

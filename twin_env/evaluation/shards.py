@@ -7,7 +7,8 @@ record draw from counter-based streams keyed by patient and step, so each patien
 shards' per-patient values are concatenated in row order, their reason tallies merged in order of first sight
 (:func:`twin_env.evaluation.reason_tally.merge_tallies`) and the example timeline taken from the first shard that
 has one, so :func:`twin_env.evaluation.evaluate.evaluate` summarises exactly the data of an unsharded run.
-A policy that draws one random stream for the whole batch (``batch_random``) runs as one shard.
+A policy whose rows depend on each other (``batch_dependent``: a batch-wide random stream, or a network whose
+rounding depends on the batch size) runs as one shard.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def rollout_shard(
 
 
 def shard_count(policy: Policy, sharding: Sharding) -> int:
-    """Shards ``policy`` runs in: ``sharding.shards``, or one for a policy with a batch-wide random stream."""
-    return 1 if getattr(policy, "batch_random", False) else sharding.shards
+    """Shards ``policy`` runs in: ``sharding.shards``, or one for a policy whose rows depend on each other."""
+    return 1 if getattr(policy, "batch_dependent", False) else sharding.shards
 
 
 def sharded_rollouts(

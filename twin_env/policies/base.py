@@ -42,9 +42,10 @@ class Policy(abc.ABC):
     """A batched decision rule. Subclasses implement :meth:`act`; ``name`` identifies it in tables."""
 
     name: str = "policy"
-    #: True when the policy draws one random stream for the whole batch, so a row's action depends on the other
-    #: rows: sharded trials and evaluations (which split the batch) refuse it.
-    batch_random: bool = False
+    #: True when a row's action depends on the other rows of the batch (one random stream drawn for the whole
+    #: batch, or a network whose floating-point result depends on the batch size): sharded evaluations run it as
+    #: one shard and sharded trials refuse it, since splitting the batch would change its actions.
+    batch_dependent: bool = False
 
     def reset(self, seed: int | None = None) -> None:  # noqa: B027 (optional hook)
         """Forget per-patient memory and reseed any randomness (called before an evaluation)."""

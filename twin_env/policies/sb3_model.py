@@ -95,6 +95,10 @@ class SB3ModelPolicy(Policy):
         name: the policy's name in tables.
     """
 
+    #: torch evaluates the network on the whole batch, and a matrix product's rounding depends on the batch size,
+    #: so a near-tie between two actions can break differently for a row in a smaller batch.
+    batch_dependent = True
+
     def __init__(self, model: Any, algo: str, env_config: dict | None, name: str) -> None:
         if algo not in ALGOS:
             raise ValueError(f"algo {algo!r}; allowed: {list(ALGOS)}")

@@ -20,7 +20,7 @@ class RandomMaskedPolicy(Policy):
     """A uniformly random action among those the mask allows (seeded by :meth:`reset`)."""
 
     name = "random"
-    batch_random = True
+    batch_dependent = True
 
     def __init__(self, seed: int = 0) -> None:
         self.rng = np.random.default_rng(seed)

@@ -38,7 +38,7 @@ class UsualCarePolicy(Policy):
     """NICE decisions carried out with per-month probabilities of acting (seeded by :meth:`reset`)."""
 
     name = "usual_care"
-    batch_random = True
+    batch_dependent = True
 
     def __init__(self, seed: int = 0, overrides: Mapping[str, float] | None = None) -> None:
         self.params = dict(policy_parameters("usual_care"))

@@ -6,7 +6,8 @@ afresh from the population seed (patient ``i`` depends only on (seed, i)), scree
 keyed by patient) and follows every arm's patients of the shard up; the shards' per-patient results are then
 concatenated in index order (:func:`twin_env.trials.follow_up.concat_follow_ups`), so the trial's analysis sees
 exactly the arrays of an unsharded run. Needs arms whose strategy treats each patient on its own: a policy arm
-whose policy draws one random stream for the whole batch (``batch_random``) is refused.
+whose policy decides rows together (``batch_dependent``: a batch-wide random stream, or a trained network) is
+refused.
 """
 
 from __future__ import annotations
@@ -85,12 +86,12 @@ def follow_up_shards(
 
 
 def check_shardable(protocol: Protocol, sharding: Sharding) -> None:
-    """``ValueError`` naming the arm when sharding would change a policy arm's actions (a batch-wide random stream)."""
+    """``ValueError`` naming the arm when sharding would change a policy arm's actions (rows decided together)."""
     if sharding.shards == 1:
         return
     for index, arm in enumerate(protocol.arms):
         strategy = arm.strategy
-        if isinstance(strategy, PolicyStrategy) and getattr(make_policy(strategy.policy), "batch_random", False):
+        if isinstance(strategy, PolicyStrategy) and getattr(make_policy(strategy.policy), "batch_dependent", False):
             raise ValueError(
                 f"arms[{index}].strategy.policy: {strategy.policy!r} draws one random stream for the whole batch, "
                 "so its actions would depend on the shard; run it with --shards 1"
