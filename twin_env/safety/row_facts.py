@@ -7,8 +7,8 @@ visible (:meth:`~twin_env.record.gp.table.GpRecordTable.listen`): the latest obs
 rule reads, the last day each concept was recorded, coded problems, referrals, a recorded death and each
 catalogue drug's last issue or end. "Latest" and "last" follow the snapshot's order (effective day, seq,
 item type, concept, available day), and every fold keeps a maximum, so folding an item twice changes
-nothing. Rows the table clears (a new patient) start afresh; the rows' items already shown when the facts
-are built are read once from the store.
+nothing. Rows the table clears (a new patient) start afresh; the items the table already shows when the facts
+are built are handed over by the table's listener registration.
 """
 
 from __future__ import annotations
