@@ -44,31 +44,8 @@ def qrisk3_hazard_10y(state: PatientState | RowsView, params: TwinParameters, ag
     on the hazard through the achieved falls (Ettehad 2016, CTT 2010), not through QRISK3's marker.
     """
     age, log_shift = _clipped_age(age_years, params)
-    hazard = qrisk3_cumulative_hazard_10y(
-        female=state.female,
-        age=age,
-        ethnicity=state.ethnicity,
-        smoking=state.smoking,
-        bmi=np.clip(state.bmi_kg_m2, *_BMI_RANGE),
-        chol_hdl_ratio=np.clip(state.total_chol_untreated_mmol_l / state.hdl_mmol_l, *_RATIO_RANGE),
-        sbp=np.clip(state.sbp_untreated_mmhg, *_SBP_RANGE),
-        sbp_sd=state.sbp_visit_sd_mmhg,
-        townsend=np.clip(state.townsend, *_TOWNSEND_RANGE),
-        atrial_fibrillation=state.atrial_fibrillation,
-        atypical_antipsychotics=state.atypical_antipsychotics,
-        corticosteroids=state.corticosteroids,
-        erectile_dysfunction=state.erectile_dysfunction,
-        migraine=state.migraine,
-        rheumatoid_arthritis=state.rheumatoid_arthritis,
-        ckd_3_5=state.ckd_3_5,
-        severe_mental_illness=state.severe_mental_illness,
-        sle=state.sle,
-        treated_hypertension=np.zeros(state.n, dtype=bool),
-        type1_diabetes=state.type1_diabetes,
-        type2_diabetes=state.type2_diabetes,
-        family_history_cvd=state.family_history_cvd,
-    )
-    return hazard * np.exp(log_shift)
+    inputs = _qrisk3_inputs(_state_columns(state), age, np.zeros(state.n, dtype=bool))
+    return qrisk3_cumulative_hazard_10y(female=state.female, **inputs) * np.exp(log_shift)
 
 
 def qdiabetes_hazard_10y(state: PatientState | RowsView, params: TwinParameters, age_years: np.ndarray) -> np.ndarray:
@@ -82,26 +59,46 @@ def qdiabetes_hazard_10y(state: PatientState | RowsView, params: TwinParameters,
     intensity, CTT 2024).
     """
     age, log_shift = _clipped_age(age_years, params)
-    hazard = qdiabetes2018_cumulative_hazard_10y(
-        model="A",
-        female=state.female,
-        age=age,
-        ethnicity=state.ethnicity,
-        smoking=state.smoking,
-        bmi=state.bmi_kg_m2,
-        townsend=np.clip(state.townsend, *_TOWNSEND_RANGE),
-        atypical_antipsychotics=state.atypical_antipsychotics,
-        corticosteroids=state.corticosteroids,
-        cvd=state.chd | state.stroke_tia,
-        gestational_diabetes=state.gestational_diabetes,
-        learning_disability=state.learning_disability,
-        schizophrenia_or_bipolar=state.severe_mental_illness,
-        pcos=state.pcos,
-        statins=np.zeros(state.n, dtype=bool),
-        treated_hypertension=state.hypertension,
-        family_history_diabetes=state.family_history_diabetes,
-    )
-    return hazard * np.exp(log_shift)
+    inputs = _qdiabetes_inputs(_state_columns(state), age, np.zeros(state.n, dtype=bool))
+    return qdiabetes2018_cumulative_hazard_10y(model="A", female=state.female, **inputs) * np.exp(log_shift)
+
+
+def _qrisk3_inputs(v: dict[str, np.ndarray], age: np.ndarray, off: np.ndarray) -> dict[str, np.ndarray]:
+    """QRISK3's inputs from state columns ``v`` (a flag absent from ``v`` is ``off``): the risk factors clipped
+    to the ranges the equation was developed on, the treated-hypertension marker always off."""
+    return {
+        "age": age,
+        "ethnicity": v["ethnicity"],
+        "smoking": v["smoking"],
+        "bmi": np.clip(v["bmi_kg_m2"], *_BMI_RANGE),
+        "chol_hdl_ratio": np.clip(v["total_chol_untreated_mmol_l"] / v["hdl_mmol_l"], *_RATIO_RANGE),
+        "sbp": np.clip(v["sbp_untreated_mmhg"], *_SBP_RANGE),
+        "sbp_sd": v["sbp_visit_sd_mmhg"],
+        "townsend": np.clip(v["townsend"], *_TOWNSEND_RANGE),
+        **{arg: off if arg == "treated_hypertension" else v.get(arg, off) for arg in qrisk3.FLAG_TERMS},
+    }
+
+
+def _qdiabetes_inputs(v: dict[str, np.ndarray], age: np.ndarray, off: np.ndarray) -> dict[str, np.ndarray]:
+    """QDiabetes' (model A) inputs from state columns ``v`` (a flag absent from ``v`` is ``off``; the statin
+    marker is never a state column, so it is always off; ``v["cvd"]`` is CHD or stroke/TIA)."""
+    return {
+        "age": age,
+        "ethnicity": v["ethnicity"],
+        "smoking": v["smoking"],
+        "bmi": v["bmi_kg_m2"],
+        "townsend": np.clip(v["townsend"], *_TOWNSEND_RANGE),
+        **{arg: v.get(_QDIABETES_FIELD.get(arg, arg), off) for arg in qdiabetes.FLAG_TERMS},
+    }
+
+
+def _state_columns(state: PatientState | RowsView) -> dict[str, np.ndarray]:
+    """Every state column either equation reads, and ``cvd`` (CHD or stroke/TIA)."""
+    flags = [a for a in qrisk3.FLAG_TERMS if a != "treated_hypertension"]
+    flags += [_QDIABETES_FIELD.get(a, a) for a in qdiabetes.FLAG_TERMS if a not in ("cvd", "statins")]
+    v = {name: getattr(state, name) for name in dict.fromkeys((*_COMMON_FIELDS, *flags))}
+    v["cvd"] = state.chd | state.stroke_tia
+    return v
 
 
 #: State fields both equations read (besides the flags), gathered once per sex.
@@ -164,25 +161,8 @@ def risk_equations_10y(
             midpoint = v["age_years"] + midpoint_offset_years
             q3_age, q3_shift = _clipped_age(midpoint - params["qrisk3_age_offset_years"], params)
             qd_age, qd_shift = _clipped_age(midpoint - params["qdiabetes_age_offset_years"], params)
-            q3_inputs = {
-                "age": q3_age,
-                "ethnicity": v["ethnicity"],
-                "smoking": v["smoking"],
-                "bmi": np.clip(v["bmi_kg_m2"], *_BMI_RANGE),
-                "chol_hdl_ratio": np.clip(v["total_chol_untreated_mmol_l"] / v["hdl_mmol_l"], *_RATIO_RANGE),
-                "sbp": np.clip(v["sbp_untreated_mmhg"], *_SBP_RANGE),
-                "sbp_sd": v["sbp_visit_sd_mmhg"],
-                "townsend": np.clip(v["townsend"], *_TOWNSEND_RANGE),
-                **{arg: off if arg == "treated_hypertension" else v.get(arg, off) for arg in qrisk3.FLAG_TERMS},
-            }
-            qd_inputs = {
-                "age": qd_age,
-                "ethnicity": v["ethnicity"],
-                "smoking": v["smoking"],
-                "bmi": v["bmi_kg_m2"],
-                "townsend": q3_inputs["townsend"],
-                **{arg: v.get(_QDIABETES_FIELD.get(arg, arg), off) for arg in qdiabetes.FLAG_TERMS},
-            }
+            q3_inputs = _qrisk3_inputs(v, q3_age, off)
+            qd_inputs = _qdiabetes_inputs(v, qd_age, off)
             qrisk3_h10[at] = qrisk3._hazard(sex, q3_inputs) * np.exp(q3_shift)
             qdiabetes_h10[at] = qdiabetes._hazard("A", sex, qd_inputs) * np.exp(qd_shift)
     return qrisk3_h10, qdiabetes_h10
